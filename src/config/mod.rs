@@ -1,0 +1,185 @@
+//! The typed homeport configuration (`/etc/config/homeport`), as docs/config.md defines it.
+//!
+//! Pure data. Every value here has been validated at the edge: a `Config` holds only
+//! sections that were usable; the ones that were not were reported and left out.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::diag::SectionRef;
+use crate::types::{AddrMatch, HostPort, Hostname, IfName, Interval, PortRange, Secret, UciName};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Config {
+    pub main: MainSettings,
+    pub ddns: Vec<DdnsHost>,
+    pub forwards: Vec<Forward>,
+}
+
+/// `config homeport 'main'`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MainSettings {
+    pub enabled: bool,
+    /// Logical OpenWrt interface whose L3 device is the WAN (default `wan`).
+    pub interface: UciName,
+    /// Explicit L3 device; overrides `interface`.
+    pub device: Option<IfName>,
+    /// Firewall zone of the WAN (default `wan`).
+    pub zone: UciName,
+    /// Wait after an address change before acting (default 2s).
+    pub debounce: Interval,
+    pub log_level: LogLevel,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warning,
+    Notice,
+    Info,
+    Debug,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddrFamily {
+    Ipv4,
+    Ipv6,
+    Both,
+}
+
+impl AddrFamily {
+    pub fn wants_v4(self) -> bool {
+        matches!(self, AddrFamily::Ipv4 | AddrFamily::Both)
+    }
+
+    pub fn wants_v6(self) -> bool {
+        matches!(self, AddrFamily::Ipv6 | AddrFamily::Both)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpSource {
+    Interface,
+    Web,
+}
+
+/// The provider protocol or preset a `ddns` section uses (`service`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// The dyndns2 protocol against `server`.
+    Dyndns2,
+    Noip,
+    Dyn,
+    Dynu,
+    Desec,
+    He,
+    Duckdns,
+    Freedns,
+    Namecheap,
+    Cloudflare,
+    /// `update_url` template.
+    Custom,
+    /// RFC 2136 dynamic update with TSIG.
+    Rfc2136,
+}
+
+/// TSIG algorithms (RFC 8945 §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TsigAlgorithm {
+    HmacSha1,
+    HmacSha256,
+    HmacSha512,
+}
+
+/// `config ddns '<name>'`: one update (one account, one or more names).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DdnsHost {
+    pub section: SectionRef,
+    pub enabled: bool,
+    pub service: Service,
+    /// One or more names updated together.
+    pub domains: Vec<Hostname>,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub family: AddrFamily,
+    pub ip_source: IpSource,
+    /// Address echo endpoint for `ip_source web` (https unless `use_https 0`).
+    pub ip_url: Option<String>,
+    /// Endpoint override, host[:port].
+    pub server: Option<HostPort>,
+    pub use_https: bool,
+    /// CA bundle to verify against, instead of the default.
+    pub cacert: Option<PathBuf>,
+    /// Template with `[USERNAME] [PASSWORD] [DOMAIN] [IP] [IP6]` placeholders.
+    pub update_url: Option<String>,
+    pub lookup_host: Option<Hostname>,
+    pub dns_server: Option<HostPort>,
+    pub check_interval: Interval,
+    pub force_interval: Interval,
+    pub retry_interval: Interval,
+    /// Publish an address that is not globally reachable (private, CGNAT); off by default.
+    pub allow_private: bool,
+    /// RFC 2136: zone to update (default: the parent of the first domain).
+    pub zone: Option<Hostname>,
+    pub key_name: Option<Hostname>,
+    pub key_algorithm: TsigAlgorithm,
+    /// Base64 TSIG key.
+    pub key_secret: Option<Secret>,
+    /// Cloudflare: zone name or id (default: found from the domain).
+    pub cloudflare_zone: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proto {
+    Tcp,
+    Udp,
+    Tcpudp,
+}
+
+impl Proto {
+    pub fn has_tcp(self) -> bool {
+        matches!(self, Proto::Tcp | Proto::Tcpudp)
+    }
+
+    pub fn has_udp(self) -> bool {
+        matches!(self, Proto::Udp | Proto::Tcpudp)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForwardFamily {
+    Ipv4,
+    Ipv6,
+    Any,
+}
+
+/// `config forward '<name>'`, firewall4 `redirect`-shaped.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Forward {
+    pub section: SectionRef,
+    /// `name`, else the section name, else `@forward[N]`. Free text: goes to nft only
+    /// through the comment quoting function.
+    pub name: String,
+    pub enabled: bool,
+    pub proto: Proto,
+    /// External port or range.
+    pub src_dport: PortRange,
+    /// Internal host; `None` means the router itself.
+    pub dest_ip: Option<IpAddr>,
+    /// Internal port or range; same width as `src_dport`.
+    pub dest_port: PortRange,
+    /// Allowed sources; empty means any. Negated entries exclude.
+    pub src_ip: Vec<AddrMatch>,
+    pub reflection: bool,
+    pub family: ForwardFamily,
+    pub comment: Option<String>,
+}
