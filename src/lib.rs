@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod netlink;
 pub mod status;
 pub mod types;
 pub mod uci;
