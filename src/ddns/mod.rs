@@ -1,0 +1,21 @@
+//! Dynamic DNS: providers (pure request builders and response classifiers), the update
+//! policy engine, and the thin HTTP/DNS shell that carries requests.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// What one update attempt came to, as a provider's classifier says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Outcome {
+    /// The provider now holds the new address. `detail` is the provider's word (`good`).
+    Updated { detail: String },
+    /// The provider already held it (`nochg`).
+    Unchanged { detail: String },
+    /// A transient failure; try again, no sooner than `after` when the provider said so.
+    Retry { after: Option<Duration>, reason: String },
+    /// A permanent failure (bad credentials, unknown host, abuse block): stop this host
+    /// until its configuration changes.
+    Fatal { reason: String },
+}
