@@ -27,6 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG_DIR = os.path.join(ROOT, "openwrt-package")
 
 # OpenWrt ARCH_PACKAGES -> Rust target whose static release binary goes into it.
+# cross/targets.tsv (the build's own map) wins when present; this is the same table.
 ARCHES = {
     "mips_24kc": "mips-unknown-linux-musl",
     "mipsel_24kc": "mipsel-unknown-linux-musl",
@@ -34,6 +35,27 @@ ARCHES = {
     "aarch64_cortex-a53": "aarch64-unknown-linux-musl",
     "x86_64": "x86_64-unknown-linux-musl",
 }
+
+
+
+def load_cross_map():
+    path = os.path.join(ROOT, "cross", "targets.tsv")
+    if not os.path.isfile(path):
+        return
+    arches = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) >= 2:
+                arches[fields[1]] = fields[0]
+    if arches:
+        ARCHES.clear()
+        ARCHES.update(arches)
+
+
+load_cross_map()
 
 RELEASE = "r1"
 MAINTAINER = "homeport developers"
