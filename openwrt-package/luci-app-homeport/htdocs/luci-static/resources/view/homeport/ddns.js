@@ -47,6 +47,15 @@ function dependsOn(o, list) {
 	list.forEach(function(svc) { o.depends('service', svc); });
 }
 
+function sameSection(ref, type, index, section_id) {
+	var m = /^@([A-Za-z0-9_-]+)\[(\d+)\](?: \('(.*)'\))?$/.exec(ref || '');
+	if (!m)
+		return ref == section_id;
+	if (m[3] != null)
+		return m[3] == section_id;
+	return m[1] == type && +m[2] == index;
+}
+
 function validateDuration(section_id, value) {
 	if (value == null || value === '' || /^[0-9]+[smhd]?$/.test(value))
 		return true;
@@ -62,13 +71,11 @@ return view.extend({
 		var m, s, o;
 		var hosts = status.hosts || [];
 
-		// The daemon names a section `name` or `@ddns[N]`, possibly followed by the name.
+		// The daemon names a section by its name, or as `@ddns[N]` with the name in
+		// parentheses when it has one (src/diag.rs SectionRef).
 		function statusOf(section_id) {
 			var idx = m.data.sections('homeport', 'ddns').findIndex(function(s) { return s['.name'] == section_id; });
-			var ref = '@ddns[%d]'.format(idx);
-			return hosts.filter(function(h) {
-				return h.section == section_id || h.section == ref || h.section.indexOf(ref + ' ') == 0;
-			})[0];
+			return hosts.filter(function(h) { return sameSection(h.section, 'ddns', idx, section_id); })[0];
 		}
 
 		m = new form.Map('homeport', _('homeport: Dynamic DNS'),

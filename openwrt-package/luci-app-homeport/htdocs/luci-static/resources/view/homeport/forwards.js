@@ -26,20 +26,27 @@ var callHostHints = rpc.declare({
 function lanHosts(hints) {
 	var out = [];
 	Object.keys(hints || {}).forEach(function(mac) {
-		var h = hints[mac];
-		(h.ipaddrs || []).forEach(function(ip) { out.push([ ip, h.name ? '%s (%s)'.format(ip, h.name) : '%s (%s)'.format(ip, mac) ]); });
-		(h.ip6addrs || []).forEach(function(ip) { out.push([ ip, h.name ? '%s (%s)'.format(ip, h.name) : ip ]); });
+		var hint = hints[mac];
+		(hint.ipaddrs || []).forEach(function(ip) { out.push([ ip, hint.name ? '%s (%s)'.format(ip, hint.name) : '%s (%s)'.format(ip, mac) ]); });
+		(hint.ip6addrs || []).forEach(function(ip) { out.push([ ip, hint.name ? '%s (%s)'.format(ip, hint.name) : ip ]); });
 	});
 	return out.sort(function(a, b) { return L.naturalCompare(a[0], b[0]); });
 }
 
-// The daemon names a section `name` or `@forward[N]`, possibly followed by the name.
+// The daemon names a section by its name, or as `@forward[N]` with the name in
+// parentheses when it has one (src/diag.rs SectionRef).
+function sameSection(ref, type, index, section_id) {
+	var m = /^@([A-Za-z0-9_-]+)\[(\d+)\](?: \('(.*)'\))?$/.exec(ref || '');
+	if (!m)
+		return ref == section_id;
+	if (m[3] != null)
+		return m[3] == section_id;
+	return m[1] == type && +m[2] == index;
+}
+
 function forwardStatus(status, sections, section_id) {
 	var idx = sections.findIndex(function(s) { return s['.name'] == section_id; });
-	var ref = '@forward[%d]'.format(idx);
-	return (status.forwards || []).filter(function(f) {
-		return f.section == section_id || f.section == ref || f.section.indexOf(ref + ' ') == 0;
-	})[0];
+	return (status.forwards || []).filter(function(f) { return sameSection(f.section, 'forward', idx, section_id); })[0];
 }
 
 function warningNodes(fs) {
@@ -96,7 +103,7 @@ return view.extend({
 		o = s.option(form.Value, 'dest_ip', _('Internal address'), _('Empty: this router itself.'));
 		o.datatype = 'ipaddr("nomask")';
 		o.placeholder = _('this router');
-		hosts.forEach(function(h) { o.value(h[0], h[1]); });
+		hosts.forEach(function(entry) { o.value(entry[0], entry[1]); });
 
 		o = s.option(form.Value, 'dest_port', _('Internal port'), _('Default: the external port. A range must have the same width.'));
 		o.datatype = 'portrange';

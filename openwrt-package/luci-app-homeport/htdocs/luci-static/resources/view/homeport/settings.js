@@ -48,7 +48,7 @@ return view.extend({
 		o.value('notice', _('Notices'));
 		o.value('info', _('Info'));
 		o.value('debug', _('Debug'));
-		o.default = 'notice';
+		o.default = 'info';
 
 		return m.render();
 	}

@@ -65,7 +65,7 @@ function renderWarnings(st) {
 		return E('p', {}, _('No warnings.'));
 	return E('div', {}, warnings.map(function(w) {
 		return E('div', { 'class': 'alert-message warning' }, [
-			E('strong', {}, warningTitles[w.code] || w.code),
+			E('strong', {}, warningTitles[w.code] || _('Warning (%s)').format(w.code)),
 			E('br'),
 			E('span', {}, w.message)
 		]);
