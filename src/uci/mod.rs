@@ -52,10 +52,15 @@ pub fn show(p: &Package) -> String {
     String::from_utf8_lossy(&show::render(&tree::RawPackage::from_model(p))).into_owned()
 }
 
-/// `uci show <package>` for a file's bytes, parsed strictly as `uci show` does: the same
-/// bytes libuci prints, even where values are not UTF-8.
-pub fn show_bytes(input: impl AsRef<[u8]>, package: &str) -> Result<Vec<u8>, ParseError> {
-    parse::parse_raw(input.as_ref(), package, Mode::Strict).map(|(raw, _)| show::render(&raw))
+/// `uci show <package>` for a file's bytes, byte for byte what libuci prints even where
+/// values are not UTF-8. [`Mode::Strict`] is how `uci show` itself parses (the error is what
+/// it reports); [`Mode::Lenient`] is `uci -S show`, which also returns the skipped errors.
+pub fn show_bytes(
+    input: impl AsRef<[u8]>,
+    package: &str,
+    mode: Mode,
+) -> Result<(Vec<u8>, Vec<ParseError>), ParseError> {
+    parse::parse_raw(input.as_ref(), package, mode).map(|(raw, errors)| (show::render(&raw), errors))
 }
 
 /// The file `uci commit` would write for the package.
