@@ -26,8 +26,9 @@ pub struct Migration {
     pub notes: Vec<Diagnostic>,
 }
 
-/// ddns-scripts options whose value is a secret: never echoed in a note.
-const SECRET_OPTIONS: &[&str] = &["password", "param_enc"];
+/// ddns-scripts options whose value is or may hold a secret (a token inside an update
+/// URL): never echoed in a note.
+const SECRET_OPTIONS: &[&str] = &["password", "param_enc", "update_url"];
 
 /// Options that only tune ddns-scripts' own machinery; dropping them changes nothing
 /// about which name gets which address.
@@ -180,7 +181,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
             sref,
             "update_script",
             script,
-            "a custom update script cannot be carried over: section not migrated",
+            "cannot be carried over (a custom update script): section not migrated",
         ));
         return None;
     }
@@ -195,7 +196,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                     sref,
                     "service_name",
                     s,
-                    "no built-in homeport provider for this service: section not migrated (service 'custom' with its update URL may do)",
+                    "has no built-in homeport provider: section not migrated (service 'custom' with its update URL may do)",
                 ));
                 return None;
             }
@@ -259,7 +260,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
             "username" => match mapped {
                 ServiceMap::Cloudflare => {
                     if value != "Bearer" {
-                        notes.push(note(sref, name, value, "Cloudflare global API key login: homeport needs an API token (Zone.DNS edit) in 'password'; migrated disabled"));
+                        notes.push(note(sref, name, value, "is a global API key login: homeport needs an API token (Zone.DNS edit) in 'password'; migrated disabled"));
                         host.hold = Some("needs an API token".into());
                     }
                 }
@@ -272,7 +273,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                             host.set("key_algorithm", alg);
                         }
                         _ => {
-                            notes.push(note(sref, name, value, "key without a supported algorithm (nsupdate's default is HMAC-MD5; homeport takes hmac-sha1/256/512): set 'key_algorithm' and a matching key; migrated disabled"));
+                            notes.push(note(sref, name, value, "names a key without a supported algorithm (nsupdate's default is HMAC-MD5; homeport takes hmac-sha1/256/512): set 'key_algorithm' and a matching key; migrated disabled"));
                             host.set("key_name", value.split_once(':').map_or(value, |(_, k)| k));
                             host.hold = Some("TSIG algorithm".into());
                         }
@@ -287,18 +288,26 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
             "update_url" => match mapped {
                 ServiceMap::Custom => {
                     let (url, lost) = custom_url(value, get("param_enc"), get("param_opt"));
+                    if value.starts_with("http://") {
+                        notes.push(note(
+                            sref,
+                            name,
+                            value,
+                            "is now sent over HTTPS (set use_https '0' only if the provider has none)",
+                        ));
+                    }
                     if lost {
                         notes.push(note(
                             sref,
                             name,
                             value,
-                            "uses a placeholder homeport does not know; migrated disabled",
+                            "uses a placeholder homeport does not know: migrated disabled",
                         ));
                         host.hold = Some("update URL".into());
                     }
                     host.set("update_url", url);
                 }
-                _ => notes.push(note(sref, name, value, "ignored: the built-in provider knows its own URL")),
+                _ => notes.push(note(sref, name, value, "is ignored: the built-in provider knows its own URL")),
             },
             "param_opt" if mapped == ServiceMap::Cloudflare => {
                 // `zone_id=<id> [dns_record_id=<id>]`: the zone id is what homeport takes.
@@ -336,7 +345,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                 if get("ip_source") == Some("web") {
                     host.set("ip_url", upgrade_https(value));
                     if value.starts_with("http://") {
-                        notes.push(note(sref, name, value, "now fetched over HTTPS"));
+                        notes.push(note(sref, name, value, "is now fetched over HTTPS"));
                     }
                 }
             }
@@ -347,12 +356,12 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                         sref,
                         name,
                         value,
-                        "homeport uses HTTPS: set use_https '0' only if the provider has no HTTPS",
+                        "not carried over: homeport uses HTTPS (set use_https '0' only if the provider has none)",
                     ));
                 }
             }
             "cacert" => match value {
-                "IGNORE" => notes.push(note(sref, name, value, "dropped: homeport always verifies certificates")),
+                "IGNORE" => notes.push(note(sref, name, value, "is dropped: homeport always verifies certificates")),
                 "/etc/ssl/certs" | "/etc/ssl/certs/" | "/etc/ssl/certs/ca-certificates.crt" => {}
                 _ => host.set("cacert", value),
             },
@@ -373,16 +382,21 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                             sref,
                             name,
                             value,
-                            "'run once' has no homeport equivalent: the daemon keeps the name up to date",
+                            "(run once) has no homeport equivalent: the daemon keeps the name up to date",
                         ));
                     }
                     Some(v) => host.set(name, v),
-                    None => notes.push(note(sref, name, value, "not a number: not carried over")),
+                    None => notes.push(note(sref, name, value, "is not a number: not carried over")),
                 }
             }
             "check_unit" | "force_unit" | "retry_unit" => {}
             "proxy" => {
-                notes.push(note(sref, name, value, "homeport does not use an HTTP proxy: migrated disabled"));
+                notes.push(note(
+                    sref,
+                    name,
+                    value,
+                    "not carried over: homeport does not use an HTTP proxy; migrated disabled",
+                ));
                 host.hold = Some("proxy".into());
             }
             other => match HARMLESS.iter().find(|(n, _)| *n == other) {
