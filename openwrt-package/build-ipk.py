@@ -64,12 +64,14 @@ LICENSE = "GPL-2.0-only"
 POSTINST = """#!/bin/sh
 [ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0
 [ -s "${IPKG_INSTROOT}/lib/functions.sh" ] || exit 0
+# shellcheck source=/dev/null
 . "${IPKG_INSTROOT}/lib/functions.sh"
 default_postinst "$0" "$@"
 """
 
 PRERM = """#!/bin/sh
 [ -s "${IPKG_INSTROOT}/lib/functions.sh" ] || exit 0
+# shellcheck source=/dev/null
 . "${IPKG_INSTROOT}/lib/functions.sh"
 default_prerm "$0" "$@"
 """

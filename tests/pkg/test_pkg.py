@@ -251,6 +251,31 @@ for _a in ARCHES:
 
 
 @test
+def elf_check_catches_wrong_arch():
+    """The ELF check is not vacuous: a binary packaged under another arch is caught."""
+    src = ARCHES[0]
+    wrong = next(a for a in ELF_ARCH if ELF_ARCH[a] != ELF_ARCH[src])
+    with tempfile.TemporaryDirectory() as out:
+        r = run([sys.executable, os.path.join(PKG, "build-ipk.py"), "--out", out, "--no-luci",
+                 "--arch", wrong, "--binary", f"{wrong}={ipk_path_binary(src)}"])
+        eq(r.returncode, 0, r.stderr)
+        path = os.path.join(out, f"homeport_{cargo_version()}-r1_{wrong}.ipk")
+        _ipks[("wrong", wrong)] = Ipk(path)
+        saved = _ipks.get(wrong)
+        _ipks[wrong] = _ipks[("wrong", wrong)]
+        try:
+            elf_test(wrong)()
+        except AssertionError:
+            return
+        finally:
+            if saved is None:
+                del _ipks[wrong]
+            else:
+                _ipks[wrong] = saved
+        raise AssertionError(f"a {src} binary packaged as {wrong} passed the ELF check")
+
+
+@test
 def luci_ipk_format():
     p = ipk("all")
     c = p.control()
