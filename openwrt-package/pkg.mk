@@ -19,3 +19,10 @@ test-pkg: ipk test-pkg-nobuild
 
 test-pkg-nobuild:
 	DIST=$(IPK_OUT) sh tests/pkg/run.sh
+
+# .apk for OpenWrt 25.12+ needs an apk-tools 3.x binary (APK=/path/to/apk): none is
+# packaged for Debian bookworm, PyPI or npm, so this is not part of `make test`.
+APK ?= $(shell command -v apk)
+.PHONY: apk
+apk: cross
+	$(PYTHON) openwrt-package/build-apk.py --apk "$(APK)" --out $(IPK_OUT)
