@@ -456,7 +456,8 @@ def run_init(action, config, *args):
         prog = os.path.join(d, "homeport")
         proglog = os.path.join(d, "prog.log")
         with open(prog, "w") as f:
-            f.write(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {proglog}\n')
+            # records its arguments, and its place among the procd calls
+            f.write(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {proglog}\nprintf "homeport\\t%s\\n" "$*" >> {log}\n')
         os.chmod(prog, 0o755)
         open(log, "w").close()
         env = dict(os.environ, PROCD_LOG=log, UCI_CONFIG_DIR=os.path.join(d, "config"), HOMEPORT_PROG=prog)
@@ -534,10 +535,12 @@ def init_refresh_sends_sighup():
 
 
 @test
-def init_stop_flushes():
+def init_stop_flushes_after_kill():
+    """`homeport flush` runs after procd stopped the daemon (service_stopped), so a
+    still-running daemon cannot re-apply the table behind it."""
     calls, progcalls, _ = run_init("stop", ENABLED)
     eq(progcalls, ["flush -c /etc/config/homeport"], "stop flushes")
-    eq(calls, [["procd_kill", "homeport"]], "stop")
+    eq(calls, [["procd_kill", "homeport"], ["homeport", "flush -c /etc/config/homeport"]], "stop, in order")
 
 
 @test
