@@ -118,7 +118,7 @@ return view.extend({
 		o.modalonly = true;
 		dependsOn(o, withPassword);
 		o.load = function(section_id) {
-			var svc = this.section.formvalue(section_id, 'service') || this.map.data.get('homeport', section_id, 'service');
+			var svc = this.map.data.get('homeport', section_id, 'service');
 			this.title = passwordLabels[svc] || _('Password');
 			return form.Value.prototype.load.apply(this, [section_id]);
 		};

@@ -111,7 +111,7 @@ return view.extend({
 
 		o = s.option(form.DynamicList, 'src_ip', _('Allowed sources'),
 			_('Addresses or networks allowed to connect; empty allows everyone. Prefix with ! to exclude.'));
-		o.datatype = 'list(neg(ipmask))';
+		o.datatype = 'neg(ipmask)';
 		o.placeholder = _('anyone');
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
