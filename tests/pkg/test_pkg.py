@@ -251,6 +251,35 @@ for _a in ARCHES:
     test(elf_test(_a))
 
 
+def tree_files(base, prefix):
+    out = set()
+    for dp, _, fs in os.walk(base):
+        for f in fs:
+            out.add(os.path.join(prefix, os.path.relpath(os.path.join(dp, f), base)))
+    return out
+
+
+@test
+def ipk_ships_every_file():
+    """Every file of openwrt-package/*/files (resp. htdocs, root) is in the package, and
+    nothing else: the standalone builder and the feed Makefiles install the same tree."""
+    for key in ARCHES:
+        p = ipk(key)
+        shipped = {path for path, m in p.data_files.items() if not m.isdir()}
+        eq(shipped, tree_files(HOMEPORT_FILES, "/") | {"/usr/sbin/homeport"}, f"files of homeport ({key})")
+    p = ipk("all")
+    shipped = {path for path, m in p.data_files.items() if not m.isdir()}
+    want = tree_files(os.path.join(LUCI, "htdocs"), "/www") | tree_files(os.path.join(LUCI, "root"), "/")
+    eq(shipped, want, "files of luci-app-homeport")
+    # The feed Makefile installs each top-level directory of files/ too.
+    makefile = open(os.path.join(PKG, "homeport", "Makefile")).read()
+    for sub in ("etc/config/homeport", "etc/init.d/homeport", "etc/uci-defaults/80_homeport",
+                "usr/share/homeport/firewall.include"):
+        check(f"./files/{sub}" in makefile, f"feed Makefile does not install {sub}")
+    if os.path.isdir(os.path.join(HOMEPORT_FILES, "usr", "share", "nftables.d")):
+        check("./files/usr/share/nftables.d" in makefile, "feed Makefile does not install nftables.d")
+
+
 @test
 def elf_check_catches_wrong_arch():
     """The ELF check is not vacuous: a binary packaged under another arch is caught."""
