@@ -287,7 +287,13 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
             },
             "update_url" => match mapped {
                 ServiceMap::Custom => {
-                    let (url, lost) = custom_url(value, get("param_enc"), get("param_opt"));
+                    let (mut url, lost) = custom_url(value, get("param_enc"), get("param_opt"));
+                    // ddns-scripts fills [IP] with the section's own family; homeport
+                    // names the IPv6 address [IP6].
+                    if family == Family::V6 && url.contains("[IP]") {
+                        url = url.replace("[IP]", "[IP6]");
+                        notes.push(note(sref, name, value, "has [IP] written as [IP6]: this section publishes IPv6"));
+                    }
                     if value.starts_with("http://") {
                         notes.push(note(
                             sref,
