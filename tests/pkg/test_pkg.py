@@ -905,7 +905,7 @@ def luci_options_known_to_daemon():
         text += f"\nconfig {ty} '{name}'\n"
         for opt in sorted(by_type.get(ty, [])):
             kind = "list" if opt in ("domain", "src_ip") else "option"
-            text += f"\t{kind} {opt} '{SAMPLE_BY_TYPE.get((ty, opt), SAMPLES[opt])}'\n"
+            text += f"\t{kind} {opt} '{SAMPLE_BY_TYPE.get((ty, opt), SAMPLES.get(opt, '1'))}'\n"
     with tempfile.NamedTemporaryFile("w", suffix=".uci", delete=False) as f:
         f.write(text)
     r = run([binary, "check", "-c", f.name])
