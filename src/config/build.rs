@@ -9,7 +9,7 @@
 use super::read::{Reader, did_you_mean};
 use super::{Config, DdnsHost, Forward, MainSettings, ddns, forward, main_section};
 use crate::diag::{Diagnostic, SectionRef, quote_value};
-use crate::uci::{Package, Section};
+use crate::uci::{self, Package, ParseError, Section};
 
 /// The section types homeport reads.
 pub const SECTION_TYPES: &[&str] = &["homeport", "ddns", "forward"];
@@ -37,6 +37,37 @@ pub fn build(pkg: &Package) -> (Config, Vec<Diagnostic>) {
     }
     let config = Config { main: b.main.map(|(_, m)| m).unwrap_or_default(), ddns: b.ddns, forwards: b.forwards };
     (config, b.diags)
+}
+
+/// A configuration read from UCI text: the package as parsed, the typed config, and
+/// every diagnostic (syntax errors first, then the config's own).
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub package: Package,
+    pub config: Config,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses `input` leniently, as OpenWrt's init scripts read a config (a syntax error
+/// skips the rest of its line and is reported), and builds the config from it. What a
+/// strict parse (uci, LuCI) would refuse is reported too.
+pub fn from_text(input: impl AsRef<[u8]>, package_name: &str) -> Loaded {
+    let input = input.as_ref();
+    let (package, errors) = uci::parse_lenient(input, package_name);
+    let mut syntax: Vec<(ParseError, String)> =
+        errors.iter().map(|e| (*e, format!("{e}; the rest of that line is ignored"))).collect();
+    // Lenient reading passes over some mistakes in silence (extra words on a line, a
+    // name reused with another type) that make uci and LuCI refuse the whole file.
+    if let Err(e) = uci::parse_strict(input, package_name) {
+        if !errors.contains(&e) {
+            syntax.push((e, format!("{e}; uci and LuCI refuse the file because of it")));
+        }
+    }
+    syntax.sort_by_key(|(e, _)| (e.line, e.byte));
+    let mut diagnostics: Vec<Diagnostic> = syntax.into_iter().map(|(_, m)| Diagnostic::error(m)).collect();
+    let (config, diags) = build(&package);
+    diagnostics.extend(diags);
+    Loaded { package, config, diagnostics }
 }
 
 /// Whether any diagnostic is an error (the config is then not fully usable).

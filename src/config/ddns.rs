@@ -309,21 +309,14 @@ fn read_url(
 /// (`check_interval '10'` + `check_unit 'minutes'`). Values below `min` are raised to
 /// it with a warning (0 is allowed where `zero_ok`: never).
 fn read_interval(r: &mut Reader<'_>, name: &str, unit: &str, default: Interval, min: u64, zero_ok: bool) -> Interval {
-    let unit_word = r.single(unit, Shown::Value);
-    let unit_word = match unit_word {
-        Some(u) if !matches!(u.to_ascii_lowercase().as_str(), "seconds" | "minutes" | "hours" | "days") => {
-            r.error_at(unit, u, Shown::Value, "is not a unit (seconds, minutes, hours or days)");
-            None
-        }
-        other => other,
-    };
     let value = r.single(name, Shown::Value);
-    let parsed = match (value, unit_word) {
-        (None, Some(u)) => {
-            r.warn_at(unit, u, Shown::Value, format!("has no {name} to apply to; ignored"));
+    let parsed = match (value, r.single(unit, Shown::Value)) {
+        // ddns-scripts' sample config sets units without values; harmless.
+        (None, _) => return default,
+        (Some(_), Some(u)) if !matches!(u.to_ascii_lowercase().as_str(), "seconds" | "minutes" | "hours" | "days") => {
+            r.error_at(unit, u, Shown::Value, "is not a unit (seconds, minutes, hours or days)");
             return default;
         }
-        (None, None) => return default,
         (Some(v), Some(u)) if v.bytes().all(|b| b.is_ascii_digit()) => Interval::parse(&format!("{v} {u}")),
         (Some(v), Some(_)) if Interval::parse(v).is_ok() => {
             r.error_at(name, v, Shown::Value, format!("has its own unit, and {unit} is set too; drop one"));
@@ -416,10 +409,7 @@ fn check_service(
                 }
             }
         }
-        Service::Custom => {
-            ignored(r, "server");
-            check_custom(r, host, update_url);
-        }
+        Service::Custom => check_custom(r, host, update_url),
         Service::Rfc2136 => check_rfc2136(r, host, explicit_https),
         _ => {}
     }
@@ -452,6 +442,9 @@ fn check_custom(r: &mut Reader<'_>, host: &DdnsHost, url: Option<CheckedUrl>) {
     let (ip, ip6) = (url.uses(Placeholder::Ip), url.uses(Placeholder::Ip6));
     match host.family {
         AddrFamily::Ipv4 if ip6 => r.error_option("update_url", "uses [IP6], but family is 'ipv4'"),
+        AddrFamily::Ipv6 if ip && !ip6 => {
+            r.error_option("update_url", "uses [IP], the IPv4 address, but family is 'ipv6'; write [IP6]")
+        }
         AddrFamily::Both if !(ip && ip6) => {
             r.error_option("update_url", "needs both [IP] and [IP6] for family 'both' (or use one section per family)")
         }

@@ -14,7 +14,7 @@ mod read;
 mod service;
 pub mod url;
 
-pub use build::{SECTION_TYPES, build, has_errors};
+pub use build::{Loaded, SECTION_TYPES, build, from_text, has_errors};
 pub use ddns::{DEFAULT_CHECK, DEFAULT_FORCE, DEFAULT_RETRY};
 
 use std::net::IpAddr;

@@ -68,13 +68,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The option's items: every item of a list, or an option's value split at white
-    /// space (as firewall4 and the init scripts read multi-value options). Empty items
-    /// are dropped.
+    /// The option's items: every item of a list as it stands, or an option's value split
+    /// at white space (as firewall4 and the init scripts read a multi-value option).
+    /// Empty items are dropped.
     pub fn words(&mut self, name: &str) -> Vec<&'a str> {
         match self.raw(name) {
             None => Vec::new(),
-            Some(v) => v.items().iter().flat_map(|i| i.split_whitespace()).collect(),
+            Some(Value::Single(s)) => s.split_whitespace().collect(),
+            Some(Value::List(l)) => l.iter().map(String::as_str).filter(|i| !i.is_empty()).collect(),
         }
     }
 
@@ -276,10 +277,12 @@ mod tests {
         let s = section(&[
             ("a", Value::List(vec!["v".into()])),
             ("b", Value::List(vec!["1 2".into(), "".into(), "3".into()])),
+            ("c", Value::Single(" 1  2 ".into())),
         ]);
         let mut r = Reader::new(&s, at());
         assert_eq!(r.single("a", Shown::Value), Some("v"));
-        assert_eq!(r.words("b"), ["1", "2", "3"]);
+        assert_eq!(r.words("b"), ["1 2", "3"], "list items stand as they are");
+        assert_eq!(r.words("c"), ["1", "2"], "an option's value splits at white space");
         assert!(r.finish(|_| None).1.is_empty());
     }
 
