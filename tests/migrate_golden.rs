@@ -1,6 +1,8 @@
 //! Golden tests for `homeport migrate`: realistic ddns-scripts configs
 //! (`tests/golden/migrate/<case>.ddns`) → the homeport sections written (`<case>.uci`) and
 //! the notes about what was not carried over (`<case>.notes`). `UPDATE_GOLDEN=1` rewrites.
+//! Every output must also be a homeport config the daemon accepts (`<case>.check`: the
+//! diagnostics `config::build` gives for it).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,7 +51,12 @@ fn migrate_golden() {
         // The written file reads back (strictly, as LuCI does) to the same sections.
         let back = uci::parse_strict(&text, "homeport").unwrap_or_else(|e| panic!("{}: {e}", case.display()));
         assert_eq!(back.sections.len(), out.sections.len(), "{}", case.display());
-        assert_eq!(uci::write(&back), text, "{}: write/parse round trip", case.display());
+
+        // And the daemon accepts it: what config::build says about it is pinned too.
+        let (_, diags) = homeport::config::build(&back);
+        let check: String = diags.iter().map(|d| format!("{d}\n")).collect();
+        golden(&case.with_extension("check"), &check, &mut failures);
+        assert!(!homeport::config::has_errors(&diags), "{}: migrated config has errors:\n{check}", case.display());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
