@@ -2,6 +2,8 @@
 //! under qemu-user for cross targets) and whether root-only network tests can run.
 #![allow(dead_code)]
 
+pub mod netns;
+
 use std::path::PathBuf;
 use std::process::Command;
 
