@@ -10,6 +10,7 @@ pub mod netlink;
 pub mod status;
 pub mod types;
 pub mod uci;
+pub mod wan;
 
 /// The version printed by `homeport --version` and sent in the User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
