@@ -4,6 +4,7 @@
 //! NETLINK_ROUTE socket: dump requests, event subscription). Types here are plain data.
 
 pub mod socket;
+pub mod watch;
 pub mod wire;
 
 #[cfg(test)]
@@ -14,6 +15,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 pub use socket::{Socket, dump_addresses, dump_all_addresses, dump_links};
+pub use watch::{Change, Tables, Watcher};
 
 /// One address of one interface, as an RTM_NEWADDR message (or a dump) reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -52,6 +52,12 @@ impl Socket {
         Ok(Socket { fd, seq: 1, buf: Vec::new() })
     }
 
+    /// Sets SO_RCVBUF (the kernel doubles it and enforces a minimum). A small buffer makes
+    /// event loss (ENOBUFS) easy to provoke in tests.
+    pub fn set_receive_buffer(&self, bytes: usize) -> io::Result<()> {
+        setsockopt(&self.fd, sockopt::RcvBuf, &bytes).map_err(io::Error::from)
+    }
+
     /// Sends a dump request (`RTM_GETLINK` or `RTM_GETADDR`); returns its sequence number.
     pub fn request_dump(&mut self, msg_type: u16) -> io::Result<u32> {
         self.seq = self.seq.wrapping_add(1);
@@ -83,6 +89,18 @@ impl Socket {
         };
         let data = self.buf.get(..n).unwrap_or_default();
         Ok(wire::messages(data).map(|m| m.map(|(_, msg)| msg)).collect())
+    }
+
+    /// Reads and drops everything queued (a non-blocking socket only), including further
+    /// ENOBUFS reports: after a loss the queue is stale, and a dump replaces it.
+    pub fn discard_pending(&mut self) -> io::Result<()> {
+        loop {
+            match socket::recv(self.fd.as_raw_fd(), &mut [0u8; 0], MsgFlags::MSG_TRUNC) {
+                Ok(_) | Err(Errno::EINTR | Errno::ENOBUFS) => continue,
+                Err(Errno::EAGAIN) => return Ok(()),
+                Err(e) => return Err(io::Error::from(e)),
+            }
+        }
     }
 
     /// Sends a dump request and collects every message of the answer up to NLMSG_DONE.
