@@ -4,6 +4,7 @@
 //! binary in `main.rs` is the thin shell around it. See ../shared/STYLE.md.
 
 pub mod config;
+pub mod daemon;
 pub mod ddns;
 pub mod diag;
 pub mod netlink;
