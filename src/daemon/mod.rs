@@ -19,7 +19,7 @@ pub mod workers;
 use std::path::{Path, PathBuf};
 
 pub use run::{DaemonError, run};
-pub use services::{Ddns, Forwards, Rules, UpdateJob, WanSnapshot};
+pub use services::{Ddns, Forwards, JobOutput, Rules, UpdateJob, WanSnapshot};
 
 use crate::config::MainSettings;
 use crate::diag::Diagnostic;

@@ -14,12 +14,11 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use super::debounce::Debouncer;
 use super::nft_events::NftEvents;
-use super::services::{Rules, UpdateJob, WanSnapshot};
+use super::services::{JobOutput, Rules, UpdateJob, WanSnapshot};
 use super::signals::{Sig, Signals};
 use super::status_file;
 use super::workers::Workers;
 use super::{Configure, Options, Setup};
-use crate::ddns::Outcome;
 use crate::netlink::{Change, Watcher};
 use crate::status::{Status, WanStatus, Warning};
 use crate::wan::{self, WanDevice};
@@ -65,7 +64,7 @@ enum JobKey {
 }
 
 enum JobResult {
-    Update(Outcome),
+    Update(JobOutput),
     Apply(Result<(), String>),
 }
 
@@ -312,13 +311,11 @@ impl Daemon<'_> {
     fn start_job(&mut self, job: UpdateJob) {
         let UpdateJob { host, summary, run } = job;
         if self.opts.dry_run {
+            // The engine's dry-run jobs send nothing; show what they stand for.
             println!("would send: {summary}");
-            let outcome = Outcome::Updated { detail: "dry run".into() };
-            let more = self.setup.ddns.finished(host, outcome, SystemTime::now());
-            self.queued.extend(more);
-            return;
+        } else {
+            log::debug!("sending: {summary}");
         }
-        log::debug!("sending: {summary}");
         let key = JobKey::Update { generation: self.generation, host };
         match self.workers.spawn(key, "hp-update", move || JobResult::Update(run())) {
             Ok(()) => {
@@ -330,13 +327,14 @@ impl Daemon<'_> {
 
     fn job_done(&mut self, key: JobKey, result: JobResult) {
         match (key, result) {
-            (JobKey::Update { generation, host }, JobResult::Update(outcome)) => {
+            (JobKey::Update { generation, host }, JobResult::Update(output)) => {
                 if generation != self.generation {
-                    log::info!("an update started before the configuration was re-read finished: {outcome:?}");
+                    // Its engine was replaced by SIGHUP; the new one starts from the state files.
+                    log::debug!("dropping the result of an update started before the configuration was re-read");
                     return;
                 }
                 self.in_flight.remove(&host);
-                let more = self.setup.ddns.finished(host, outcome, SystemTime::now());
+                let more = self.setup.ddns.finished(host, output, SystemTime::now());
                 self.start_jobs(more);
             }
             (JobKey::Apply { generation }, JobResult::Apply(result)) => {

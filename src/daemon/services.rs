@@ -5,7 +5,6 @@
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use crate::ddns::Outcome;
 use crate::netlink::AddrInfo;
 use crate::status::{ForwardStatus, HostStatus, Warning};
 use crate::types::IfName;
@@ -39,13 +38,18 @@ impl WanSnapshot {
     }
 }
 
-/// One update to run on a worker thread.
+/// What a job produced, handed back to the engine unopened: the loop never looks inside
+/// (an update's outcome, a lookup's answer), so engine types do not leak into it.
+pub type JobOutput = Box<dyn std::any::Any + Send>;
+
+/// One piece of provider work (an update, a lookup) to run on a worker thread.
 pub struct UpdateJob {
-    /// Which host (index into the engine's hosts); results come back with it.
+    /// Which host (index into the engine's hosts); the output comes back with it.
     pub host: usize,
     /// What is sent, for the log and for `--dry-run`, with secrets redacted.
     pub summary: String,
-    pub run: Box<dyn FnOnce() -> Outcome + Send>,
+    /// The work. Under `--dry-run` the engine hands out jobs that send nothing.
+    pub run: Box<dyn FnOnce() -> JobOutput + Send>,
 }
 
 /// The Dynamic DNS engine as the loop drives it. Times are wall-clock (the engine persists
@@ -53,8 +57,8 @@ pub struct UpdateJob {
 pub trait Ddns {
     /// The WAN changed (after debounce), or is first known. Returns updates to start now.
     fn wan_changed(&mut self, wan: &WanSnapshot, now: SystemTime) -> Vec<UpdateJob>;
-    /// An update finished.
-    fn finished(&mut self, host: usize, outcome: Outcome, now: SystemTime) -> Vec<UpdateJob>;
+    /// A job finished with `output`.
+    fn finished(&mut self, host: usize, output: JobOutput, now: SystemTime) -> Vec<UpdateJob>;
     /// Timers (periodic check, retry, force interval) that are due at `now`.
     fn tick(&mut self, now: SystemTime) -> Vec<UpdateJob>;
     /// When `tick` next has something to do.
