@@ -48,5 +48,7 @@ pub struct Setup {
 pub trait Configure {
     fn load(&mut self) -> Result<Setup, String>;
     /// Reads and parses the UCI network package (for the WAN device prediction).
-    fn load_network(&self, path: &Path) -> Result<Package, String>;
+    fn load_network(&self, path: &Path) -> Result<Package, String> {
+        wan::load_network(path)
+    }
 }

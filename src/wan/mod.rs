@@ -2,8 +2,9 @@
 //!
 //! `device` when the config names one; otherwise the L3 device of the OpenWrt logical
 //! `interface`: netifd's `l3_device` where ubus answers, else what `/etc/config/network`
-//! predicts (openwrt.md §3). [`choose`] is the pure decision; [`resolve_with`] is the
-//! shell that asks ubus and reads the network config (both paths injectable for tests).
+//! predicts (openwrt.md §3). [`choose`] is the pure decision; [`resolve`] is the shell
+//! that asks ubus and reads the network config (paths injectable through [`Sources`],
+//! the file loader through [`resolve_with`]).
 //! The daemon calls it again when links come and go, to follow a changed device.
 
 pub mod netifd;
@@ -129,6 +130,17 @@ fn config_reason(e: &ConfigError) -> String {
     }
 }
 
+/// [`resolve_with`] reading the network config with the UCI parser, leniently (as
+/// OpenWrt's init scripts read it).
+pub fn resolve(settings: &MainSettings, sources: &Sources) -> Result<WanDevice, WanError> {
+    resolve_with(settings, sources, load_network)
+}
+
+/// Reads the network package; a bad line is skipped, as `uci -S` and netifd's scripts do.
+pub fn load_network(path: &Path) -> Result<Package, String> {
+    crate::uci::load(path, crate::uci::Mode::Lenient).map(|l| l.package).map_err(|e| e.to_string())
+}
+
 /// The shell: asks netifd (unless a device is configured), reads the network config with
 /// `load` when netifd has no device to offer, and decides with [`choose`].
 pub fn resolve_with(
@@ -230,6 +242,22 @@ mod tests {
         net.sections[0].options.remove(0);
         let e = choose(&settings(None), &Answer::NoUbus, Ok(&net)).unwrap_err();
         assert!(e.to_string().contains("protocol 'dhcp' creates none"), "{e}");
+    }
+
+    #[test]
+    fn reads_a_real_network_file() {
+        let dir = std::env::temp_dir().join(format!("hp-wan-net-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("network");
+        std::fs::write(
+            &file,
+            "config interface 'loopback'\n\toption device 'lo'\n\toption proto 'static'\n\n\
+             config interface 'wan'\n\toption device 'eth0.2'\n\toption proto 'pppoe'\n\toption username 'u'\n",
+        )
+        .unwrap();
+        let sources = Sources { ubus: dir.join("no-ubus"), network_config: file };
+        assert_eq!(dev(resolve(&settings(None), &sources)), ("pppoe-wan".into(), DeviceSource::NetworkConfig, None));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
