@@ -9,6 +9,7 @@
 //! routes events between them and the shell (worker threads, nft, status file).
 
 pub mod debounce;
+pub mod logging;
 pub mod nft_events;
 mod run;
 pub mod services;

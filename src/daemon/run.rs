@@ -398,6 +398,9 @@ impl Daemon<'_> {
         };
         log::info!("configuration re-read");
         let wan_changed = new.main.interface != self.setup.main.interface || new.main.device != self.setup.main.device;
+        if new.main.log_level != self.setup.main.log_level {
+            super::logging::set_level(new.main.log_level);
+        }
         if new.main.debounce != self.setup.main.debounce {
             self.debounce.set_delay(new.main.debounce.as_duration());
         }
