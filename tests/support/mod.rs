@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod provider;
 
 use std::path::PathBuf;
 use std::process::Command;
