@@ -94,7 +94,7 @@ impl Forwards for FakeForwards {
         Rules { text: Some(text.clone()), digest: text, forwards: Vec::new(), warnings: Vec::new() }
     }
 
-    fn apply_job(&self, rules: &Rules) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
+    fn apply_job(&self, rules: &Rules, _force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
         let tx = self.tx.clone();
         let text = rules.text.clone().unwrap_or_default();
         Box::new(move || {

@@ -87,6 +87,8 @@ struct Daemon<'a> {
     /// Digest of what nft last accepted (None: nothing applied, or it was removed).
     applied: Option<String>,
     applying: bool,
+    /// The next apply must rewrite the table even if its digest matches (restoring).
+    force_apply: bool,
     apply_retry_at: Option<Instant>,
     status_written: Option<Status>,
 }
@@ -128,6 +130,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         rules: Rules { text: None, digest: String::new(), forwards: Vec::new(), warnings: Vec::new() },
         applied: None,
         applying: false,
+        force_apply: false,
         apply_retry_at: None,
         status_written: None,
     };
@@ -194,6 +197,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 Ok(true) if !d.opts.dry_run => {
                     log::warn!("table inet {TABLE} was removed by something else; restoring it");
                     d.applied = None;
+                    d.force_apply = true;
                     d.apply_forwards();
                 }
                 Ok(_) => {}
@@ -379,7 +383,7 @@ impl Daemon<'_> {
             self.applied = Some(self.rules.digest.clone());
             return;
         }
-        let job = self.setup.forwards.apply_job(&self.rules);
+        let job = self.setup.forwards.apply_job(&self.rules, std::mem::take(&mut self.force_apply));
         let key = JobKey::Apply { generation: self.generation };
         match self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
             Ok(()) => self.applying = true,

@@ -85,7 +85,10 @@ pub trait Forwards {
     /// addresses), so an address change does not re-apply the table.
     fn render(&self, wan_devices: &[IfName]) -> Rules;
     /// A job that applies `rules` (pipes them to `nft`); its result is an error in words.
-    fn apply_job(&self, rules: &Rules) -> Box<dyn FnOnce() -> Result<(), String> + Send>;
+    /// Without `force` a live table that already carries the digest is left alone (a
+    /// restart keeps its counters); with it (restoring after someone else's removal) the
+    /// table is written regardless.
+    fn apply_job(&self, rules: &Rules, force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send>;
     /// Removes `table inet homeport`, synchronously (at exit).
     fn remove(&self) -> Result<(), String>;
 }
