@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod ddns;
 pub mod diag;
 pub mod migrate;
@@ -13,6 +14,7 @@ pub mod netlink;
 pub mod status;
 pub mod types;
 pub mod uci;
+pub mod wan;
 
 /// The version printed by `homeport --version` and sent in the User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
