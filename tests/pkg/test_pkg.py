@@ -306,6 +306,45 @@ def elf_check_catches_wrong_arch():
 
 
 @test
+def maintainer_scripts_call_openwrt_helpers():
+    """Unpacked into a root as opkg does (data into the root, control files as
+    usr/lib/opkg/info/<pkg>.<file>), postinst and prerm source the root's
+    /lib/functions.sh and hand themselves to default_postinst / default_prerm."""
+    for key in [ARCHES[0], "all"]:
+        p = ipk(key)
+        name = p.control()["Package"]
+        with tempfile.TemporaryDirectory() as root:
+            data = tarfile.open(fileobj=io.BytesIO(p.data_tar), mode="r:")
+            if hasattr(tarfile, "tar_filter"):  # Python >= 3.11.4 / 3.12
+                data.extractall(root, filter="tar")
+            else:
+                data.extractall(root)
+            info = os.path.join(root, "usr/lib/opkg/info")
+            os.makedirs(info)
+            for f, text in p.control_files.items():
+                path = os.path.join(info, f"{name}.{f}")
+                with open(path, "w") as fh:
+                    fh.write(text)
+                os.chmod(path, 0o755)
+            os.makedirs(os.path.join(root, "lib"), exist_ok=True)
+            log = os.path.join(root, "calls")
+            with open(os.path.join(root, "lib/functions.sh"), "w") as fh:
+                fh.write(f'default_postinst() {{ echo "default_postinst $*" >> {log}; }}\n'
+                         f'default_prerm() {{ echo "default_prerm $*" >> {log}; }}\n')
+            for script, args in (("postinst", ["configure"]), ("prerm", ["remove"])):
+                path = os.path.join(info, f"{name}.{script}")
+                r = run(["sh", path, *args], env=dict(os.environ, IPKG_INSTROOT=root))
+                eq(r.returncode, 0, f"{name}.{script}: {r.stderr}")
+            r = run(["sh", os.path.join(info, f"{name}.postinst")], env=dict(os.environ, IPKG_INSTROOT=root, IPKG_NO_SCRIPT="1"))
+            eq(r.returncode, 0, "postinst with IPKG_NO_SCRIPT=1")
+            calls = open(log).read().splitlines()
+            eq(calls, [f"default_postinst {info}/{name}.postinst configure", f"default_prerm {info}/{name}.prerm remove"],
+               f"{name}: helper calls")
+            for path in ("etc/init.d/homeport", "usr/sbin/homeport") if key != "all" else ("usr/libexec/rpcd/homeport",):
+                check(os.access(os.path.join(root, path), os.X_OK), f"/{path} not executable after unpacking")
+
+
+@test
 def luci_ipk_format():
     p = ipk("all")
     c = p.control()
