@@ -734,6 +734,10 @@ def rpcd_plugin_call_status():
     eq(plugin_call("call", "status", prog_body=body), doc, "call status passes the document through")
     err = plugin_call("call", "status")
     check(isinstance(err, dict) and "error" in err, f"failing binary gives an error object: {err}")
+    # The daemon's own reason reaches the page, escaped into one JSON string.
+    reason = 'error: no status: "/var/run/homeport/status.json" missing \\ is the daemon running?'
+    body = "#!/bin/sh\nprintf '%s\\n\\tsecond line\\n' '" + reason + "' >&2\nexit 1\n"
+    eq(plugin_call("call", "status", prog_body=body), {"error": reason}, "error passed through")
     check("error" in plugin_call("call", "nosuch"), "unknown method gives an error object")
 
 
