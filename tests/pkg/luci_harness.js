@@ -159,12 +159,17 @@ form.Map.prototype.section = function(cls, ...args) {
 	const rec = { class: cls.className, args, options: [] };
 	record.sections.push(rec);
 	const s = {
-		map, _rec: rec, _options: [],
-		tab() {},
+		map, _rec: rec, _options: [], _tabs: [],
+		// As form.js: a tab is declared once, before options use it.
+		tab(name) {
+			if (this._tabs.includes(name)) throw new Error('Tab already declared: ' + name);
+			this._tabs.push(name);
+		},
 		option(ocls, name, title, description) {
 			return makeOption(s, ocls, name, title, description, null);
 		},
 		taboption(tab, ocls, name, title, description) {
+			if (!this._tabs.includes(tab)) throw new Error('Associated tab not declared: ' + tab);
 			return makeOption(s, ocls, name, title, description, tab);
 		},
 		formvalue() { return undefined; }
