@@ -6,6 +6,7 @@
 pub mod config;
 pub mod ddns;
 pub mod diag;
+pub mod dns;
 pub mod netlink;
 pub mod status;
 pub mod types;
