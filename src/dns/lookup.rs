@@ -99,3 +99,70 @@ pub fn lookup_with(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::wire::Section;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn name(s: &str) -> Name {
+        Name::parse(s).unwrap()
+    }
+
+    fn answer(id: u16, q: &str, qtype: u16, rcode: u16, records: &[(&str, u16, &[u8])]) -> Vec<u8> {
+        let mut b = MessageBuilder::new(id, opcode::QUERY, flag::QR | flag::RD | rcode);
+        b.question(&name(q), qtype, class::IN);
+        for (owner, ty, data) in records {
+            b.record(Section::Answer, &name(owner), *ty, class::IN, 60, data);
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn query_shape() {
+        let q = wire::parse(&query(5, &name("h.example.test"), rtype::AAAA)).unwrap();
+        assert_eq!((q.header.id, q.header.flags, q.questions.len()), (5, flag::RD, 1));
+        assert_eq!(q.questions[0].qtype, rtype::AAAA);
+    }
+
+    #[test]
+    fn addresses_through_a_cname_chain() {
+        let mut cname = Vec::new();
+        name("real.example.test").write(&mut cname);
+        let a = answer(
+            7,
+            "h.example.test",
+            rtype::A,
+            0,
+            &[
+                ("h.example.test", rtype::CNAME, &cname),
+                ("real.example.test", rtype::A, &[192, 0, 2, 1]),
+                ("real.example.test", rtype::A, &[192, 0, 2, 2]),
+                // A stray AAAA in an A answer is not an answer to the question.
+                ("real.example.test", rtype::AAAA, &Ipv6Addr::LOCALHOST.octets()),
+            ],
+        );
+        let got = check_answer(&a, 7, &name("H.Example.Test"), rtype::A).unwrap().unwrap();
+        assert_eq!(got, vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2))]);
+    }
+
+    #[test]
+    fn empty_errors_and_mismatches() {
+        // NXDOMAIN and NODATA: no addresses.
+        let nx = answer(1, "h.test", rtype::A, 3, &[]);
+        assert_eq!(check_answer(&nx, 1, &name("h.test"), rtype::A), Ok(Ok(vec![])));
+        let nodata = answer(1, "h.test", rtype::AAAA, 0, &[]);
+        assert_eq!(check_answer(&nodata, 1, &name("h.test"), rtype::AAAA), Ok(Ok(vec![])));
+        // SERVFAIL and REFUSED are reported as such.
+        let sf = answer(1, "h.test", rtype::A, 2, &[]);
+        assert_eq!(check_answer(&sf, 1, &name("h.test"), rtype::A), Ok(Err(Rcode::SERVFAIL)));
+        // Wrong ID, wrong question, not a response.
+        assert!(matches!(check_answer(&nx, 2, &name("h.test"), rtype::A), Err(DnsError::Mismatch(_))));
+        assert!(matches!(check_answer(&nx, 1, &name("other.test"), rtype::A), Err(DnsError::Mismatch(_))));
+        assert!(matches!(check_answer(&nx, 1, &name("h.test"), rtype::AAAA), Err(DnsError::Mismatch(_))));
+        let q = query(1, &name("h.test"), rtype::A);
+        assert!(matches!(check_answer(&q, 1, &name("h.test"), rtype::A), Err(DnsError::Mismatch(_))));
+        assert!(matches!(check_answer(&[0; 5], 1, &name("h.test"), rtype::A), Err(DnsError::Malformed(_))));
+    }
+}
