@@ -5,6 +5,8 @@
 //! ID or QR bit do not fit the request are ignored, as are datagrams from other
 //! addresses (the socket is connected). No decisions beyond transport live here.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
@@ -149,6 +151,7 @@ pub fn exchange_tcp(server: SocketAddr, query: &[u8], timeout: Duration) -> Resu
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use std::net::TcpListener;

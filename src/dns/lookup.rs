@@ -3,6 +3,8 @@
 //!
 //! `query` and `addresses` are pure; `lookup` is the shell around them.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::net::IpAddr;
 
 use super::client::{self, Timeouts};
@@ -101,6 +103,7 @@ pub fn lookup_with(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use crate::dns::wire::Section;

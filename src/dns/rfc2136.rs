@@ -10,6 +10,8 @@
 //! server, whose answer (answer section at the apex, authority section below it) names
 //! the enclosing zone; if that gives nothing, the parent of the name.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
@@ -261,6 +263,7 @@ pub fn discover_zone(addr: SocketAddr, name: &Name, opt: Options) -> Name {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use crate::config::TsigAlgorithm;
