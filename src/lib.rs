@@ -9,6 +9,7 @@ pub mod config;
 pub mod daemon;
 pub mod ddns;
 pub mod diag;
+pub mod dns;
 pub mod netlink;
 pub mod status;
 pub mod types;
