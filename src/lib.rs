@@ -7,6 +7,7 @@ pub mod config;
 pub mod ddns;
 pub mod diag;
 pub mod netlink;
+pub mod nft;
 pub mod status;
 pub mod types;
 pub mod uci;
