@@ -16,11 +16,14 @@ use super::render::{Ruleset, TABLE, render_flush};
 #[derive(Clone, Debug)]
 pub struct Nft {
     pub program: PathBuf,
+    /// Words before nft's own arguments: with `program` = `ip`, `netns exec NS nft` runs
+    /// it inside a network namespace (the end-to-end tests do).
+    pub prefix: Vec<String>,
 }
 
 impl Default for Nft {
     fn default() -> Self {
-        Nft { program: PathBuf::from("nft") }
+        Nft { program: PathBuf::from("nft"), prefix: Vec::new() }
     }
 }
 
@@ -77,6 +80,7 @@ impl Nft {
     fn run(&self, args: &[&str], input: &str) -> Result<Result<String, String>, NftError> {
         let spawn_err = |error| NftError::Spawn { program: self.program.clone(), error };
         let mut child = Command::new(&self.program)
+            .args(&self.prefix)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -107,7 +107,7 @@ pub fn plan(forwards: &[Forward]) -> (Plan, Vec<Diagnostic>) {
         let entries = match entries_for(f, out.forwards.len()) {
             Ok(e) => e,
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 continue;
             }
         };
@@ -147,8 +147,10 @@ fn clash(taken: &BTreeMap<(Family, L4, u16), (u16, usize)>, e: &Entry) -> Option
     (fam == e.family && proto == e.proto && end >= e.ext.start().get()).then_some(owner)
 }
 
-fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Diagnostic> {
-    let err = |msg: String, opt: &str, val: String| Diagnostic::error(msg).in_section(&f.section).at_option(opt, &val);
+fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>> {
+    let err = |msg: String, opt: &str, val: String| {
+        Box::new(Diagnostic::error(msg).in_section(&f.section).at_option(opt, &val))
+    };
     if f.src_dport.width() != f.dest_port.width() && !f.dest_port.is_single() {
         return Err(err(
             format!("is {} ports wide but src_dport {} is {}", f.dest_port.width(), f.src_dport, f.src_dport.width()),
