@@ -6,6 +6,7 @@
 pub mod config;
 pub mod ddns;
 pub mod diag;
+pub mod lint;
 pub mod netlink;
 pub mod nft;
 pub mod status;
