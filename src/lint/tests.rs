@@ -20,8 +20,10 @@ fn fwd(index: usize, proto: Proto, ext: &str, dest: Option<&str>, int: &str) -> 
     }
 }
 
-/// A package from `(type, name, [(option, value or space-joined list)])`.
-fn pkg(name: &str, sections: &[(&str, Option<&str>, &[(&str, &str)])]) -> Package {
+/// `(type, name, [(option, value)])`.
+type SectionSpec<'a> = (&'a str, Option<&'a str>, &'a [(&'a str, &'a str)]);
+
+fn pkg(name: &str, sections: &[SectionSpec]) -> Package {
     Package {
         name: name.into(),
         sections: sections
