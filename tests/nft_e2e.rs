@@ -103,6 +103,16 @@ fn tcp_and_udp_reach_the_server() {
     }
     // Forward to the router itself (no dest_ip): a redirect, accepted by fw4's input_wan.
     assert_eq!(from_inet(&lab, "tcp", 8443), Ok(format!("router 9443 {c}")));
+    // Each forward counts its connections on its own map element.
+    let listing = lab.nft_out(&["list", "table", "inet", "homeport"]);
+    for (name, want) in [("web", 1), ("luci", 1), ("range", 4), ("dns", 1)] {
+        let counted: u64 = listing
+            .lines()
+            .filter(|l| l.contains(&format!("comment \"{name}\"")))
+            .filter_map(|l| l.split("counter packets ").nth(1)?.split_whitespace().next()?.parse::<u64>().ok())
+            .sum();
+        assert_eq!(counted, want, "{name}: {listing}");
+    }
 }
 
 #[test]

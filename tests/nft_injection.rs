@@ -133,7 +133,9 @@ fn nft_reads_hostile_names_as_plain_comments() {
     assert!(applied.status.success(), "{}", String::from_utf8_lossy(&applied.stderr));
     assert_eq!(String::from_utf8_lossy(&tables.stdout).trim(), "table inet homeport");
     let listing = String::from_utf8_lossy(&listing.stdout);
-    assert_eq!(listing.matches("\tcounter fwd_").count(), HOSTILE.len());
+    // One dnat element per forward and protocol, each with its one comment.
+    assert_eq!(listing.matches(" : 192.168.1.10 . 80").count(), 2 * HOSTILE.len());
+    assert_eq!(listing.matches(" comment \"").count(), 2 * HOSTILE.len());
     assert!(listing.contains("comment \"web'; flush ruleset; '\""), "{listing}");
     assert!(listing.contains("comment \"unicode ü € 🚀 日本語\""));
 }

@@ -121,8 +121,13 @@ impl Nft {
             return Ok(Applied::Unchanged);
         }
         self.check(rs, names)?;
-        self.run(&["-f", "-"], &rs.text)?.map_err(|m| rejected(Stage::Apply, m, rs, names))?;
+        self.load(rs, names)?;
         Ok(Applied::Replaced)
+    }
+
+    /// `nft -f -` alone (one transaction; on failure nothing changes). `apply` checks first.
+    pub fn load(&self, rs: &Ruleset, names: &[String]) -> Result<(), NftError> {
+        self.run(&["-f", "-"], &rs.text)?.map(|_| ()).map_err(|m| rejected(Stage::Apply, m, rs, names))
     }
 
     /// Removes our table (a no-op when it is absent).

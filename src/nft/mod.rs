@@ -11,8 +11,10 @@ pub mod apply;
 pub mod fw4;
 pub mod linear;
 pub mod plan;
+pub mod prepare;
 pub mod quote;
 pub mod render;
 
 pub use plan::{Entry, Family, L4, Plan, plan};
+pub use prepare::{Prepared, prepare};
 pub use render::{Network, Ruleset, TABLE, render, render_flush};

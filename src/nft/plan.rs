@@ -52,8 +52,6 @@ impl L4 {
 pub struct Planned {
     pub section: SectionRef,
     pub name: String,
-    /// Name of its nft counter object: derived from the section index, never from text.
-    pub counter: String,
 }
 
 /// One forward, one family, one protocol.
@@ -129,11 +127,7 @@ pub fn plan(forwards: &[Forward]) -> (Plan, Vec<Diagnostic>) {
         for e in &entries {
             taken.insert((e.family, e.proto, e.ext.start().get()), (e.ext.end().get(), e.forward));
         }
-        out.forwards.push(Planned {
-            section: f.section.clone(),
-            name: f.name.clone(),
-            counter: format!("fwd_{}", f.section.index),
-        });
+        out.forwards.push(Planned { section: f.section.clone(), name: f.name.clone() });
         out.entries.extend(entries);
     }
     (out, diags)
@@ -266,7 +260,6 @@ pub(crate) mod tests {
         assert!(d.is_empty());
         assert_eq!(p.entries.len(), 2);
         assert_eq!((p.entries[0].proto, p.entries[1].proto), (L4::Tcp, L4::Udp));
-        assert_eq!(p.forwards[0].counter, "fwd_0");
     }
 
     #[test]

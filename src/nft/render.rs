@@ -104,12 +104,6 @@ pub fn render(plan: &Plan, net: &Network) -> Ruleset {
     }
 
     let mut body = Out::default();
-    for (i, f) in plan.forwards.iter().enumerate() {
-        let idx = Some(i);
-        body.owned(1, format!("counter {} {{", f.counter), idx);
-        body.owned(2, format!("comment {}", quote::comment(&f.name)), idx);
-        body.owned(1, "}", idx);
-    }
     for fam in [Family::V4, Family::V6] {
         maps(&mut body, plan, fam, net);
     }
@@ -162,11 +156,14 @@ impl<'a> Elements<'a> {
         self.items.push((key, value, forward));
     }
 
-    fn write(self, out: &mut Out, decl: &str, ty: &str, flags: bool) {
+    fn write(self, out: &mut Out, decl: &str, ty: &str, flags: bool, counter: bool) {
         out.line(1, format!("{decl} {{"));
         out.line(2, format!("type {ty}"));
         if flags {
             out.line(2, "flags interval");
+        }
+        if counter {
+            out.line(2, "counter");
         }
         if !self.items.is_empty() {
             out.line(2, "elements = {");
@@ -193,33 +190,32 @@ fn maps(out: &mut Out, plan: &Plan, fam: Family, net: &Network) {
     let at = addr_type(fam);
     let entries: Vec<&Entry> = plan.entries_of(fam).collect();
 
+    // Single external ports go into hash maps, ranges into interval maps: nft loads
+    // interval elements several times slower, and most forwards are single ports.
     let mut dnat = Elements::new(plan);
-    let mut dnat_keep = Elements::new(plan);
+    let mut dnat_range = Elements::new(plan);
     let mut redir = Elements::new(plan);
-    let mut redir_keep = Elements::new(plan);
-    let mut count = Elements::new(plan);
+    let mut redir_range = Elements::new(plan);
     let mut restricted = Elements::new(plan);
     let mut allow = Elements::new(plan);
     let mut deny = Elements::new(plan);
-    let mut reflect = Elements::new(plan);
+    let mut noreflect = Elements::new(plan);
     for e in &entries {
         let f = e.forward;
-        match (e.dest, e.keeps_port()) {
-            (Some(ip), true) => dnat_keep.add(key(e), Some(ip.to_string()), f),
+        let ranged = !e.ext.is_single() && e.keeps_port();
+        match (e.dest, ranged) {
+            (Some(ip), true) => dnat_range.add(key(e), Some(ip.to_string()), f),
             (Some(ip), false) => {
                 for (ext, int) in port_pairs(e) {
                     dnat.add(format!("{} . {ext}", e.proto.as_str()), Some(format!("{ip} . {int}")), f);
                 }
             }
-            (None, true) => redir_keep.add(key(e), None, f),
+            (None, true) => redir_range.add(key(e), None, f),
             (None, false) => {
                 for (ext, int) in port_pairs(e) {
                     redir.add(format!("{} . {ext}", e.proto.as_str()), Some(int.to_string()), f);
                 }
             }
-        }
-        if let Some(p) = plan.forwards.get(f) {
-            count.add(key(e), Some(format!("\"{}\"", p.counter)), f);
         }
         if e.restricted {
             restricted.add(key(e), None, f);
@@ -230,20 +226,21 @@ fn maps(out: &mut Out, plan: &Plan, fam: Family, net: &Network) {
         for c in &e.deny {
             deny.add(format!("{} . {c}", key(e)), None, f);
         }
-        if e.reflection {
-            reflect.add(key(e), None, f);
+        if !e.reflection {
+            noreflect.add(key(e), None, f);
         }
     }
     let ps = "inet_proto . inet_service";
-    dnat.write(out, &format!("map dnat{sfx}"), &format!("{ps} : {at} . inet_service"), true);
-    dnat_keep.write(out, &format!("map dnat{sfx}_keep"), &format!("{ps} : {at}"), true);
-    redir.write(out, &format!("map redirect{sfx}"), &format!("{ps} : inet_service"), true);
-    redir_keep.write(out, &format!("set redirect{sfx}_keep"), ps, true);
-    count.write(out, &format!("map count{sfx}"), &format!("{ps} : counter"), true);
-    restricted.write(out, &format!("set restricted{sfx}"), ps, true);
-    allow.write(out, &format!("set allow{sfx}"), &format!("{ps} . {at}"), true);
-    deny.write(out, &format!("set deny{sfx}"), &format!("{ps} . {at}"), true);
-    reflect.write(out, &format!("set reflect{sfx}"), ps, true);
+    // The translation maps count per element: the element carries the forward's name,
+    // so its counter is the forward's (connections, as NAT sees only first packets).
+    dnat.write(out, &format!("map dnat{sfx}"), &format!("{ps} : {at} . inet_service"), false, true);
+    dnat_range.write(out, &format!("map dnat{sfx}_range"), &format!("{ps} : {at}"), true, true);
+    redir.write(out, &format!("map redirect{sfx}"), &format!("{ps} : inet_service"), false, true);
+    redir_range.write(out, &format!("set redirect{sfx}_range"), ps, true, true);
+    restricted.write(out, &format!("set restricted{sfx}"), ps, true, false);
+    allow.write(out, &format!("set allow{sfx}"), &format!("{ps} . {at}"), true, false);
+    deny.write(out, &format!("set deny{sfx}"), &format!("{ps} . {at}"), true, false);
+    noreflect.write(out, &format!("set noreflect{sfx}"), ps, true, false);
 
     // Same-subnet pairs: a reflected connection needs SNAT only when the server would
     // answer the client directly (same subnet), bypassing the router's reverse NAT.
@@ -324,7 +321,7 @@ fn chains(out: &mut Out, net: &Network) {
     out.line(1, "chain from_lan {");
     for fam in [Family::V4, Family::V6] {
         let (s, nf) = (fam.suffix(), nfproto(fam));
-        out.rule(format!("meta nfproto {nf} meta l4proto . th dport != @reflect{s} return"));
+        out.rule(format!("meta nfproto {nf} meta l4proto . th dport @noreflect{s} return"));
     }
     out.rule("goto lookup");
     out.line(1, "}");
@@ -333,11 +330,11 @@ fn chains(out: &mut Out, net: &Network) {
     for fam in [Family::V4, Family::V6] {
         let (s, nf, ipk) = (fam.suffix(), nfproto(fam), ip(fam));
         let l4 = "meta l4proto { tcp, udp }";
-        out.rule(format!("meta nfproto {nf} counter name meta l4proto . th dport map @count{s}"));
-        out.rule(format!("meta nfproto {nf} {l4} dnat {ipk} to meta l4proto . th dport map @dnat{s}"));
-        out.rule(format!("meta nfproto {nf} {l4} dnat {ipk} to meta l4proto . th dport map @dnat{s}_keep"));
-        out.rule(format!("meta nfproto {nf} {l4} redirect to : meta l4proto . th dport map @redirect{s}"));
-        out.rule(format!("meta nfproto {nf} meta l4proto . th dport @redirect{s}_keep redirect"));
+        let k = "meta l4proto . th dport";
+        out.rule(format!("meta nfproto {nf} {l4} dnat {ipk} to {k} map @dnat{s}"));
+        out.rule(format!("meta nfproto {nf} {l4} dnat {ipk} to {k} map @dnat{s}_range"));
+        out.rule(format!("meta nfproto {nf} {l4} redirect to : {k} map @redirect{s}"));
+        out.rule(format!("meta nfproto {nf} {k} @redirect{s}_range redirect"));
     }
     out.line(1, "}");
 
@@ -345,14 +342,17 @@ fn chains(out: &mut Out, net: &Network) {
     out.line(2, format!("type nat hook postrouting priority {SRCNAT_PRIORITY}; policy accept;"));
     for fam in [Family::V4, Family::V6] {
         let (s, nf, ipk) = (fam.suffix(), nfproto(fam), ip(fam));
-        let ours = format!("meta l4proto . ct original proto-dst @reflect{s}");
         let head = format!("meta nfproto {nf} meta l4proto {{ tcp, udp }} ct status dnat");
-        match &net.lan_subnets {
+        let which = match &net.lan_subnets {
             Some(_) => {
                 let to = if wan.is_empty() { String::new() } else { format!(" oifname != {}", devices(&wan)) };
-                out.rule(format!("{head}{to} {ipk} saddr . {ipk} daddr @hairpin{s} {ours} masquerade"));
+                format!("{to} {ipk} saddr . {ipk} daddr @hairpin{s}")
             }
-            None => out.rule(format!("{head} iifname != {} {ours} masquerade", devices(&not_lan))),
+            None => format!(" iifname != {}", devices(&not_lan)),
+        };
+        // Ours: the original destination port is a key of our translation maps.
+        for m in ["", "_range"] {
+            out.rule(format!("{head}{which} meta l4proto . ct original proto-dst @dnat{s}{m} masquerade"));
         }
     }
     out.line(1, "}");
