@@ -222,3 +222,56 @@ fn failing_apply_leaves_the_old_table_working() {
     assert_eq!(from_inet(&lab, "udp", 5353), Ok(format!("srv 53 {INET_ALLOWED}")));
     assert!(from_inet(&lab, "tcp", 8080).is_ok());
 }
+
+/// The commands themselves, run inside the router namespace: `apply` twice (the second
+/// leaves the table alone), `rules` prints what was applied, `flush` removes it.
+#[test]
+fn commands_apply_rules_flush() {
+    require_netns!();
+    let mut lab = Lab::new();
+    let srv = lab.server.clone();
+    lab.serve(&srv, "srv", &["tcp/80"]);
+    let dir = std::env::temp_dir().join(format!("hp-e2e-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("homeport");
+    std::fs::write(
+        &cfg,
+        format!(
+            "config homeport 'main'\n\toption device 'wan0'\n\nconfig forward 'web'\n\toption proto 'tcp'\n\
+             \toption src_dport '50080'\n\toption dest_ip '{SERVER}'\n\toption dest_port '80'\n"
+        ),
+    )
+    .unwrap();
+    let missing = dir.join("absent");
+    let run = |args: &[&str]| {
+        let mut c = std::process::Command::new("ip");
+        c.args(["netns", "exec", &lab.router]).args(support::runner_words()).arg(support::homeport_bin());
+        c.args(args).arg("-c").arg(&cfg);
+        if args[0] != "flush" {
+            for o in ["--network", "--dhcp", "--firewall"] {
+                c.arg(o).arg(&missing);
+            }
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["apply"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("applied: 1 forward(s)"), "{out}");
+    assert_eq!(from_inet(&lab, "tcp", 50080), Ok(format!("srv 80 {INET_ALLOWED}")));
+    let (code, out, _) = run(&["apply"]);
+    assert_eq!((code, out.contains("unchanged")), (Some(0), true), "{out}");
+    let (code, rules, _) = run(&["rules"]);
+    assert_eq!(code, Some(0));
+    let digest = homeport::nft::apply::parse_digest(&rules).expect("digest in rules");
+    assert_eq!(lab.nft().live_digest().unwrap(), Some(digest));
+    let (code, _, err) = run(&["flush"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!lab.nft_out(&["list", "tables"]).contains("homeport"));
+    assert!(from_inet(&lab, "tcp", 50080).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -116,11 +116,10 @@ fn exposed_services(f: &Forward, out: &mut Vec<Diagnostic>) {
     for s in found {
         out.push(
             Diagnostic::warning(format!(
-                "exposes the well-known {} port {} on the internet side: {} {}; use a high external port \
+                "exposes the well-known {} port {} to the internet: {}; use a high external port \
                  (for example src_dport {} with dest_port {}) so scanners do not find it first",
                 s.name,
                 s.port,
-                s.name,
                 s.why,
                 ports::suggest_high(s.port),
                 s.port,
@@ -136,21 +135,33 @@ fn open_admin(f: &Forward, out: &mut Vec<Diagnostic>) {
         return;
     }
     let (a, b) = (f.dest_port.start().get(), f.dest_port.end().get());
-    for s in ports::in_range(a, b).filter(|s| s.admin) {
-        let target = match f.dest_ip {
-            Some(ip) => ip.to_string(),
-            None => "the router".to_string(),
-        };
-        out.push(
-            Diagnostic::warning(format!(
-                "forwards remote administration ({} on {target} port {}) to every address on the internet; \
-                 set src_ip to the addresses you administer from, or use a VPN",
-                s.name, s.port
-            ))
-            .in_section(&f.section)
-            .at_option("dest_port", &f.dest_port.to_string()),
+    let mut admin: Vec<String> =
+        ports::in_range(a, b).filter(|s| s.admin).map(|s| format!("{} port {}", s.name, s.port)).collect();
+    // On the router itself, 80 and 443 are LuCI (uhttpd).
+    if f.dest_ip.is_none() {
+        admin.extend(
+            [80u16, 443]
+                .into_iter()
+                .filter(|&p| a <= p && p <= b)
+                .map(|p| format!("the router's web interface port {p}")),
         );
     }
+    if admin.is_empty() {
+        return;
+    }
+    let target = match f.dest_ip {
+        Some(ip) => ip.to_string(),
+        None => "the router".to_string(),
+    };
+    out.push(
+        Diagnostic::warning(format!(
+            "forwards remote administration ({} on {target}) to every address on the internet; \
+             set src_ip to the addresses you administer from, or use a VPN",
+            admin.join(", ")
+        ))
+        .in_section(&f.section)
+        .at_option("dest_port", &f.dest_port.to_string()),
+    );
 }
 
 fn target_checks(f: &Forward, ctx: &Context, out: &mut Vec<Diagnostic>) {

@@ -170,3 +170,11 @@ fn missing_sources_skip_their_checks() {
     let ctx = Context::default();
     assert!(lint(&[fwd(0, Proto::Udp, "40000", Some("172.16.0.5"), "4000")], &ctx).is_empty());
 }
+
+#[test]
+fn luci_on_the_router_is_remote_admin() {
+    let m = messages(&[fwd(0, Proto::Tcp, "48443", None, "443")]);
+    assert_eq!(m.len(), 1);
+    assert!(m[0].contains("the router's web interface port 443 on the router"), "{}", m[0]);
+    assert!(messages(&[fwd(0, Proto::Tcp, "48443", Some("192.168.1.10"), "443")]).is_empty());
+}
