@@ -47,7 +47,7 @@ fn ruleset(forwards: &[Forward]) -> (Ruleset, Vec<String>) {
     assert!(d.is_empty(), "{d:?}");
     let net = Network {
         wan_devices: vec![IfName::parse("wan0").unwrap()],
-        lan_subnets: Some(vec![Cidr::parse("192.168.50.0/24").unwrap()]),
+        lan_subnets: Some(vec![Cidr::parse("192.168.50.0/24").unwrap(), Cidr::parse("fd00:50::/64").unwrap()]),
     };
     let names = p.forwards.iter().map(|f| f.name.clone()).collect();
     (render(&p, &net), names)
@@ -274,4 +274,29 @@ fn commands_apply_rules_flush() {
     assert!(!lab.nft_out(&["list", "tables"]).contains("homeport"));
     assert!(from_inet(&lab, "tcp", 50080).is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// IPv6: DNAT66 to the LAN host's address, as firewall4 does for `family ipv6`
+/// redirects; reflection and same-subnet masquerading work as for IPv4.
+#[test]
+fn ipv6_forwards_translate_to_the_lan_host() {
+    require_netns!();
+    let mut lab = Lab::new();
+    let srv = lab.server.clone();
+    lab.serve(&srv, "srv", &["tcp/80", "udp/53", "tcp/8000"]);
+    let mut web6 = fwd(0, "web6", Proto::Tcp, "8080", Some(SERVER6), "80");
+    web6.family = ForwardFamily::Ipv6;
+    let mut dns6 = fwd(1, "dns6", Proto::Udp, "5353", Some(SERVER6), "53");
+    dns6.family = ForwardFamily::Ipv6;
+    let web4 = fwd(2, "web4", Proto::Tcp, "8080", Some(SERVER), "8000");
+    assert_eq!(apply(&lab, &[web6, dns6, web4]).expect("apply"), Applied::Replaced);
+    assert_eq!(lab.probe(&lab.inet, "tcp", WAN_IP6, 8080, None), Ok(format!("srv 80 {INET_IP6}")));
+    assert_eq!(lab.probe(&lab.inet, "udp", WAN_IP6, 5353, None), Ok(format!("srv 53 {INET_IP6}")));
+    // The same port over IPv4 goes to the IPv4 forward.
+    assert_eq!(lab.probe(&lab.inet, "tcp", WAN_IP, 8080, None), Ok(format!("srv 8000 {INET_ALLOWED}")));
+    // Not forwarded over IPv6, and the server's own address stays closed from outside.
+    assert!(lab.probe(&lab.inet, "tcp", WAN_IP6, 8081, None).is_err());
+    assert!(lab.probe(&lab.inet, "tcp", SERVER6, 80, None).is_err());
+    // Reflection from the same LAN prefix: masqueraded to the router's LAN address.
+    assert_eq!(lab.probe(&lab.lan, "tcp", WAN_IP6, 8080, None), Ok(format!("srv 80 {ROUTER_LAN6}")));
 }

@@ -25,6 +25,11 @@ pub const LAN_CLIENT: &str = "192.168.50.20";
 pub const ROUTER_LAN: &str = "192.168.50.1";
 pub const INET_ALLOWED: &str = "203.0.113.2";
 pub const INET_OTHER: &str = "203.0.113.3";
+pub const WAN_IP6: &str = "2001:db8:113::1";
+pub const INET_IP6: &str = "2001:db8:113::2";
+pub const SERVER6: &str = "fd00:50::10";
+pub const LAN_CLIENT6: &str = "fd00:50::20";
+pub const ROUTER_LAN6: &str = "fd00:50::1";
 
 pub struct Lab {
     pub inet: String,
@@ -51,6 +56,7 @@ fn fw4_table() -> String {
 		type filter hook input priority filter; policy drop;
 		iifname "lo" accept
 		ct state vmap {{ established : accept, related : accept }}
+		icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }} accept
 		iifname "br-lan" jump input_lan
 		iifname "wan0" jump input_wan
 		jump handle_reject
@@ -131,14 +137,20 @@ impl Lab {
         sh(&["ip", "-n", r, "link", "set", "wan0", "up"]);
         sh(&["ip", "-n", r, "link", "set", "br-lan", "up"]);
         sh(&["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+        sh(&["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]);
+        sh(&["ip", "-n", r, "addr", "add", &format!("{WAN_IP6}/64"), "dev", "wan0", "nodad"]);
+        sh(&["ip", "-n", r, "addr", "add", &format!("{ROUTER_LAN6}/64"), "dev", "br-lan", "nodad"]);
         let i = lab.inet.as_str();
         sh(&["ip", "-n", i, "addr", "add", &format!("{INET_ALLOWED}/24"), "dev", "eth0"]);
         sh(&["ip", "-n", i, "addr", "add", &format!("{INET_OTHER}/24"), "dev", "eth0"]);
+        sh(&["ip", "-n", i, "addr", "add", &format!("{INET_IP6}/64"), "dev", "eth0", "nodad"]);
         sh(&["ip", "-n", i, "link", "set", "eth0", "up"]);
-        for (ns, ip) in [(&lab.server, SERVER), (&lab.lan, LAN_CLIENT)] {
+        for (ns, ip, ip6) in [(&lab.server, SERVER, SERVER6), (&lab.lan, LAN_CLIENT, LAN_CLIENT6)] {
             sh(&["ip", "-n", ns, "addr", "add", &format!("{ip}/24"), "dev", "eth0"]);
+            sh(&["ip", "-n", ns, "addr", "add", &format!("{ip6}/64"), "dev", "eth0", "nodad"]);
             sh(&["ip", "-n", ns, "link", "set", "eth0", "up"]);
             sh(&["ip", "-n", ns, "route", "add", "default", "via", ROUTER_LAN]);
+            sh(&["ip", "-n", ns, "-6", "route", "add", "default", "via", ROUTER_LAN6]);
         }
         lab.nft_script(&fw4_table()).expect("fw4-shaped table loads");
         lab
@@ -214,14 +226,16 @@ tag = sys.argv[1]
 sel = selectors.DefaultSelector()
 for spec in sys.argv[2:]:
     proto, port = spec.split('/')
+    kind = socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('::', int(port)))
     if proto == 'tcp':
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('0.0.0.0', int(port))); s.listen(16)
-    else:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(('0.0.0.0', int(port)))
+        s.listen(16)
     sel.register(s, selectors.EVENT_READ, (proto, int(port)))
+def peer_ip(p):
+    return p[0][7:] if p[0].startswith('::ffff:') else p[0]
 print('ready', flush=True)
 while True:
     for key, _ in sel.select():
@@ -229,17 +243,17 @@ while True:
         s = key.fileobj
         if proto == 'tcp':
             c, peer = s.accept()
-            c.sendall(f'{tag} {port} {peer[0]}\n'.encode()); c.close()
+            c.sendall(f'{tag} {port} {peer_ip(peer)}\n'.encode()); c.close()
         else:
             data, peer = s.recvfrom(2048)
-            s.sendto(f'{tag} {port} {peer[0]}\n'.encode(), peer)
+            s.sendto(f'{tag} {port} {peer_ip(peer)}\n'.encode(), peer)
 "#;
 
 const CLIENT_PY: &str = r#"
 import socket, sys
 proto, host, port, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 kind = socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, kind)
+s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, kind)
 s.settimeout(1.5)
 try:
     if src:
