@@ -9,8 +9,12 @@ use std::fmt;
 
 use argh::FromArgs;
 
+mod apply;
 mod check;
 pub mod common;
+mod flush;
+pub mod forwarding;
+mod rules;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
 #[derive(FromArgs, Debug)]
@@ -26,6 +30,9 @@ pub struct Args {
 #[argh(subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Rules(rules::RulesArgs),
+    Apply(apply::ApplyArgs),
+    Flush(flush::FlushArgs),
 }
 
 impl Command {
@@ -34,6 +41,9 @@ impl Command {
     pub fn run(self) -> Outcome {
         match self {
             Command::Check(a) => check::run(a),
+            Command::Rules(a) => rules::run(a),
+            Command::Apply(a) => apply::run(a),
+            Command::Flush(a) => flush::run(a),
         }
     }
 }
