@@ -1,6 +1,11 @@
 //! Dynamic DNS: providers (pure request builders and response classifiers), the update
 //! policy engine, and the thin HTTP/DNS shell that carries requests.
 
+pub mod basic_auth;
+pub mod percent;
+pub mod providers;
+pub mod request;
+
 use std::time::Duration;
 
 use serde::Serialize;
