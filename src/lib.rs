@@ -3,6 +3,7 @@
 //! The library is the functional core (parsing, validation, rendering, policy); the
 //! binary in `main.rs` is the thin shell around it. See ../shared/STYLE.md.
 
+pub mod addr;
 pub mod config;
 pub mod ddns;
 pub mod diag;
