@@ -2,6 +2,7 @@
 //! policy engine, and the thin HTTP/DNS shell that carries requests.
 
 pub mod basic_auth;
+pub mod engine;
 pub mod percent;
 pub mod providers;
 pub mod request;
