@@ -3,9 +3,11 @@
 
 pub mod basic_auth;
 pub mod engine;
+pub mod http;
 pub mod percent;
 pub mod providers;
 pub mod request;
+pub mod state;
 
 use std::time::Duration;
 
