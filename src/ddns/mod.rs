@@ -5,8 +5,10 @@ pub mod basic_auth;
 pub mod engine;
 pub mod http;
 pub mod percent;
+pub mod plan;
 pub mod providers;
 pub mod request;
+pub mod run;
 pub mod state;
 
 use std::time::Duration;
