@@ -4,6 +4,7 @@
 pub mod basic_auth;
 pub mod engine;
 pub mod http;
+pub mod oneshot;
 pub mod percent;
 pub mod plan;
 pub mod providers;
