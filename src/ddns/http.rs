@@ -67,6 +67,7 @@ impl std::fmt::Display for TransportError {
 
 /// An HTTP client for one host's settings.
 pub struct HttpClient {
+    total_timeout: Duration,
     allow_plain_http: bool,
     cacert: Option<PathBuf>,
     plain: Option<Agent>,
@@ -76,29 +77,42 @@ pub struct HttpClient {
 impl HttpClient {
     /// `cacert`: the host's CA override; `allow_plain_http`: the host's `use_https 0`.
     pub fn new(cacert: Option<&Path>, allow_plain_http: bool) -> HttpClient {
-        HttpClient { allow_plain_http, cacert: cacert.map(Path::to_path_buf), plain: None, tls: None }
+        HttpClient {
+            total_timeout: TOTAL_TIMEOUT,
+            allow_plain_http,
+            cacert: cacert.map(Path::to_path_buf),
+            plain: None,
+            tls: None,
+        }
+    }
+
+    /// A shorter limit for the whole exchange (tests of a server that never answers).
+    pub fn with_total_timeout(mut self, t: Duration) -> HttpClient {
+        self.total_timeout = t;
+        self
     }
 
     fn agent(&mut self, https: bool) -> Result<&Agent, TransportError> {
         if https {
             if self.tls.is_none() {
                 let roots = load_roots(self.cacert.as_deref())?;
-                self.tls = Some(build_agent(Some(roots)));
+                self.tls = Some(build_agent(Some(roots), self.total_timeout));
             }
             self.tls.as_ref().ok_or(TransportError::Failed("no TLS client".into()))
         } else {
             if !self.allow_plain_http {
                 return Err(TransportError::PlainHttpRefused);
             }
-            Ok(self.plain.get_or_insert_with(|| build_agent(None)))
+            let t = self.total_timeout;
+            Ok(self.plain.get_or_insert_with(|| build_agent(None, t)))
         }
     }
 }
 
-fn build_agent(roots: Option<RootCerts>) -> Agent {
+fn build_agent(roots: Option<RootCerts>, total: Duration) -> Agent {
     let mut cfg = Agent::config_builder()
-        .timeout_global(Some(TOTAL_TIMEOUT))
-        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_global(Some(total))
+        .timeout_connect(Some(CONNECT_TIMEOUT.min(total)))
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
