@@ -51,6 +51,9 @@ pub fn request(t: &Target, template: &str) -> Result<HttpRequest, String> {
         ip: t.ipv4.map(|a| a.to_string()).unwrap_or_default(),
         ip6: t.ipv6.map(|a| a.to_string()).unwrap_or_default(),
     };
+    if hostport.contains(|c: char| c.is_whitespace() || c.is_control() || !c.is_ascii()) {
+        return Err(bad("has an unusable host"));
+    }
     let hostport = match &t.host.server {
         Some(s) => s.authority(),
         None => substitute(hostport, &v),
@@ -58,6 +61,8 @@ pub fn request(t: &Target, template: &str) -> Result<HttpRequest, String> {
     if hostport.is_empty() {
         return Err(bad("has no host"));
     }
+    // A fragment never reaches the server; drop it rather than send it.
+    let path = path.split('#').next().unwrap_or("");
     let url = format!("{scheme}://{hostport}{}", substitute(path, &v));
     let mut req = HttpRequest::get(url).header("User-Agent", &user_agent()).secret(&encode(&v.password));
     if let Some(ui) = userinfo {
@@ -81,11 +86,12 @@ fn substitute_raw(template: &str, v: &Values) -> String {
 
 fn expand(template: &str, v: &Values, encoded: bool) -> String {
     let enc = |s: &str| if encoded { encode(s) } else { s.to_string() };
+    let lit = |s: &str| if encoded { literal(s) } else { s.to_string() };
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('[') {
         let (before, from) = rest.split_at(open);
-        out.push_str(before);
+        out.push_str(&lit(before));
         let value = [
             ("[USERNAME]", enc(&v.username)),
             ("[PASSWORD]", enc(&v.password)),
@@ -101,12 +107,27 @@ fn expand(template: &str, v: &Values, encoded: bool) -> String {
                 rest = from.get(p.len()..).unwrap_or("");
             }
             None => {
-                out.push('[');
+                out.push_str(&lit("["));
                 rest = from.get(1..).unwrap_or("");
             }
         }
     }
-    out.push_str(rest);
+    out.push_str(&lit(rest));
+    out
+}
+
+/// The template's own text, with every byte that may not appear in a URL path or query
+/// (RFC 3986 §3.3, §3.4: spaces, controls, non-ASCII, brackets, quotes...) escaped.
+fn literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/?%".contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            out.push_str(&encode(c.encode_utf8(&mut buf)));
+        }
+    }
     out
 }
 
@@ -163,7 +184,7 @@ mod tests {
         let r = &requests(&Target { host: &h, ipv4: v4(), ipv6: v6() }).unwrap()[0];
         assert_eq!(
             r.url,
-            "https://cpanel.example.net:2083/cpsess/update?u=user&p=p%40ss%20w%2Frd&d=home.example.org,nas.example.org&a=198.51.100.7&b=2001%3Adb8%3A%3A7&x=[OTHER]"
+            "https://cpanel.example.net:2083/cpsess/update?u=user&p=p%40ss%20w%2Frd&d=home.example.org,nas.example.org&a=198.51.100.7&b=2001%3Adb8%3A%3A7&x=%5BOTHER%5D"
         );
         assert_eq!(r.redacted_url().matches("***").count(), 1);
         assert!(!r.redacted_url().contains("p%40ss"));
@@ -197,7 +218,9 @@ mod tests {
         h.server = Some(HostPort::parse("127.0.0.1:8081").unwrap());
         let r = &requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap()[0];
         assert_eq!(r.url, "http://127.0.0.1:8081/u?ip=198.51.100.7");
-        for bad in ["ftp://x/", "upd.example.net/u", "https:///path", ""] {
+        let h = with("https://x.example/a b#frag");
+        assert_eq!(requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap()[0].url, "https://x.example/a%20b");
+        for bad in ["ftp://x/", "upd.example.net/u", "https:///path", "", "https://a b/"] {
             let h = with(bad);
             assert!(requests(&Target { host: &h, ipv4: v4(), ipv6: None }).is_err(), "{bad}");
         }
