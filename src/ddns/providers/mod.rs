@@ -161,7 +161,7 @@ pub fn require_password<'a>(host: &'a DdnsHost, what: &str) -> Result<&'a Secret
     }
 }
 
-pub fn require_username<'a>(host: &'a DdnsHost) -> Result<&'a str, String> {
+pub fn require_username(host: &DdnsHost) -> Result<&str, String> {
     match host.username.as_deref() {
         Some(u) if !u.is_empty() => Ok(u),
         _ => Err("option 'username' is required for this service".into()),
