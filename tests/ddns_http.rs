@@ -125,7 +125,7 @@ fn client(h: &DdnsHost) -> HttpClient {
 fn dyndns2_over_plain_http() {
     let (port, rx, srv) = serve(vec![http("200 OK", "", "good 81.2.69.160\n")]);
     let h = host(Service::Dyndns2, port);
-    let outcome = run::run_update(&h, v4(), &mut client(&h));
+    let outcome = run::run_update(&h, v4(), &mut client(&h), 0);
     assert_eq!(outcome, Outcome::Updated { detail: "good".into() });
     let seen = rx.recv().unwrap();
     assert_eq!(seen.request_line, "GET /nic/update?hostname=home.example.org&myip=81.2.69.160 HTTP/1.1");
@@ -145,14 +145,14 @@ fn rate_limit_and_server_errors() {
     let h = host(Service::Noip, port);
     let mut c = client(&h);
     assert_eq!(
-        run::run_update(&h, v4(), &mut c),
+        run::run_update(&h, v4(), &mut c, 0),
         Outcome::Retry {
             after: Some(Duration::from_secs(120)),
             reason: "rate limited by the provider (HTTP 429)".into()
         }
     );
-    assert!(matches!(run::run_update(&h, v4(), &mut c), Outcome::Retry { after: None, .. }));
-    assert!(matches!(run::run_update(&h, v4(), &mut c), Outcome::Fatal { reason } if reason.starts_with("abuse")));
+    assert!(matches!(run::run_update(&h, v4(), &mut c, 0), Outcome::Retry { after: None, .. }));
+    assert!(matches!(run::run_update(&h, v4(), &mut c, 0), Outcome::Fatal { reason } if reason.starts_with("abuse")));
     srv.join().unwrap();
 }
 
@@ -175,7 +175,7 @@ fn cloudflare_flow_over_http() {
     let mut h = host(Service::Cloudflare, port);
     h.password = Some(Secret::new("cf-token"));
     assert_eq!(
-        run::run_update(&h, v4(), &mut client(&h)),
+        run::run_update(&h, v4(), &mut client(&h), 0),
         Outcome::Updated { detail: "record content changed".into() }
     );
     let seen: Vec<Seen> = rx.iter().take(3).collect();
@@ -202,7 +202,7 @@ fn body_is_capped_and_redirects_are_not_followed() {
     let req = HttpRequest::get(format!("http://127.0.0.1:{port}/big"));
     let resp = c.send(&req).unwrap();
     assert_eq!(resp.body.len() as u64, BODY_CAP);
-    assert!(matches!(run::run_update(&h, v4(), &mut c), Outcome::Fatal { reason } if reason.contains("redirect")));
+    assert!(matches!(run::run_update(&h, v4(), &mut c, 0), Outcome::Fatal { reason } if reason.contains("redirect")));
     let seen: Vec<Seen> = rx.iter().take(2).collect();
     assert_eq!(seen[1].request_line, "GET /upd?ip=81.2.69.160&p=s3cr3t HTTP/1.1");
     srv.join().unwrap();
@@ -215,7 +215,7 @@ fn silent_server_times_out() {
     let h = host(Service::Dyndns2, port);
     let mut c = HttpClient::new(None, true).with_total_timeout(Duration::from_secs(1));
     let start = Instant::now();
-    let o = run::run_update(&h, v4(), &mut c);
+    let o = run::run_update(&h, v4(), &mut c, 0);
     assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
     match o {
         Outcome::Retry { reason, .. } => assert!(!reason.contains("s3cr3t"), "{reason}"),
@@ -336,12 +336,12 @@ fn https_verified_against_cacert() {
     h.server = None;
     h.update_url = Some(format!("https://127.0.0.1:{port}/ok.txt"));
     h.cacert = Some(dir.join("ca.pem"));
-    assert_eq!(run::run_update(&h, v4(), &mut client(&h)), Outcome::Updated { detail: "good".into() });
+    assert_eq!(run::run_update(&h, v4(), &mut client(&h), 0), Outcome::Updated { detail: "good".into() });
 
     // The same server is not trusted against the system bundle: verification fails,
     // and nothing is sent in the clear instead.
     h.cacert = None;
-    match run::run_update(&h, v4(), &mut client(&h)) {
+    match run::run_update(&h, v4(), &mut client(&h), 0) {
         Outcome::Retry { reason, .. } | Outcome::Fatal { reason } => {
             assert!(reason.to_lowercase().contains("cert") || reason.contains("CA"), "{reason}")
         }

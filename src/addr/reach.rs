@@ -23,6 +23,22 @@ pub struct Observation {
     pub wants_v6: bool,
 }
 
+/// The warnings `homeport check` prints: the WAN device's addresses against what the
+/// enabled ddns sections want (an echo service is not asked there).
+pub fn for_hosts(hosts: &[crate::config::DdnsHost], device: &[crate::netlink::AddrInfo]) -> Vec<Warning> {
+    let enabled: Vec<_> = hosts.iter().filter(|h| h.enabled).collect();
+    if enabled.is_empty() {
+        return Vec::new();
+    }
+    warnings(&Observation {
+        wan_v4: super::choose_v4(device, None),
+        wan_v6: super::choose_v6(device, None),
+        outside_v4: None,
+        wants_v4: enabled.iter().any(|h| h.family.wants_v4()),
+        wants_v6: enabled.iter().any(|h| h.family.wants_v6()),
+    })
+}
+
 fn warn(code: &str, message: String) -> Warning {
     Warning { code: code.into(), message }
 }

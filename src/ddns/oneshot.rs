@@ -135,7 +135,7 @@ fn one_host(
                 Err(reason) => engine.handle(Event::LookupFailed { host: 0, reason }, now),
             },
             Action::Update { addrs, .. } => {
-                let outcome = run::run_update(host, addrs, transport);
+                let outcome = run::run_update(host, addrs, transport, now);
                 last = Some((addrs, outcome.clone()));
                 engine.handle(Event::Finished { host: 0, sent: addrs, outcome }, now)
             }

@@ -46,8 +46,10 @@ pub fn label(host: &DdnsHost) -> String {
     }
 }
 
-/// Publishes `addrs` for `host`.
-pub fn run_update(host: &DdnsHost, addrs: Addrs, transport: &mut dyn Transport) -> Outcome {
+/// Publishes `addrs` for `host`. `now` (Unix seconds) is for protocols that sign the
+/// time (TSIG).
+pub fn run_update(host: &DdnsHost, addrs: Addrs, transport: &mut dyn Transport, now: u64) -> Outcome {
+    let _ = now;
     let t = Target { host, ipv4: addrs.v4, ipv6: addrs.v6 };
     drive(&mut Exchange::update(&t), transport)
 }
@@ -163,15 +165,15 @@ mod tests {
         h.username = None;
         let addrs = Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None };
         let mut s = script(vec![Ok(HttpResponse::new(200, "nochg 81.2.69.160")), Ok(HttpResponse::new(200, "good"))]);
-        assert_eq!(run_update(&h, addrs, &mut s), Outcome::Updated { detail: "good".into() });
+        assert_eq!(run_update(&h, addrs, &mut s, 0), Outcome::Updated { detail: "good".into() });
         assert_eq!(s.sent.len(), 2);
         let mut s = script(vec![Ok(HttpResponse::new(200, "badauth"))]);
-        assert!(matches!(run_update(&h, addrs, &mut s), Outcome::Fatal { .. }));
+        assert!(matches!(run_update(&h, addrs, &mut s, 0), Outcome::Fatal { .. }));
         assert_eq!(s.sent.len(), 1, "stops at the first failure");
         let mut s = script(vec![Err(TransportError::Failed("timed out".into()))]);
-        assert!(matches!(run_update(&h, addrs, &mut s), Outcome::Retry { .. }));
+        assert!(matches!(run_update(&h, addrs, &mut s, 0), Outcome::Retry { .. }));
         let mut s = script(vec![Err(TransportError::PlainHttpRefused)]);
-        assert!(matches!(run_update(&h, addrs, &mut s), Outcome::Fatal { .. }));
+        assert!(matches!(run_update(&h, addrs, &mut s, 0), Outcome::Fatal { .. }));
     }
 
     #[test]
