@@ -4,6 +4,7 @@
 //! [`cli`], the thin shell of each subcommand; `main.rs` only parses arguments and
 //! dispatches. See ../shared/STYLE.md.
 
+pub mod addr;
 pub mod cli;
 pub mod config;
 pub mod daemon;
