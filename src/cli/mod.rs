@@ -15,6 +15,7 @@ pub mod common;
 mod flush;
 pub mod forwarding;
 mod rules;
+mod status;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
 #[derive(FromArgs, Debug)]
@@ -33,6 +34,7 @@ pub enum Command {
     Rules(rules::RulesArgs),
     Apply(apply::ApplyArgs),
     Flush(flush::FlushArgs),
+    Status(status::StatusArgs),
 }
 
 impl Command {
@@ -44,6 +46,7 @@ impl Command {
             Command::Rules(a) => rules::run(a),
             Command::Apply(a) => apply::run(a),
             Command::Flush(a) => flush::run(a),
+            Command::Status(a) => status::run(a),
         }
     }
 }
