@@ -36,7 +36,7 @@ ip -n "$NS" link add wan0 type veth peer name wan1
 ip -n "$NS" link set wan1 up
 ip -n "$NS" link set wan0 up
 ip -n "$NS" addr add 198.51.100.1/24 dev wan0
-nsx python3 "$here/daemon_provider.py" "$tmp/port" "$tmp/requests" &
+ip netns exec "$NS" python3 "$here/daemon_provider.py" "$tmp/port" "$tmp/requests" &
 pids="$pids $!"
 i=0; while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 PORT=$(cat "$tmp/port")
@@ -70,7 +70,7 @@ idle() {
         f=$((f + 1))
     done
 } > "$tmp/homeport.uci"
-nsx "$BIN" run --foreground -c "$tmp/homeport.uci" --state-dir "$tmp/hp-state" 2> "$tmp/homeport.err" &
+ip netns exec "$NS" "$BIN" run --foreground -c "$tmp/homeport.uci" --state-dir "$tmp/hp-state" 2> "$tmp/homeport.err" &
 pids="$pids $!"
 sleep 1
 hp=$(pgrep -n -f "$tmp/homeport.uci" || true)
@@ -82,7 +82,7 @@ if command -v inadyn > /dev/null; then
       for h in 1 2 3 4 5; do
         printf 'custom h%s {\n ssl = false\n ddns-server = 127.0.0.1:%s\n ddns-path = "/nic/update?hostname=%%h&myip=%%i"\n username = u\n password = p\n hostname = h%s.example.org\n}\n' "$h" "$PORT" "$h"
       done; } > "$tmp/inadyn.conf"
-    nsx inadyn -n -f "$tmp/inadyn.conf" -i wan0 --cache-dir "$tmp/inadyn-cache" -P "$tmp/inadyn.pid" -l err > "$tmp/inadyn.out" 2>&1 &
+    ip netns exec "$NS" inadyn -n -f "$tmp/inadyn.conf" -i wan0 --cache-dir "$tmp/inadyn-cache" -P "$tmp/inadyn.pid" -l err > "$tmp/inadyn.out" 2>&1 &
     pids="$pids $!"
     sleep 1
     ia=$(pgrep -n -f "$tmp/inadyn.conf" || true)
@@ -95,7 +95,7 @@ if command -v ddclient > /dev/null; then
       echo "protocol=dyndns2"; echo "server=127.0.0.1:$PORT"; echo "login=u"; echo "password=p"
       echo "h1.example.org,h2.example.org,h3.example.org,h4.example.org,h5.example.org"; } > "$tmp/ddclient.conf"
     chmod 600 "$tmp/ddclient.conf"
-    nsx ddclient -foreground -file "$tmp/ddclient.conf" -cache "$tmp/ddclient.cache" -pid "$tmp/ddclient.pid" > "$tmp/ddclient.out" 2>&1 &
+    ip netns exec "$NS" ddclient -foreground -file "$tmp/ddclient.conf" -cache "$tmp/ddclient.cache" -pid "$tmp/ddclient.pid" > "$tmp/ddclient.out" 2>&1 &
     pids="$pids $!"
     sleep 1
     dc=$(pgrep -n -f "$tmp/ddclient.conf" || true)

@@ -35,19 +35,22 @@ ip -n "$NS" link set lo up
 ip -n "$NS" link add wan0 type veth peer name wan1
 ip -n "$NS" link set wan1 up
 ip -n "$NS" link set wan0 up
+# Deleting a primary IPv4 address would take its secondaries along; promote them instead.
+nsx sysctl -qw net.ipv4.conf.wan0.promote_secondaries=1
 ip -n "$NS" addr add 198.51.100.1/24 dev wan0
 
-nsx python3 "$here/daemon_provider.py" "$tmp/port" "$tmp/requests" &
+ip netns exec "$NS" python3 "$here/daemon_provider.py" "$tmp/port" "$tmp/requests" &
 pids="$pids $!"
 i=0; while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 PORT=$(cat "$tmp/port")
 
-# Waits until the provider has logged a request with myip=$1 after line $2; prints its
-# arrival time (ns) or "timeout".
+# Waits until the provider has logged a request for host $1 with myip=$2 after line $3;
+# prints its arrival time (ns) or "timeout" after $4 ms.
 wait_for() {
-    want=$1; after=$2; limit=$3; t=0
+    host=$1; want=$2; after=$3; limit=$4; t=0
     while [ "$t" -lt "$limit" ]; do
-        line=$(tail -n +"$((after+1))" "$tmp/requests" 2>/dev/null | awk -v ip="$want" '$3 == ip {print $1; exit}')
+        line=$(tail -n +"$((after+1))" "$tmp/requests" 2>/dev/null |
+            awk -v h="$host" -v ip="$want" '$2 == h && $3 == ip {print $1; exit}')
         if [ -n "$line" ]; then echo "$line"; return; fi
         sleep 0.005; t=$((t+5))
     done
@@ -64,7 +67,7 @@ measure() {
         before=$(wc -l < "$tmp/requests")
         t0=$(date +%s%N)
         printf 'addr add 198.51.100.%s/24 dev wan0\naddr del 198.51.100.%s/24 dev wan0\n' "$new" "$cur" | ip -n "$NS" -batch -
-        t1=$(wait_for "198.51.100.$new" "$before" "$limit")
+        t1=$(wait_for "$name.example.org" "198.51.100.$new" "$before" "$limit")
         if [ "$t1" = timeout ]; then echo "timeout" >> "$tmp/$name.lat"; else
             echo "$(( (t1 - t0) / 1000 ))" | awk '{printf "%.2f\n", $1/1000}' >> "$tmp/$name.lat"; fi
         cur=$new; k=$((k+1))
@@ -99,15 +102,15 @@ config homeport 'main'
 
 config ddns 'bench'
 	option service 'dyndns2'
-	list domain 'bench.example.org'
+	list domain 'homeport.example.org'
 	option username 'bench'
 	option password 'secret'
 	option server '127.0.0.1:$PORT'
 	option use_https '0'
 UCI
-nsx "$BIN" run --foreground -c "$tmp/homeport.uci" --state-dir "$tmp/hp-state" 2> "$tmp/homeport.err" &
+ip netns exec "$NS" "$BIN" run --foreground -c "$tmp/homeport.uci" --state-dir "$tmp/hp-state" 2> "$tmp/homeport.err" &
 pids="$pids $!"; hp=$!
-wait_for 198.51.100.1 0 5000 > /dev/null
+wait_for homeport.example.org 198.51.100.1 0 5000 > /dev/null
 measure homeport "$N" 5000
 kill "$hp"; wait "$hp" 2>/dev/null || true
 reset_addr
@@ -123,13 +126,13 @@ custom bench {
     ddns-path = "/nic/update?hostname=%h&myip=%i"
     username = bench
     password = secret
-    hostname = bench.example.org
+    hostname = inadyn.example.org
 }
 CONF
     before=$(wc -l < "$tmp/requests")
-    nsx inadyn -n -f "$tmp/inadyn.conf" -i wan0 --cache-dir "$tmp/inadyn-cache" -P "$tmp/inadyn.pid" -l err > "$tmp/inadyn.out" 2>&1 &
+    ip netns exec "$NS" inadyn -n -f "$tmp/inadyn.conf" -i wan0 --cache-dir "$tmp/inadyn-cache" -P "$tmp/inadyn.pid" -l err > "$tmp/inadyn.out" 2>&1 &
     pids="$pids $!"; ia=$!
-    wait_for 198.51.100.1 "$before" 10000 > /dev/null
+    wait_for inadyn.example.org 198.51.100.1 "$before" 10000 > /dev/null
     measure inadyn "$N_PEER" $(( (PEER_PERIOD + 10) * 1000 ))
     kill "$ia"; wait "$ia" 2>/dev/null || true
     reset_addr
@@ -148,13 +151,13 @@ protocol=dyndns2
 server=127.0.0.1:$PORT
 login=bench
 password=secret
-bench.example.org
+ddclient.example.org
 CONF
     chmod 600 "$tmp/ddclient.conf"
     before=$(wc -l < "$tmp/requests")
-    nsx ddclient -foreground -file "$tmp/ddclient.conf" -cache "$tmp/ddclient.cache" > "$tmp/ddclient.out" 2>&1 &
+    ip netns exec "$NS" ddclient -foreground -file "$tmp/ddclient.conf" -cache "$tmp/ddclient.cache" > "$tmp/ddclient.out" 2>&1 &
     pids="$pids $!"; dc=$!
-    wait_for 198.51.100.1 "$before" 15000 > /dev/null
+    wait_for ddclient.example.org 198.51.100.1 "$before" 15000 > /dev/null
     measure ddclient "$N_PEER" $(( (PEER_PERIOD * 3 + 10) * 1000 ))
     kill "$dc"; wait "$dc" 2>/dev/null || true
 fi
