@@ -741,6 +741,21 @@ def rpcd_plugin_call_status():
     check("error" in plugin_call("call", "nosuch"), "unknown method gives an error object")
 
 
+@test
+def rpcd_plugin_with_real_status_command():
+    """The plugin in front of the real `homeport status --json` (state dir pointed at a
+    temporary one): the views get exactly the document the daemon wrote, or its reason."""
+    binary = os.environ.get("HOMEPORT_BIN", os.path.join(ROOT, "target", "debug", "homeport"))
+    check(os.path.isfile(binary), f"{binary} missing: build it (cargo build)")
+    with tempfile.TemporaryDirectory() as state:
+        body = f'#!/bin/sh\nexec {binary} "$@" --state-dir {state}\n'
+        err = plugin_call("call", "status", prog_body=body)
+        check("error" in err and "no status" in err["error"], f"no status document: {err}")
+        fixture = os.path.join(ROOT, "tests", "pkg", "fixtures", "status.json")
+        shutil.copy(fixture, os.path.join(state, "status.json"))
+        eq(plugin_call("call", "status", prog_body=body), json.load(open(fixture)), "status document through the plugin")
+
+
 def status_schema():
     """Field names of the status document, from src/status.rs."""
     text = open(os.path.join(ROOT, "src", "status.rs")).read()
