@@ -29,6 +29,8 @@ spec = importlib.util.spec_from_file_location("build_ipk", os.path.join(HERE, "b
 ipk = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ipk)
 
+HOMEPORT_DEPENDS = ipk.HOMEPORT_DEPENDS
+
 POST_INSTALL = """#!/bin/sh
 [ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0
 [ -s "${IPKG_INSTROOT}/lib/functions.sh" ] || exit 0
@@ -140,7 +142,7 @@ def main():
         if not os.path.isfile(binary):
             missing.append(arch)
             continue
-        out = build(args.apk, args.out, "homeport", version, arch, "firewall4", ipk.DESCRIPTION,
+        out = build(args.apk, args.out, "homeport", version, arch, HOMEPORT_DEPENDS, ipk.DESCRIPTION,
                     ipk.homeport_entries(binary), ["/etc/config/homeport"], "", mtime)
         print(f"{os.path.relpath(out, ipk.ROOT)}: {os.path.getsize(out)} bytes")
     luci_extra = ipk.LUCI_POSTINST_PKG.split("\n", 1)[1]

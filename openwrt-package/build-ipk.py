@@ -58,6 +58,9 @@ def load_cross_map():
 load_cross_map()
 
 RELEASE = "r1"
+# Static binary: no libc. fw4 brings nft and the NAT kernel modules; HTTPS verifies
+# against the system CA bundle (docs/providers.md, "TLS roots").
+HOMEPORT_DEPENDS = "firewall4, ca-bundle"
 MAINTAINER = "homeport developers"
 LICENSE = "GPL-2.0-only"
 
@@ -276,8 +279,8 @@ def luci_entries():
 DESCRIPTION = """Dynamic DNS and port forwarding in one small daemon
 homeport keeps a Dynamic DNS name pointed at the router's WAN address the moment
 it changes, owns a port-forward table in nftables, and says plainly when the WAN
-address cannot be reached from outside (CGNAT, double NAT). Static binary with
-HTTPS and built-in CA roots: no curl, wget or ca-bundle needed."""
+address cannot be reached from outside (CGNAT, double NAT). One static binary
+with its own HTTPS client: no curl, wget or TLS library needed."""
 
 LUCI_DESCRIPTION = """LuCI support for homeport
 Pages for Dynamic DNS hosts, port forwards with safety warnings, and a live
@@ -308,8 +311,7 @@ def main():
             "name": "homeport",
             "version": version,
             "arch": arch,
-            # Static binary: no libc. fw4 brings nft and the NAT kernel modules.
-            "depends": "firewall4",
+            "depends": HOMEPORT_DEPENDS,
             "source": "openwrt-package/homeport",
             "section": "net",
             "description": DESCRIPTION,

@@ -176,7 +176,7 @@ def homeport_ipk_test(arch):
         eq(c["Version"], cargo_version() + "-r1", "Version")
         eq(c["Architecture"], arch, "Architecture")
         eq(c["Installed-Size"], str(len(p.data_tar)), "Installed-Size (uncompressed data.tar)")
-        eq(c["Depends"], "firewall4", "Depends")
+        eq(c["Depends"], "firewall4, ca-bundle", "Depends")
         check(c.get("Description"), "Description")
         check(c.get("License"), "License")
         eq(os.path.basename(p.path), f"homeport_{c['Version']}_{arch}.ipk", "file name")
@@ -434,7 +434,7 @@ def apk_packages_install():
         stub_files = os.path.join(d, "stub")
         os.makedirs(stub_files)
         stubs = []
-        for dep in ("firewall4", "luci-base"):
+        for dep in ("firewall4", "ca-bundle", "luci-base"):
             path = os.path.join(d, dep + ".apk")
             r = run([apk, "mkpkg", "--info", f"name:{dep}", "--info", "version:1-r1", "--info", "arch:noarch",
                      "--info", "description:stand-in", "--files", stub_files, "--output", path])
@@ -442,7 +442,8 @@ def apk_packages_install():
             stubs.append(path)
         for arch in ARCHES:
             dump = run([apk, "adbdump", os.path.join(out, f"homeport-{version}.{arch}.apk")]).stdout
-            check(f"arch: {arch}" in dump and "- firewall4" in dump, f"{arch}: info block\n{dump[:400]}")
+            check(f"arch: {arch}" in dump and "- firewall4" in dump and "- ca-bundle" in dump,
+                  f"{arch}: info block\n{dump[:400]}")
             root = os.path.join(d, "root-" + arch)
             os.makedirs(root)
             r = run([apk, "add", "--root", root, "--initdb", "--allow-untrusted", "--no-network", "--no-scripts",
