@@ -464,10 +464,4 @@ mod tests {
         assert_eq!(fnv1a(b""), 0xcbf29ce484222325);
         assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
     }
-
-    #[test]
-    #[ignore = "prints a sample ruleset"]
-    fn print_sample() {
-        println!("{}", render(&sample(), &net()).text);
-    }
 }
