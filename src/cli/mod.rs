@@ -11,6 +11,7 @@ use argh::FromArgs;
 
 mod check;
 pub mod common;
+mod update;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
 #[derive(FromArgs, Debug)]
@@ -26,6 +27,7 @@ pub struct Args {
 #[argh(subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Update(update::UpdateArgs),
 }
 
 impl Command {
@@ -34,6 +36,7 @@ impl Command {
     pub fn run(self) -> Outcome {
         match self {
             Command::Check(a) => check::run(a),
+            Command::Update(a) => update::run(a),
         }
     }
 }
