@@ -1,0 +1,163 @@
+//! `homeport update` end to end: the binary, a config file, a state directory, and an
+//! HTTP server this test runs on 127.0.0.1 that plays both the address echo service and
+//! a dyndns2 provider (plain HTTP, `use_https 0`).
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use support::homeport;
+
+struct Server {
+    port: u16,
+    seen: Arc<Mutex<Vec<String>>>,
+    answer: Arc<Mutex<String>>,
+}
+
+/// Answers `/ip` with an address and `/nic/update` with the current `answer`, forever
+/// (the thread ends with the test process).
+fn server() -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let answer = Arc::new(Mutex::new("good 81.2.69.160".to_string()));
+    let (s2, a2) = (seen.clone(), answer.clone());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let mut r = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if r.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut auth = String::new();
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).is_err() || h.trim().is_empty() {
+                    break;
+                }
+                if h.to_ascii_lowercase().starts_with("authorization:") {
+                    auth = h.trim().to_string();
+                }
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            let body = if path == "/ip" { "81.2.69.160\n".to_string() } else { a2.lock().unwrap().clone() };
+            s2.lock().unwrap().push(format!("{path} {auth}"));
+            let _ =
+                write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    Server { port, seen, answer }
+}
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let d = std::env::temp_dir().join(format!("homeport-update-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Scratch(d)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn config(port: u16, extra: &str) -> String {
+    format!(
+        "config homeport 'main'\n\toption device 'lo'\n\n\
+         config ddns 'home'\n\toption service 'dyndns2'\n\toption server '127.0.0.1:{port}'\n\
+         \toption use_https '0'\n\toption domain 'home.example.org'\n\toption username 'user'\n\
+         \toption password 's3cr3t'\n\toption ip_source 'web'\n\toption ip_url 'http://127.0.0.1:{port}/ip'\n\
+         \toption lookup_host 'localhost'\n{extra}"
+    )
+}
+
+fn run(dir: &Scratch, args: &[&str]) -> (i32, String, String) {
+    let cfg = dir.0.join("homeport");
+    let state = dir.0.join("state");
+    let out = homeport()
+        .arg("update")
+        .args(["-c", cfg.to_str().unwrap(), "--state-dir", state.to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn update_once_then_nothing_then_forced() {
+    let srv = server();
+    let dir = Scratch::new("cycle");
+    std::fs::write(dir.0.join("homeport"), config(srv.port, "")).unwrap();
+
+    let (code, out, err) = run(&dir, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "home (home.example.org): updated to 81.2.69.160 (good)\n", "{err}");
+    let seen = srv.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec![
+            "/ip ".to_string(),
+            "/nic/update?hostname=home.example.org&myip=81.2.69.160 authorization: Basic dXNlcjpzM2NyM3Q=".to_string()
+        ]
+    );
+    assert!(!out.contains("s3cr3t") && !err.contains("s3cr3t"));
+    let state = std::fs::read_to_string(dir.0.join("state/ddns-home.json")).unwrap();
+    assert!(state.contains("81.2.69.160") && !state.contains("s3cr3t"), "{state}");
+
+    // Nothing changed: the provider is not contacted again.
+    let (code, out, _) = run(&dir, &[]);
+    assert_eq!((code, out.as_str()), (0, "home (home.example.org): up to date (81.2.69.160)\n"));
+    assert_eq!(srv.seen.lock().unwrap().iter().filter(|s| s.starts_with("/nic/")).count(), 1);
+
+    // --force sends anyway.
+    *srv.answer.lock().unwrap() = "nochg 81.2.69.160".into();
+    let (code, out, _) = run(&dir, &["--force", "home"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "home (home.example.org): 81.2.69.160 was already registered (nochg)\n");
+    assert_eq!(srv.seen.lock().unwrap().iter().filter(|s| s.starts_with("/nic/")).count(), 2);
+}
+
+#[test]
+fn fatal_answer_fails_and_stops() {
+    let srv = server();
+    *srv.answer.lock().unwrap() = "badauth".into();
+    let dir = Scratch::new("fatal");
+    std::fs::write(dir.0.join("homeport"), config(srv.port, "")).unwrap();
+    let (code, out, _) = run(&dir, &[]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("home (home.example.org): failed: badauth"), "{out}");
+    let (code, out, _) = run(&dir, &[]);
+    assert_eq!(code, 1);
+    assert!(out.contains("stopped after an earlier error: badauth"), "{out}");
+    assert_eq!(srv.seen.lock().unwrap().iter().filter(|s| s.starts_with("/nic/")).count(), 1);
+}
+
+#[test]
+fn unknown_and_disabled_sections() {
+    let srv = server();
+    let dir = Scratch::new("names");
+    std::fs::write(dir.0.join("homeport"), config(srv.port, "\nconfig ddns 'off'\n\toption enabled '0'\n\toption service 'duckdns'\n\toption domain 'x.duckdns.org'\n\toption password 't'\n")).unwrap();
+    let (code, _, err) = run(&dir, &["nosuch"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no ddns section 'nosuch' (there are: home, off)"), "{err}");
+    let (code, out, _) = run(&dir, &["off"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "off (x.duckdns.org): disabled (enabled 0), not updated\n");
+    assert!(srv.seen.lock().unwrap().is_empty());
+}
