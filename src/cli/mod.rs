@@ -9,8 +9,12 @@ use std::fmt;
 
 use argh::FromArgs;
 
+mod apply;
 mod check;
 pub mod common;
+mod flush;
+pub mod forwarding;
+mod rules;
 mod update;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
@@ -27,6 +31,9 @@ pub struct Args {
 #[argh(subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Rules(rules::RulesArgs),
+    Apply(apply::ApplyArgs),
+    Flush(flush::FlushArgs),
     Update(update::UpdateArgs),
 }
 
@@ -36,6 +43,9 @@ impl Command {
     pub fn run(self) -> Outcome {
         match self {
             Command::Check(a) => check::run(a),
+            Command::Rules(a) => rules::run(a),
+            Command::Apply(a) => apply::run(a),
+            Command::Flush(a) => flush::run(a),
             Command::Update(a) => update::run(a),
         }
     }

@@ -167,11 +167,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `strlen` of the NUL-terminated string starting at `i`.
+    fn cstr_len(&self, i: usize) -> usize {
+        let tail = self.buf.get(i..).unwrap_or_default();
+        tail.iter().position(|&b| b == 0).unwrap_or(tail.len())
+    }
+
     /// The NUL-terminated string starting at `i`.
     fn cstr(&self, i: usize) -> Vec<u8> {
-        let tail = self.buf.get(i..).unwrap_or_default();
-        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
-        tail.get(..end).unwrap_or_default().to_vec()
+        self.buf.get(i..i + self.cstr_len(i)).unwrap_or_default().to_vec()
     }
 
     fn grow(&mut self) {
@@ -191,10 +195,14 @@ impl<'a> Parser<'a> {
         loop {
             self.set(ofs, 0);
             let Some(chunk) = self.stream.fgets(self.bufsz.saturating_sub(ofs)) else { return };
-            for (k, &b) in chunk.iter().enumerate() {
-                self.set(ofs + k, b);
+            let end = ofs + chunk.len();
+            if self.buf.len() <= end {
+                self.buf.resize(end + 1, 0);
             }
-            self.set(ofs + chunk.len(), 0);
+            if let Some(dest) = self.buf.get_mut(ofs..end) {
+                dest.copy_from_slice(chunk);
+            }
+            self.set(end, 0);
             // `strlen`: a NUL byte in the input cuts the chunk short.
             let len = chunk.iter().position(|&b| b == 0).unwrap_or(chunk.len());
             if len == 0 {
@@ -373,7 +381,7 @@ impl<'a> Parser<'a> {
 
     /// Steps over the command word (`uci_increase_pos(strlen(cur) + 1)`).
     fn skip_command(&mut self, missing: ParseErrorKind) -> Step<()> {
-        let add = self.cstr(self.pos).len() + 1;
+        let add = self.cstr_len(self.pos) + 1;
         if self.pos + add > self.buf_filled {
             return Err(missing);
         }
