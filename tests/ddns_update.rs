@@ -161,3 +161,56 @@ fn unknown_and_disabled_sections() {
     assert_eq!(out, "off (x.duckdns.org): disabled (enabled 0), not updated\n");
     assert!(srv.seen.lock().unwrap().is_empty());
 }
+
+/// A one-shot DNS server on 127.0.0.1 that answers every A query with `addr`.
+fn dns_server(addr: [u8; 4]) -> (u16, thread::JoinHandle<usize>) {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let h = thread::spawn(move || {
+        let mut answered = 0;
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let q = &buf[..n];
+            // Header (RFC 1035 §4.1.1): copy the id, set QR and RA, one question, one answer.
+            let mut r = Vec::from(&q[..2]);
+            r.extend_from_slice(&[0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+            // The question as asked (name, type, class), stripping any OPT record.
+            let mut i = 12;
+            while q[i] != 0 {
+                i += 1 + q[i] as usize;
+            }
+            let question = &q[12..i + 5];
+            r.extend_from_slice(question);
+            let qtype = u16::from_be_bytes([q[i + 1], q[i + 2]]);
+            if qtype == 1 {
+                // Answer: pointer to the name at offset 12, A, IN, TTL 60, 4 bytes.
+                r.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+                r.extend_from_slice(&addr);
+            } else {
+                r[7] = 0; // no answer for other types
+            }
+            sock.send_to(&r, from).unwrap();
+            answered += 1;
+            if qtype == 1 {
+                break;
+            }
+        }
+        answered
+    });
+    (port, h)
+}
+
+#[test]
+fn restart_without_state_asks_dns_and_sends_nothing() {
+    let srv = server();
+    let (dns_port, dns) = dns_server([81, 2, 69, 160]);
+    let dir = Scratch::new("dns");
+    let cfg = config(srv.port, "").replace("\toption lookup_host 'localhost'\n", "");
+    std::fs::write(dir.0.join("homeport"), format!("{cfg}\toption dns_server '127.0.0.1:{dns_port}'\n")).unwrap();
+    let (code, out, err) = run(&dir, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "home (home.example.org): up to date (81.2.69.160)\n");
+    assert!(dns.join().unwrap() >= 1);
+    assert!(srv.seen.lock().unwrap().iter().all(|s| !s.starts_with("/nic/")));
+}
