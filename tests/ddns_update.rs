@@ -214,3 +214,23 @@ fn restart_without_state_asks_dns_and_sends_nothing() {
     assert!(dns.join().unwrap() >= 1);
     assert!(srv.seen.lock().unwrap().iter().all(|s| !s.starts_with("/nic/")));
 }
+
+#[test]
+fn check_says_what_the_wan_address_means() {
+    let dir = Scratch::new("check");
+    let cfg = dir.0.join("homeport");
+    std::fs::write(
+        &cfg,
+        "config homeport 'main'\n\toption device 'lo'\n\nconfig ddns 'home'\n\toption service 'duckdns'\n\
+         \toption domain 'x.duckdns.org'\n\toption password 't'\n\toption family 'ipv6'\n",
+    )
+    .unwrap();
+    let out = homeport().args(["check", "-c", cfg.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // lo has only ::1: no global IPv6 address to publish.
+    assert!(
+        err.contains("warning: WAN lo: IPv6 is wanted but the WAN device has no usable global IPv6 address"),
+        "{err}"
+    );
+}
