@@ -234,3 +234,72 @@ fn check_says_what_the_wan_address_means() {
         "{err}"
     );
 }
+
+/// `ip_source interface` for real: the WAN device is a veth in a namespace this test
+/// creates; the provider listens on that namespace's loopback.
+#[test]
+fn interface_addresses_in_a_namespace() {
+    use support::netns::Netns;
+    use support::provider::Provider;
+    require_netns!();
+    let ns = Netns::new("ddnsup");
+    ns.ip("link add wan0 type veth peer name wan0p");
+    ns.ip("link set wan0 up");
+    ns.ip("link set wan0p up");
+    ns.ip("addr add 198.51.100.2/24 dev wan0");
+    ns.ip("addr add fd00:5::2/64 dev wan0 nodad");
+    ns.ip("addr add 2001:db8:5::2/64 dev wan0 nodad");
+    ns.ip("addr add 2001:db8:5::99/64 dev wan0 nodad preferred_lft 0");
+    let provider = Provider::start(&ns.name);
+    let dir = Scratch::new("netns");
+    let cfg = dir.0.join("homeport");
+    let write_cfg = || {
+        std::fs::write(
+            &cfg,
+            format!(
+                "config homeport 'main'\n\toption device 'wan0'\n\nconfig ddns 'home'\n\toption service 'dyndns2'\n\
+                 \toption server '127.0.0.1:{}'\n\toption use_https '0'\n\toption domain 'home.example.org'\n\
+                 \toption username 'u'\n\toption password 'p'\n\toption family 'both'\n\toption lookup_host 'localhost'\n",
+                provider.port
+            ),
+        )
+        .unwrap()
+    };
+    write_cfg();
+    let run_in_ns = || {
+        let words = support::runner_words();
+        let mut c = match words.split_first() {
+            Some((first, rest)) => {
+                let mut c = ns.exec(first);
+                c.args(rest).arg(support::homeport_bin());
+                c
+            }
+            None => ns.exec(support::homeport_bin().to_str().unwrap()),
+        };
+        let state = dir.0.join("state");
+        let out =
+            c.args(["update", "-c", cfg.to_str().unwrap(), "--state-dir", state.to_str().unwrap()]).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let (code, out, err) = run_in_ns();
+    assert_eq!(code, Some(0), "{out}{err}");
+    let req = provider.next(Duration::from_secs(5)).expect("an update");
+    // The ULA and the deprecated address are passed over.
+    assert_eq!(req.param("myip").as_deref(), Some("198.51.100.2,2001:db8:5::2"), "{}", req.line);
+    assert_eq!(out, "home (home.example.org): updated to 198.51.100.2 and 2001:db8:5::2 (good)\n");
+
+    // Behind CGNAT: the IPv4 address is not published, and check/update say why.
+    ns.ip("addr del 198.51.100.2/24 dev wan0");
+    ns.ip("addr add 100.64.5.5/10 dev wan0");
+    let (code, out, err) = run_in_ns();
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("note: IPv4 100.64.5.5 is not a public address"), "{out}");
+    assert!(err.contains("carrier-grade NAT (CGNAT)"), "{err}");
+    // Only the IPv6 address was still current, so nothing was sent.
+    assert!(provider.next(Duration::from_millis(300)).is_none());
+}
