@@ -16,6 +16,7 @@ mod flush;
 pub mod forwarding;
 mod rules;
 mod status;
+mod update;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
 #[derive(FromArgs, Debug)]
@@ -35,6 +36,7 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     Flush(flush::FlushArgs),
     Status(status::StatusArgs),
+    Update(update::UpdateArgs),
 }
 
 impl Command {
@@ -47,6 +49,7 @@ impl Command {
             Command::Apply(a) => apply::run(a),
             Command::Flush(a) => flush::run(a),
             Command::Status(a) => status::run(a),
+            Command::Update(a) => update::run(a),
         }
     }
 }
