@@ -1,5 +1,6 @@
-//! Differential corpus: 375 generated and mutated inputs (random bytes, random statement
-//! streams, mutated OpenWrt files, well-formed files with every quoting style) with the
+//! Differential corpus: 400 generated and mutated inputs (random bytes, random statement
+//! streams, mutated OpenWrt files, well-formed files with every quoting style, long lines
+//! with NUL bytes that exercise the fgets chunking) with the
 //! outputs of the real libuci CLI recorded for each in tests/data/uci/differential.txt.
 //! Each must come out byte for byte the same: `uci show`, `uci -S show`, `uci commit`.
 
@@ -69,7 +70,7 @@ fn corpus() -> Vec<Record> {
 #[test]
 fn corpus_matches_real_uci() {
     let records = corpus();
-    assert_eq!(records.len(), 375);
+    assert_eq!(records.len(), 400);
     let mut failures = Vec::new();
     let mut commits = 0;
     for r in &records {

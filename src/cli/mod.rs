@@ -17,6 +17,7 @@ pub mod forwarding;
 mod migrate;
 mod rules;
 mod status;
+mod update;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
 #[derive(FromArgs, Debug)]
@@ -36,6 +37,7 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     Flush(flush::FlushArgs),
     Status(status::StatusArgs),
+    Update(update::UpdateArgs),
     Migrate(migrate::MigrateArgs),
 }
 
@@ -49,6 +51,7 @@ impl Command {
             Command::Apply(a) => apply::run(a),
             Command::Flush(a) => flush::run(a),
             Command::Status(a) => status::run(a),
+            Command::Update(a) => update::run(a),
             Command::Migrate(a) => migrate::run(a),
         }
     }

@@ -231,9 +231,10 @@ fn parse_secret(v: &str) -> Result<Secret, String> {
 }
 
 fn parse_key_secret(v: &str) -> Result<Secret, String> {
-    match super::base64::decode(v) {
-        Some(_) => Ok(Secret::new(v)),
-        None => Err("is not a base64 key (as tsig-keygen writes it)".to_string()),
+    // One spelling per key: white space, which the TSIG decoder would skip, is refused here.
+    match crate::dns::base64::decode(v) {
+        Ok(key) if !key.is_empty() && !v.contains(char::is_whitespace) => Ok(Secret::new(v)),
+        _ => Err("is not a base64 key (as tsig-keygen writes it)".to_string()),
     }
 }
 

@@ -5,7 +5,6 @@
 //! usable; the ones that were not were reported and left out.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-pub mod base64;
 mod build;
 mod ddns;
 mod forward;

@@ -256,15 +256,10 @@ fn maps(out: &mut Out, plan: &Plan, fam: Family, net: &Network) {
         .into_iter()
         .collect();
     if !subnets.is_empty() {
-        let list = subnets.iter().map(|c| format!("{} . {}", net_text(c), net_text(c))).collect::<Vec<_>>();
+        let list = subnets.iter().map(|c| format!("{c} . {c}")).collect::<Vec<_>>();
         out.line(2, format!("elements = {{ {} }}", list.join(", ")));
     }
     out.line(1, "}");
-}
-
-/// A prefix as an interval element (a host prefix stays a plain address).
-fn net_text(c: &Cidr) -> String {
-    c.to_string()
 }
 
 /// (external, internal) port pairs of a translated entry: one pair for a single port,
@@ -468,11 +463,5 @@ mod tests {
     fn fnv_is_the_reference_function() {
         assert_eq!(fnv1a(b""), 0xcbf29ce484222325);
         assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
-    }
-
-    #[test]
-    #[ignore = "prints a sample ruleset"]
-    fn print_sample() {
-        println!("{}", render(&sample(), &net()).text);
     }
 }
