@@ -1,15 +1,19 @@
 //! homeport: Dynamic DNS and nftables port forwarding for OpenWrt routers.
 //!
-//! The library is the functional core (parsing, validation, rendering, policy); the
-//! binary in `main.rs` is the thin shell around it. See ../shared/STYLE.md.
+//! The library is the functional core (parsing, validation, rendering, policy) plus, in
+//! [`cli`], the thin shell of each subcommand; `main.rs` only parses arguments and
+//! dispatches. See ../shared/STYLE.md.
 
+pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod ddns;
 pub mod diag;
 pub mod netlink;
 pub mod status;
 pub mod types;
 pub mod uci;
+pub mod wan;
 
 /// The version printed by `homeport --version` and sent in the User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

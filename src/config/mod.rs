@@ -1,7 +1,21 @@
 //! The typed homeport configuration (`/etc/config/homeport`), as docs/config.md defines it.
 //!
-//! Pure data. Every value here has been validated at the edge: a `Config` holds only
-//! sections that were usable; the ones that were not were reported and left out.
+//! Pure. [`build`] turns a parsed UCI package into a [`Config`] plus diagnostics. Every
+//! value in a `Config` has been validated at the edge: it holds only sections that were
+//! usable; the ones that were not were reported and left out.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+pub mod base64;
+mod build;
+mod ddns;
+mod forward;
+mod main_section;
+mod read;
+mod service;
+pub mod url;
+
+pub use build::{Loaded, SECTION_TYPES, build, from_text, has_errors};
+pub use ddns::{DEFAULT_CHECK, DEFAULT_FORCE, DEFAULT_RETRY};
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -183,3 +197,6 @@ pub struct Forward {
     pub family: ForwardFamily,
     pub comment: Option<String>,
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,21 @@
 //! rtnetlink: the kernel's view of interfaces and addresses.
 //!
-//! The wire parser is pure; the socket code is the shell. See docs/ for the protocol notes.
+//! [`wire`] is the pure parser (bytes → [`wire::Message`]); [`socket`] is the shell (one
+//! NETLINK_ROUTE socket: dump requests, event subscription). Types here are plain data.
+
+pub mod socket;
+pub mod watch;
+pub mod wire;
+
+#[cfg(test)]
+mod captured;
 
 use std::net::IpAddr;
 
 use serde::Serialize;
+
+pub use socket::{Socket, dump_addresses, dump_all_addresses, dump_links};
+pub use watch::{Change, Tables, Watcher};
 
 /// One address of one interface, as an RTM_NEWADDR message (or a dump) reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -22,7 +33,38 @@ pub struct AddrInfo {
 }
 
 pub const IFA_F_TEMPORARY: u32 = 0x01;
+pub const IFA_F_NODAD: u32 = 0x02;
 pub const IFA_F_DADFAILED: u32 = 0x08;
 pub const IFA_F_DEPRECATED: u32 = 0x20;
 pub const IFA_F_TENTATIVE: u32 = 0x40;
 pub const IFA_F_PERMANENT: u32 = 0x80;
+pub const IFA_F_MANAGETEMPADDR: u32 = 0x100;
+pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
+
+/// One network device, as an RTM_NEWLINK/RTM_DELLINK message (or a dump) reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LinkInfo {
+    pub ifindex: u32,
+    /// IFLA_IFNAME; the kernel always sends it, but the parser does not insist.
+    pub name: Option<String>,
+    /// IFF_* flags (`ifi_flags`).
+    pub flags: u32,
+    /// IFLA_OPERSTATE (RFC 2863: 6 = up, 2 = down, 7 = testing, 5 = dormant, 0 = unknown).
+    pub oper_state: Option<u8>,
+}
+
+pub const IFF_UP: u32 = 0x1;
+pub const IFF_RUNNING: u32 = 0x40;
+pub const IFF_LOWER_UP: u32 = 0x1_0000;
+
+impl LinkInfo {
+    /// Administratively up (`ip link set … up`).
+    pub fn is_up(&self) -> bool {
+        self.flags & IFF_UP != 0
+    }
+
+    /// Up and with carrier: the device can pass traffic.
+    pub fn is_running(&self) -> bool {
+        self.is_up() && self.flags & IFF_RUNNING != 0
+    }
+}

@@ -1,8 +1,69 @@
 //! UCI: OpenWrt's configuration file format, read and written as libuci does.
 //!
-//! Pure apart from [`load`]'s file reading. See docs/config.md and
-//! ../shared/reference/openwrt.md §1 for the grammar this follows.
+//! Pure apart from [`load`]'s file reading. The grammar and its corner cases are libuci's
+//! (../shared/reference/openwrt.md §1); `tests/uci_conformance.rs` pins them against
+//! outputs recorded from the real `uci` tool.
+//!
+//! Input is bytes: UCI files need not be UTF-8. Names and types are ASCII by the grammar;
+//! values that are not UTF-8 are kept as bytes while parsing, so [`show_bytes`] reproduces
+//! `uci show` exactly, and become U+FFFD in the [`Package`] model.
+//!
+//! - [`parse`] with [`Mode::Strict`] fails on the first error, as LuCI, rpcd and `uci show`
+//!   load a file; [`Mode::Lenient`] skips the rest of a bad line and goes on, as init
+//!   scripts (`uci -S`) do.
+//! - [`write`] produces what `uci commit` writes; [`show`] what `uci show <pkg>` prints.
 
+mod error;
+mod load;
 pub mod model;
+mod parse;
+mod show;
+mod tree;
+mod write;
 
+pub use error::{ParseError, ParseErrorKind};
+pub use load::{ConfigDirs, LoadError, Loaded, load, load_in, package_name, resolve};
 pub use model::{Package, Section, UciOption, Value};
+pub use parse::Mode;
+
+/// Parses `input` as the package named `package` (the file's base name; not validated,
+/// so test files such as `case.uci` work). Strict mode returns the first error; lenient
+/// mode returns `Ok` with the package and every error skipped over.
+pub fn parse(input: impl AsRef<[u8]>, package: &str, mode: Mode) -> Result<(Package, Vec<ParseError>), ParseError> {
+    parse::parse_raw(input.as_ref(), package, mode).map(|(raw, errors)| (raw.to_model(), errors))
+}
+
+/// [`parse`] in strict mode.
+pub fn parse_strict(input: impl AsRef<[u8]>, package: &str) -> Result<Package, ParseError> {
+    parse(input, package, Mode::Strict).map(|(p, _)| p)
+}
+
+/// [`parse`] in lenient mode: never fails.
+pub fn parse_lenient(input: impl AsRef<[u8]>, package: &str) -> (Package, Vec<ParseError>) {
+    match parse::parse_raw(input.as_ref(), package, Mode::Lenient) {
+        Ok((raw, errors)) => (raw.to_model(), errors),
+        // Lenient parsing reports errors in the list; keep whatever the error says anyway.
+        Err(e) => (Package { name: package.to_string(), sections: Vec::new() }, vec![e]),
+    }
+}
+
+/// The package in `uci show <package>` form.
+pub fn show(p: &Package) -> String {
+    String::from_utf8_lossy(&show::render(&tree::RawPackage::from_model(p))).into_owned()
+}
+
+/// `uci show <package>` for a file's bytes, byte for byte what libuci prints even where
+/// values are not UTF-8. [`Mode::Strict`] is how `uci show` itself parses (the error is what
+/// it reports); [`Mode::Lenient`] is `uci -S show`, which also returns the skipped errors.
+pub fn show_bytes(
+    input: impl AsRef<[u8]>,
+    package: &str,
+    mode: Mode,
+) -> Result<(Vec<u8>, Vec<ParseError>), ParseError> {
+    parse::parse_raw(input.as_ref(), package, mode).map(|(raw, errors)| (show::render(&raw), errors))
+}
+
+/// The file `uci commit` would write for the package.
+pub fn write(p: &Package) -> String {
+    String::from_utf8_lossy(&write::render(&tree::RawPackage::from_model(p))).into_owned()
+}

@@ -2,6 +2,9 @@
 //! under qemu-user for cross targets) and whether root-only network tests can run.
 #![allow(dead_code)]
 
+pub mod netns;
+pub mod provider;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -47,7 +50,10 @@ pub fn netns_capable() -> Result<(), String> {
             return Err(format!("'{tool}' is not installed (make test installs it)"));
         }
     }
-    let name = format!("hp-probe-{}", std::process::id());
+    // Unique per call: tests run in parallel threads of one process.
+    static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("hp-probe-{}-{n}", std::process::id());
     let ok = Command::new("ip").args(["netns", "add", &name]).status().map(|s| s.success()).unwrap_or(false);
     let _ = Command::new("ip").args(["netns", "del", &name]).status();
     if ok { Ok(()) } else { Err("cannot create a network namespace here".into()) }

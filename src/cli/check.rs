@@ -1,0 +1,63 @@
+//! `homeport check`: validate the configuration and say what is wrong with it.
+//!
+//! Shell around [`crate::config::from_text`]. Diagnostics go to stderr, one per line;
+//! with `--show` the file is also printed on stdout as `uci show` prints it, after a
+//! strict parse as `uci show` does. Exit status: 0 usable, 1 errors, 2 unreadable.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crate::config;
+use crate::uci::{self, ParseError};
+use argh::FromArgs;
+
+use super::common;
+use super::{Failure, Outcome};
+
+/// check the configuration and print every problem found
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "check")]
+pub struct CheckArgs {
+    /// the UCI file to read (default /etc/config/homeport)
+    #[argh(option, short = 'c', default = "common::default_config()")]
+    pub config: PathBuf,
+    /// also print the file on stdout as `uci show` does (parsing it strictly)
+    #[argh(switch)]
+    pub show: bool,
+}
+
+#[derive(Debug)]
+enum CheckError {
+    /// `--show`: the strict parse failed, as `uci show` would.
+    Syntax {
+        path: PathBuf,
+        error: ParseError,
+    },
+    Stdout(io::Error),
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::Syntax { path, error } => write!(f, "{}: {}", path.display(), error),
+            CheckError::Stdout(e) => write!(f, "cannot write to stdout: {e}"),
+        }
+    }
+}
+
+impl Failure for CheckError {}
+
+pub fn run(args: CheckArgs) -> Outcome {
+    let (bytes, real) = common::read_config_file(&args.config)?;
+    let name = uci::package_name(&args.config);
+    if args.show {
+        let shown = uci::show_bytes(&bytes, &name, uci::Mode::Strict)
+            .map_err(|error| CheckError::Syntax { path: real.clone(), error })?;
+        let mut out = io::stdout().lock();
+        out.write_all(&shown.0).and_then(|()| out.flush()).map_err(CheckError::Stdout)?;
+    }
+    let loaded = config::from_text(&bytes, &name);
+    common::print_diagnostics(&loaded.diagnostics);
+    Ok(u8::from(config::has_errors(&loaded.diagnostics)))
+}

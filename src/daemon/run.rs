@@ -1,0 +1,507 @@
+//! The event loop of `homeport run`.
+//!
+//! Shell: it polls, reads, routes and writes; each decision is made by a pure piece it
+//! calls (debounce, engine, renderer, nft event classifier).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::io;
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use super::debounce::Debouncer;
+use super::nft_events::NftEvents;
+use super::services::{JobOutput, Rules, UpdateJob, WanSnapshot};
+use super::signals::{Sig, Signals};
+use super::status_file;
+use super::workers::Workers;
+use super::{Configure, Options, Setup};
+use crate::netlink::{Change, Watcher};
+use crate::status::{Status, WanStatus, Warning};
+use crate::wan::{self, WanDevice};
+
+/// After a failed `nft` apply, try again this much later (or at the next change).
+const APPLY_RETRY: Duration = Duration::from_secs(30);
+/// Our nftables table (family inet).
+const TABLE: &str = "homeport";
+
+#[derive(Debug)]
+pub enum DaemonError {
+    /// The configuration could not be read at start.
+    Config(String),
+    /// A socket, signalfd or pipe could not be set up, or polling failed.
+    Io { what: &'static str, err: io::Error },
+}
+
+impl fmt::Display for DaemonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DaemonError::Config(e) => write!(f, "{e}"),
+            DaemonError::Io { what, err } => write!(f, "{what}: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for DaemonError {}
+
+fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> DaemonError {
+    move |err| DaemonError::Io { what, err }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum JobKey {
+    /// Setup generation (bumped on SIGHUP) and host index.
+    Update {
+        generation: u64,
+        host: usize,
+    },
+    Apply {
+        generation: u64,
+    },
+}
+
+enum JobResult {
+    Update(JobOutput),
+    Apply(Result<(), String>),
+}
+
+struct Daemon<'a> {
+    opts: &'a Options,
+    setup: Setup,
+    generation: u64,
+    watcher: Watcher,
+    workers: Workers<JobKey, JobResult>,
+    debounce: Debouncer,
+    wan: Option<WanDevice>,
+    wan_error: Option<String>,
+    /// The snapshot the engine was last told about.
+    told: Option<WanSnapshot>,
+    links_changed: bool,
+    /// Hosts with an update on a worker; later jobs for them wait here.
+    in_flight: BTreeMap<usize, ()>,
+    queued: VecDeque<UpdateJob>,
+    rules: Rules,
+    /// Digest of what nft last accepted (None: nothing applied, or it was removed).
+    applied: Option<String>,
+    applying: bool,
+    /// The next apply must rewrite the table even if its digest matches (restoring).
+    force_apply: bool,
+    apply_retry_at: Option<Instant>,
+    status_written: Option<Status>,
+}
+
+/// Runs until SIGTERM/SIGINT. Errors only for what makes running impossible at start.
+pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonError> {
+    // Before any thread exists, so workers inherit the blocked mask.
+    let mut signals = Signals::block().map_err(io_err("blocking signals"))?;
+    let setup = configure.load().map_err(DaemonError::Config)?;
+    let watcher = Watcher::open().map_err(io_err("opening the rtnetlink socket"))?;
+    let workers = Workers::new().map_err(io_err("creating the worker pipe"))?;
+    let mut nft_events = if opts.dry_run {
+        None
+    } else {
+        match NftEvents::open(TABLE) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                log::warn!(
+                    "cannot watch nftables for our table being removed ({e}); it is restored only at the next change"
+                );
+                None
+            }
+        }
+    };
+    let debounce = Debouncer::new(setup.main.debounce.as_duration());
+    let mut d = Daemon {
+        opts,
+        setup,
+        generation: 0,
+        watcher,
+        workers,
+        debounce,
+        wan: None,
+        wan_error: None,
+        told: None,
+        links_changed: false,
+        in_flight: BTreeMap::new(),
+        queued: VecDeque::new(),
+        rules: Rules { text: None, digest: String::new(), forwards: Vec::new(), warnings: Vec::new() },
+        applied: None,
+        applying: false,
+        force_apply: false,
+        apply_retry_at: None,
+        status_written: None,
+    };
+    log::info!(
+        "homeport {} started{}",
+        crate::VERSION,
+        if opts.dry_run { " (dry run: nothing is sent or applied)" } else { "" }
+    );
+    d.resolve_wan(configure);
+    d.wan_settled(configure);
+    d.render_forwards();
+    d.write_status();
+
+    loop {
+        let now = Instant::now();
+        let timeout = d.next_deadline().map(|t| t.saturating_duration_since(now));
+        let poll_timeout = match timeout {
+            // Round up so the loop does not wake a millisecond early and spin.
+            Some(t) => PollTimeout::try_from(t.as_millis().saturating_add(1).min(i32::MAX as u128) as i32)
+                .unwrap_or(PollTimeout::MAX),
+            None => PollTimeout::NONE,
+        };
+        let (sig_ready, nl_ready, work_ready, nft_ready) = {
+            let mut fds = vec![
+                PollFd::new(signals.as_fd(), PollFlags::POLLIN),
+                PollFd::new(d.watcher.as_fd(), PollFlags::POLLIN),
+                PollFd::new(d.workers.as_fd(), PollFlags::POLLIN),
+            ];
+            if let Some(e) = &nft_events {
+                fds.push(PollFd::new(e.as_fd(), PollFlags::POLLIN));
+            }
+            match poll(&mut fds, poll_timeout) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(DaemonError::Io { what: "poll", err: e.into() }),
+            }
+            let ready = |i: usize| fds.get(i).and_then(|f| f.revents()).is_some_and(|r| !r.is_empty());
+            (ready(0), ready(1), ready(2), ready(3))
+        };
+
+        if sig_ready {
+            for sig in signals.read().map_err(io_err("reading signals"))? {
+                match sig {
+                    Sig::Stop => {
+                        d.stop();
+                        return Ok(());
+                    }
+                    Sig::Reload => d.reload(configure),
+                }
+            }
+        }
+        if nl_ready {
+            match d.watcher.read() {
+                Ok(change) => d.netlink_changed(change),
+                Err(e) => log::error!("reading netlink events: {e}"),
+            }
+        }
+        if work_ready {
+            for (key, result) in d.workers.take() {
+                d.job_done(key, result);
+            }
+        }
+        if nft_ready && let Some(events) = &mut nft_events {
+            match events.read() {
+                Ok(true) if !d.opts.dry_run => {
+                    log::warn!("table inet {TABLE} was removed by something else; restoring it");
+                    d.applied = None;
+                    d.force_apply = true;
+                    d.apply_forwards();
+                }
+                Ok(_) => {}
+                Err(e) => log::error!("reading nftables events: {e}"),
+            }
+        }
+        let now = Instant::now();
+        if d.debounce.fire(now) {
+            d.wan_settled(configure);
+        }
+        if d.apply_retry_at.is_some_and(|t| t <= now) {
+            d.apply_retry_at = None;
+            d.apply_forwards();
+        }
+        if d.setup.ddns.next_wakeup().is_some_and(|t| t <= SystemTime::now()) {
+            let jobs = d.setup.ddns.tick(SystemTime::now());
+            d.start_jobs(jobs);
+        }
+        d.write_status();
+    }
+}
+
+impl Daemon<'_> {
+    fn next_deadline(&self) -> Option<Instant> {
+        let now_i = Instant::now();
+        let now_s = SystemTime::now();
+        let engine = self.setup.ddns.next_wakeup().map(|t| now_i + t.duration_since(now_s).unwrap_or(Duration::ZERO));
+        [self.debounce.deadline(), engine, self.apply_retry_at].into_iter().flatten().min()
+    }
+
+    fn netlink_changed(&mut self, change: Change) {
+        if !change.any() {
+            return;
+        }
+        self.links_changed |= change.links;
+        // Only changes that can concern the WAN start the debounce: its addresses, or any
+        // link (the WAN device may be the one appearing or vanishing).
+        if change.links || self.snapshot() != self.told.clone().unwrap_or_default() {
+            self.debounce.touch(Instant::now());
+        }
+    }
+
+    /// Which device is the WAN, asked again when links came or went.
+    fn resolve_wan(&mut self, configure: &dyn Configure) {
+        let load = |p: &std::path::Path| configure.load_network(p);
+        match wan::resolve_with(&self.setup.main, &self.opts.wan_sources, load) {
+            Ok(w) => {
+                if self.wan.as_ref().map(|o| &o.device) != Some(&w.device) {
+                    log::info!("WAN device is {} ({:?})", w.device, w.source);
+                }
+                self.wan = Some(w);
+                self.wan_error = None;
+            }
+            Err(e) => {
+                if self.wan_error.as_deref() != Some(&e.to_string()) {
+                    log::error!("{e}");
+                }
+                self.wan_error = Some(e.to_string());
+                self.wan = None;
+            }
+        }
+    }
+
+    fn snapshot(&self) -> WanSnapshot {
+        let Some(w) = &self.wan else { return WanSnapshot::default() };
+        let tables = self.watcher.tables();
+        let link = tables.link_by_name(w.device.as_str());
+        WanSnapshot {
+            device: Some(w.device.clone()),
+            present: link.is_some(),
+            running: link.is_some_and(|l| l.is_running()),
+            addrs: tables.addresses_of(w.device.as_str()),
+        }
+    }
+
+    /// The debounce fired: re-resolve the WAN if links changed, then tell the engine and
+    /// re-render the forwards if what they depend on changed.
+    fn wan_settled(&mut self, configure: &dyn Configure) {
+        let before = self.wan.as_ref().map(|w| w.device.clone());
+        if self.links_changed || self.wan.is_none() {
+            self.links_changed = false;
+            // A configured device never changes; netifd's or the config's may.
+            if self.setup.main.device.is_none() || self.wan.is_none() {
+                self.resolve_wan(configure);
+            }
+        }
+        let snap = self.snapshot();
+        if self.told.as_ref().is_some_and(|t| t.same_as(&snap)) {
+            return;
+        }
+        log_wan(&snap);
+        self.told = Some(snap.clone());
+        let jobs = self.setup.ddns.wan_changed(&snap, SystemTime::now());
+        self.start_jobs(jobs);
+        if self.wan.as_ref().map(|w| w.device.clone()) != before {
+            self.render_forwards();
+        }
+    }
+
+    fn start_jobs(&mut self, jobs: Vec<UpdateJob>) {
+        self.queued.extend(jobs);
+        let mut waiting = VecDeque::new();
+        while let Some(job) = self.queued.pop_front() {
+            if self.in_flight.contains_key(&job.host) {
+                // The newest job for a busy host replaces any older waiting one.
+                waiting.retain(|j: &UpdateJob| j.host != job.host);
+                waiting.push_back(job);
+                continue;
+            }
+            self.start_job(job);
+        }
+        self.queued = waiting;
+    }
+
+    fn start_job(&mut self, job: UpdateJob) {
+        let UpdateJob { host, summary, run } = job;
+        if self.opts.dry_run {
+            // The engine's dry-run jobs send nothing; show what they stand for.
+            println!("would send: {summary}");
+        } else {
+            log::debug!("sending: {summary}");
+        }
+        let key = JobKey::Update { generation: self.generation, host };
+        match self.workers.spawn(key, "hp-update", move || JobResult::Update(run())) {
+            Ok(()) => {
+                self.in_flight.insert(host, ());
+            }
+            Err(e) => log::error!("cannot start an update thread: {e}"),
+        }
+    }
+
+    fn job_done(&mut self, key: JobKey, result: JobResult) {
+        match (key, result) {
+            (JobKey::Update { generation, host }, JobResult::Update(output)) => {
+                if generation != self.generation {
+                    // Its engine was replaced by SIGHUP; the new one starts from the state files.
+                    log::debug!("dropping the result of an update started before the configuration was re-read");
+                    return;
+                }
+                self.in_flight.remove(&host);
+                let more = self.setup.ddns.finished(host, output, SystemTime::now());
+                self.start_jobs(more);
+            }
+            (JobKey::Apply { generation }, JobResult::Apply(result)) => {
+                self.applying = false;
+                match result {
+                    Ok(()) if generation == self.generation => {
+                        log::info!(
+                            "forward table applied ({} forwards)",
+                            self.rules.forwards.iter().filter(|f| f.active).count()
+                        );
+                        self.applied = Some(self.rules.digest.clone());
+                    }
+                    Ok(()) => {}
+                    Err(e) => {
+                        log::error!("applying the forward table failed: {e}; retrying in {} s", APPLY_RETRY.as_secs());
+                        self.apply_retry_at = Some(Instant::now() + APPLY_RETRY);
+                    }
+                }
+                // A newer rendering may have arrived meanwhile.
+                self.apply_forwards();
+            }
+            _ => {}
+        }
+    }
+
+    fn render_forwards(&mut self) {
+        let devices: Vec<_> = self.wan.iter().map(|w| w.device.clone()).collect();
+        self.rules = self.setup.forwards.render(&devices);
+        self.apply_forwards();
+    }
+
+    /// Applies the current rendering unless nft already has it or an apply is running.
+    fn apply_forwards(&mut self) {
+        if self.applying || self.applied.as_deref() == Some(self.rules.digest.as_str()) {
+            return;
+        }
+        if self.opts.dry_run {
+            match &self.rules.text {
+                Some(text) => println!("would apply:\n{text}"),
+                None => println!("would remove table inet {TABLE} (nothing to forward)"),
+            }
+            self.applied = Some(self.rules.digest.clone());
+            return;
+        }
+        let job = self.setup.forwards.apply_job(&self.rules, std::mem::take(&mut self.force_apply));
+        let key = JobKey::Apply { generation: self.generation };
+        match self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
+            Ok(()) => self.applying = true,
+            Err(e) => log::error!("cannot start the nft thread: {e}"),
+        }
+    }
+
+    /// SIGHUP: read the configuration again; act only on what changed.
+    fn reload(&mut self, configure: &mut dyn Configure) {
+        let new = match configure.load() {
+            Ok(s) => s,
+            Err(e) => {
+                log::error!("configuration not reloaded, keeping the running one: {e}");
+                return;
+            }
+        };
+        log::info!("configuration re-read");
+        let wan_changed = new.main.interface != self.setup.main.interface || new.main.device != self.setup.main.device;
+        if new.main.log_level != self.setup.main.log_level {
+            super::logging::set_level(new.main.log_level);
+        }
+        if new.main.debounce != self.setup.main.debounce {
+            self.debounce.set_delay(new.main.debounce.as_duration());
+        }
+        self.generation = self.generation.wrapping_add(1);
+        self.in_flight.clear();
+        self.queued.clear();
+        self.setup = new;
+        if wan_changed {
+            self.resolve_wan(configure);
+        }
+        // The new engine starts from persisted state: hosts whose address is registered
+        // send nothing; new or changed hosts update now.
+        let snap = self.snapshot();
+        self.told = Some(snap.clone());
+        let jobs = self.setup.ddns.wan_changed(&snap, SystemTime::now());
+        self.start_jobs(jobs);
+        // Re-rendered; applied only if the digest differs from what nft has.
+        self.applying = false;
+        self.render_forwards();
+    }
+
+    /// SIGTERM/SIGINT: a stopped daemon leaves no port open.
+    fn stop(&mut self) {
+        if !self.opts.dry_run {
+            match self.setup.forwards.remove() {
+                Ok(()) => log::info!("stopping: table inet {TABLE} removed"),
+                Err(e) => log::error!("stopping: removing table inet {TABLE} failed: {e}"),
+            }
+        } else {
+            log::info!("stopping");
+        }
+    }
+
+    fn status(&self) -> Status {
+        let snap = self.snapshot();
+        let (hosts, mut warnings) = self.setup.ddns.status();
+        warnings.extend(self.rules.warnings.iter().cloned());
+        if let Some(e) = &self.wan_error {
+            warnings.push(Warning { code: "wan".into(), message: e.clone() });
+        }
+        for d in &self.setup.diagnostics {
+            warnings.push(Warning { code: "config".into(), message: d.to_string() });
+        }
+        let first = |v6: bool| snap.addrs.iter().map(|a| a.addr).find(|a| a.is_ipv6() == v6);
+        Status {
+            version: crate::VERSION.to_string(),
+            written_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            pid: std::process::id(),
+            wan: WanStatus {
+                interface: self.setup.main.interface.to_string(),
+                device: snap.device.as_ref().map(|d| d.to_string()),
+                up: snap.running,
+                ipv4: first(false).and_then(|a| match a {
+                    std::net::IpAddr::V4(v) => Some(v),
+                    _ => None,
+                }),
+                ipv6: first(true).and_then(|a| match a {
+                    std::net::IpAddr::V6(v) => Some(v),
+                    _ => None,
+                }),
+                ipv4_seen_outside: None,
+            },
+            hosts,
+            forwards: self.rules.forwards.clone(),
+            warnings,
+        }
+    }
+
+    /// Writes status.json when something in it changed (the timestamp alone does not count).
+    fn write_status(&mut self) {
+        let mut s = self.status();
+        let unchanged = self.status_written.as_ref().is_some_and(|old| {
+            s.written_at = old.written_at;
+            *old == s
+        });
+        if unchanged {
+            return;
+        }
+        s.written_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        if let Err(e) = status_file::write(&self.opts.state_dir, &s) {
+            log::error!("writing {}: {e}", status_file::path(&self.opts.state_dir).display());
+        }
+        self.status_written = Some(s);
+    }
+}
+
+fn log_wan(s: &WanSnapshot) {
+    let Some(dev) = &s.device else {
+        log::warn!("no WAN device known");
+        return;
+    };
+    if !s.present {
+        log::info!("WAN device {dev} is absent; waiting for it");
+        return;
+    }
+    let addrs: Vec<String> = s.addrs.iter().map(|a| format!("{}/{}", a.addr, a.prefix_len)).collect();
+    let state = if s.running { "up" } else { "down" };
+    let list = if addrs.is_empty() { "no addresses".to_string() } else { addrs.join(", ") };
+    log::info!("WAN {dev} {state}: {list}");
+}

@@ -1,0 +1,94 @@
+//! The two things the daemon drives, seen through small interfaces: the Dynamic DNS
+//! engine and the forward table. The loop knows nothing of providers or nft syntax; the
+//! composition root (`homeport run`) plugs the real ones in, tests plug in fakes.
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use crate::netlink::AddrInfo;
+use crate::status::{ForwardStatus, HostStatus, Warning};
+use crate::types::IfName;
+
+/// The WAN as the loop last saw it after a debounce.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WanSnapshot {
+    /// The device resolved for the WAN, if any could be.
+    pub device: Option<IfName>,
+    /// The device exists now.
+    pub present: bool,
+    /// Up and with carrier.
+    pub running: bool,
+    /// All its addresses, kernel flags and lifetimes included (the engine chooses).
+    pub addrs: Vec<AddrInfo>,
+}
+
+impl WanSnapshot {
+    /// What matters for "did the WAN change": device, presence and the addresses with their
+    /// flags — not the lifetimes, which tick down with every router advertisement.
+    pub fn same_as(&self, other: &WanSnapshot) -> bool {
+        let essentials = |s: &WanSnapshot| -> Vec<(IpAddr, u8, u32)> {
+            let mut v: Vec<_> = s.addrs.iter().map(|a| (a.addr, a.prefix_len, a.flags)).collect();
+            v.sort();
+            v
+        };
+        self.device == other.device
+            && self.present == other.present
+            && self.running == other.running
+            && essentials(self) == essentials(other)
+    }
+}
+
+/// What a job produced, handed back to the engine unopened: the loop never looks inside
+/// (an update's outcome, a lookup's answer), so engine types do not leak into it.
+pub type JobOutput = Box<dyn std::any::Any + Send>;
+
+/// One piece of provider work (an update, a lookup) to run on a worker thread.
+pub struct UpdateJob {
+    /// Which host (index into the engine's hosts); the output comes back with it.
+    pub host: usize,
+    /// What is sent, for the log and for `--dry-run`, with secrets redacted.
+    pub summary: String,
+    /// The work. Under `--dry-run` the engine hands out jobs that send nothing.
+    pub run: Box<dyn FnOnce() -> JobOutput + Send>,
+}
+
+/// The Dynamic DNS engine as the loop drives it. Times are wall-clock (the engine persists
+/// them); the loop converts its next wake-up to a monotonic deadline.
+pub trait Ddns {
+    /// The WAN changed (after debounce), or is first known. Returns updates to start now.
+    fn wan_changed(&mut self, wan: &WanSnapshot, now: SystemTime) -> Vec<UpdateJob>;
+    /// A job finished with `output`.
+    fn finished(&mut self, host: usize, output: JobOutput, now: SystemTime) -> Vec<UpdateJob>;
+    /// Timers (periodic check, retry, force interval) that are due at `now`.
+    fn tick(&mut self, now: SystemTime) -> Vec<UpdateJob>;
+    /// When `tick` next has something to do.
+    fn next_wakeup(&self) -> Option<SystemTime>;
+    /// Per-host status and warnings (CGNAT, private WAN, no IPv6...).
+    fn status(&self) -> (Vec<HostStatus>, Vec<Warning>);
+}
+
+/// A rendered forward table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rules {
+    /// The whole `table inet homeport` ruleset, or `None` when there is nothing to forward
+    /// (then the table is removed).
+    pub text: Option<String>,
+    /// Stable digest of `text`: equal digests mean nothing to re-apply.
+    pub digest: String,
+    pub forwards: Vec<ForwardStatus>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The forward table: pure rendering; applying runs on a worker thread.
+pub trait Forwards {
+    /// The ruleset for these WAN devices. Depends only on the device names (not on
+    /// addresses), so an address change does not re-apply the table.
+    fn render(&self, wan_devices: &[IfName]) -> Rules;
+    /// A job that applies `rules` (pipes them to `nft`); its result is an error in words.
+    /// Without `force` a live table that already carries the digest is left alone (a
+    /// restart keeps its counters); with it (restoring after someone else's removal) the
+    /// table is written regardless.
+    fn apply_job(&self, rules: &Rules, force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send>;
+    /// Removes `table inet homeport`, synchronously (at exit).
+    fn remove(&self) -> Result<(), String>;
+}

@@ -1,0 +1,261 @@
+//! Following the kernel's links and addresses as they change.
+//!
+//! [`Tables`] is pure: the link and address tables, updated by messages in kernel order.
+//! Every update is a keyed upsert or delete, so replaying events that a later dump already
+//! contains is harmless — which is what makes "subscribe, then dump, then read events"
+//! correct without sequence bookkeeping. After a loss (ENOBUFS) that no longer holds: the
+//! queue may hold an "add" whose "delete" was dropped, so the queue is discarded before
+//! the dump that replaces it.
+//! [`Watcher`] is the shell: one subscribed non-blocking socket for events, a short-lived
+//! one for dumps.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
+
+use super::socket::{RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, Socket};
+use super::wire::Message;
+use super::{AddrInfo, LinkInfo, dump_all_addresses, dump_links};
+
+/// The kernel's links (by index) and addresses, as far as messages told us.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tables {
+    links: BTreeMap<u32, LinkInfo>,
+    addrs: Vec<AddrInfo>,
+}
+
+/// What one message changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    pub links: bool,
+    pub addrs: bool,
+}
+
+impl Change {
+    pub fn any(self) -> bool {
+        self.links || self.addrs
+    }
+
+    pub fn merge(self, other: Change) -> Change {
+        Change { links: self.links || other.links, addrs: self.addrs || other.addrs }
+    }
+}
+
+impl Tables {
+    pub fn from_dump(links: Vec<LinkInfo>, addrs: Vec<AddrInfo>) -> Tables {
+        let mut t = Tables::default();
+        t.replace(links, addrs);
+        t
+    }
+
+    /// Replaces everything with a fresh dump; says what differs from before.
+    pub fn replace(&mut self, links: Vec<LinkInfo>, addrs: Vec<AddrInfo>) -> Change {
+        let links: BTreeMap<u32, LinkInfo> = links.into_iter().map(|l| (l.ifindex, l)).collect();
+        let mut addrs = addrs;
+        addrs.sort_by_key(key);
+        addrs.dedup_by(|a, b| key(a) == key(b));
+        let change = Change { links: links != self.links, addrs: addrs != self.addrs };
+        self.links = links;
+        self.addrs = addrs;
+        change
+    }
+
+    pub fn apply(&mut self, m: &Message) -> Change {
+        match m {
+            Message::NewLink(l) => {
+                let changed = self.links.get(&l.ifindex) != Some(l);
+                self.links.insert(l.ifindex, l.clone());
+                Change { links: changed, addrs: false }
+            }
+            Message::DelLink(l) => {
+                let links = self.links.remove(&l.ifindex).is_some();
+                let before = self.addrs.len();
+                self.addrs.retain(|a| a.ifindex != l.ifindex);
+                Change { links, addrs: self.addrs.len() != before }
+            }
+            Message::NewAddr(a) => match self.addrs.binary_search_by(|x| key(x).cmp(&key(a))) {
+                Ok(i) => match self.addrs.get_mut(i) {
+                    Some(old) if old != a => {
+                        *old = a.clone();
+                        Change { links: false, addrs: true }
+                    }
+                    _ => Change::default(),
+                },
+                Err(i) => {
+                    self.addrs.insert(i, a.clone());
+                    Change { links: false, addrs: true }
+                }
+            },
+            Message::DelAddr(a) => match self.addrs.binary_search_by(|x| key(x).cmp(&key(a))) {
+                Ok(i) => {
+                    self.addrs.remove(i);
+                    Change { links: false, addrs: true }
+                }
+                Err(_) => Change::default(),
+            },
+            _ => Change::default(),
+        }
+    }
+
+    pub fn link_by_name(&self, name: &str) -> Option<&LinkInfo> {
+        self.links.values().find(|l| l.name.as_deref() == Some(name))
+    }
+
+    pub fn links(&self) -> impl Iterator<Item = &LinkInfo> {
+        self.links.values()
+    }
+
+    /// The addresses of the device called `name` now; empty when it does not exist.
+    pub fn addresses_of(&self, name: &str) -> Vec<AddrInfo> {
+        match self.link_by_name(name) {
+            Some(l) => self.addrs.iter().filter(|a| a.ifindex == l.ifindex).cloned().collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// An address is identified by its device, address and prefix (as `ip addr` treats it).
+fn key(a: &AddrInfo) -> (u32, std::net::IpAddr, u8) {
+    (a.ifindex, a.addr, a.prefix_len)
+}
+
+/// The subscribed socket and the tables it keeps current.
+pub struct Watcher {
+    socket: Socket,
+    tables: Tables,
+    /// Full re-dumps after lost events, for the status and the tests.
+    pub resyncs: u64,
+}
+
+impl Watcher {
+    /// Subscribes to links and IPv4/IPv6 addresses, then dumps both (in that order, so
+    /// nothing that happens in between is missed).
+    pub fn open() -> io::Result<Watcher> {
+        let socket = Socket::open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, true)?;
+        let tables = Tables::from_dump(dump_links()?, dump_all_addresses()?);
+        Ok(Watcher { socket, tables, resyncs: 0 })
+    }
+
+    /// See [`Socket::set_receive_buffer`].
+    pub fn set_receive_buffer(&self, bytes: usize) -> io::Result<()> {
+        self.socket.set_receive_buffer(bytes)
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    /// Reads every pending event and applies it. On ENOBUFS (the kernel dropped events
+    /// for us) it dumps again and reconciles. Returns what changed.
+    pub fn read(&mut self) -> io::Result<Change> {
+        let mut change = Change::default();
+        loop {
+            match self.socket.recv() {
+                Ok(msgs) => {
+                    for m in msgs {
+                        match m {
+                            Ok(Message::Overrun) => {
+                                change = change.merge(self.resync()?);
+                                break;
+                            }
+                            Ok(m) => change = change.merge(self.tables.apply(&m)),
+                            Err(e) => log::warn!("ignoring a malformed netlink message: {e}"),
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(change),
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    log::info!("netlink events were lost (ENOBUFS); reading interfaces and addresses again");
+                    change = change.merge(self.resync()?);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Discards queued events, dumps links and addresses again and replaces the tables.
+    pub fn resync(&mut self) -> io::Result<Change> {
+        self.resyncs = self.resyncs.saturating_add(1);
+        self.socket.discard_pending()?;
+        let links = dump_links()?;
+        let addrs = dump_all_addresses()?;
+        Ok(self.tables.replace(links, addrs))
+    }
+}
+
+impl AsFd for Watcher {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netlink::captured::{self, host_order};
+    use crate::netlink::wire::messages;
+
+    fn msg(bytes: &[u8]) -> Message {
+        messages(&host_order(bytes)).next().unwrap().unwrap().1
+    }
+
+    fn link(ifindex: u32, name: &str) -> LinkInfo {
+        LinkInfo { ifindex, name: Some(name.into()), flags: 0x41, oper_state: Some(6) }
+    }
+
+    #[test]
+    fn events_update_the_tables() {
+        let mut t = Tables::from_dump(vec![link(3, "hpv0")], vec![]);
+        assert!(t.apply(&msg(&captured::NEWADDR_V4)).addrs);
+        assert!(!t.apply(&msg(&captured::NEWADDR_V4)).any(), "the same address again is no change");
+        assert!(t.apply(&msg(&captured::NEWADDR_V6_LIFETIMES)).addrs);
+        let got: Vec<String> = t.addresses_of("hpv0").iter().map(|a| a.addr.to_string()).collect();
+        assert_eq!(got, ["198.51.100.7", "2001:db8::7"]);
+        assert!(t.apply(&msg(&captured::DELADDR_V4)).addrs);
+        assert_eq!(t.addresses_of("hpv0").len(), 1);
+        assert!(t.addresses_of("eth0").is_empty());
+    }
+
+    #[test]
+    fn a_deleted_link_takes_its_addresses_along() {
+        let mut t = Tables::from_dump(vec![link(3, "hpv0"), link(1, "lo")], vec![]);
+        t.apply(&msg(&captured::NEWADDR_V6_LIFETIMES));
+        t.apply(&msg(&captured::DUMP_ADDR_LO));
+        let c = t.apply(&msg(&captured::DELLINK));
+        assert_eq!(c, Change { links: true, addrs: true });
+        assert!(t.link_by_name("hpv0").is_none());
+        assert_eq!(t.addresses_of("lo").len(), 1);
+        // The device comes back (a PPPoE reconnect) under a new index.
+        let mut back = link(7, "hpv0");
+        back.flags = 0x1043;
+        assert!(t.apply(&Message::NewLink(back)).links);
+        assert_eq!(t.link_by_name("hpv0").map(|l| l.ifindex), Some(7));
+    }
+
+    #[test]
+    fn replaying_events_over_a_newer_dump_converges() {
+        // Events e1..e3 were queued; the dump was taken after e2. Applying all three over the
+        // dump must give the state after e3.
+        let add = msg(&captured::NEWADDR_V4);
+        let del = msg(&captured::DELADDR_V4);
+        let add6 = msg(&captured::NEWADDR_V6_LIFETIMES);
+        let mut truth = Tables::from_dump(vec![link(3, "hpv0")], vec![]);
+        for m in [&add, &del, &add6] {
+            truth.apply(m);
+        }
+        let mut t = Tables::from_dump(vec![link(3, "hpv0")], vec![]); // dump after e2: empty
+        for m in [&add, &del, &add6] {
+            t.apply(m);
+        }
+        assert_eq!(t, truth);
+    }
+
+    #[test]
+    fn replace_reports_differences_only() {
+        let mut t = Tables::from_dump(vec![link(3, "hpv0")], vec![]);
+        assert_eq!(t.replace(vec![link(3, "hpv0")], vec![]), Change::default());
+        let Message::NewAddr(a) = msg(&captured::NEWADDR_V4) else { panic!() };
+        assert_eq!(t.replace(vec![link(3, "hpv0")], vec![a.clone(), a]), Change { links: false, addrs: true });
+        assert_eq!(t.addresses_of("hpv0").len(), 1, "duplicates in a dump collapse");
+    }
+}

@@ -1,0 +1,449 @@
+//! The UCI parser: libuci's line reader and tokenizer (`file.c`), reproduced step by step.
+//!
+//! Pure: bytes in, a [`RawPackage`] (or the first error) out. It never panics and always
+//! terminates: every loop either consumes input or stops.
+//!
+//! Why a step-by-step model rather than a grammar: libuci's tokenizer works in place on a
+//! line buffer, and several of its behaviours only make sense in that light, yet real files
+//! and `uci show` depend on them:
+//! - an unquoted `;` that ends a bare word is overwritten by the word's terminating NUL, so
+//!   the rest of the line is dropped (`option a b;option c d` sets only `a`), while after a
+//!   quoted word the `;` separates statements (`option a 'b';option c d` sets both);
+//! - the command word is split off at space or tab only, so `config` directly followed by
+//!   the newline (or `\r`) is an invalid command;
+//! - in lenient mode, `assert_eol` consumes one surplus argument and the rest of the line
+//!   is parsed as a new statement;
+//! - a NUL byte ends the buffer as `fgets`/`strlen` see it (the rest of that chunk is lost).
+//!
+//! Positions in errors (`line`, `byte`) are therefore libuci's own (see [`ParseError`]).
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::error::{ParseError, ParseErrorKind};
+use super::tree::{RawPackage, Reopen};
+
+/// How parse errors are handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Any error fails the whole file: libuci's default, used by LuCI, rpcd and `uci show`.
+    Strict,
+    /// The rest of the offending line is skipped and parsing goes on; surplus arguments are
+    /// not an error and a named section re-opened with another type takes the new type.
+    /// This is `uci -S`, which OpenWrt's init scripts use (`config_load`).
+    Lenient,
+}
+
+/// Parses `input` as package `package`. In strict mode the first error is returned; in
+/// lenient mode every error is collected and the package holds everything else.
+pub(crate) fn parse_raw(input: &[u8], package: &str, mode: Mode) -> Result<(RawPackage, Vec<ParseError>), ParseError> {
+    let mut p = Parser::new(input, package, mode);
+    let mut errors = Vec::new();
+    // libuci: `while (!feof(file)) { pos = 0; getln(0); if (buf[0]) parse_line(); }`
+    while !p.stream.eof {
+        p.pos = 0;
+        p.stmt_line = p.line + 1;
+        p.getln(0);
+        if p.ch(0) == 0 {
+            continue;
+        }
+        if let Err(kind) = p.parse_line() {
+            let err = ParseError { kind, line: p.line, byte: p.pos };
+            match mode {
+                Mode::Strict => return Err(err),
+                Mode::Lenient => errors.push(err),
+            }
+        }
+    }
+    Ok((p.tree, errors))
+}
+
+/// The input as `fgets` reads it.
+struct Stream<'a> {
+    data: &'a [u8],
+    at: usize,
+    eof: bool,
+}
+
+impl<'a> Stream<'a> {
+    /// `fgets` with a buffer of `size` bytes: at most `size - 1` bytes, up to and including
+    /// a newline; `None` at end of input.
+    fn fgets(&mut self, size: usize) -> Option<&'a [u8]> {
+        let rest = self.data.get(self.at..).unwrap_or_default();
+        if rest.is_empty() {
+            self.eof = true;
+            return None;
+        }
+        let room = size.saturating_sub(1).max(1);
+        let window = rest.get(..room.min(rest.len())).unwrap_or_default();
+        let len = match window.iter().position(|&b| b == b'\n') {
+            Some(i) => i + 1,
+            None => {
+                if rest.len() < room {
+                    self.eof = true;
+                }
+                window.len()
+            }
+        };
+        let chunk = rest.get(..len).unwrap_or_default();
+        self.at += len;
+        Some(chunk)
+    }
+}
+
+/// C's `isspace` in the "C" locale.
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// What a name argument must look like (`uci_validate_str`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    None,
+    /// Section and option names: `[A-Za-z0-9_]+`.
+    Name,
+    /// Package names: `[A-Za-z0-9_-]+`.
+    Package,
+}
+
+fn valid_name(s: &[u8], package: bool) -> bool {
+    !s.is_empty() && s.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || (package && c == b'-'))
+}
+
+/// Section types: printable ASCII without space.
+fn valid_type(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&c| (33..=126).contains(&c))
+}
+
+type Step<T> = Result<T, ParseErrorKind>;
+
+struct Parser<'a> {
+    stream: Stream<'a>,
+    mode: Mode,
+    /// libuci's line buffer; bytes past the filled part read as NUL.
+    buf: Vec<u8>,
+    /// libuci's `bufsz`, which decides where `fgets` splits long lines.
+    bufsz: usize,
+    buf_filled: usize,
+    pos: usize,
+    /// Newline-terminated lines read so far (libuci's `pctx->line`).
+    line: usize,
+    /// The physical line where the current buffer started, recorded in the model.
+    stmt_line: usize,
+    tree: RawPackage,
+    /// The section that `option`/`list` statements go to.
+    section: Option<usize>,
+}
+
+impl<'a> Parser<'a> {
+    fn new(input: &'a [u8], package: &str, mode: Mode) -> Parser<'a> {
+        Parser {
+            stream: Stream { data: input, at: 0, eof: false },
+            mode,
+            buf: vec![0; 32],
+            bufsz: 32,
+            buf_filled: 0,
+            pos: 0,
+            line: 0,
+            stmt_line: 1,
+            tree: RawPackage::new(package),
+            section: None,
+        }
+    }
+
+    fn ch(&self, i: usize) -> u8 {
+        self.buf.get(i).copied().unwrap_or(0)
+    }
+
+    fn cur(&self) -> u8 {
+        self.ch(self.pos)
+    }
+
+    fn set(&mut self, i: usize, c: u8) {
+        if i >= self.buf.len() {
+            self.buf.resize(i + 1, 0);
+        }
+        if let Some(slot) = self.buf.get_mut(i) {
+            *slot = c;
+        }
+    }
+
+    /// The NUL-terminated string starting at `i`.
+    fn cstr(&self, i: usize) -> Vec<u8> {
+        let tail = self.buf.get(i..).unwrap_or_default();
+        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+        tail.get(..end).unwrap_or_default().to_vec()
+    }
+
+    fn grow(&mut self) {
+        self.bufsz = self.bufsz.saturating_mul(2);
+        if self.buf.len() < self.bufsz {
+            self.buf.resize(self.bufsz, 0);
+        }
+    }
+
+    /// `uci_getln`: reads the next line into the buffer at `offset`, growing the buffer
+    /// until the newline (or the end of input) is in.
+    fn getln(&mut self, offset: usize) {
+        if offset >= self.bufsz.saturating_sub(1) {
+            self.grow();
+        }
+        let mut ofs = offset;
+        loop {
+            self.set(ofs, 0);
+            let Some(chunk) = self.stream.fgets(self.bufsz.saturating_sub(ofs)) else { return };
+            for (k, &b) in chunk.iter().enumerate() {
+                self.set(ofs + k, b);
+            }
+            self.set(ofs + chunk.len(), 0);
+            // `strlen`: a NUL byte in the input cuts the chunk short.
+            let len = chunk.iter().position(|&b| b == 0).unwrap_or(chunk.len());
+            if len == 0 {
+                return;
+            }
+            ofs += len;
+            self.buf_filled = ofs;
+            if self.ch(ofs - 1) == b'\n' {
+                self.line += 1;
+                return;
+            }
+            self.grow();
+        }
+    }
+
+    fn skip_whitespace(&mut self) {
+        while self.cur() != 0 && is_space(self.cur()) {
+            self.pos += 1;
+        }
+    }
+
+    fn addc(&mut self, target: &mut usize) {
+        let c = self.cur();
+        self.set(*target, c);
+        *target += 1;
+        self.pos += 1;
+    }
+
+    /// `parse_backslash`: steps over the backslash. At the end of the line (backslash
+    /// before newline, `\r\n` at the end of the buffer, or nothing), fetches the next line
+    /// in its place and returns false; otherwise the next character is taken literally.
+    fn backslash(&mut self) -> bool {
+        self.pos += 1;
+        let c = self.cur();
+        if c == 0 || c == b'\n' || (c == b'\r' && self.ch(self.pos + 1) == b'\n' && self.ch(self.pos + 2) == 0) {
+            self.getln(self.pos);
+            return false;
+        }
+        true
+    }
+
+    fn double_quote(&mut self, target: &mut usize) -> Step<()> {
+        self.pos += 1;
+        loop {
+            match self.cur() {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                0 => {
+                    self.getln(self.pos);
+                    if self.cur() == 0 {
+                        return Err(ParseErrorKind::UnterminatedDoubleQuote);
+                    }
+                }
+                b'\\' => {
+                    if self.backslash() {
+                        self.addc(target);
+                    }
+                }
+                _ => self.addc(target),
+            }
+        }
+    }
+
+    fn single_quote(&mut self, target: &mut usize) -> Step<()> {
+        self.pos += 1;
+        loop {
+            match self.cur() {
+                b'\'' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                0 => {
+                    self.getln(self.pos);
+                    if self.cur() == 0 {
+                        return Err(ParseErrorKind::UnterminatedSingleQuote);
+                    }
+                }
+                _ => self.addc(target),
+            }
+        }
+    }
+
+    /// `parse_str`: one argument, its pieces concatenated, unescaped in place at `target`.
+    fn parse_str(&mut self, target: &mut usize) -> Step<()> {
+        let mut next = true;
+        loop {
+            match self.cur() {
+                b'\'' => self.single_quote(target)?,
+                b'"' => self.double_quote(target)?,
+                b'#' => {
+                    self.set(self.pos, 0);
+                    break;
+                }
+                0 => break,
+                b';' => {
+                    next = false;
+                    break;
+                }
+                b'\\' => {
+                    if self.backslash() {
+                        self.addc(target);
+                    }
+                }
+                _ => self.addc(target),
+            }
+            if self.cur() == 0 || is_space(self.cur()) {
+                break;
+            }
+        }
+        if self.cur() != 0 && next {
+            self.pos += 1;
+        }
+        self.set(*target, 0);
+        Ok(())
+    }
+
+    /// `next_arg`: the next argument, empty when there is none.
+    fn next_arg(&mut self, required: bool, check: Check) -> Step<Vec<u8>> {
+        self.skip_whitespace();
+        let val = self.pos;
+        if self.cur() == b';' {
+            self.set(self.pos, 0);
+            self.pos += 1;
+        } else {
+            let mut target = val;
+            self.parse_str(&mut target)?;
+        }
+        let arg = self.cstr(val);
+        if arg.is_empty() {
+            if required {
+                return Err(ParseErrorKind::InsufficientArguments);
+            }
+            return Ok(arg);
+        }
+        let ok = match check {
+            Check::None => true,
+            Check::Name => valid_name(&arg, false),
+            Check::Package => valid_name(&arg, true),
+        };
+        if !ok {
+            return Err(ParseErrorKind::InvalidName);
+        }
+        Ok(arg)
+    }
+
+    /// `assert_eol`: consumes one more argument, which strict mode refuses.
+    fn assert_eol(&mut self) -> Step<()> {
+        self.skip_whitespace();
+        let extra = self.next_arg(false, Check::None)?;
+        if !extra.is_empty() && self.mode == Mode::Strict {
+            return Err(ParseErrorKind::TooManyArguments);
+        }
+        Ok(())
+    }
+
+    /// `strtok(cur, " \t")`: the command word, NUL-terminated in place.
+    fn command_word(&mut self) -> Option<Vec<u8>> {
+        let mut i = self.pos;
+        while matches!(self.ch(i), b' ' | b'\t') {
+            i += 1;
+        }
+        if self.ch(i) == 0 {
+            return None;
+        }
+        let start = i;
+        while !matches!(self.ch(i), 0 | b' ' | b'\t') {
+            i += 1;
+        }
+        if self.ch(i) != 0 {
+            self.set(i, 0);
+        }
+        Some(self.cstr(start))
+    }
+
+    /// Steps over the command word (`uci_increase_pos(strlen(cur) + 1)`).
+    fn skip_command(&mut self, missing: ParseErrorKind) -> Step<()> {
+        let add = self.cstr(self.pos).len() + 1;
+        if self.pos + add > self.buf_filled {
+            return Err(missing);
+        }
+        self.pos += add;
+        Ok(())
+    }
+
+    /// `uci_parse_line`: the statements of one line, separated by `;`.
+    fn parse_line(&mut self) -> Step<()> {
+        self.skip_whitespace();
+        loop {
+            let Some(word) = self.command_word() else { return Ok(()) };
+            let (first, rest) = match word.split_first() {
+                Some((&f, r)) => (f, r),
+                None => return Ok(()),
+            };
+            let is = |long: &[u8]| rest.is_empty() || rest == long;
+            match first {
+                b'#' => return Ok(()),
+                b'p' if is(b"ackage") => self.package_stmt()?,
+                b'c' if is(b"onfig") => self.config_stmt()?,
+                b'o' if is(b"ption") => self.option_stmt(false)?,
+                b'l' if is(b"ist") => self.option_stmt(true)?,
+                _ => return Err(ParseErrorKind::InvalidCommand),
+            }
+        }
+    }
+
+    /// `package <name>`: checked, then ignored, as when libuci loads one file.
+    fn package_stmt(&mut self) -> Step<()> {
+        self.skip_command(ParseErrorKind::PackageWithoutName)?;
+        self.next_arg(true, Check::Package)?;
+        self.assert_eol()
+    }
+
+    fn config_stmt(&mut self) -> Step<()> {
+        self.skip_command(ParseErrorKind::ConfigWithoutName)?;
+        let ty = self.next_arg(true, Check::None)?;
+        if !valid_type(&ty) {
+            return Err(ParseErrorKind::InvalidType);
+        }
+        let name = self.next_arg(false, Check::Name)?;
+        self.assert_eol()?;
+        let line = self.stmt_line;
+        if name.is_empty() {
+            self.section = Some(self.tree.add_anonymous(&ty, line));
+            return Ok(());
+        }
+        if let Some(idx) = self.tree.find(&name)
+            && self.mode == Mode::Strict
+            && matches!(self.tree.reopen_check(idx, &ty), Reopen::TypeDiffers)
+        {
+            return Err(ParseErrorKind::SectionTypeConflict);
+        }
+        self.section = Some(self.tree.open_named(&ty, &name, line));
+        Ok(())
+    }
+
+    fn option_stmt(&mut self, list: bool) -> Step<()> {
+        let Some(section) = self.section else { return Err(ParseErrorKind::OptionBeforeSection) };
+        self.skip_command(ParseErrorKind::OptionWithoutName)?;
+        let name = self.next_arg(true, Check::Name)?;
+        let value = self.next_arg(false, Check::None)?;
+        self.assert_eol()?;
+        let line = self.stmt_line;
+        if list {
+            self.tree.add_list(section, &name, &value, line);
+        } else {
+            self.tree.set_option(section, &name, &value, line);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,66 @@
+//! `uci show <package>` output, byte for byte as libuci's CLI prints it (`cli.c`).
+//!
+//! Pure. Each section prints `pkg.sec=type`, then `pkg.sec.opt='value'` per option;
+//! anonymous sections are `@type[N]` where N counts every section of that type before it,
+//! named ones included (`uci_lookup_section_ref`); list items are each quoted and joined by
+//! a space; `'` inside a value is written `'\''`. Types and names are printed unquoted.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::HashMap;
+
+use super::tree::{RawPackage, RawValue};
+
+/// Appends `v` single-quoted, each `'` written as `'\''` (`uci_print_value`).
+fn quote_into(out: &mut Vec<u8>, v: &[u8]) {
+    out.push(b'\'');
+    for &b in v {
+        if b == b'\'' {
+            out.extend_from_slice(b"'\\''");
+        } else {
+            out.push(b);
+        }
+    }
+    out.push(b'\'');
+}
+
+pub(crate) fn render(p: &RawPackage) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<&[u8], usize> = HashMap::new();
+    for s in &p.sections {
+        let idx = seen.entry(s.ty.as_slice()).or_insert(0);
+        let mut sref = Vec::new();
+        if s.anonymous {
+            sref.push(b'@');
+            sref.extend_from_slice(&s.ty);
+            sref.extend_from_slice(format!("[{idx}]").as_bytes());
+        } else {
+            sref.extend_from_slice(&s.name);
+        }
+        *idx += 1;
+        let prefix = [p.name.as_bytes(), b".", &sref].concat();
+        out.extend_from_slice(&prefix);
+        out.push(b'=');
+        out.extend_from_slice(&s.ty);
+        out.push(b'\n');
+        for o in &s.options {
+            out.extend_from_slice(&prefix);
+            out.push(b'.');
+            out.extend_from_slice(&o.name);
+            out.push(b'=');
+            match &o.value {
+                RawValue::Single(v) => quote_into(&mut out, v),
+                RawValue::List(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b' ');
+                        }
+                        quote_into(&mut out, item);
+                    }
+                }
+            }
+            out.push(b'\n');
+        }
+    }
+    out
+}

@@ -1,0 +1,59 @@
+//! Network namespaces that a test creates for itself and removes when dropped.
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::process::{Command, Output};
+
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    /// `ip netns add hp-<tag>-<pid>` with loopback up.
+    pub fn new(tag: &str) -> Netns {
+        let name = format!("hp-{tag}-{}", std::process::id());
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        let ok = Command::new("ip").args(["netns", "add", &name]).status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "ip netns add {name} failed");
+        let ns = Netns { name };
+        ns.ip("link set lo up");
+        ns
+    }
+
+    /// Runs `ip -n NS <args>` and panics with its stderr if it fails.
+    pub fn ip(&self, args: &str) -> Output {
+        let mut c = Command::new("ip");
+        c.args(["-n", &self.name]).args(args.split_whitespace());
+        let out = c.output().expect("run ip");
+        assert!(out.status.success(), "ip -n {} {args}: {}", self.name, String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    /// Runs `ip -n NS <args>`, ignoring failure (for cleanup-like steps).
+    pub fn ip_quiet(&self, args: &str) {
+        let _ = Command::new("ip").args(["-n", &self.name]).args(args.split_whitespace()).output();
+    }
+
+    /// A command run inside the namespace (`ip netns exec NS program …`).
+    pub fn exec(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, program]);
+        c
+    }
+}
+
+/// Moves the calling thread into namespace `name` (network namespaces are per thread), so
+/// sockets it opens afterwards see that namespace's devices. Call it on a thread spawned
+/// for the purpose.
+pub fn enter_thread(name: &str) {
+    let f = File::open(format!("/run/netns/{name}")).expect("open netns");
+    // SAFETY: setns on a valid namespace fd; affects only this thread.
+    let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
+    assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+    }
+}
