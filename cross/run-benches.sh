@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every benchmark: each executable file directly under bench/ (through its #! line)
-# and each non-executable bench/*.sh (with bash), in name order, from the repository root;
-# then `cargo bench` when the crate has Rust benchmarks (benches/ or [[bench]]).
-# Subdirectories (bench/tools/ ...) hold helpers and are not run.
+# Runs every benchmark: each bench/*.sh, in name order, from the repository root (through
+# its #! line when executable, else with bash); then `cargo bench` when the crate has Rust
+# benchmarks (benches/ or [[bench]] in Cargo.toml). Other files in bench/ (helpers such as
+# a test endpoint in Python) and subdirectories are not run.
 # A benchmark checks its own target and exits non-zero when it misses it. It gets:
 #   HOMEPORT       absolute path of the binary to measure: the x86_64 musl release build
 #                  (static, size-tuned: what the router runs), which make bench builds
@@ -19,13 +19,12 @@ main() {
     [[ -x $HOMEPORT ]] || die "HOMEPORT='$HOMEPORT' is not an executable (make bench builds it)"
     local -a benches=() failed=()
     local f
-    for f in bench/*; do
-        [[ -f $f ]] || continue
-        if [[ -x $f || $f == *.sh ]]; then benches+=("$f"); fi
+    for f in bench/*.sh; do
+        if [[ -f $f ]]; then benches+=("$f"); fi
     done
     local cargo_benches=0
     if [[ -d benches ]] || grep -q '^\[\[bench\]\]' Cargo.toml; then cargo_benches=1; fi
-    ((${#benches[@]} + cargo_benches)) || die "no benchmarks found (bench/*.sh, executables in bench/, cargo benches)"
+    ((${#benches[@]} + cargo_benches)) || die "no benchmarks found (bench/*.sh, cargo benches)"
     for f in "${benches[@]}"; do
         step "benchmark $f"
         if [[ -x $f ]]; then
