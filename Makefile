@@ -26,7 +26,7 @@ NATIVE_BIN := target/release/homeport
 .PHONY: help deps deps-build build run cross sizes lint test test-native test-qemu bench
 
 help:
-	@echo 'make run          build homeport and run it: $(RUN_ARGS)'
+	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS)'
 	@echo 'make test         deps, fmt, clippy, shellcheck, native tests, tests under qemu'
 	@echo 'make build        native release build ($(NATIVE_BIN))'
 	@echo 'make cross        static release binaries target/<triple>/release/homeport for every'
@@ -49,9 +49,12 @@ deps-build:
 build: deps-build
 	cargo build --release --locked
 
-run: build
+# A dev build: quick to build (and already there after make test); `make build` is the
+# size-tuned release build.
+run: deps-build
 	@test -f $(EXAMPLE_CONFIG) || { echo "error: $(EXAMPLE_CONFIG) is missing" >&2; exit 1; }
-	$(NATIVE_BIN) $(RUN_ARGS)
+	cargo build --locked --bin homeport
+	target/debug/homeport $(RUN_ARGS)
 
 cross: deps-build
 	cross/build.sh $(CROSS_TARGETS)
