@@ -68,7 +68,7 @@ lint: deps
 	shellcheck cross/*.sh .ci/run
 
 test-native: deps
-	cargo test --locked
+	cargo test --locked --no-fail-fast
 
 test-qemu: deps
 	cross/test-qemu.sh $(QEMU_TARGETS)

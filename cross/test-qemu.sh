@@ -2,6 +2,7 @@
 # The whole test suite for cross targets under qemu-user, so byte-order and 32-bit bugs
 # surface. Usage: cross/test-qemu.sh [TRIPLE...]  (default: every non-native target).
 # Extra cargo test arguments go in CARGO_TEST_ARGS (e.g. "--test cli_check").
+# --no-fail-fast: every test binary runs, so one run shows every failure on every target.
 #
 # Cargo runs each test binary through CARGO_TARGET_<T>_RUNNER (the qemu command from
 # cross/targets.tsv); integration tests run the homeport binary through the same command,
@@ -24,7 +25,7 @@ main() {
         step "tests for $triple under '$T_RUNNER'"
         # Test builds need no debug info (smaller, faster links); failures still name the
         # file and line through #[track_caller] locations.
-        if ! CARGO_PROFILE_DEV_DEBUG=0 target_cargo test "$triple" --locked "${extra[@]}"; then
+        if ! CARGO_PROFILE_DEV_DEBUG=0 target_cargo test "$triple" --locked --no-fail-fast "${extra[@]}"; then
             failed+=("$triple")
         fi
     done
