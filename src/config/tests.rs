@@ -299,6 +299,23 @@ fn ddns_secrets_never_appear() {
 }
 
 #[test]
+fn update_url_is_redacted_in_debug_and_json() {
+    let (h, _) = ddns(&[
+        ("service", "custom"),
+        ("domain", "x.example"),
+        ("update_url", "https://me:hunter2@x.example/u/hunter2?token=hunter2&ip=[IP]"),
+    ])
+    .unwrap();
+    assert!(h.update_url.as_deref().is_some_and(|u| u.contains("hunter2")), "the value itself is kept");
+    let debug = format!("{h:?} {h:#?}");
+    let json = serde_json::to_string(&h).unwrap();
+    for shown in [&debug, &json] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("https://***@x.example/***"), "{shown}");
+    }
+}
+
+#[test]
 fn ddns_plain_http_needs_explicit_choice() {
     let (h, d) =
         ddns(&[("service", "custom"), ("domain", "x.example"), ("update_url", "http://x.example/u?ip=[IP]")]).unwrap();
