@@ -5,7 +5,7 @@
 //! secret), and marks the section as failed so the caller skips it. Options that no
 //! getter asked for are reported as unknown by [`Reader::finish`].
 
-use crate::diag::{Diagnostic, SectionRef, Severity};
+use crate::diag::{Diagnostic, SectionRef, Severity, is_invisible};
 use crate::uci::{Section, Value};
 
 /// How an option's value may appear in diagnostics.
@@ -176,11 +176,6 @@ pub fn parse_text(s: &str, max: usize) -> Result<String, String> {
         return Err(format!("is longer than {max} bytes"));
     }
     Ok(s.to_string())
-}
-
-/// Characters that render as nothing or reorder text (bidi controls, zero-width marks).
-fn is_invisible(c: char) -> bool {
-    matches!(c as u32, 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
 }
 
 /// The known name closest to `name` when it is a plausible misspelling (edit distance at

@@ -194,6 +194,10 @@ fn forward_name_is_checked_text() {
         d[0],
         "error: section @forward[0] ('f'): option 'name': 'a\\nb' contains control or invisible characters"
     );
+    // A Unicode line separator breaks a line as surely as '\n' does.
+    let (c, d) = run(vec![sec("forward", Some("f"), &[("src_dport", "22"), ("name", "a\u{2028}b")])]);
+    assert!(c.forwards.is_empty());
+    assert!(d[0].ends_with("'a\\u{2028}b' contains control or invisible characters"), "{d:?}");
 }
 
 #[test]
