@@ -91,6 +91,20 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Parses each of the option's [`words`](Reader::words) with `parse`: a bad item is
+    /// reported as an error, a repeated one as a warning and dropped.
+    pub fn parse_words<T: PartialEq>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
+        let mut out: Vec<T> = Vec::new();
+        for word in self.words(name) {
+            match parse(word) {
+                Ok(t) if out.contains(&t) => self.warn_at(name, word, Shown::Value, "is listed twice"),
+                Ok(t) => out.push(t),
+                Err(why) => self.error_at(name, word, Shown::Value, why),
+            }
+        }
+        out
+    }
+
     /// A boolean in any of UCI's spellings; `default` when absent.
     pub fn bool(&mut self, name: &str, default: bool) -> bool {
         self.parse(name, Shown::Value, parse_bool).unwrap_or(default)
