@@ -1,5 +1,6 @@
 //! xorshift64*: a tiny deterministic generator for the property tests, so that a failure
-//! reproduces from its seed (no dependency).
+//! reproduces from its seed (no dependency). Each test uses the methods it needs.
+#![allow(dead_code)]
 
 pub struct Rng(pub u64);
 
