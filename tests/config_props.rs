@@ -293,3 +293,105 @@ fn hostile_configs_are_contained() {
     assert!(forwards > cases() / 10, "only {forwards} forwards built in {} cases", cases());
     assert!(hosts > cases() / 50, "only {hosts} ddns hosts built in {} cases", cases());
 }
+
+/// (type, [(option, values)]) for the router's own packages the lint and the WAN lookup read.
+const ROUTER: &[(&str, &[(&str, &[&str])])] = &[
+    (
+        "interface",
+        &[
+            ("proto", &["static", "dhcp", "pppoe", "wireguard", "dslite", "bogus", "x\ny", ""]),
+            ("device", &["eth0", "br-lan", "@wan", "@lan", "@nowhere", "eth*", "a/b", "x\ny", "", "eth0 eth1"]),
+            ("ifname", &["eth0.2", "@wan", "", "eth1 eth2"]),
+            ("type", &["bridge", "macvlan", ""]),
+            ("ipaddr", &["192.168.1.1", "192.168.1.1/24", "10.0.0.1 10.0.1.1", "::1", "x", "1.2.3.4/99", ""]),
+            ("netmask", &["255.255.255.0", "255.0.255.0", "0.0.0.0", "x", ""]),
+            ("ip6addr", &["2001:db8::1/64", "fe80::1/10", "x", ""]),
+        ],
+    ),
+    ("host", &[("ip", &["192.168.1.10", "192.168.1.300", "::1", "x", ""]), ("enabled", BOOLS)]),
+    ("zone", &[("name", &["wan", "lan", "", "x y"]), ("network", &["wan wan6", "lan", "", "@x"])]),
+    (
+        "redirect",
+        &[
+            ("src", &["wan", "lan", ""]),
+            ("src_dport", PORTS),
+            ("proto", &["tcp", "udp", "tcp udp", "all", "icmp", ""]),
+            ("dest_ip", IPS),
+            ("family", FAMILIES),
+            ("target", &["DNAT", "SNAT", "dnat", ""]),
+            ("enabled", BOOLS),
+            ("name", TEXT),
+        ],
+    ),
+];
+
+/// A file of sections of the `ROUTER` entries at `kinds`.
+fn router_text(rng: &mut Rng, kinds: &[usize]) -> String {
+    let mut t = String::new();
+    for _ in 0..=rng.below(6) {
+        let (ty, pal) = ROUTER[kinds[rng.below(kinds.len())]];
+        let name = ["wan", "lan", "wan6", "loopback", "x"][rng.below(5)];
+        t.push_str(&format!("config {ty} {}\n", quoted(name)));
+        for _ in 0..rng.below(9) {
+            let (opt, values) = pal[rng.below(pal.len())];
+            let n = if rng.below(4) > 0 { values.len().min(3) } else { values.len() };
+            let kind = if rng.below(6) == 0 { "list" } else { "option" };
+            t.push_str(&format!("\t{kind} {opt} {}\n", quoted(values[rng.below(n)])));
+        }
+    }
+    t
+}
+
+/// The router's network, dhcp and firewall files, made hostile, through the lint's
+/// readers and the WAN device lookup: no panic, every message one line.
+#[test]
+fn hostile_router_files_are_contained() {
+    use homeport::lint::{Paths, load_context};
+    use homeport::uci;
+    use homeport::wan::{self, netifd::Answer};
+    use std::path::Path;
+
+    let mut rng = Rng(0x5eed_c0ff_ee00_0002);
+    let homeport = config::from_text(
+        b"config homeport 'main'\n\nconfig forward 'web'\n\toption src_dport '8443'\n\toption dest_ip '192.168.1.10'\n\
+          \toption dest_port '443'\n",
+        "homeport",
+    );
+    assert!(homeport.diagnostics.is_empty(), "{:?}", homeport.diagnostics);
+    let cfg = homeport.config;
+    let paths = Paths::default();
+    let (mut wan_found, mut with_subnets, mut with_redirects) = (0, 0, 0);
+    for case in 0..cases() {
+        let texts = [router_text(&mut rng, &[0]), router_text(&mut rng, &[1]), router_text(&mut rng, &[2, 3])];
+        let pkg = |p: &Path| {
+            let i = [&paths.network, &paths.dhcp, &paths.firewall].iter().position(|q| q.as_path() == p);
+            i.and_then(|i| texts.get(i)).map(|t| uci::parse_lenient(t, "x").0)
+        };
+        let (ctx, mut diags) = load_context(&cfg.main, &paths, |p| Ok(pkg(p)));
+        with_subnets += usize::from(ctx.lan_subnets.as_ref().is_some_and(|s| !s.is_empty()));
+        with_redirects += usize::from(!ctx.redirects.is_empty());
+        let network = pkg(&paths.network).unwrap_or_else(|| uci::parse_lenient("", "network").0);
+        let net = match wan::choose(&cfg.main, &Answer::NoUbus, Ok(&network)) {
+            Ok(w) => {
+                wan_found += 1;
+                Network { wan_devices: vec![w.device], lan_subnets: ctx.lan_subnets.clone() }
+            }
+            Err(e) => {
+                let e = e.to_string();
+                assert!(!e.contains(['\n', '\r']), "case {case}: {e:?}\n--- from:\n{}", texts[0]);
+                Network { wan_devices: vec![], lan_subnets: ctx.lan_subnets.clone() }
+            }
+        };
+        let prepared = prepare(&cfg.forwards, &net, &ctx);
+        diags.extend(prepared.diagnostics);
+        for d in &diags {
+            let line = d.to_string();
+            assert!(!line.contains(['\n', '\r']), "case {case}: {line:?}\n--- from:\n{}", texts.join("\n---\n"));
+        }
+        for l in prepared.ruleset.text.lines() {
+            assert!(quotes_balanced(l) && !l.contains('*'), "case {case}: nft line {l:?}");
+        }
+    }
+    eprintln!("{wan_found} WAN devices, {with_subnets} LAN subnet lists, {with_redirects} redirect lists");
+    assert!(wan_found > cases() / 20 && with_subnets > cases() / 20 && with_redirects > cases() / 20);
+}
