@@ -137,9 +137,12 @@ const URLS: &[&str] = &[
 const SECRETS: &[&str] =
     &["s3cr3t", "s3cr3t-token", "czNjcjN0s3cr3t==", "s3cr3t with spaces", "s3cr3t\u{7}", "s3cr3t\n", "'s3cr3t'"];
 
+/// An option name and the values it may get.
+type Choices = (&'static str, &'static [&'static str]);
+
 /// (option, values) for the option names a section may get; secret options get only
 /// values carrying the mark.
-fn palette(ty: &str) -> &'static [(&'static str, &'static [&'static str])] {
+fn palette(ty: &str) -> &'static [Choices] {
     match ty {
         "homeport" => &[
             ("enabled", BOOLS),
@@ -295,7 +298,7 @@ fn hostile_configs_are_contained() {
 }
 
 /// (type, [(option, values)]) for the router's own packages the lint and the WAN lookup read.
-const ROUTER: &[(&str, &[(&str, &[&str])])] = &[
+const ROUTER: &[(&str, &[Choices])] = &[
     (
         "interface",
         &[
