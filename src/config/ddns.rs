@@ -77,7 +77,7 @@ pub fn hint(option: &str) -> Option<String> {
 pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
     let enabled = r.bool("enabled", true);
     let service = read_service(r);
-    let domains = read_domains(r);
+    let domains = r.parse_words("domain", Hostname::parse);
     let username = r.parse("username", Shown::Value, |v| parse_text(v, MAX_USERNAME));
     let password = r.parse("password", Shown::Secret, parse_secret);
     let family = read_family(r);
@@ -177,18 +177,6 @@ fn read_service(r: &mut Reader<'_>) -> Option<Service> {
             None
         }
     }
-}
-
-fn read_domains(r: &mut Reader<'_>) -> Vec<Hostname> {
-    let mut out: Vec<Hostname> = Vec::new();
-    for word in r.words("domain") {
-        match Hostname::parse(word) {
-            Ok(h) if out.contains(&h) => r.warn_at("domain", word, Shown::Value, "is listed twice"),
-            Ok(h) => out.push(h),
-            Err(why) => r.error_at("domain", word, Shown::Value, why),
-        }
-    }
-    out
 }
 
 fn read_family(r: &mut Reader<'_>) -> AddrFamily {
