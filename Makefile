@@ -83,3 +83,6 @@ test: deps lint test-native test-qemu
 bench: deps
 	cross/build.sh x86_64-unknown-linux-musl
 	HOMEPORT=$(CURDIR)/target/x86_64-unknown-linux-musl/release/homeport cross/run-benches.sh
+
+# OpenWrt packages: make ipk, make test-pkg, make apk (openwrt-package/pkg.mk).
+include openwrt-package/pkg.mk
