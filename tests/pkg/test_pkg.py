@@ -833,7 +833,7 @@ def luci_views_run():
 def luci_status_page_in_plain_words():
     r = harness("status")
     t = r["text"]
-    for want in ("carrier-grade NAT (CGNAT)", "100.72.14.9", "pppoe-wan", "203.0.113.77",
+    for want in ("Behind carrier-grade NAT (CGNAT)", "100.72.14.9", "pppoe-wan", "203.0.113.77",
                  "Up to date", "updated (good)", "force update in 72 h",
                  "Stopped: needs a configuration change", "the provider rejected the API token",
                  "198.51.100.4", "RDP on its default port 3389", "Warning (some_future_code)",
@@ -841,6 +841,23 @@ def luci_status_page_in_plain_words():
         check(want in t, f"status page lacks {want!r}")
     eq(r["polls"], [5], "status page polls every 5 s")
     eq([(d["object"], d["method"]) for d in r["declares"]], [("homeport", "status")], "status rpc")
+
+
+@test
+def luci_status_headlines_every_warning_code():
+    """Every warning code the daemon's source emits has a headline on the status page."""
+    codes = set()
+    for dp, _, fs in os.walk(os.path.join(ROOT, "src")):
+        for f in fs:
+            if f.endswith(".rs"):
+                text = open(os.path.join(dp, f)).read()
+                codes |= set(re.findall(r'\bwarn\(\s*"([a-z0-9_]+)"', text))
+                codes |= set(re.findall(r'Warning \{ code: "([a-z0-9_]+)"', text))
+    check({"cgnat", "private_wan", "double_nat"} <= codes, f"code extractor found only {sorted(codes)}")
+    js = open(os.path.join(VIEWS, "status.js")).read()
+    block = js[js.index("var warningTitles = {"):js.index("};", js.index("var warningTitles = {"))]
+    titles = set(re.findall(r"^\t([a-z0-9_]+): _\(", block, re.M))
+    eq(sorted(codes - titles), [], "warning codes without a headline on the status page")
 
 
 @test

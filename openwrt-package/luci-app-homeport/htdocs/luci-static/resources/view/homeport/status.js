@@ -12,15 +12,18 @@ var callStatus = rpc.declare({
 	expect: { '': {} }
 });
 
-// Plain words for the daemon's stable warning codes; the daemon's own message is shown
-// beneath, so an unknown code still reads well.
+// Headlines for the daemon's stable warning codes (src/addr/reach.rs, src/daemon); the
+// daemon's own message, already in plain words, says what it means and what to do.
 var warningTitles = {
-	cgnat: _('Your WAN address is behind carrier-grade NAT (CGNAT): the internet cannot reach this router at that address. Dynamic DNS and port forwards will not work until your provider gives you a public address (ask for one, or use IPv6).'),
-	private_wan: _('Your WAN address is a private address: there is another router in front of this one. Forward the ports on that router too, or put this router in its DMZ / bridge mode.'),
-	double_nat: _('Double NAT: the address the internet sees differs from this router\'s WAN address. Port forwards on this router alone will not be reachable.'),
-	no_ipv6: _('No global IPv6 address on the WAN: IPv6 names are not being updated.'),
-	lint: _('A port forward has a safety problem; see the port forwards page.'),
-	config: _('The configuration has problems; the affected sections are skipped.')
+	cgnat: _('Behind carrier-grade NAT (CGNAT): not reachable over IPv4'),
+	private_wan: _('Private WAN address: another router is in front of this one'),
+	not_public_wan: _('The WAN address is not a public internet address'),
+	double_nat: _('Double NAT: forwarded ports are not reachable from the internet'),
+	no_ipv4: _('No IPv4 address on the WAN'),
+	no_ipv6: _('No IPv6 address on the WAN'),
+	wan: _('The WAN interface cannot be used'),
+	lint: _('A port forward has a safety problem'),
+	config: _('The configuration has a problem')
 };
 
 var hostStates = {
