@@ -546,7 +546,7 @@ def init_start_declares_instance():
     eq(calls[0], ["procd_open_service", "homeport", INIT], "service opened")
     eq(calls[1], ["procd_open_instance", "main"], "instance name")
     params = {c[1]: c[2:] for c in calls if c[0] == "procd_set_param"}
-    eq(params["command"], [prog, "run", "--foreground", "-c", "/etc/config/homeport", "--state-dir", "/var/run/homeport"], "command")
+    eq(params["command"], [prog, "run", "-c", "/etc/config/homeport", "--state-dir", "/var/run/homeport"], "command")
     eq(params["file"], ["/etc/config/homeport"], "file (md5 watched)")
     eq(params["reload_signal"], ["HUP"], "reload_signal")
     eq(params["respawn"], [], "respawn with procd defaults")
