@@ -473,6 +473,10 @@ def shell_scripts():
         os.path.join(HOMEPORT_FILES, "etc", "uci-defaults", "80_homeport"),
         os.path.join(HOMEPORT_FILES, "usr", "share", "homeport", "firewall.include"),
         RPCD_PLUGIN,
+        # this suite's own shell
+        os.path.join(ROOT, "tests", "pkg", "run.sh"),
+        os.path.join(STANDIN, "rc.common"),
+        os.path.join(STANDIN, "functions.sh"),
     ]
     tmp = tempfile.mkdtemp(prefix="hp-ctl-")
     # the apk (v3) maintainer scripts, as build-apk.py writes them
