@@ -15,6 +15,6 @@ if [ -n "$need" ]; then
 fi
 
 # The config-contract check runs the native binary's `homeport check`.
-[ -n "${HOMEPORT_BIN:-}" ] || cargo build -q --bin homeport
+[ -n "${HOMEPORT_BIN:-}" ] || cargo build -q --locked --bin homeport
 
 exec python3 tests/pkg/test_pkg.py "$@"
