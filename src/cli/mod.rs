@@ -15,6 +15,7 @@ pub mod common;
 mod flush;
 pub mod forwarding;
 mod rules;
+mod run;
 mod status;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
@@ -34,6 +35,7 @@ pub enum Command {
     Rules(rules::RulesArgs),
     Apply(apply::ApplyArgs),
     Flush(flush::FlushArgs),
+    Run(run::RunArgs),
     Status(status::StatusArgs),
 }
 
@@ -46,6 +48,7 @@ impl Command {
             Command::Rules(a) => rules::run(a),
             Command::Apply(a) => apply::run(a),
             Command::Flush(a) => flush::run(a),
+            Command::Run(a) => run::run(a),
             Command::Status(a) => status::run(a),
         }
     }
