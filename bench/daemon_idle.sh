@@ -52,7 +52,8 @@ idle() {
     name=$1; pid=$2
     sleep "$SETTLE"
     a=$(switches "$pid"); sleep "$IDLE"; b=$(switches "$pid")
-    printf '%-10s RSS %6s KiB  wakeups in %ss: %s  threads: %s\n' "$name" "$(rss_kib "$pid")" "$IDLE" "$((b - a))" \
+    printf '%-10s RSS %6s KiB (anon %s KiB)  wakeups in %ss: %s  threads: %s\n' "$name" "$(rss_kib "$pid")" \
+        "$(awk '/RssAnon/ {print $2}' /proc/"$pid"/status)" "$IDLE" "$((b - a))" \
         "$(find /proc/"$pid"/task -mindepth 1 -maxdepth 1 | wc -l)"
 }
 
@@ -71,10 +72,9 @@ idle() {
     done
 } > "$tmp/homeport.uci"
 ip netns exec "$NS" "$BIN" run --foreground -c "$tmp/homeport.uci" --state-dir "$tmp/hp-state" 2> "$tmp/homeport.err" &
-pids="$pids $!"
-sleep 1
-hp=$(pgrep -n -f "$tmp/homeport.uci" || true)
-[ -n "$hp" ] && idle homeport "$hp"
+hp=$!
+pids="$pids $hp"
+idle homeport "$hp"
 
 # --- inadyn: 5 hosts ---
 if command -v inadyn > /dev/null; then
@@ -83,10 +83,9 @@ if command -v inadyn > /dev/null; then
         printf 'custom h%s {\n ssl = false\n ddns-server = 127.0.0.1:%s\n ddns-path = "/nic/update?hostname=%%h&myip=%%i"\n username = u\n password = p\n hostname = h%s.example.org\n}\n' "$h" "$PORT" "$h"
       done; } > "$tmp/inadyn.conf"
     ip netns exec "$NS" inadyn -n -f "$tmp/inadyn.conf" -i wan0 --cache-dir "$tmp/inadyn-cache" -P "$tmp/inadyn.pid" -l err > "$tmp/inadyn.out" 2>&1 &
-    pids="$pids $!"
-    sleep 1
-    ia=$(pgrep -n -f "$tmp/inadyn.conf" || true)
-    [ -n "$ia" ] && idle inadyn "$ia"
+    ia=$!
+    pids="$pids $ia"
+    idle inadyn "$ia"
 fi
 
 # --- ddclient: 5 hosts ---
@@ -96,8 +95,7 @@ if command -v ddclient > /dev/null; then
       echo "h1.example.org,h2.example.org,h3.example.org,h4.example.org,h5.example.org"; } > "$tmp/ddclient.conf"
     chmod 600 "$tmp/ddclient.conf"
     ip netns exec "$NS" ddclient -foreground -file "$tmp/ddclient.conf" -cache "$tmp/ddclient.cache" -pid "$tmp/ddclient.pid" > "$tmp/ddclient.out" 2>&1 &
-    pids="$pids $!"
-    sleep 1
-    dc=$(pgrep -n -f "$tmp/ddclient.conf" || true)
-    [ -n "$dc" ] && idle ddclient "$dc"
+    dc=$!
+    pids="$pids $dc"
+    idle ddclient "$dc"
 fi
