@@ -47,11 +47,12 @@ switches() {
 }
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/"$1"/status; }
 
-# idle NAME PID: settles, then samples.
+# idle NAME PID: settles, then samples; leaves RSS (KiB) and wakeups in $tmp/NAME.idle.
 idle() {
     name=$1; pid=$2
     sleep "$SETTLE"
     a=$(switches "$pid"); sleep "$IDLE"; b=$(switches "$pid")
+    echo "$(rss_kib "$pid") $((b - a))" > "$tmp/$name.idle"
     printf '%-10s RSS %6s KiB (anon %s KiB)  wakeups in %ss: %s  threads: %s\n' "$name" "$(rss_kib "$pid")" \
         "$(awk '/RssAnon/ {print $2}' /proc/"$pid"/status)" "$IDLE" "$((b - a))" \
         "$(find /proc/"$pid"/task -mindepth 1 -maxdepth 1 | wc -l)"
@@ -99,3 +100,11 @@ if command -v ddclient > /dev/null; then
     pids="$pids $dc"
     idle ddclient "$dc"
 fi
+
+# Targets (x86_64 musl build): under 1.5 MiB RSS, no wakeups while idle.
+read -r rss wakeups < "$tmp/homeport.idle"
+if [ "$rss" -gt 1536 ] || [ "$wakeups" -gt 0 ]; then
+    echo "FAIL: homeport idle RSS ${rss} KiB (target < 1536 KiB), ${wakeups} wakeups (target 0)"
+    exit 1
+fi
+echo "ok: homeport idle RSS ${rss} KiB, no wakeups"
