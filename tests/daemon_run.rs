@@ -207,8 +207,7 @@ fn ipv6_hosts_publish_the_stable_global_address() {
     let _d = Daemon::start(&ns, &dir);
     let got = p.drain(QUIET * 2);
     assert_eq!(updates(&got), pairs(&[("six.example.org", "2001:db8:1::10")]));
-    // A temporary (privacy) address and a deprecated one are not published; a tentative
-    // one (DAD running) is not either until it settles.
+    // A deprecated address is not published.
     ns.ip("-6 addr add 2001:db8:1::99/64 dev wan0 nodad preferred_lft 0 valid_lft 600");
     assert!(p.drain(QUIET).is_empty());
     // Replacing the address: the old one goes, a new stable one comes.
@@ -216,6 +215,15 @@ fn ipv6_hosts_publish_the_stable_global_address() {
     ns.ip("-6 addr del 2001:db8:1::10/64 dev wan0");
     let got = p.drain(QUIET);
     assert_eq!(updates(&got), pairs(&[("six.example.org", "2001:db8:2::20")]));
+    // A tentative address (duplicate address detection running, about a second on a veth)
+    // is published only once DAD has finished and the kernel clears the flag.
+    let added = Instant::now();
+    ns.ip("-6 addr add 2001:db8:3::30/64 dev wan0");
+    ns.ip("-6 addr del 2001:db8:2::20/64 dev wan0");
+    let got = p.drain(Duration::from_millis(2500));
+    assert_eq!(updates(&got), pairs(&[("six.example.org", "2001:db8:3::30")]));
+    let after = got[0].at.duration_since(added);
+    assert!(after >= Duration::from_millis(500), "published {after:?} after adding, while still tentative");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
