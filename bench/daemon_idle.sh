@@ -75,6 +75,12 @@ idle() {
 ip netns exec "$NS" "$BIN" run --foreground -c "$tmp/homeport.uci" --state-dir "$tmp/hp-state" 2> "$tmp/homeport.err" &
 hp=$!
 pids="$pids $hp"
+# Settled means every host is registered: the start-up lookups (which wait for the
+# resolver's timeouts in an offline namespace) and updates are over.
+i=0
+while [ "$(grep -c '"state": "ok"' "$tmp/hp-state/status.json" 2>/dev/null || true)" -lt 5 ] && [ $i -lt 600 ]; do
+    sleep 0.1; i=$((i + 1))
+done
 idle homeport "$hp"
 
 # --- inadyn: 5 hosts ---
