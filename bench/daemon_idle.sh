@@ -78,9 +78,12 @@ pids="$pids $hp"
 # Settled means every host is registered: the start-up lookups (which wait for the
 # resolver's timeouts in an offline namespace) and updates are over.
 i=0
-while [ "$(grep -c '"state": "ok"' "$tmp/hp-state/status.json" 2>/dev/null || true)" -lt 5 ] && [ $i -lt 600 ]; do
+while [ $i -lt 600 ]; do
+    ok=$(grep -c '"state": "ok"' "$tmp/hp-state/status.json" 2>/dev/null) || ok=0
+    [ "$ok" -ge 5 ] && break
     sleep 0.1; i=$((i + 1))
 done
+echo "homeport settled after $((i / 10)) s"
 idle homeport "$hp"
 
 # --- inadyn: 5 hosts ---
