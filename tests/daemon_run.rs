@@ -181,12 +181,13 @@ fn address_changes_reach_the_provider_exactly_once_per_host() {
     assert!(!std::fs::read_to_string(dir.join("state/status.json")).unwrap().contains("s3cret"));
     assert!(!d.log().contains("s3cret"), "a secret in the log");
 
-    // Someone deletes our table: it comes back promptly.
-    ns.exec("nft").args(["delete", "table", "inet", "homeport"]).status().unwrap();
-    let t = Instant::now();
-    while !d.table() {
-        assert!(t.elapsed() < Duration::from_secs(2), "table not restored; log:\n{}", d.log());
-        std::thread::sleep(Duration::from_millis(20));
+    // Someone deletes our table: it comes back promptly. (qemu-user forwards only
+    // NETLINK_ROUTE and a few other netlink families, not nftables events; there the
+    // daemon says so at start and this check cannot run.)
+    if d.log().contains("cannot watch nftables") && !support::runner_words().is_empty() {
+        eprintln!("SKIPPED (table restore): nftables netlink events are not available under the emulator");
+    } else {
+        restore_check(&ns, &d);
     }
 
     // SIGTERM: the table goes, the process ends within a second.
@@ -195,6 +196,26 @@ fn address_changes_reach_the_provider_exactly_once_per_host() {
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert!(!d.table(), "table left behind");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn restore_check(ns: &Netns, d: &Daemon) {
+    ns.exec("nft").args(["delete", "table", "inet", "homeport"]).status().unwrap();
+    let t = Instant::now();
+    while !d.table() {
+        assert!(t.elapsed() < Duration::from_secs(2), "table not restored; log:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A flush of its contents (the table itself stays) is repaired too.
+    ns.exec("nft").args(["flush", "table", "inet", "homeport"]).status().unwrap();
+    let t = Instant::now();
+    loop {
+        let out = ns.exec("nft").args(["list", "table", "inet", "homeport"]).output().unwrap();
+        if String::from_utf8_lossy(&out.stdout).contains("tcp . 8443") {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(2), "flushed table not restored; log:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
