@@ -296,6 +296,15 @@ fn sighup_applies_only_what_changed_and_a_restart_sends_nothing_redundant() {
     d.signal("HUP");
     assert_eq!(updates(&p.drain(QUIET)), pairs(&[("c.example.org", "198.51.100.1")]), "{}", d.log());
 
+    // A forward's port changes: the table follows; the hosts send nothing.
+    let cfg = std::fs::read_to_string(dir.join("homeport")).unwrap().replace("'8443'", "'9443'");
+    std::fs::write(dir.join("homeport"), cfg).unwrap();
+    d.signal("HUP");
+    assert!(p.drain(QUIET).is_empty(), "{}", d.log());
+    let listing = ns.exec("nft").args(["list", "table", "inet", "homeport"]).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(listing.contains("tcp . 9443") && !listing.contains("tcp . 8443"), "{listing}");
+
     // kill -9, restart: the state files say both are registered: nothing is sent.
     d.signal("KILL");
     drop(d);
