@@ -47,12 +47,14 @@ switches() {
 }
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/"$1"/status; }
 
-# idle NAME PID: settles, then samples.
+# idle NAME PID: settles, then samples; leaves RSS (KiB) and wakeups in $tmp/NAME.idle.
 idle() {
     name=$1; pid=$2
     sleep "$SETTLE"
     a=$(switches "$pid"); sleep "$IDLE"; b=$(switches "$pid")
-    printf '%-10s RSS %6s KiB  wakeups in %ss: %s  threads: %s\n' "$name" "$(rss_kib "$pid")" "$IDLE" "$((b - a))" \
+    echo "$(rss_kib "$pid") $((b - a))" > "$tmp/$name.idle"
+    printf '%-10s RSS %6s KiB (anon %s KiB)  wakeups in %ss: %s  threads: %s\n' "$name" "$(rss_kib "$pid")" \
+        "$(awk '/RssAnon/ {print $2}' /proc/"$pid"/status)" "$IDLE" "$((b - a))" \
         "$(find /proc/"$pid"/task -mindepth 1 -maxdepth 1 | wc -l)"
 }
 
@@ -71,10 +73,18 @@ idle() {
     done
 } > "$tmp/homeport.uci"
 ip netns exec "$NS" "$BIN" run --foreground -c "$tmp/homeport.uci" --state-dir "$tmp/hp-state" 2> "$tmp/homeport.err" &
-pids="$pids $!"
-sleep 1
-hp=$(pgrep -n -f "$tmp/homeport.uci" || true)
-[ -n "$hp" ] && idle homeport "$hp"
+hp=$!
+pids="$pids $hp"
+# Settled means every host is registered: the start-up lookups (which wait for the
+# resolver's timeouts in an offline namespace) and updates are over.
+i=0
+while [ $i -lt 600 ]; do
+    ok=$(grep -c '"state": "ok"' "$tmp/hp-state/status.json" 2>/dev/null) || ok=0
+    [ "$ok" -ge 5 ] && break
+    sleep 0.1; i=$((i + 1))
+done
+echo "homeport settled after $((i / 10)) s"
+idle homeport "$hp"
 
 # --- inadyn: 5 hosts ---
 if command -v inadyn > /dev/null; then
@@ -83,10 +93,9 @@ if command -v inadyn > /dev/null; then
         printf 'custom h%s {\n ssl = false\n ddns-server = 127.0.0.1:%s\n ddns-path = "/nic/update?hostname=%%h&myip=%%i"\n username = u\n password = p\n hostname = h%s.example.org\n}\n' "$h" "$PORT" "$h"
       done; } > "$tmp/inadyn.conf"
     ip netns exec "$NS" inadyn -n -f "$tmp/inadyn.conf" -i wan0 --cache-dir "$tmp/inadyn-cache" -P "$tmp/inadyn.pid" -l err > "$tmp/inadyn.out" 2>&1 &
-    pids="$pids $!"
-    sleep 1
-    ia=$(pgrep -n -f "$tmp/inadyn.conf" || true)
-    [ -n "$ia" ] && idle inadyn "$ia"
+    ia=$!
+    pids="$pids $ia"
+    idle inadyn "$ia"
 fi
 
 # --- ddclient: 5 hosts ---
@@ -96,8 +105,15 @@ if command -v ddclient > /dev/null; then
       echo "h1.example.org,h2.example.org,h3.example.org,h4.example.org,h5.example.org"; } > "$tmp/ddclient.conf"
     chmod 600 "$tmp/ddclient.conf"
     ip netns exec "$NS" ddclient -foreground -file "$tmp/ddclient.conf" -cache "$tmp/ddclient.cache" -pid "$tmp/ddclient.pid" > "$tmp/ddclient.out" 2>&1 &
-    pids="$pids $!"
-    sleep 1
-    dc=$(pgrep -n -f "$tmp/ddclient.conf" || true)
-    [ -n "$dc" ] && idle ddclient "$dc"
+    dc=$!
+    pids="$pids $dc"
+    idle ddclient "$dc"
 fi
+
+# Targets (x86_64 musl build): under 1.5 MiB RSS, no wakeups while idle.
+read -r rss wakeups < "$tmp/homeport.idle"
+if [ "$rss" -gt 1536 ] || [ "$wakeups" -gt 0 ]; then
+    echo "FAIL: homeport idle RSS ${rss} KiB (target < 1536 KiB), ${wakeups} wakeups (target 0)"
+    exit 1
+fi
+echo "ok: homeport idle RSS ${rss} KiB, no wakeups"

@@ -163,4 +163,13 @@ CONF
 fi
 
 echo "reaction time, address change -> provider request (debounce 0 for homeport; peers poll every ${PEER_PERIOD}s):"
-for n in homeport inadyn ddclient; do [ -f "$tmp/$n.lat" ] && report "$n"; done
+for n in homeport inadyn ddclient; do if [ -f "$tmp/$n.lat" ]; then report "$n"; fi; done
+
+# Target: p99 under 100 ms, no change missed.
+p99=$(grep -v timeout "$tmp/homeport.lat" | sort -n | awk '{v[c++]=$1} END {print (c ? v[int((c-1)*0.99)] : 1e9)}')
+missed=$(grep -c timeout "$tmp/homeport.lat" || true)
+if [ "$missed" -gt 0 ] || awk -v p="$p99" 'BEGIN {exit !(p >= 100)}'; then
+    echo "FAIL: homeport reaction p99 ${p99} ms (target < 100 ms), ${missed} changes missed"
+    exit 1
+fi
+echo "ok: homeport reaction p99 ${p99} ms < 100 ms"

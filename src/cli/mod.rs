@@ -16,6 +16,7 @@ mod flush;
 pub mod forwarding;
 mod migrate;
 mod rules;
+mod run;
 mod status;
 mod update;
 
@@ -36,6 +37,7 @@ pub enum Command {
     Rules(rules::RulesArgs),
     Apply(apply::ApplyArgs),
     Flush(flush::FlushArgs),
+    Run(run::RunArgs),
     Status(status::StatusArgs),
     Update(update::UpdateArgs),
     Migrate(migrate::MigrateArgs),
@@ -50,6 +52,7 @@ impl Command {
             Command::Rules(a) => rules::run(a),
             Command::Apply(a) => apply::run(a),
             Command::Flush(a) => flush::run(a),
+            Command::Run(a) => run::run(a),
             Command::Status(a) => status::run(a),
             Command::Update(a) => update::run(a),
             Command::Migrate(a) => migrate::run(a),
