@@ -25,6 +25,9 @@ use crate::wan::{self, WanDevice};
 
 /// After a failed `nft` apply, try again this much later (or at the next change).
 const APPLY_RETRY: Duration = Duration::from_secs(30);
+/// How long SIGTERM waits for an apply already on a worker (nft answers in milliseconds),
+/// within the one second a stop may take.
+const STOP_APPLY_WAIT: Duration = Duration::from_millis(700);
 /// Our nftables table (family inet).
 const TABLE: &str = "homeport";
 
@@ -444,6 +447,25 @@ impl Daemon<'_> {
     /// SIGTERM/SIGINT: a stopped daemon leaves no port open.
     fn stop(&mut self) {
         if !self.opts.dry_run {
+            // An apply still running on a worker would re-create the table after we
+            // removed it: let it end first.
+            let deadline = Instant::now() + STOP_APPLY_WAIT;
+            while self.applying {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    log::warn!("stopping: an apply of the forward table is still running");
+                    break;
+                }
+                let mut fds = [PollFd::new(self.workers.as_fd(), PollFlags::POLLIN)];
+                let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+                if matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0) {
+                    for (key, _) in self.workers.take() {
+                        if matches!(key, JobKey::Apply { .. }) {
+                            self.applying = false;
+                        }
+                    }
+                }
+            }
             match self.setup.forwards.remove() {
                 Ok(()) => log::info!("stopping: table inet {TABLE} removed"),
                 Err(e) => log::error!("stopping: removing table inet {TABLE} failed: {e}"),
