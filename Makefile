@@ -67,8 +67,13 @@ lint: deps
 	cargo clippy --all-targets --locked -- -D warnings
 	shellcheck cross/*.sh .ci/run
 
+# Build, then run within HOMEPORT_TEST_TIMEOUT seconds: a hung test fails the run.
+HOMEPORT_TEST_TIMEOUT ?= 900
+export HOMEPORT_TEST_TIMEOUT
+
 test-native: deps
-	cargo test --locked --no-fail-fast
+	cargo test --locked --no-run
+	timeout --kill-after=30 $(HOMEPORT_TEST_TIMEOUT) cargo test --locked --no-fail-fast
 
 test-qemu: deps
 	cross/test-qemu.sh $(QEMU_TARGETS)

@@ -75,10 +75,15 @@ target_cargo() {
             std=("-Zbuild-std=std,panic_abort")
         fi
     fi
+    # CARGO_TIMEOUT (seconds), when set, bounds the run: a hung test must fail the run,
+    # not hold CI until its global limit. timeout signals the whole process group, so
+    # qemu and anything the tests started die with cargo.
+    local -a wrap=()
+    if [[ -n ${CARGO_TIMEOUT:-} ]]; then wrap=(timeout --kill-after=30 "$CARGO_TIMEOUT"); fi
     (
         cd "$REPO_DIR" || exit
         set -x
-        env "${env[@]}" CARGO_TARGET_DIR="$TARGET_DIR" cargo-zigbuild "$mode" --target "$triple" "${std[@]}" "$@"
+        "${wrap[@]}" env "${env[@]}" CARGO_TARGET_DIR="$TARGET_DIR" cargo-zigbuild "$mode" --target "$triple" "${std[@]}" "$@"
     )
 }
 

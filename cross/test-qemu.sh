@@ -25,9 +25,15 @@ main() {
         step "tests for $triple under '$T_RUNNER'"
         # Test builds need no debug info (smaller, faster links); failures still name the
         # file and line through #[track_caller] locations.
-        if ! CARGO_PROFILE_DEV_DEBUG=0 target_cargo test "$triple" --locked --no-fail-fast "${extra[@]}"; then
-            failed+=("$triple")
+        # Build first, then run within HOMEPORT_TEST_TIMEOUT (default 900 s per target).
+        local rc=0
+        CARGO_PROFILE_DEV_DEBUG=0 target_cargo test "$triple" --locked --no-run "${extra[@]}" || rc=$?
+        if ((rc == 0)); then
+            CARGO_PROFILE_DEV_DEBUG=0 CARGO_TIMEOUT=${HOMEPORT_TEST_TIMEOUT:-900} \
+                target_cargo test "$triple" --locked --no-fail-fast "${extra[@]}" || rc=$?
+            ((rc != 124 && rc != 137)) || printf 'error: %s: tests still running after %ss (a hung test?); killed\n' "$triple" "${HOMEPORT_TEST_TIMEOUT:-900}" >&2
         fi
+        ((rc == 0)) || failed+=("$triple")
     done
     if ((${#failed[@]})); then
         die "tests failed under qemu for: ${failed[*]}"
