@@ -44,6 +44,15 @@ load_target() {
     T_ENV=CARGO_TARGET_$(printf '%s' "$T_TRIPLE" | tr 'a-z.-' 'A-Z__')
 }
 
+# Release builds of the build-std targets (mips, mipsel, armv7) are built for flash size
+# (cross/README.md, "Release size"; the mipsel_24kc .ipk must stay under 700 KB with TLS):
+# std compiled with optimize_for_size; a panic aborts at once (no message: the process dies
+# with SIGTRAP/SIGILL and procd respawns it); no panic file:line strings; non-PIC code for
+# the static executable; no unwind tables (nothing unwinds under panic=abort).
+# Not for `test`: libtest and #[should_panic] need unwinding.
+RELEASE_STD_FEATURES=optimize_for_size
+RELEASE_STD_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Crelocation-model=static -Cforce-unwind-tables=no"
+
 # target_cargo MODE TRIPLE [ARGS...]: `cargo-zigbuild MODE --target TRIPLE` with the
 # target's environment. MODE "zigbuild" is a release-style build (std with panic_abort to
 # match the release profile); "test" builds std with unwinding (should_panic needs it) and
@@ -53,6 +62,9 @@ target_cargo() {
     shift 2
     load_target "$triple"
     local -a env=() std=()
+    if [[ $T_STD == build-std && $mode != test ]]; then
+        T_RUSTFLAGS="${T_RUSTFLAGS:+$T_RUSTFLAGS }$RELEASE_STD_RUSTFLAGS"
+    fi
     if [[ -n $T_RUSTFLAGS ]]; then
         # RUSTFLAGS, when set, overrides per-target flags entirely; merge instead of
         # letting the target flags vanish.
@@ -72,7 +84,7 @@ target_cargo() {
         if [[ $mode == test ]]; then
             std=(-Zbuild-std)
         else
-            std=("-Zbuild-std=std,panic_abort")
+            std=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=$RELEASE_STD_FEATURES")
         fi
     fi
     # CARGO_TIMEOUT (seconds), when set, bounds the run: a hung test must fail the run,
