@@ -14,10 +14,12 @@ HOMEPORT_TOOLS ?= $(HOME)/.local/share/homeport-tools
 export HOMEPORT_TOOLS
 export PATH := $(HOMEPORT_TOOLS)/venv/bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
-# The shipped example config; `make run` checks it (the daemon issue turns this into the
-# daemon itself).
+# The main job: the daemon on the shipped example config, as a dry run (no root needed):
+# it watches the real interfaces and prints the DDNS requests and the ruleset it would
+# apply, until Ctrl-C. State goes to a scratch directory.
 EXAMPLE_CONFIG := openwrt-package/homeport/files/etc/config/homeport
-RUN_ARGS ?= check -c $(EXAMPLE_CONFIG)
+RUN_STATE ?= $(or $(TMPDIR),/tmp)/homeport-dry-run
+RUN_ARGS ?= run --dry-run --foreground -c $(EXAMPLE_CONFIG) --state-dir $(RUN_STATE)
 # Subsets, e.g. `make test-qemu QEMU_TARGETS=mips-unknown-linux-musl`; empty means all.
 CROSS_TARGETS ?=
 QEMU_TARGETS ?=
@@ -27,7 +29,8 @@ NATIVE_BIN := target/release/homeport
 
 help:
 	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS)'
-	@echo 'make test         deps, fmt, clippy, shellcheck, native tests, tests under qemu'
+	@echo 'make test         deps, fmt, clippy, shellcheck, native tests, tests under qemu,'
+	@echo '                  then the packages built and tested (make test-pkg)'
 	@echo 'make build        native release build ($(NATIVE_BIN))'
 	@echo 'make cross        static release binaries target/<triple>/release/homeport for every'
 	@echo '                  target in cross/targets.tsv, checked (static, stripped, soft-float'
@@ -78,10 +81,11 @@ test-native: deps
 test-qemu: deps
 	cross/test-qemu.sh $(QEMU_TARGETS)
 
-# Order matters: the cheap checks fail first. (.ci/run runs `make sizes` after this, which
-# builds and checks the release binaries.)
-test: deps lint test-native test-qemu
-	@echo 'make test: all passed (fmt, clippy, shellcheck, native suite, qemu suites)'
+# Order matters: the cheap checks fail first; then the release cross builds, packaged and
+# tested as opkg would install them. (.ci/run runs `make sizes` after this: the binaries
+# are built by then, so it only checks and measures them.)
+test: deps lint test-native test-qemu test-pkg
+	@echo 'make test: all passed (fmt, clippy, shellcheck, native suite, qemu suites, packages)'
 
 # Benchmarks measure the x86_64 musl release binary: static and size-tuned like the
 # router's, and runnable here without qemu.
