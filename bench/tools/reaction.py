@@ -12,18 +12,21 @@
       A change is `addr add NEW/24` then `addr del OLD/24` in one batch (the namespace
       has promote_secondaries on), so the device is never without an address.
 
-  reaction.py report NAME FILE [NOTE]
+  reaction.py report NAME FILE [NOTE] [--max-p99 MS]
       One summary line: n, timeouts, p50, p99 (nearest rank; with n < 100 p99 is the
-      maximum), max, and update requests per change.
+      maximum), max, and update requests per change. With --max-p99, a second line and
+      exit status 1 when p99 is not under MS or a change got no update.
 
 Options: --count N, --timeout S (per change), --budget S (start no change after this
 long), --phase S (wait uniform(0, S) before each change: for a polling peer, set it to
 the poll period so that changes fall at uniformly random points of its cycle), --gap S
 (fixed wait before each change), --first ADDR (the address the device has now),
---initial S (first wait for a request with the first address, i.e. the daemon settled).
+--initial S (first wait for a request with the first address, i.e. the daemon settled),
+--pid PID (the daemon measured: stop when it has exited).
 """
 import argparse
 import math
+import os
 import random
 import subprocess
 import sys
@@ -70,7 +73,7 @@ def measure(a):
     if a.initial > 0:
         limit = time.monotonic() + a.initial
         while not any(x == cur for _, x in seen):
-            if time.monotonic() > limit:
+            if time.monotonic() > limit or (a.pid and not os.path.exists(f"/proc/{a.pid}")):
                 print(f"reaction: no request with the first address {cur} within {a.initial:g} s;"
                       " measuring anyway", file=sys.stderr)
                 break
@@ -81,6 +84,10 @@ def measure(a):
     start = time.monotonic()
     gen = addresses(a.first)
     for seq in range(1, a.count + 1):
+        if a.pid and not os.path.exists(f"/proc/{a.pid}"):
+            print(f"reaction: the daemon (pid {a.pid}) has exited; stopping after {seq - 1} changes",
+                  file=sys.stderr)
+            break
         if time.monotonic() - start > a.budget:
             print(f"reaction: time budget of {a.budget:g} s used up after {seq - 1} changes",
                   file=sys.stderr)
@@ -117,7 +124,7 @@ def nearest_rank(sorted_vals, p):
     return sorted_vals[max(0, math.ceil(p / 100 * len(sorted_vals)) - 1)]
 
 
-def report(name, path, note):
+def report(name, path, note, max_p99):
     lat, timeouts, reqs = [], 0, 0
     with open(path) as f:
         for line in f:
@@ -132,11 +139,16 @@ def report(name, path, note):
     n = len(lat) + timeouts
     if not lat:
         print(f"{name:<9} no update arrived ({timeouts} changes timed out) {note}".rstrip())
-        return
+        return 1 if max_p99 is not None else 0
     lat.sort()
+    p99 = nearest_rank(lat, 99)
     print(f"{name:<9} changes={n:<3} timeouts={timeouts:<2} p50={nearest_rank(lat, 50):9.1f} ms  "
-          f"p99={nearest_rank(lat, 99):9.1f} ms  max={lat[-1]:9.1f} ms  "
+          f"p99={p99:9.1f} ms  max={lat[-1]:9.1f} ms  "
           f"requests/change={reqs / n:.2f}  {note}".rstrip())
+    if max_p99 is not None and (p99 >= max_p99 or timeouts):
+        print(f"{name:<9} MISSED: p99 {p99:.1f} ms with {timeouts} timeouts; target p99 under {max_p99:g} ms")
+        return 1
+    return 0
 
 
 def main():
@@ -155,15 +167,16 @@ def main():
     m.add_argument("--gap", type=float, default=0.1)
     m.add_argument("--initial", type=float, default=10)
     m.add_argument("--seed", type=int, default=5)
+    m.add_argument("--pid", type=int)
     r = sub.add_parser("report")
     r.add_argument("name")
     r.add_argument("file")
     r.add_argument("note", nargs="?", default="")
+    r.add_argument("--max-p99", type=float)
     a = ap.parse_args()
     if a.cmd == "measure":
         return measure(a)
-    report(a.name, a.file, a.note)
-    return 0
+    return report(a.name, a.file, a.note, a.max_p99)
 
 
 if __name__ == "__main__":
