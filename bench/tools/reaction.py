@@ -18,8 +18,10 @@
       exit status 1 when p99 is not under MS or a change got no update.
 
 Options: --count N, --timeout S (per change), --budget S (start no change after this
-long), --phase S (wait uniform(0, S) before each change: for a polling peer, set it to
-the poll period so that changes fall at uniformly random points of its cycle), --gap S
+long), --phase S (before each change, wait a part of S: for a polling peer, set S to its
+poll period so that changes fall at random points of its cycle; the parts are stratified,
+one random point in each of COUNT equal slices of S, shuffled, because a peer gets few
+changes and plain random points would leave whole parts of the cycle unsampled), --gap S
 (fixed wait before each change), --first ADDR (the address the device has now),
 --initial S (first wait for a request with the first address, i.e. the daemon settled),
 --pid PID (the daemon measured: stop when it has exited).
@@ -81,6 +83,8 @@ def measure(a):
             poll()
     poll()
     changes = []       # (seq, addr, t0_ns, recv_ns or None)
+    phases = [(k + rng.random()) / a.count * a.phase for k in range(a.count)]
+    rng.shuffle(phases)
     start = time.monotonic()
     gen = addresses(a.first)
     for seq in range(1, a.count + 1):
@@ -92,7 +96,7 @@ def measure(a):
             print(f"reaction: time budget of {a.budget:g} s used up after {seq - 1} changes",
                   file=sys.stderr)
             break
-        time.sleep(a.gap + (rng.uniform(0, a.phase) if a.phase > 0 else 0))
+        time.sleep(a.gap + phases[seq - 1])
         new = next(gen)
         while new == cur:
             new = next(gen)
