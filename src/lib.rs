@@ -4,12 +4,16 @@
 //! [`cli`], the thin shell of each subcommand; `main.rs` only parses arguments and
 //! dispatches. See ../shared/STYLE.md.
 
+pub mod addr;
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod ddns;
 pub mod diag;
+pub mod dns;
+pub mod lint;
 pub mod netlink;
+pub mod nft;
 pub mod status;
 pub mod types;
 pub mod uci;

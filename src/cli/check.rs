@@ -12,8 +12,9 @@ use crate::config;
 use crate::uci::{self, ParseError};
 use argh::FromArgs;
 
-use super::common;
 use super::{Failure, Outcome};
+use super::{common, forwarding};
+use crate::lint::Paths;
 
 /// check the configuration and print every problem found
 #[derive(FromArgs, Debug)]
@@ -25,6 +26,15 @@ pub struct CheckArgs {
     /// also print the file on stdout as `uci show` does (parsing it strictly)
     #[argh(switch)]
     pub show: bool,
+    /// the network config, for the forward lint's LAN subnets (default /etc/config/network)
+    #[argh(option, default = "forwarding::default_network()")]
+    pub network: PathBuf,
+    /// the DHCP config, for the forward lint's static leases (default /etc/config/dhcp)
+    #[argh(option, default = "forwarding::default_dhcp()")]
+    pub dhcp: PathBuf,
+    /// the firewall config, for overlapping redirects (default /etc/config/firewall)
+    #[argh(option, default = "forwarding::default_firewall()")]
+    pub firewall: PathBuf,
 }
 
 #[derive(Debug)]
@@ -58,6 +68,12 @@ pub fn run(args: CheckArgs) -> Outcome {
         out.write_all(&shown.0).and_then(|()| out.flush()).map_err(CheckError::Stdout)?;
     }
     let loaded = config::from_text(&bytes, &name);
-    common::print_diagnostics(&loaded.diagnostics);
-    Ok(u8::from(config::has_errors(&loaded.diagnostics)))
+    // The forward safety lint (nft::prepare::check): conflicts, exposed services, targets.
+    let paths = Paths { network: args.network, dhcp: args.dhcp, firewall: args.firewall };
+    let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
+    diags.extend(crate::nft::prepare::check(&loaded.config.forwards, &ctx));
+    let mut all = loaded.diagnostics;
+    all.extend(diags);
+    common::print_diagnostics(&all);
+    Ok(u8::from(config::has_errors(&all)))
 }

@@ -9,8 +9,13 @@ use std::fmt;
 
 use argh::FromArgs;
 
+mod apply;
 mod check;
 pub mod common;
+mod flush;
+pub mod forwarding;
+mod rules;
+mod status;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
 #[derive(FromArgs, Debug)]
@@ -26,6 +31,10 @@ pub struct Args {
 #[argh(subcommand)]
 pub enum Command {
     Check(check::CheckArgs),
+    Rules(rules::RulesArgs),
+    Apply(apply::ApplyArgs),
+    Flush(flush::FlushArgs),
+    Status(status::StatusArgs),
 }
 
 impl Command {
@@ -34,6 +43,10 @@ impl Command {
     pub fn run(self) -> Outcome {
         match self {
             Command::Check(a) => check::run(a),
+            Command::Rules(a) => rules::run(a),
+            Command::Apply(a) => apply::run(a),
+            Command::Flush(a) => flush::run(a),
+            Command::Status(a) => status::run(a),
         }
     }
 }

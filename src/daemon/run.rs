@@ -98,6 +98,16 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
     // Before any thread exists, so workers inherit the blocked mask.
     let mut signals = Signals::block().map_err(io_err("blocking signals"))?;
     let setup = configure.load().map_err(DaemonError::Config)?;
+    super::logging::set_level(setup.main.log_level);
+    if !setup.main.enabled {
+        log::warn!("homeport is disabled (option enabled '0' in the main section); not running");
+        if !opts.dry_run
+            && let Err(e) = setup.forwards.remove()
+        {
+            log::error!("removing table inet {TABLE}: {e}");
+        }
+        return Ok(());
+    }
     let watcher = Watcher::open().map_err(io_err("opening the rtnetlink socket"))?;
     let workers = Workers::new().map_err(io_err("creating the worker pipe"))?;
     let mut nft_events = if opts.dry_run {
@@ -246,7 +256,7 @@ impl Daemon<'_> {
         match wan::resolve_with(&self.setup.main, &self.opts.wan_sources, load) {
             Ok(w) => {
                 if self.wan.as_ref().map(|o| &o.device) != Some(&w.device) {
-                    log::info!("WAN device is {} ({:?})", w.device, w.source);
+                    log::info!("WAN device is {} ({})", w.device, w.source);
                 }
                 self.wan = Some(w);
                 self.wan_error = None;

@@ -1,6 +1,17 @@
 //! Dynamic DNS: providers (pure request builders and response classifiers), the update
 //! policy engine, and the thin HTTP/DNS shell that carries requests.
 
+pub mod basic_auth;
+pub mod engine;
+pub mod http;
+pub mod oneshot;
+pub mod percent;
+pub mod plan;
+pub mod providers;
+pub mod request;
+pub mod run;
+pub mod state;
+
 use std::time::Duration;
 
 use serde::Serialize;

@@ -13,7 +13,7 @@ use nix::errno::Errno;
 use nix::sys::socket::{
     self, AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType, setsockopt, sockopt,
 };
-use nix::sys::time::TimeVal;
+use nix::sys::time::{TimeVal, TimeValLike};
 
 use super::wire::{self, Message, RTM_GETADDR, RTM_GETLINK};
 use super::{AddrInfo, LinkInfo};
@@ -122,8 +122,8 @@ impl Socket {
     }
 
     fn with_timeout(self, t: Duration) -> io::Result<Socket> {
-        let secs = libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX);
-        setsockopt(&self.fd, sockopt::ReceiveTimeout, &TimeVal::new(secs, 0)).map_err(io::Error::from)?;
+        let secs = i64::try_from(t.as_secs()).unwrap_or(i64::MAX);
+        setsockopt(&self.fd, sockopt::ReceiveTimeout, &TimeVal::seconds(secs)).map_err(io::Error::from)?;
         Ok(self)
     }
 }

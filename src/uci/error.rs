@@ -3,6 +3,8 @@
 //! Pure data. `line` and `byte` follow libuci's own counting (see [`ParseError`]) so that
 //! `homeport check` points at the same place as `uci show` does for the same file.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::fmt;
 
 use serde::Serialize;

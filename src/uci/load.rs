@@ -6,6 +6,8 @@
 //! act on settings the rest of the system no longer uses. As in libuci, the override only
 //! applies to configs addressed in the config directory, not to files elsewhere.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};

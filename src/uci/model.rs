@@ -1,7 +1,15 @@
 //! The parsed form of one UCI package: sections in file order, options in file order.
 //!
-//! Pure data. Invariant upheld by the parser: section types, section names and option
-//! names satisfy libuci's character sets; a named section appears once (repeats merged).
+//! Pure data. Invariants upheld by the parser:
+//! - section types are printable ASCII without space; section and option names are
+//!   `[A-Za-z0-9_]+`;
+//! - a named section appears once (repeats merged into the first, in its position); an
+//!   option name appears once per section (the last value wins, in the first position);
+//! - a `Value::Single` is never empty (`option x ''` creates nothing), a `Value::List` has
+//!   at least one item (items may be empty: `list x ''`).
+//!
+//! Anonymous sections have `name: None`; libuci's generated `cfgNNHHHH` names depend on
+//! position and are deliberately not exposed (address them as `@type[N]`).
 
 use serde::Serialize;
 

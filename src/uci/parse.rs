@@ -167,11 +167,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `strlen` of the NUL-terminated string starting at `i`.
+    fn cstr_len(&self, i: usize) -> usize {
+        let tail = self.buf.get(i..).unwrap_or_default();
+        tail.iter().position(|&b| b == 0).unwrap_or(tail.len())
+    }
+
     /// The NUL-terminated string starting at `i`.
     fn cstr(&self, i: usize) -> Vec<u8> {
-        let tail = self.buf.get(i..).unwrap_or_default();
-        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
-        tail.get(..end).unwrap_or_default().to_vec()
+        self.buf.get(i..i + self.cstr_len(i)).unwrap_or_default().to_vec()
     }
 
     fn grow(&mut self) {
@@ -191,10 +195,14 @@ impl<'a> Parser<'a> {
         loop {
             self.set(ofs, 0);
             let Some(chunk) = self.stream.fgets(self.bufsz.saturating_sub(ofs)) else { return };
-            for (k, &b) in chunk.iter().enumerate() {
-                self.set(ofs + k, b);
+            let end = ofs + chunk.len();
+            if self.buf.len() <= end {
+                self.buf.resize(end + 1, 0);
             }
-            self.set(ofs + chunk.len(), 0);
+            if let Some(dest) = self.buf.get_mut(ofs..end) {
+                dest.copy_from_slice(chunk);
+            }
+            self.set(end, 0);
             // `strlen`: a NUL byte in the input cuts the chunk short.
             let len = chunk.iter().position(|&b| b == 0).unwrap_or(chunk.len());
             if len == 0 {
@@ -373,7 +381,7 @@ impl<'a> Parser<'a> {
 
     /// Steps over the command word (`uci_increase_pos(strlen(cur) + 1)`).
     fn skip_command(&mut self, missing: ParseErrorKind) -> Step<()> {
-        let add = self.cstr(self.pos).len() + 1;
+        let add = self.cstr_len(self.pos) + 1;
         if self.pos + add > self.buf_filled {
             return Err(missing);
         }
@@ -445,5 +453,52 @@ impl<'a> Parser<'a> {
             self.tree.set_option(section, &name, &value, line);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(input: &[u8], mode: Mode) -> Result<String, ParseError> {
+        parse_raw(input, "t", mode).map(|(p, _)| String::from_utf8_lossy(&crate::uci::show::render(&p)).into_owned())
+    }
+
+    #[test]
+    fn fgets_stops_after_newline_or_size() {
+        let mut s = Stream { data: b"abc\ndefgh", at: 0, eof: false };
+        assert_eq!(s.fgets(32), Some(b"abc\n".as_slice()));
+        assert_eq!(s.fgets(3), Some(b"de".as_slice()));
+        assert!(!s.eof);
+        assert_eq!(s.fgets(32), Some(b"fgh".as_slice()));
+        assert!(s.eof);
+        assert_eq!(s.fgets(32), None);
+    }
+
+    #[test]
+    fn nul_byte_loses_the_rest_of_its_chunk() {
+        // `strlen` stops at the NUL, and the newline after it is lost with the chunk, so
+        // the next line is appended to this one (observed with libuci).
+        let got = show(b"config t\n\toption a x\0y\n\toption b c\n", Mode::Lenient);
+        assert_eq!(got, Ok("t.@t[0]=t\nt.@t[0].a='x'\n".to_string()));
+    }
+
+    #[test]
+    fn semicolon_after_bare_word_ends_the_line() {
+        let got = show(b"config t\n\toption a b;option c d\n\toption e 'f';option g h\n", Mode::Strict);
+        assert_eq!(got, Ok("t.@t[0]=t\nt.@t[0].a='b'\nt.@t[0].e='f'\nt.@t[0].g='h'\n".to_string()));
+    }
+
+    #[test]
+    fn command_word_splits_at_space_and_tab_only() {
+        let err = parse_raw(b"config\r\n", "t", Mode::Strict).err();
+        assert_eq!(err, Some(ParseError { kind: ParseErrorKind::InvalidCommand, line: 1, byte: 0 }));
+        assert!(parse_raw(b"config\tt\r\n", "t", Mode::Strict).is_ok());
+    }
+
+    #[test]
+    fn lenient_surplus_argument_starts_a_new_statement() {
+        let got = show(b"config t n extra option x y\n", Mode::Lenient);
+        assert_eq!(got, Ok("t.n=t\nt.n.x='y'\n".to_string()));
     }
 }

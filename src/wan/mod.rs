@@ -53,6 +53,20 @@ pub enum DeviceSource {
     Netifd,
     /// Predicted from `/etc/config/network` (no netifd answer, or the interface is down).
     NetworkConfig,
+    /// Not OpenWrt (no netifd, no network config): the device of the IPv4 default route,
+    /// as OpenWrt's `network_find_wan` picks the WAN.
+    DefaultRoute,
+}
+
+impl fmt::Display for DeviceSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeviceSource::Configured => "set in homeport's config",
+            DeviceSource::Netifd => "netifd's l3_device",
+            DeviceSource::NetworkConfig => "predicted from /etc/config/network",
+            DeviceSource::DefaultRoute => "the default route's device",
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,8 +155,27 @@ pub fn load_network(path: &Path) -> Result<Package, String> {
     crate::uci::load(path, crate::uci::Mode::Lenient).map(|l| l.package).map_err(|e| e.to_string())
 }
 
+/// The device of the IPv4 default route with the lowest metric, from `/proc/net/route`
+/// text (hex destination and mask; `00000000` both for a default route). Pure.
+pub fn default_route_device(proc_net_route: &str) -> Option<IfName> {
+    proc_net_route
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (dev, dest, flags, metric, mask) = (f.first()?, f.get(1)?, f.get(3)?, f.get(6)?, f.get(7)?);
+            // RTF_UP (0x1) must be set.
+            let up = u32::from_str_radix(flags, 16).ok()? & 1 == 1;
+            (up && *dest == "00000000" && *mask == "00000000").then_some((metric.parse::<u32>().ok()?, *dev))
+        })
+        .min()
+        .and_then(|(_, dev)| IfName::parse(dev).ok())
+}
+
 /// The shell: asks netifd (unless a device is configured), reads the network config with
-/// `load` when netifd has no device to offer, and decides with [`choose`].
+/// `load` when netifd has no device to offer, and decides with [`choose`]. Where neither
+/// netifd nor a network config exists (a plain Linux host, e.g. for `run --dry-run`), the
+/// default route's device is used.
 pub fn resolve_with(
     settings: &MainSettings,
     sources: &Sources,
@@ -165,7 +198,19 @@ pub fn resolve_with(
     }
     let network =
         load(&sources.network_config).map_err(|e| format!("cannot read {}: {e}", sources.network_config.display()));
-    choose(settings, &answer, network.as_ref().map_err(String::as_str))
+    let not_openwrt = matches!(answer, Answer::NoUbus) && network.is_err();
+    let chosen = choose(settings, &answer, network.as_ref().map_err(String::as_str));
+    if chosen.is_err()
+        && not_openwrt
+        && let Some(device) = std::fs::read_to_string("/proc/net/route").ok().and_then(|t| default_route_device(&t))
+    {
+        log::warn!(
+            "no netifd and no {}: using {device}, the device of the default route, as the WAN",
+            sources.network_config.display()
+        );
+        return Ok(WanDevice { device, source: DeviceSource::DefaultRoute, up: None });
+    }
+    chosen
 }
 
 #[cfg(test)]
@@ -242,6 +287,18 @@ mod tests {
         net.sections[0].options.remove(0);
         let e = choose(&settings(None), &Answer::NoUbus, Ok(&net)).unwrap_err();
         assert!(e.to_string().contains("protocol 'dhcp' creates none"), "{e}");
+    }
+
+    #[test]
+    fn default_route() {
+        let table = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+            eth1\t00000000\t0102A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n\
+            eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n\
+            eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
+            wg0\t00000000\t00000000\t0000\t0\t0\t1\t00000000\t0\t0\t0\n";
+        assert_eq!(default_route_device(table).map(|d| d.to_string()), Some("eth0".into()));
+        assert_eq!(default_route_device("Iface\tDestination\n"), None);
+        assert_eq!(default_route_device("junk\n\u{0}\t\t\n"), None);
     }
 
     #[test]

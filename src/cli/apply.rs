@@ -1,0 +1,112 @@
+//! `homeport apply`: check the ruleset with `nft -c`, then load it in one transaction.
+//!
+//! On any failure the previous table stays exactly as it was, and the error names the
+//! forward nft complained about where it can. An identical live table is left alone
+//! (`--force` rebuilds it). With `enabled 0` in the main section, our table is removed.
+//! Exit status: 0 applied (or unchanged), 1 applied but the configuration has errors
+//! (their sections were left out) or nft refused, 2 unreadable configuration.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use argh::FromArgs;
+
+use super::{Failure, Outcome, common, forwarding};
+use crate::config;
+use crate::diag::Diagnostic;
+use crate::lint::Paths;
+use crate::nft::apply::{Applied, Nft, NftError};
+use crate::nft::fw4;
+use crate::wan::WanError;
+
+/// check and load the port-forward table (nft -c, then nft -f in one transaction)
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "apply")]
+pub struct ApplyArgs {
+    /// the UCI file to read (default /etc/config/homeport)
+    #[argh(option, short = 'c', default = "common::default_config()")]
+    pub config: PathBuf,
+    /// rebuild the table even when the live one is identical
+    #[argh(switch)]
+    pub force: bool,
+    /// the nft program (default nft)
+    #[argh(option, default = "PathBuf::from(\"nft\")")]
+    pub nft: PathBuf,
+    /// the network config, for LAN subnets and the WAN device (default /etc/config/network)
+    #[argh(option, default = "forwarding::default_network()")]
+    pub network: PathBuf,
+    /// the DHCP config, for static leases (default /etc/config/dhcp)
+    #[argh(option, default = "forwarding::default_dhcp()")]
+    pub dhcp: PathBuf,
+    /// the firewall config, for overlapping redirects (default /etc/config/firewall)
+    #[argh(option, default = "forwarding::default_firewall()")]
+    pub firewall: PathBuf,
+    /// firewall4's include directory, checked for our include files
+    /// (default /usr/share/nftables.d)
+    #[argh(option, default = "PathBuf::from(fw4::INCLUDE_ROOT)")]
+    pub includes: PathBuf,
+}
+
+#[derive(Debug)]
+pub enum ApplyError {
+    Wan(WanError),
+    Nft(NftError),
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::Wan(e) => write!(f, "{e}; nothing was changed"),
+            ApplyError::Nft(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Failure for ApplyError {}
+
+pub fn run(args: ApplyArgs) -> Outcome {
+    let loaded = common::load_config(&args.config)?;
+    let nft = Nft { program: args.nft.clone(), prefix: vec![] };
+    if !loaded.config.main.enabled {
+        common::print_diagnostics(&loaded.diagnostics);
+        nft.flush().map_err(ApplyError::Nft)?;
+        println!("homeport is disabled (option enabled '0'): port-forward table removed");
+        return Ok(0);
+    }
+    let paths = Paths { network: args.network.clone(), dhcp: args.dhcp, firewall: args.firewall };
+    let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
+    let net = forwarding::network(&loaded.config, &ctx, &args.network).map_err(ApplyError::Wan)?;
+    let prepared = forwarding::compute(&loaded.config, &ctx, &net);
+    diags.extend(missing_includes(&args.includes, &loaded.config.main.zone));
+    let mut all = loaded.diagnostics;
+    all.extend(diags);
+    all.extend(prepared.diagnostics.iter().cloned());
+    common::print_diagnostics(&all);
+    let outcome = nft.apply(&prepared.ruleset, &prepared.names(), args.force).map_err(ApplyError::Nft)?;
+    let n = prepared.plan.forwards.len();
+    match outcome {
+        Applied::Replaced => println!("port-forward table applied: {n} forward(s)"),
+        Applied::Unchanged => println!("port-forward table unchanged: {n} forward(s)"),
+    }
+    Ok(u8::from(config::has_errors(&all)))
+}
+
+/// Warnings for firewall4 include files of ours that are missing (only where fw4's
+/// include directory exists, that is on a router with firewall4).
+fn missing_includes(root: &Path, zone: &crate::types::UciName) -> Vec<Diagnostic> {
+    if !root.is_dir() {
+        return vec![];
+    }
+    fw4::includes(zone)
+        .into_iter()
+        .filter(|inc| std::fs::read_to_string(root.join(&inc.path)).map(|t| t != inc.text).unwrap_or(true))
+        .map(|inc| {
+            Diagnostic::warning(format!(
+                "{} is missing or different: firewall4 rejects forwarded connections from zone '{zone}' \
+                 without it; create it containing: {}",
+                root.join(&inc.path).display(),
+                inc.text.trim()
+            ))
+        })
+        .collect()
+}

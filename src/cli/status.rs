@@ -1,0 +1,76 @@
+//! `homeport status`: what the daemon last wrote to `<state-dir>/status.json`, for people
+//! or (`--json`) for machines.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use argh::FromArgs;
+
+use super::common;
+use super::{Failure, Outcome};
+use crate::daemon::status_file;
+
+/// show what the daemon is doing: WAN, each DNS name, each forward, warnings
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "status")]
+pub struct StatusArgs {
+    /// where the daemon keeps its state (default /var/run/homeport)
+    #[argh(option, default = "common::default_state_dir()")]
+    pub state_dir: PathBuf,
+    /// print the status document as JSON (the form LuCI reads)
+    #[argh(switch)]
+    pub json: bool,
+}
+
+#[derive(Debug)]
+enum StatusError {
+    NotRunning(PathBuf),
+    Unreadable(PathBuf, io::Error),
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StatusError::NotRunning(p) => {
+                write!(
+                    f,
+                    "no status at {}: the daemon is not running (start it with 'service homeport start')",
+                    p.display()
+                )
+            }
+            StatusError::Unreadable(p, e) => write!(f, "cannot read {}: {e}", p.display()),
+        }
+    }
+}
+
+impl Failure for StatusError {
+    fn exit_code(&self) -> u8 {
+        3
+    }
+}
+
+pub fn run(a: StatusArgs) -> Outcome {
+    let path = status_file::path(&a.state_dir);
+    let status = status_file::read(&a.state_dir).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => StatusError::NotRunning(path.clone()),
+        _ => StatusError::Unreadable(path.clone(), e),
+    })?;
+    if a.json {
+        let text = serde_json::to_string_pretty(&status).unwrap_or_default();
+        println!("{text}");
+        return Ok(0);
+    }
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    print!("{}", status_file::render_text(&status, now));
+    if !process_alive(status.pid) {
+        println!("\nNote: the daemon that wrote this (pid {}) is no longer running.", status.pid);
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn process_alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}

@@ -1,0 +1,321 @@
+//! One update pass over chosen hosts (the heart of `homeport update`): the engine, fed
+//! the current WAN addresses, decides; this module carries out its actions right away
+//! and reports each host's outcome in a line of words.
+//!
+//! Shell (state files, HTTP through the given transports), reusing the engine so that
+//! the command and the daemon follow the same policy: nothing is sent when the provider
+//! already holds the address, a host stopped by a fatal answer stays stopped, and a
+//! backoff from an earlier failure is respected (`--force` overrides all three).
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use crate::addr::reach::{self, Observation};
+use crate::config::DdnsHost;
+use crate::ddns::Outcome;
+use crate::ddns::engine::{Action, Addrs, Engine, Event, Level, words};
+use crate::ddns::http::Transport;
+use crate::ddns::plan::{self, Seen};
+use crate::ddns::{run, state};
+use crate::netlink::AddrInfo;
+use crate::status::{HostStatus, Warning};
+
+pub struct Pass<'a> {
+    pub state_dir: &'a Path,
+    pub force: bool,
+    pub now: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostReport {
+    pub label: String,
+    pub ok: bool,
+    /// The outcome in words.
+    pub line: String,
+    /// Why a family is not published, state-file trouble, echo-service trouble.
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PassReport {
+    pub hosts: Vec<HostReport>,
+    pub warnings: Vec<Warning>,
+}
+
+impl PassReport {
+    pub fn all_ok(&self) -> bool {
+        self.hosts.iter().all(|h| h.ok)
+    }
+}
+
+/// Runs the pass. `device`: the WAN device's addresses (or why they are unknown);
+/// `transport_for`: an HTTP client for a host's TLS settings; `log`: where the engine's
+/// log lines go.
+pub fn run_pass(
+    hosts: &[&DdnsHost],
+    device: Result<&[AddrInfo], String>,
+    pass: &Pass,
+    transport_for: &mut dyn FnMut(&DdnsHost) -> Box<dyn Transport>,
+    log: &mut dyn FnMut(Level, &str),
+) -> PassReport {
+    let mut report = PassReport::default();
+    let dev: &[AddrInfo] = device.as_ref().map(|d| *d).unwrap_or(&[]);
+    let mut outside_v4 = None;
+    for host in hosts {
+        let mut transport = transport_for(host);
+        let (r, seen) = one_host(host, &device, dev, pass, transport.as_mut(), log);
+        if let Some(IpAddr::V4(a)) = seen.v4 {
+            outside_v4 = Some(a);
+        }
+        report.hosts.push(r);
+    }
+    let obs = Observation {
+        wan_v4: crate::addr::choose_v4(dev, None),
+        wan_v6: crate::addr::choose_v6(dev, None),
+        outside_v4,
+        wants_v4: hosts.iter().any(|h| h.family.wants_v4()),
+        wants_v6: hosts.iter().any(|h| h.family.wants_v6()),
+    };
+    if device.is_ok() {
+        report.warnings = reach::warnings(&obs);
+    }
+    report
+}
+
+fn one_host(
+    host: &DdnsHost,
+    device: &Result<&[AddrInfo], String>,
+    dev: &[AddrInfo],
+    pass: &Pass,
+    transport: &mut dyn Transport,
+    log: &mut dyn FnMut(Level, &str),
+) -> (HostReport, Seen) {
+    let now = pass.now;
+    let mut notes = Vec::new();
+    let persisted = state::load(pass.state_dir, &host.section).unwrap_or_else(|e| {
+        notes.push(e.to_string());
+        None
+    });
+    let current = persisted.as_ref().and_then(|p| p.registered).unwrap_or_default();
+    let mut engine = Engine::new(vec![run::policy(host)], vec![persisted], now);
+
+    let mut seen = Seen::default();
+    if run::uses_web(host) {
+        for v6 in [false, true] {
+            if (v6 && !host.family.wants_v6()) || (!v6 && !host.family.wants_v4()) {
+                continue;
+            }
+            match run::ask_echo(host, v6, transport) {
+                Ok(a) if v6 => seen.v6 = Some(a),
+                Ok(a) => seen.v4 = Some(a),
+                Err(e) => notes.push(format!("address echo service: {e}")),
+            }
+        }
+    } else if let Err(e) = device {
+        notes.push(e.clone());
+    }
+    let choice = plan::wanted(host, dev, seen, current);
+    notes.extend(choice.notes.iter().cloned());
+
+    let mut queue: Vec<Action> = engine.start(now);
+    queue.extend(engine.handle(Event::Wanted { host: 0, addrs: choice.addrs }, now));
+    if pass.force {
+        queue.extend(engine.handle(Event::Force { host: 0 }, now));
+    }
+    let mut last: Option<(Addrs, Outcome)> = None;
+    // Each action is answered at once; the engine allows one exchange at a time, so this
+    // ends after a lookup and at most a couple of updates.
+    let mut budget = 16;
+    while !queue.is_empty() && budget > 0 {
+        budget -= 1;
+        let action = queue.remove(0);
+        let next = match action {
+            Action::Lookup { how, .. } => match run::lookup_registered(host, how, choice.addrs, transport) {
+                Ok(addrs) => engine.handle(Event::Registered { host: 0, addrs }, now),
+                Err(reason) => engine.handle(Event::LookupFailed { host: 0, reason }, now),
+            },
+            Action::Update { addrs, .. } => {
+                let outcome = run::run_update(host, addrs, transport, now);
+                last = Some((addrs, outcome.clone()));
+                engine.handle(Event::Finished { host: 0, sent: addrs, outcome }, now)
+            }
+            Action::Persist { state: st, .. } => {
+                if let Err(e) = state::save(pass.state_dir, &host.section, &st) {
+                    notes.push(e.to_string());
+                }
+                vec![]
+            }
+            Action::Log { level, message, .. } => {
+                log(level, &message);
+                vec![]
+            }
+        };
+        queue.extend(next);
+        // A retry scheduled by this pass is for the daemon, not for us.
+        if matches!(last, Some((_, Outcome::Retry { .. }))) {
+            queue.retain(|a| !matches!(a, Action::Update { .. }));
+        }
+    }
+
+    let mut st = HostStatus::default();
+    engine.fill_status(0, now, &mut st);
+    let (ok, line) = match last {
+        Some((sent, Outcome::Updated { detail })) => (true, format!("updated to {sent} ({detail})")),
+        Some((sent, Outcome::Unchanged { detail })) => (true, format!("{sent} was already registered ({detail})")),
+        Some((_, Outcome::Retry { reason, .. })) => {
+            let when =
+                st.next_at.map(|t| format!("; next try in {}", words(t.saturating_sub(now)))).unwrap_or_default();
+            (false, format!("failed: {reason}{when}"))
+        }
+        Some((_, Outcome::Fatal { reason })) => {
+            (false, format!("failed: {reason}; no more updates until the configuration changes"))
+        }
+        None => match st.state.as_str() {
+            "ok" => (true, format!("up to date ({})", choice.addrs)),
+            "stopped" => (
+                false,
+                format!(
+                    "stopped after an earlier error: {}; change the configuration, or use --force",
+                    st.error.unwrap_or_default()
+                ),
+            ),
+            "blocked" => (false, "nothing to publish".to_string()),
+            "backoff" => (
+                false,
+                format!(
+                    "waiting {} after earlier failures ({}); use --force to try now",
+                    words(st.next_at.unwrap_or(now).saturating_sub(now)),
+                    st.last_result.unwrap_or_default()
+                ),
+            ),
+            other => (false, format!("not updated ({other})")),
+        },
+    };
+    (HostReport { label: run::label(host), ok, line, notes }, seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Service;
+    use crate::ddns::http::TransportError;
+    use crate::ddns::providers::testing::host;
+    use crate::ddns::request::{HttpRequest, HttpResponse};
+    use crate::types::HostPort;
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+
+    type Log = Rc<RefCell<Vec<String>>>;
+
+    struct Fake {
+        answers: Rc<RefCell<VecDeque<HttpResponse>>>,
+        sent: Log,
+    }
+
+    impl Transport for Fake {
+        fn send(&mut self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+            self.sent.borrow_mut().push(req.redacted_url());
+            self.answers.borrow_mut().pop_front().ok_or(TransportError::Failed("no answer".into()))
+        }
+    }
+
+    fn dev() -> Vec<AddrInfo> {
+        vec![AddrInfo {
+            ifindex: 4,
+            addr: "81.2.69.160".parse().unwrap(),
+            prefix_len: 24,
+            flags: 0x80,
+            preferred_lft: u32::MAX,
+            valid_lft: u32::MAX,
+        }]
+    }
+
+    fn tempdir(tag: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("homeport-oneshot-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn pass_with(
+        h: &DdnsHost,
+        dir: &Path,
+        force: bool,
+        answers: &[HttpResponse],
+        now: u64,
+    ) -> (PassReport, Vec<String>) {
+        let answers = Rc::new(RefCell::new(answers.iter().cloned().collect::<VecDeque<_>>()));
+        let sent: Log = Rc::default();
+        let (a2, s2) = (answers.clone(), sent.clone());
+        let mut tf = move |_: &DdnsHost| Box::new(Fake { answers: a2.clone(), sent: s2.clone() }) as Box<dyn Transport>;
+        let d = dev();
+        let r = run_pass(&[h], Ok(&d), &Pass { state_dir: dir, force, now }, &mut tf, &mut |_, _| {});
+        let sent = sent.borrow().clone();
+        (r, sent)
+    }
+
+    #[test]
+    fn second_pass_sends_nothing_and_force_does() {
+        let dir = tempdir("second");
+        let mut h = host(Service::Dyndns2, &["home.invalid"]);
+        h.server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        // No state: the lookup (of localhost, from /etc/hosts: no query leaves the
+        // machine) finds 127.0.0.1, not the WAN address, so one update is sent.
+        h.lookup_host = Some(crate::types::Hostname::parse("localhost").unwrap());
+        let (r, sent) = pass_with(&h, &dir, false, &[HttpResponse::new(200, "good 81.2.69.160")], 1000);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(r.all_ok(), "{r:?}");
+        assert_eq!(r.hosts[0].line, "updated to 81.2.69.160 (good)");
+        let (r, sent) = pass_with(&h, &dir, false, &[], 2000);
+        assert!(sent.is_empty(), "{sent:?}");
+        assert_eq!(r.hosts[0].line, "up to date (81.2.69.160)");
+        let (r, sent) = pass_with(&h, &dir, true, &[HttpResponse::new(200, "nochg 81.2.69.160")], 3000);
+        assert_eq!(sent.len(), 1);
+        assert!(r.hosts[0].line.contains("already registered"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn failures_exit_badly_and_stay_stopped() {
+        let dir = tempdir("fatal");
+        let mut h = host(Service::Dyndns2, &["home.invalid"]);
+        h.server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        h.lookup_host = Some(crate::types::Hostname::parse("localhost").unwrap());
+        let (r, _) = pass_with(&h, &dir, false, &[HttpResponse::new(200, "badauth")], 1000);
+        assert!(!r.all_ok());
+        assert!(r.hosts[0].line.starts_with("failed: badauth"), "{}", r.hosts[0].line);
+        let (r, sent) = pass_with(&h, &dir, false, &[], 2000);
+        assert!(sent.is_empty());
+        assert!(r.hosts[0].line.starts_with("stopped after an earlier error: badauth"), "{}", r.hosts[0].line);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let dir = tempdir("retry");
+        let (r, _) = pass_with(&h, &dir, false, &[HttpResponse::new(503, "")], 1000);
+        assert!(r.hosts[0].line.contains("next try in 1m"), "{}", r.hosts[0].line);
+        let (r, sent) = pass_with(&h, &dir, false, &[], 1030);
+        assert!(sent.is_empty());
+        assert!(r.hosts[0].line.starts_with("waiting 30s"), "{}", r.hosts[0].line);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn private_wan_is_not_published_and_warned() {
+        let dir = tempdir("private");
+        let mut h = host(Service::Dyndns2, &["home.invalid"]);
+        h.server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        h.lookup_host = Some(crate::types::Hostname::parse("localhost").unwrap());
+        let answers = Rc::new(RefCell::new(VecDeque::new()));
+        let sent: Log = Rc::default();
+        let mut tf =
+            |_: &DdnsHost| Box::new(Fake { answers: answers.clone(), sent: sent.clone() }) as Box<dyn Transport>;
+        let mut d = dev();
+        d[0].addr = "100.64.9.9".parse().unwrap();
+        let r = run_pass(&[&h], Ok(&d), &Pass { state_dir: &dir, force: false, now: 5 }, &mut tf, &mut |_, _| {});
+        assert!(sent.borrow().is_empty());
+        assert!(!r.all_ok());
+        assert_eq!(r.hosts[0].line, "nothing to publish");
+        assert!(r.hosts[0].notes[0].contains("100.64.9.9"));
+        assert_eq!(r.warnings[0].code, "cgnat");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,237 @@
+//! The provider registry and the exchange every update goes through.
+//!
+//! Pure. A provider is two functions: one builds the request(s) for a [`Target`] (a
+//! host's configuration plus the addresses to publish), the other classifies a response
+//! into an [`Outcome`]. Most providers need one request per update (or one per name or
+//! address family); Cloudflare needs several that depend on earlier answers. Both shapes
+//! are driven the same way, through [`Exchange`]: ask for the first [`Step`], send what
+//! it says, hand back the response, repeat until [`Step::Done`].
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+
+pub mod cloudflare;
+pub mod custom;
+pub mod desec;
+pub mod duckdns;
+pub mod dyn_com;
+pub mod dyndns2;
+pub mod dynu;
+pub mod freedns;
+pub mod he;
+pub mod http_status;
+pub mod namecheap;
+pub mod noip;
+
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::config::{DdnsHost, Service};
+use crate::ddns::Outcome;
+use crate::ddns::request::{HttpRequest, HttpResponse};
+use crate::types::Secret;
+
+/// `homeport/<version> (+<url>)`: the form Dyn and No-IP require (product, version and a
+/// way to reach the maintainer); `badagent` is the price of anything vaguer.
+pub fn user_agent() -> String {
+    format!("homeport/{} (+{})", crate::VERSION, env!("CARGO_PKG_REPOSITORY"))
+}
+
+/// What to publish, for which host.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    pub host: &'a DdnsHost,
+    pub ipv4: Option<Ipv4Addr>,
+    pub ipv6: Option<Ipv6Addr>,
+}
+
+/// What the driver of an exchange does next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Send(HttpRequest),
+    Done(Outcome),
+}
+
+/// The provider-specific classifier of a one-request-at-a-time exchange.
+type Classify = fn(&HttpResponse) -> Outcome;
+
+/// One update in progress.
+#[derive(Debug)]
+pub enum Exchange {
+    /// Independent requests sent in order; the first failure ends the exchange.
+    Sequence {
+        pending: VecDeque<HttpRequest>,
+        classify: Classify,
+        updated: Option<String>,
+        unchanged: Option<String>,
+    },
+    Cloudflare(cloudflare::Flow),
+    /// Nothing to send: the outcome is known (a configuration problem).
+    Finished(Option<Outcome>),
+}
+
+impl Exchange {
+    /// The exchange that publishes `t`'s addresses with `t.host.service`.
+    pub fn update(t: &Target) -> Exchange {
+        if t.ipv4.is_none() && t.ipv6.is_none() {
+            return Exchange::Finished(Some(Outcome::Fatal { reason: "no address to publish".into() }));
+        }
+        let built: Result<(Vec<HttpRequest>, Classify), String> = match t.host.service {
+            Service::Dyndns2 => dyndns2::requests(t).map(|r| (r, dyndns2::classify as Classify)),
+            Service::Noip => noip::requests(t).map(|r| (r, noip::classify as Classify)),
+            Service::Dyn => dyn_com::requests(t).map(|r| (r, dyndns2::classify as Classify)),
+            Service::Dynu => dynu::requests(t).map(|r| (r, dynu::classify as Classify)),
+            Service::Desec => desec::requests(t).map(|r| (r, desec::classify as Classify)),
+            Service::He => he::requests(t).map(|r| (r, dyndns2::classify as Classify)),
+            Service::Duckdns => duckdns::requests(t).map(|r| (r, duckdns::classify as Classify)),
+            Service::Freedns => freedns::requests(t).map(|r| (r, freedns::classify as Classify)),
+            Service::Namecheap => namecheap::requests(t).map(|r| (r, namecheap::classify as Classify)),
+            Service::Custom => custom::requests(t).map(|r| (r, custom::classify as Classify)),
+            Service::Cloudflare => {
+                return match cloudflare::Flow::update(t) {
+                    Ok(f) => Exchange::Cloudflare(f),
+                    Err(e) => Exchange::Finished(Some(Outcome::Fatal { reason: e })),
+                };
+            }
+            Service::Rfc2136 => Err("rfc2136 is a DNS update, not an HTTP provider".into()),
+        };
+        match built {
+            Ok((reqs, classify)) => {
+                Exchange::Sequence { pending: reqs.into(), classify, updated: None, unchanged: None }
+            }
+            Err(reason) => Exchange::Finished(Some(Outcome::Fatal { reason })),
+        }
+    }
+
+    /// The first step.
+    pub fn start(&mut self) -> Step {
+        match self {
+            Exchange::Sequence { pending, .. } => match pending.front() {
+                Some(r) => Step::Send(r.clone()),
+                None => Step::Done(Outcome::Fatal { reason: "nothing to send".into() }),
+            },
+            Exchange::Cloudflare(f) => f.start(),
+            Exchange::Finished(o) => {
+                Step::Done(o.take().unwrap_or(Outcome::Fatal { reason: "exchange already finished".into() }))
+            }
+        }
+    }
+
+    /// The step after the response to the last `Send`.
+    pub fn on_response(&mut self, resp: &HttpResponse) -> Step {
+        match self {
+            Exchange::Sequence { pending, classify, updated, unchanged } => {
+                pending.pop_front();
+                match classify(resp) {
+                    Outcome::Updated { detail } => *updated = Some(detail),
+                    Outcome::Unchanged { detail } => *unchanged = Some(detail),
+                    failed => return Step::Done(failed),
+                }
+                match pending.front() {
+                    Some(r) => Step::Send(r.clone()),
+                    // Updated wins over unchanged: one name moved, so the host was updated.
+                    None => Step::Done(match (updated.take(), unchanged.take()) {
+                        (Some(detail), _) => Outcome::Updated { detail },
+                        (None, Some(detail)) => Outcome::Unchanged { detail },
+                        (None, None) => Outcome::Fatal { reason: "no response classified".into() },
+                    }),
+                }
+            }
+            Exchange::Cloudflare(f) => f.on_response(resp),
+            Exchange::Finished(o) => {
+                Step::Done(o.take().unwrap_or(Outcome::Fatal { reason: "exchange already finished".into() }))
+            }
+        }
+    }
+}
+
+/// `scheme://authority` for a provider: `server` when set, else the provider's own host;
+/// https unless the user set `use_https 0`.
+pub fn base_url(host: &DdnsHost, default_authority: &str) -> String {
+    let scheme = if host.use_https { "https" } else { "http" };
+    match &host.server {
+        Some(s) => format!("{scheme}://{}", s.authority()),
+        None => format!("{scheme}://{default_authority}"),
+    }
+}
+
+/// The password, or a reason naming the option.
+pub fn require_password<'a>(host: &'a DdnsHost, what: &str) -> Result<&'a Secret, String> {
+    match &host.password {
+        Some(p) if !p.expose().is_empty() => Ok(p),
+        _ => Err(format!("option 'password' ({what}) is required for this service")),
+    }
+}
+
+pub fn require_username(host: &DdnsHost) -> Result<&str, String> {
+    match host.username.as_deref() {
+        Some(u) if !u.is_empty() => Ok(u),
+        _ => Err("option 'username' is required for this service".into()),
+    }
+}
+
+pub fn require_server(host: &DdnsHost) -> Result<(), String> {
+    match host.server {
+        Some(_) => Ok(()),
+        None => Err("option 'server' (host[:port] of the dyndns2 endpoint) is required for this service".into()),
+    }
+}
+
+/// The domains joined by commas, each percent-encoded (the dyndns2 `hostname` list).
+pub fn domain_list(host: &DdnsHost) -> Result<String, String> {
+    if host.domains.is_empty() {
+        return Err("option 'domain' is required".into());
+    }
+    Ok(host.domains.iter().map(|d| crate::ddns::percent::encode(d.as_str())).collect::<Vec<_>>().join(","))
+}
+
+/// A short, single-line excerpt of a response body for messages: control characters
+/// dropped, at most 120 characters.
+pub fn excerpt(body: &str) -> String {
+    let one_line: String =
+        body.split_whitespace().collect::<Vec<_>>().join(" ").chars().filter(|c| !c.is_control()).take(120).collect();
+    if one_line.is_empty() { "(empty)".into() } else { one_line }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A `DdnsHost` with every option at its default, for provider tests.
+    use crate::config::{AddrFamily, DdnsHost, IpSource, Service, TsigAlgorithm};
+    use crate::diag::SectionRef;
+    use crate::types::{Hostname, Interval, Secret};
+
+    pub fn host(service: Service, domains: &[&str]) -> DdnsHost {
+        DdnsHost {
+            section: SectionRef { ty: "ddns".into(), index: 0, name: Some("home".into()) },
+            enabled: true,
+            service,
+            domains: domains.iter().map(|d| Hostname::parse(d).unwrap()).collect(),
+            username: Some("user".into()),
+            password: Some(Secret::new("p@ss w/rd")),
+            family: AddrFamily::Ipv4,
+            ip_source: IpSource::Interface,
+            ip_url: None,
+            server: None,
+            use_https: true,
+            cacert: None,
+            update_url: None,
+            lookup_host: None,
+            dns_server: None,
+            check_interval: Interval::from_secs(600),
+            force_interval: Interval::from_secs(72 * 3600),
+            retry_interval: Interval::from_secs(60),
+            allow_private: false,
+            zone: None,
+            key_name: None,
+            key_algorithm: TsigAlgorithm::HmacSha256,
+            key_secret: None,
+            cloudflare_zone: None,
+        }
+    }
+
+    pub fn v4() -> Option<std::net::Ipv4Addr> {
+        Some("198.51.100.7".parse().unwrap())
+    }
+
+    pub fn v6() -> Option<std::net::Ipv6Addr> {
+        Some("2001:db8::7".parse().unwrap())
+    }
+}

@@ -1,0 +1,20 @@
+//! Port forwarding in nftables: plan, render, and apply `table inet homeport`.
+//!
+//! The pure core is [`plan`] (forwards → conflict-free entries), [`render`] (entries +
+//! WAN side → the whole ruleset text), [`quote`] (the only way text reaches nft) and
+//! [`fw4`] (the firewall4 include files). [`apply`] is the shell: it pipes the text to
+//! `nft` on stdin, never through a shell. [`linear`] renders the same forwards one rule
+//! per forward, as firewall4 would, for the benchmark's comparison.
+//! Design and priorities: docs/forwarding.md.
+
+pub mod apply;
+pub mod fw4;
+pub mod linear;
+pub mod plan;
+pub mod prepare;
+pub mod quote;
+pub mod render;
+
+pub use plan::{Entry, Family, L4, Plan, plan};
+pub use prepare::{Prepared, prepare};
+pub use render::{Network, Ruleset, TABLE, render, render_flush};
