@@ -5,7 +5,8 @@
 # Issue 5's target for homeport (x86_64 musl build): under 1.5 MiB RSS and no wakeups
 # between scheduled checks; the script exits 1 when homeport misses it.
 #
-# RSS: VmRSS and VmHWM (peak) from /proc/PID/status at the end of the window.
+# RSS: VmRSS (split into RssAnon and RssFile) and VmHWM (peak) from /proc/PID/status at
+# the end of the window.
 # Wakeups: voluntary + nonvoluntary context switches summed over /proc/PID/task/*/status,
 # end minus start of the window. A scheduled check (a poll of the address, a re-check)
 # costs a few switches; the "checks" column says how many each tool had scheduled in the
@@ -88,6 +89,8 @@ idle() {
     req1=$(wc -l < "$BENCH_TMP/requests")
     rss=$(bench_status_kib "$pid" VmRSS)
     hwm=$(bench_status_kib "$pid" VmHWM)
+    anon=$(bench_status_kib "$pid" RssAnon)
+    file=$(bench_status_kib "$pid" RssFile)
     threads=$(find /proc/"$pid"/task -mindepth 1 -maxdepth 1 | wc -l)
     if ! kill -0 "$pid" 2>/dev/null || [ -z "$rss" ]; then
         printf '%-9s FAILED: exited during the idle window\n' "$name" >> "$summary"
@@ -95,8 +98,8 @@ idle() {
         return
     fi
     wakeups=$((s1 - s0))
-    printf '%-9s RSS %6d KiB (%4.2f MiB)  peak %6d KiB  wakeups/%ss %5d  period %5s  requests %d  threads %d  %s\n' \
-        "$name" "$rss" "$(echo "$rss" | awk '{print $1 / 1024}')" "$hwm" "$IDLE" "$wakeups" "$3" \
+    printf '%-9s RSS %6d KiB (%4.2f MiB; anon %d, file %d)  peak %6d KiB  wakeups/%ss %5d  period %5s  requests %d  threads %d  %s\n' \
+        "$name" "$rss" "$(echo "$rss" | awk '{print $1 / 1024}')" "$anon" "$file" "$hwm" "$IDLE" "$wakeups" "$3" \
         $((req1 - req0)) "$threads" "$4" >> "$summary"
     if [ "$name" = homeport ]; then
         if [ "$rss" -ge "$RSS_TARGET_KIB" ]; then
