@@ -59,7 +59,7 @@ bench_net_up idle
 wait_hosts() {
     i=0
     while [ $i -lt $(($2 * 10)) ] && kill -0 "$3" 2>/dev/null; do
-        seen=$(awk '{n = split($3, a, ","); for (k = 1; k <= n; k++) print a[k]}' "$BENCH_TMP/requests" | sort -u | grep -c bench.example.org || true)
+        seen=$(awk '{n = split($3, a, ","); for (k = 1; k <= n; k++) print a[k]}' "$BENCH_TMP/requests" | sort -u | grep -c example.org || true)
         [ "$seen" -ge "$1" ] && return 0
         sleep 0.1 & wait $!
         i=$((i + 1))

@@ -37,7 +37,7 @@ bench_homeport_config() {
     printf "\toption log_level 'info'\n\n"
     h=1
     while [ "$h" -le "$1" ]; do
-        printf "config ddns 'host%s'\n\toption service 'dyndns2'\n\tlist domain 'h%s.bench.example.org'\n" "$h" "$h"
+        printf "config ddns 'host%s'\n\toption service 'dyndns2'\n\tlist domain 'h%s.homeport.example.org'\n" "$h" "$h"
         printf "\toption username 'bench'\n\toption password 'bench-secret'\n"
         printf "\toption server '%s:%s'\n\toption use_https '0'\n" "$ENDPOINT_IP" "$ENDPOINT_PORT"
         # The "what does DNS hold now" lookup goes to the provider namespace (nothing

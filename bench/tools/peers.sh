@@ -2,17 +2,19 @@
 # Sourced by the daemon benchmarks: inadyn and ddclient configured for the benchmark
 # network (dyndns2 over plain HTTP to the endpoint, address read from the WAN device).
 
-# bench_hostnames N: h1.bench.example.org ... hN.bench.example.org, one a line.
+# bench_hostnames N TOOL: h1.TOOL.example.org ... hN.TOOL.example.org, one a line. Each
+# tool has its own names, so the endpoint answers it `good`, not `nochg` for what the
+# tool before it registered.
 bench_hostnames() {
     h=1
-    while [ "$h" -le "$1" ]; do echo "h$h.bench.example.org"; h=$((h + 1)); done
+    while [ "$h" -le "$1" ]; do echo "h$h.$2.example.org"; h=$((h + 1)); done
 }
 
 # bench_inadyn_config HOSTS PERIOD > FILE. inadyn 2.10 raises a period under 30 s to 30 s
 # (DDNS_MIN_PERIOD); `iface` makes it read the device's address instead of asking a
 # web service; verify-address off because 203.0.113.0/24 is a documentation range.
 bench_inadyn_config() {
-    names=$(bench_hostnames "$1" | sed 's/.*/"&"/' | paste -sd, -)
+    names=$(bench_hostnames "$1" inadyn | sed 's/.*/"&"/' | paste -sd, -)
     cat <<CONF
 period = $2
 iface = $WAN_DEV
@@ -50,7 +52,7 @@ protocol=dyndns2
 server=$ENDPOINT_IP:$ENDPOINT_PORT
 login=bench
 password=bench-secret
-$(bench_hostnames "$2" | paste -sd, -)
+$(bench_hostnames "$2" ddclient | paste -sd, -)
 CONF
 }
 
