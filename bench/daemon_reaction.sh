@@ -11,9 +11,10 @@
 # changes the address (add new, delete old) and matches each change to the first request
 # carrying the new address.
 #
-# Polling peers react after period/2 on average, so each of their changes waits a random
-# part of the period first (uniform phase) and they get fewer changes, to keep the run
-# bounded: defaults 100 changes for homeport, 6 for inadyn, 4 for ddclient; about 9 min.
+# Polling peers react after period/2 on average, so each of their changes first waits a
+# random part of the period (stratified over the changes, see tools/reaction.py) and they
+# get fewer changes, to keep the run bounded: 100 changes for homeport, 6 for inadyn and 4
+# for ddclient by default; about 7 minutes in all.
 # The whole script stops itself after LIMIT seconds (default 900) and always removes its
 # namespaces and processes.
 #
