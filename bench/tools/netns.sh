@@ -91,7 +91,7 @@ bench_cleanup() {
 bench_under_timeout() {
     limit=$1; shift
     if [ -z "${BENCH_UNDER_TIMEOUT:-}" ]; then
-        BENCH_UNDER_TIMEOUT=$limit exec timeout -k 20 "$limit" "$@"
+        BENCH_UNDER_TIMEOUT=$limit exec timeout -k 20 "$limit" sh "$@"
     fi
 }
 
