@@ -50,7 +50,7 @@ fi
 
 BENCH_TMP=$(mktemp -d /tmp/hp-bench-idle.XXXXXX)
 trap bench_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'echo "$0: stopped by a signal (the time limit is $LIMIT s)" >&2; exit 1' INT TERM HUP
 bench_net_up idle
 [ -n "${BENCH_KEEP:-}" ] && echo "daemon_idle: work dir $BENCH_TMP"
 

@@ -54,7 +54,7 @@ done
 
 BENCH_TMP=$(mktemp -d /tmp/hp-bench-reaction.XXXXXX)
 trap bench_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'echo "$0: stopped by a signal (the time limit is $LIMIT s)" >&2; exit 1' INT TERM HUP
 bench_net_up react
 [ -n "${BENCH_KEEP:-}" ] && echo "daemon_reaction: work dir $BENCH_TMP"
 
