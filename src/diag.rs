@@ -110,9 +110,12 @@ pub fn quote_value(v: &str) -> String {
     out
 }
 
-/// Characters that render as nothing or reorder text (bidi controls, zero-width marks).
-fn is_invisible(c: char) -> bool {
-    matches!(c as u32, 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
+/// Characters that render as nothing, reorder text or break a line without being control
+/// characters: soft hyphen, zero-width marks, bidi controls, the Unicode line and
+/// paragraph separators. Text carrying them could make a message (or a listed nft rule,
+/// see `nft::quote`) read differently from what it is.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c as u32, 0x00ad | 0x200b..=0x200f | 0x202a..=0x202e | 0x2028 | 0x2029 | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
 }
 
 #[cfg(test)]
@@ -137,5 +140,7 @@ mod tests {
     #[test]
     fn quoting_cannot_break_lines() {
         assert_eq!(quote_value("a'b\\c\nd\u{202e}"), "'a\\'b\\\\c\\nd\\u{202e}'");
+        // Line and paragraph separators end a line in some viewers; a soft hyphen hides.
+        assert_eq!(quote_value("a\u{2028}b\u{2029}c\u{ad}"), "'a\\u{2028}b\\u{2029}c\\u{ad}'");
     }
 }

@@ -12,6 +12,7 @@ pub mod ddns;
 pub mod diag;
 pub mod dns;
 pub mod lint;
+pub mod migrate;
 pub mod netlink;
 pub mod nft;
 pub mod status;

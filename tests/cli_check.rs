@@ -208,6 +208,22 @@ fn show_prints_uci_show_form() {
     assert_eq!(text(&out.stderr), "");
 }
 
+/// `check --show` on the realistic OpenWrt files prints, byte for byte, what the real
+/// libuci `uci show <name>` printed for them (recorded in tests/data/uci/<name>.show; see
+/// tests/uci_files.rs). The package is named after the file, as with uci.
+#[test]
+fn show_is_byte_identical_to_recorded_uci_show() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/uci");
+    let none = data.join("nonexistent");
+    let none = none.to_str().expect("utf-8 path");
+    for name in ["firewall", "network", "dhcp"] {
+        let want = fs::read(data.join(format!("{name}.show"))).expect("recorded uci show output");
+        let out = check(&data.join(name), &["--show", "--network", none, "--dhcp", none, "--firewall", none]);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{name}: {:?} {}", out.status, text(&out.stderr));
+        assert!(out.stdout == want, "{name}: stdout differs from uci show:\n{}", text(&out.stdout));
+    }
+}
+
 #[test]
 fn show_names_the_package_after_the_file() {
     let s = Scratch::new();

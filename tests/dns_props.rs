@@ -6,30 +6,15 @@
 //! of untrusted bytes: the parser, TSIG verification, the RFC 2136 classifier, zone
 //! discovery and the lookup answer check. See `cases()` for how long a run is.
 
+#[path = "support/rng.rs"]
+mod rng;
+
 use homeport::config::TsigAlgorithm;
 use homeport::dns::lookup::check_answer;
 use homeport::dns::rfc2136::{classify, zone_from_answer};
 use homeport::dns::tsig::{self, TsigKey};
 use homeport::dns::wire::{self, Name, RData};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-}
+use rng::Rng;
 
 /// Inputs per generator: `HOMEPORT_PROP_CASES`, else 30,000 natively and 3,000 under
 /// qemu-user (`HOMEPORT_TEST_RUNNER` set), where the native count takes minutes.

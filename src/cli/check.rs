@@ -75,5 +75,21 @@ pub fn run(args: CheckArgs) -> Outcome {
     let mut all = loaded.diagnostics;
     all.extend(diags);
     common::print_diagnostics(&all);
+    print_reachability(&loaded.config);
     Ok(u8::from(config::has_errors(&all)))
+}
+
+/// What the WAN address means for the enabled ddns sections (CGNAT, private, no IPv6),
+/// in plain words on stderr. Said only when the WAN device and its addresses are known
+/// here (on the router); it never changes the exit status.
+fn print_reachability(cfg: &config::Config) {
+    if !cfg.ddns.iter().any(|h| h.enabled) {
+        return;
+    }
+    let Ok(wan) = crate::wan::resolve(&cfg.main, &crate::wan::Sources::openwrt()) else { return };
+    let Ok(addrs) = crate::netlink::dump_addresses(&wan.device) else { return };
+    let mut err = io::stderr().lock();
+    for w in crate::addr::reach::for_hosts(&cfg.ddns, &addrs) {
+        let _ = writeln!(err, "warning: WAN {}: {}", wan.device, w.message);
+    }
 }

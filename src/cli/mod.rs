@@ -14,8 +14,11 @@ mod check;
 pub mod common;
 mod flush;
 pub mod forwarding;
+mod migrate;
 mod rules;
+mod run;
 mod status;
+mod update;
 
 /// Dynamic DNS and port forwarding for OpenWrt routers.
 #[derive(FromArgs, Debug)]
@@ -34,7 +37,10 @@ pub enum Command {
     Rules(rules::RulesArgs),
     Apply(apply::ApplyArgs),
     Flush(flush::FlushArgs),
+    Run(run::RunArgs),
     Status(status::StatusArgs),
+    Update(update::UpdateArgs),
+    Migrate(migrate::MigrateArgs),
 }
 
 impl Command {
@@ -46,7 +52,10 @@ impl Command {
             Command::Rules(a) => rules::run(a),
             Command::Apply(a) => apply::run(a),
             Command::Flush(a) => flush::run(a),
+            Command::Run(a) => run::run(a),
             Command::Status(a) => status::run(a),
+            Command::Update(a) => update::run(a),
+            Command::Migrate(a) => migrate::run(a),
         }
     }
 }

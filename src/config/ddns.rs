@@ -77,7 +77,7 @@ pub fn hint(option: &str) -> Option<String> {
 pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
     let enabled = r.bool("enabled", true);
     let service = read_service(r);
-    let domains = read_domains(r);
+    let domains = r.parse_words("domain", Hostname::parse);
     let username = r.parse("username", Shown::Value, |v| parse_text(v, MAX_USERNAME));
     let password = r.parse("password", Shown::Secret, parse_secret);
     let family = read_family(r);
@@ -179,18 +179,6 @@ fn read_service(r: &mut Reader<'_>) -> Option<Service> {
     }
 }
 
-fn read_domains(r: &mut Reader<'_>) -> Vec<Hostname> {
-    let mut out: Vec<Hostname> = Vec::new();
-    for word in r.words("domain") {
-        match Hostname::parse(word) {
-            Ok(h) if out.contains(&h) => r.warn_at("domain", word, Shown::Value, "is listed twice"),
-            Ok(h) => out.push(h),
-            Err(why) => r.error_at("domain", word, Shown::Value, why),
-        }
-    }
-    out
-}
-
 fn read_family(r: &mut Reader<'_>) -> AddrFamily {
     let family = r.parse("family", Shown::Value, |v| match v.to_ascii_lowercase().as_str() {
         "ipv4" => Ok(AddrFamily::Ipv4),
@@ -231,9 +219,10 @@ fn parse_secret(v: &str) -> Result<Secret, String> {
 }
 
 fn parse_key_secret(v: &str) -> Result<Secret, String> {
-    match super::base64::decode(v) {
-        Some(_) => Ok(Secret::new(v)),
-        None => Err("is not a base64 key (as tsig-keygen writes it)".to_string()),
+    // One spelling per key: white space, which the TSIG decoder would skip, is refused here.
+    match crate::dns::base64::decode(v) {
+        Ok(key) if !key.is_empty() && !v.contains(char::is_whitespace) => Ok(Secret::new(v)),
+        _ => Err("is not a base64 key (as tsig-keygen writes it)".to_string()),
     }
 }
 

@@ -42,7 +42,7 @@ pub fn read(r: &mut Reader<'_>, default_name: String) -> Option<Forward> {
     }
     let dest_ip = r.parse("dest_ip", Shown::Value, parse_dest_ip);
     let dest_port = read_dest_port(r, src_dport);
-    let src_ip = read_src_ip(r);
+    let src_ip = r.parse_words("src_ip", AddrMatch::parse);
     let reflection = r.bool("reflection", true);
     let explicit_family = r.parse("family", Shown::Value, parse_family);
     let comment = r.parse("comment", Shown::Value, |v| parse_text(v, MAX_TEXT));
@@ -157,18 +157,6 @@ fn parse_dest_ip(v: &str) -> Result<IpAddr, String> {
         );
     }
     Ok(ip)
-}
-
-fn read_src_ip(r: &mut Reader<'_>) -> Vec<AddrMatch> {
-    let mut out: Vec<AddrMatch> = Vec::new();
-    for word in r.words("src_ip") {
-        match AddrMatch::parse(word) {
-            Ok(m) if out.contains(&m) => r.warn_at("src_ip", word, Shown::Value, "is listed twice"),
-            Ok(m) => out.push(m),
-            Err(why) => r.error_at("src_ip", word, Shown::Value, why),
-        }
-    }
-    out
 }
 
 fn parse_family(v: &str) -> Result<ForwardFamily, String> {

@@ -5,7 +5,6 @@
 //! usable; the ones that were not were reported and left out.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-pub mod base64;
 mod build;
 mod ddns;
 mod forward;
@@ -113,7 +112,11 @@ pub enum TsigAlgorithm {
 }
 
 /// `config ddns '<name>'`: one update (one account, one or more names).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+///
+/// `Debug` and `Serialize` never show a secret: `password` and `key_secret` are
+/// [`Secret`]s, and `update_url`, which may hold a token literally, is shown
+/// [`url::redacted`].
+#[derive(Clone, PartialEq, Serialize)]
 pub struct DdnsHost {
     pub section: SectionRef,
     pub enabled: bool,
@@ -132,6 +135,7 @@ pub struct DdnsHost {
     /// CA bundle to verify against, instead of the default.
     pub cacert: Option<PathBuf>,
     /// Template with `[USERNAME] [PASSWORD] [DOMAIN] [IP] [IP6]` placeholders.
+    #[serde(serialize_with = "url::serialize_redacted")]
     pub update_url: Option<String>,
     pub lookup_host: Option<Hostname>,
     pub dns_server: Option<HostPort>,
@@ -148,6 +152,37 @@ pub struct DdnsHost {
     pub key_secret: Option<Secret>,
     /// Cloudflare: zone name or id (default: found from the domain).
     pub cloudflare_zone: Option<String>,
+}
+
+impl std::fmt::Debug for DdnsHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DdnsHost")
+            .field("section", &self.section)
+            .field("enabled", &self.enabled)
+            .field("service", &self.service)
+            .field("domains", &self.domains)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("family", &self.family)
+            .field("ip_source", &self.ip_source)
+            .field("ip_url", &self.ip_url)
+            .field("server", &self.server)
+            .field("use_https", &self.use_https)
+            .field("cacert", &self.cacert)
+            .field("update_url", &self.update_url.as_deref().map(url::redacted))
+            .field("lookup_host", &self.lookup_host)
+            .field("dns_server", &self.dns_server)
+            .field("check_interval", &self.check_interval)
+            .field("force_interval", &self.force_interval)
+            .field("retry_interval", &self.retry_interval)
+            .field("allow_private", &self.allow_private)
+            .field("zone", &self.zone)
+            .field("key_name", &self.key_name)
+            .field("key_algorithm", &self.key_algorithm)
+            .field("key_secret", &self.key_secret)
+            .field("cloudflare_zone", &self.cloudflare_zone)
+            .finish()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

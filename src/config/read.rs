@@ -5,7 +5,7 @@
 //! secret), and marks the section as failed so the caller skips it. Options that no
 //! getter asked for are reported as unknown by [`Reader::finish`].
 
-use crate::diag::{Diagnostic, SectionRef, Severity};
+use crate::diag::{Diagnostic, SectionRef, Severity, is_invisible};
 use crate::uci::{Section, Value};
 
 /// How an option's value may appear in diagnostics.
@@ -89,6 +89,20 @@ impl<'a> Reader<'a> {
                 None
             }
         }
+    }
+
+    /// Parses each of the option's [`words`](Reader::words) with `parse`: a bad item is
+    /// reported as an error, a repeated one as a warning and dropped.
+    pub fn parse_words<T: PartialEq>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, String>) -> Vec<T> {
+        let mut out: Vec<T> = Vec::new();
+        for word in self.words(name) {
+            match parse(word) {
+                Ok(t) if out.contains(&t) => self.warn_at(name, word, Shown::Value, "is listed twice"),
+                Ok(t) => out.push(t),
+                Err(why) => self.error_at(name, word, Shown::Value, why),
+            }
+        }
+        out
     }
 
     /// A boolean in any of UCI's spellings; `default` when absent.
@@ -176,11 +190,6 @@ pub fn parse_text(s: &str, max: usize) -> Result<String, String> {
         return Err(format!("is longer than {max} bytes"));
     }
     Ok(s.to_string())
-}
-
-/// Characters that render as nothing or reorder text (bidi controls, zero-width marks).
-fn is_invisible(c: char) -> bool {
-    matches!(c as u32, 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
 }
 
 /// The known name closest to `name` when it is a plausible misspelling (edit distance at

@@ -194,6 +194,10 @@ fn forward_name_is_checked_text() {
         d[0],
         "error: section @forward[0] ('f'): option 'name': 'a\\nb' contains control or invisible characters"
     );
+    // A Unicode line separator breaks a line as surely as '\n' does.
+    let (c, d) = run(vec![sec("forward", Some("f"), &[("src_dport", "22"), ("name", "a\u{2028}b")])]);
+    assert!(c.forwards.is_empty());
+    assert!(d[0].ends_with("'a\\u{2028}b' contains control or invisible characters"), "{d:?}");
 }
 
 #[test]
@@ -296,6 +300,23 @@ fn ddns_secrets_never_appear() {
     ])
     .unwrap_err();
     assert!(e.iter().all(|l| !l.contains("hunter2")), "{e:?}");
+}
+
+#[test]
+fn update_url_is_redacted_in_debug_and_json() {
+    let (h, _) = ddns(&[
+        ("service", "custom"),
+        ("domain", "x.example"),
+        ("update_url", "https://me:hunter2@x.example/u/hunter2?token=hunter2&ip=[IP]"),
+    ])
+    .unwrap();
+    assert!(h.update_url.as_deref().is_some_and(|u| u.contains("hunter2")), "the value itself is kept");
+    let debug = format!("{h:?} {h:#?}");
+    let json = serde_json::to_string(&h).unwrap();
+    for shown in [&debug, &json] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("https://***@x.example/***"), "{shown}");
+    }
 }
 
 #[test]

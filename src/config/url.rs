@@ -122,6 +122,31 @@ fn scan_placeholders(part: &str, templates: bool, out: &mut Vec<Placeholder>) ->
     Ok(())
 }
 
+/// `url` as it may be shown (JSON dump, `Debug`): scheme and host only. A template may
+/// hold a token or password literally, in its user info, path or query, so all of those
+/// become `***`.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (userinfo, host) = match authority.rsplit_once('@') {
+        Some((_, h)) => ("***@", h),
+        None => ("", authority),
+    };
+    let tail = if tail.is_empty() || tail == "/" { tail } else { "/***" };
+    format!("{scheme}://{userinfo}{host}{tail}")
+}
+
+/// `serde` hook for an optional URL template: written [`redacted`].
+pub fn serialize_redacted<S: serde::Serializer>(url: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(u) => s.serialize_str(&redacted(u)),
+        None => s.serialize_none(),
+    }
+}
+
 /// `url` with its scheme replaced by `https` (the caller has checked it is `http`).
 pub fn upgrade_to_https(url: &str) -> String {
     match url.split_once("://") {
@@ -173,6 +198,20 @@ mod tests {
             assert!(err.contains(why), "{url:?}: {err}");
         }
         assert!(check("https://x.example/?a=[IP]", false).unwrap_err().contains("%5B"));
+    }
+
+    #[test]
+    fn redaction_keeps_only_scheme_and_host() {
+        for (url, shown) in [
+            ("https://[USERNAME]:hunter2@dyn.example.net:8443/nic/update?p=x", "https://***@dyn.example.net:8443/***"),
+            ("https://sync.afraid.org/u/hunter2/", "https://sync.afraid.org/***"),
+            ("http://192.0.2.1:8080?token=hunter2", "http://192.0.2.1:8080/***"),
+            ("https://x.example/", "https://x.example/"),
+            ("https://x.example", "https://x.example"),
+            ("hunter2", "***"),
+        ] {
+            assert_eq!(redacted(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //! behind [`services::Ddns`], the renderer behind [`services::Forwards`]; the loop only
 //! routes events between them and the shell (worker threads, nft, status file).
 
+pub mod compose;
+pub mod ddns_driver;
 pub mod debounce;
+pub mod forward_driver;
 pub mod logging;
 pub mod nft_events;
 mod run;

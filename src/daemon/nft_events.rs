@@ -119,7 +119,7 @@ impl NftEvents {
         )
         .map_err(io::Error::from)?;
         socket::bind(fd.as_raw_fd(), &NetlinkAddr::new(0, NFTABLES_GROUP_BIT)).map_err(io::Error::from)?;
-        Ok(NftEvents { fd, batches: Batches::new(table), buf: vec![0; 64 * 1024] })
+        Ok(NftEvents { fd, batches: Batches::new(table), buf: Vec::new() })
     }
 
     /// Reads pending events; true when a commit by someone else removed our table (or
@@ -127,6 +127,22 @@ impl NftEvents {
     pub fn read(&mut self) -> io::Result<bool> {
         let mut removed = false;
         loop {
+            // Peek at the datagram's true size first: the buffer grows only as needed
+            // (an idle daemon keeps its memory small) and nothing is ever cut short.
+            let size = match socket::recv(self.fd.as_raw_fd(), &mut [], MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC) {
+                Ok(n) => n,
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => return Ok(removed),
+                Err(Errno::ENOBUFS) => {
+                    self.batches = Batches::new(&self.batches.table);
+                    removed = true;
+                    continue;
+                }
+                Err(e) => return Err(io::Error::from(e)),
+            };
+            if self.buf.len() < size {
+                self.buf.resize(size, 0);
+            }
             match socket::recv(self.fd.as_raw_fd(), &mut self.buf, MsgFlags::empty()) {
                 Ok(n) => removed |= self.batches.feed(self.buf.get(..n).unwrap_or_default()) > 0,
                 Err(Errno::EINTR) => continue,

@@ -25,6 +25,9 @@ use crate::wan::{self, WanDevice};
 
 /// After a failed `nft` apply, try again this much later (or at the next change).
 const APPLY_RETRY: Duration = Duration::from_secs(30);
+/// How long SIGTERM waits for an apply already on a worker (nft answers in milliseconds),
+/// within the one second a stop may take.
+const STOP_APPLY_WAIT: Duration = Duration::from_millis(700);
 /// Our nftables table (family inet).
 const TABLE: &str = "homeport";
 
@@ -89,6 +92,8 @@ struct Daemon<'a> {
     applying: bool,
     /// The next apply must rewrite the table even if its digest matches (restoring).
     force_apply: bool,
+    /// Why the last apply failed (cleared by a success).
+    apply_error: Option<String>,
     apply_retry_at: Option<Instant>,
     status_written: Option<Status>,
 }
@@ -141,6 +146,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         applied: None,
         applying: false,
         force_apply: false,
+        apply_error: None,
         apply_retry_at: None,
         status_written: None,
     };
@@ -360,11 +366,13 @@ impl Daemon<'_> {
                             self.rules.forwards.iter().filter(|f| f.active).count()
                         );
                         self.applied = Some(self.rules.digest.clone());
+                        self.apply_error = None;
                     }
                     Ok(()) => {}
                     Err(e) => {
                         log::error!("applying the forward table failed: {e}; retrying in {} s", APPLY_RETRY.as_secs());
                         self.apply_retry_at = Some(Instant::now() + APPLY_RETRY);
+                        self.apply_error = Some(e);
                     }
                 }
                 // A newer rendering may have arrived meanwhile.
@@ -439,6 +447,25 @@ impl Daemon<'_> {
     /// SIGTERM/SIGINT: a stopped daemon leaves no port open.
     fn stop(&mut self) {
         if !self.opts.dry_run {
+            // An apply still running on a worker would re-create the table after we
+            // removed it: let it end first.
+            let deadline = Instant::now() + STOP_APPLY_WAIT;
+            while self.applying {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    log::warn!("stopping: an apply of the forward table is still running");
+                    break;
+                }
+                let mut fds = [PollFd::new(self.workers.as_fd(), PollFlags::POLLIN)];
+                let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+                if matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0) {
+                    for (key, _) in self.workers.take() {
+                        if matches!(key, JobKey::Apply { .. }) {
+                            self.applying = false;
+                        }
+                    }
+                }
+            }
             match self.setup.forwards.remove() {
                 Ok(()) => log::info!("stopping: table inet {TABLE} removed"),
                 Err(e) => log::error!("stopping: removing table inet {TABLE} failed: {e}"),
@@ -458,7 +485,13 @@ impl Daemon<'_> {
         for d in &self.setup.diagnostics {
             warnings.push(Warning { code: "config".into(), message: d.to_string() });
         }
-        let first = |v6: bool| snap.addrs.iter().map(|a| a.addr).find(|a| a.is_ipv6() == v6);
+        let mut forwards = self.rules.forwards.clone();
+        if let Some(e) = &self.apply_error {
+            for f in forwards.iter_mut().filter(|f| f.active) {
+                f.active = false;
+                f.reason = Some(format!("the forward table could not be applied: {e}"));
+            }
+        }
         Status {
             version: crate::VERSION.to_string(),
             written_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
@@ -467,18 +500,13 @@ impl Daemon<'_> {
                 interface: self.setup.main.interface.to_string(),
                 device: snap.device.as_ref().map(|d| d.to_string()),
                 up: snap.running,
-                ipv4: first(false).and_then(|a| match a {
-                    std::net::IpAddr::V4(v) => Some(v),
-                    _ => None,
-                }),
-                ipv6: first(true).and_then(|a| match a {
-                    std::net::IpAddr::V6(v) => Some(v),
-                    _ => None,
-                }),
+                // The addresses a host would publish: the same choice the engine makes.
+                ipv4: crate::addr::choose_v4(&snap.addrs, None),
+                ipv6: crate::addr::choose_v6(&snap.addrs, None),
                 ipv4_seen_outside: None,
             },
             hosts,
-            forwards: self.rules.forwards.clone(),
+            forwards,
             warnings,
         }
     }

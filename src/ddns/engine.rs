@@ -369,6 +369,8 @@ pub fn backoff(retry_interval: u64, failures: u32, provider_asked: Option<u64>) 
 
 fn finished(id: HostId, h: &mut Host, sent: Addrs, outcome: Outcome, now: u64, out: &mut Vec<Action>) {
     h.phase = Phase::Ready;
+    // A force asked for while this exchange ran is answered by it.
+    h.forced = false;
     let label = h.policy.label.clone();
     match outcome {
         Outcome::Updated { detail } | Outcome::Unchanged { detail } => {
@@ -618,6 +620,9 @@ mod tests {
         // When the first finishes, the newer address goes out.
         let acts = e.handle(Event::Finished { host: 0, sent: a4("81.2.69.160"), outcome: good() }, T0 + 3);
         assert_eq!(updates(&acts), vec![a4("81.2.69.161")]);
+        // ...and once that is done, nothing more: the force was answered by an update.
+        let acts = e.handle(Event::Finished { host: 0, sent: a4("81.2.69.161"), outcome: good() }, T0 + 4);
+        assert!(updates(&acts).is_empty());
         // No publishable address: nothing sent, status says blocked.
         let mut e = Engine::new(vec![policy(Lookup::None)], vec![], T0);
         assert!(updates(&e.handle(Event::Wanted { host: 0, addrs: Addrs::default() }, T0)).is_empty());

@@ -10,6 +10,7 @@
 //!   with the `builtin-roots` feature, Mozilla's roots compiled in are the fallback when
 //!   no bundle exists. There is no switch to turn verification off.
 //! - plain `http://` is refused unless the caller allows it (the host's `use_https 0`);
+//! - proxy settings from the environment are ignored;
 //! - error messages are redacted with the request's secret parts.
 
 use std::io::Read;
@@ -116,10 +117,14 @@ fn build_agent(roots: Option<RootCerts>, total: Duration) -> Agent {
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
+        // Proxies from the environment (HTTPS_PROXY...) are not followed: where update
+        // requests and credentials go is the configuration's decision alone.
+        .proxy(None)
         .https_only(roots.is_some());
-    if let Some(r) = roots {
-        cfg = cfg.tls_config(TlsConfig::builder().root_certs(r).build());
-    }
+    // The plain-HTTP agent never speaks TLS; it gets an empty root set rather than
+    // ureq's default (compiled-in roots, absent from this build).
+    let roots = roots.unwrap_or_else(|| RootCerts::Specific(Arc::new(Vec::new())));
+    cfg = cfg.tls_config(TlsConfig::builder().root_certs(roots).build());
     Agent::new_with_config(cfg.build())
 }
 

@@ -49,7 +49,10 @@ pub fn label(host: &DdnsHost) -> String {
 /// Publishes `addrs` for `host`. `now` (Unix seconds) is for protocols that sign the
 /// time (TSIG).
 pub fn run_update(host: &DdnsHost, addrs: Addrs, transport: &mut dyn Transport, now: u64) -> Outcome {
-    let _ = now;
+    if host.service == Service::Rfc2136 {
+        // Not HTTP: the dns module speaks to the name server itself (UDP, TCP fallback).
+        return crate::dns::rfc2136::update(host, addrs.v4, addrs.v6, now);
+    }
     let t = Target { host, ipv4: addrs.v4, ipv6: addrs.v6 };
     drive(&mut Exchange::update(&t), transport)
 }
@@ -97,10 +100,24 @@ pub fn lookup_registered(
         }
         Lookup::Dns => {
             let name = host.lookup_host.as_ref().or(host.domains.first()).ok_or("no name to look up")?;
-            let found = resolve(name.as_str())?;
+            let found = match lookup_server(host) {
+                Some(server) => crate::dns::lookup(name, server, host.family)
+                    .map_err(|e| format!("looking up {name} at {server}: {e}"))?,
+                None => resolve(name.as_str())?,
+            };
             Ok(pick(&found, host.family, prefer))
         }
         Lookup::None => Err("no way to learn the registered address".into()),
+    }
+}
+
+/// The DNS server to ask what is registered: `dns_server`; for `rfc2136`, whose
+/// `server` is the zone's primary, that server (it answers for the zone with no cache in
+/// between). `None`: the system resolver.
+fn lookup_server(host: &DdnsHost) -> Option<&crate::types::HostPort> {
+    match host.service {
+        Service::Rfc2136 => host.server.as_ref().or(host.dns_server.as_ref()),
+        _ => host.dns_server.as_ref(),
     }
 }
 

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::config::DdnsHost;
 use crate::ddns::engine::Persisted;
 use crate::diag::SectionRef;
+use crate::types::Secret;
 
 /// `ddns-<name>.json` for a named section, `ddns-@<index>.json` for an anonymous one
 /// (UCI names are `[A-Za-z0-9_]`, so neither can escape the directory).
@@ -28,11 +29,13 @@ pub fn file_name(section: &SectionRef) -> String {
 
 /// FNV-1a (64-bit) over everything that defines the host, credentials included.
 pub fn fingerprint(host: &DdnsHost) -> u64 {
-    // Secret serializes as "***", so the credentials are added explicitly.
+    // Secrets serialize as "***" and `update_url` redacted (it may hold a token), so the
+    // credentials are added explicitly: fixing a token must lift a fatal stop.
     let mut text = serde_json::to_string(host).unwrap_or_default();
-    for s in [&host.password, &host.key_secret].into_iter().flatten() {
+    let secrets = [&host.password, &host.key_secret].into_iter().flatten().map(Secret::expose);
+    for s in secrets.chain(host.update_url.as_deref()) {
         text.push('\0');
-        text.push_str(s.expose());
+        text.push_str(s);
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
@@ -131,6 +134,15 @@ mod tests {
         fs::write(&path, "{not json").unwrap();
         assert!(matches!(load(&dir, &s), Err(StateError::Parse { .. })));
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_changed_update_url_is_a_new_fingerprint() {
+        let mut h = host(Service::Custom, &["home.example.org"]);
+        h.update_url = Some("https://webcall.example.net/update/OLDTOKEN?ip=[IP]".into());
+        let before = fingerprint(&h);
+        h.update_url = Some("https://webcall.example.net/update/NEWTOKEN?ip=[IP]".into());
+        assert_ne!(before, fingerprint(&h));
     }
 
     #[test]

@@ -1,23 +1,11 @@
 use super::*;
-use crate::config::{ForwardFamily, Proto};
-use crate::diag::SectionRef;
-use crate::types::{AddrMatch, PortRange};
+use crate::config::Proto;
+use crate::types::AddrMatch;
 use crate::uci::{Section, UciOption, Value};
 
+/// A forward named `f<index>` (the plan tests' builder).
 fn fwd(index: usize, proto: Proto, ext: &str, dest: Option<&str>, int: &str) -> Forward {
-    Forward {
-        section: SectionRef { ty: "forward".into(), index, name: Some(format!("f{index}")) },
-        name: format!("f{index}"),
-        enabled: true,
-        proto,
-        src_dport: PortRange::parse(ext).unwrap(),
-        dest_ip: dest.map(|d| d.parse().unwrap()),
-        dest_port: PortRange::parse(int).unwrap(),
-        src_ip: vec![],
-        reflection: true,
-        family: ForwardFamily::Ipv4,
-        comment: None,
-    }
+    crate::nft::plan::tests::fwd(index, &format!("f{index}"), proto, ext, dest, int)
 }
 
 /// `(type, name, [(option, value)])`.

@@ -181,11 +181,7 @@ fn parse_body(header: &Header, body: &[u8]) -> Result<Message, WireError> {
 
 /// `struct ifaddrmsg` and its attributes. `None` for families other than IPv4/IPv6.
 fn parse_addr(body: &[u8]) -> Result<Option<AddrInfo>, WireError> {
-    let fixed = body.get(..IFADDRMSG_LEN).ok_or(WireError::Truncated {
-        what: "ifaddrmsg",
-        need: IFADDRMSG_LEN,
-        have: body.len(),
-    })?;
+    let (fixed, attrs) = split_fixed(body, "ifaddrmsg", IFADDRMSG_LEN)?;
     let family = read_u8(fixed, 0).unwrap_or_default();
     let prefix_len = read_u8(fixed, 1).unwrap_or_default();
     let mut flags = u32::from(read_u8(fixed, 2).unwrap_or_default());
@@ -194,7 +190,7 @@ fn parse_addr(body: &[u8]) -> Result<Option<AddrInfo>, WireError> {
     // No IFA_CACHEINFO means the kernel holds the address forever (IPv4 without lifetimes
     // on older kernels).
     let (mut preferred_lft, mut valid_lft) = (u32::MAX, u32::MAX);
-    for attr in attributes(body.get(IFADDRMSG_LEN..).unwrap_or_default()) {
+    for attr in attributes(attrs) {
         let (ty, data) = attr?;
         match ty {
             IFA_LOCAL => local = Some(parse_ip(family, data, "IFA_LOCAL")?),
@@ -236,16 +232,12 @@ fn parse_ip(family: u8, data: &[u8], attr: &'static str) -> Result<Option<IpAddr
 
 /// `struct ifinfomsg` and its attributes.
 fn parse_link(body: &[u8]) -> Result<LinkInfo, WireError> {
-    let fixed = body.get(..IFINFOMSG_LEN).ok_or(WireError::Truncated {
-        what: "ifinfomsg",
-        need: IFINFOMSG_LEN,
-        have: body.len(),
-    })?;
+    let (fixed, attrs) = split_fixed(body, "ifinfomsg", IFINFOMSG_LEN)?;
     let ifindex = read_u32(fixed, 4).unwrap_or_default();
     let flags = read_u32(fixed, 8).unwrap_or_default();
     let mut name = None;
     let mut oper_state = None;
-    for attr in attributes(body.get(IFINFOMSG_LEN..).unwrap_or_default()) {
+    for attr in attributes(attrs) {
         let (ty, data) = attr?;
         match ty {
             IFLA_IFNAME => {
@@ -258,6 +250,14 @@ fn parse_link(body: &[u8]) -> Result<LinkInfo, WireError> {
         }
     }
     Ok(LinkInfo { ifindex, name, flags, oper_state })
+}
+
+/// A message body's fixed family header (`len` bytes) and the attributes after it.
+fn split_fixed<'a>(body: &'a [u8], what: &'static str, len: usize) -> Result<(&'a [u8], &'a [u8]), WireError> {
+    match (body.get(..len), body.get(len..)) {
+        (Some(fixed), Some(rest)) => Ok((fixed, rest)),
+        _ => Err(WireError::Truncated { what, need: len, have: body.len() }),
+    }
 }
 
 /// Walks `struct rtattr` records: (type without the NLA_F_* bits, payload).

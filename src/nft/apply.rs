@@ -152,12 +152,15 @@ impl Nft {
 }
 
 fn rejected(stage: Stage, message: String, rs: &Ruleset, names: &[String]) -> NftError {
-    let mut forwards: Vec<String> = error_lines(&message)
-        .into_iter()
-        .filter_map(|l| rs.owner_of_line(l))
-        .filter_map(|i| names.get(i).cloned())
-        .collect();
-    forwards.dedup();
+    // Each forward once, in the order nft complains about them (a forward's lines are
+    // spread over several maps and sets, so its errors need not be adjacent).
+    let mut owners: Vec<usize> = Vec::new();
+    for i in error_lines(&message).into_iter().filter_map(|l| rs.owner_of_line(l)) {
+        if !owners.contains(&i) {
+            owners.push(i);
+        }
+    }
+    let forwards = owners.into_iter().filter_map(|i| names.get(i).cloned()).collect();
     NftError::Rejected { stage, message, forwards }
 }
 
@@ -193,6 +196,24 @@ mod tests {
                  /dev/stdin:40:1-2: Error: syntax error\n";
         assert_eq!(error_lines(e), [12, 40]);
         assert!(error_lines("Error: something without a place").is_empty());
+    }
+
+    #[test]
+    fn names_each_rejected_forward_once() {
+        let rs = Ruleset {
+            text: String::new(),
+            owners: vec![None, Some(0), Some(1), Some(0), Some(1)],
+            rules_per_packet: 0,
+            digest: String::new(),
+            diagnostics: vec![],
+        };
+        let err = "/dev/stdin:2:1-2: Error: a\n/dev/stdin:3:1-2: Error: b\n/dev/stdin:4:1-2: Error: c\n\
+                   /dev/stdin:5:1-2: Error: d\n/dev/stdin:1:1-2: Error: e\n";
+        let names = ["web".to_string(), "ssh".to_string()];
+        match rejected(Stage::Check, err.into(), &rs, &names) {
+            NftError::Rejected { forwards, .. } => assert_eq!(forwards, ["web", "ssh"]),
+            other => panic!("{other}"),
+        }
     }
 
     #[test]

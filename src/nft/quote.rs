@@ -7,6 +7,8 @@
 //! (bidi overrides, zero-width marks) become `?`, and the result is cut to 128 bytes on a
 //! character boundary. Printable Unicode is kept: nft passes it through as UTF-8.
 
+use crate::diag::is_invisible;
+
 /// nftables' limit on a comment (`NFTNL_UDATA_COMMENT_MAXLEN`), in bytes.
 pub const COMMENT_MAX: usize = 128;
 
@@ -32,12 +34,6 @@ pub fn comment(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// Characters that render as nothing or reorder text: a name carrying them could make a
-/// listed rule read differently from what it is.
-fn is_invisible(c: char) -> bool {
-    matches!(c as u32, 0x00ad | 0x200b..=0x200f | 0x202a..=0x202e | 0x2028 | 0x2029 | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
 }
 
 #[cfg(test)]

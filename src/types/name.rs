@@ -6,6 +6,8 @@ use serde::Serialize;
 
 /// A Linux network device name: 1-15 bytes, not `.` or `..`, no `/`, `:`, white space or
 /// control characters (the kernel's `dev_valid_name`, plus `:` which marks alias labels).
+/// Quotes, `\` and `*` are refused too: the name goes into nft text as `"<name>"`, where
+/// a trailing `*` would turn `iifname "eth*"` into a match on every `eth` device.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct IfName(String);
@@ -16,12 +18,11 @@ impl IfName {
             && s.len() < 16
             && s != "."
             && s != ".."
-            && s.bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':' && b != b'"' && b != b'\'' && b != b'\\');
+            && s.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b':' | b'"' | b'\'' | b'\\' | b'*'));
         if ok {
             Ok(IfName(s.to_string()))
         } else {
-            Err("is not a network device name (1-15 characters, no '/', ':', quotes or spaces)".to_string())
+            Err("is not a network device name (1-15 characters, no '/', ':', '*', quotes or spaces)".to_string())
         }
     }
 
@@ -114,7 +115,7 @@ mod tests {
         for ok in ["eth0", "pppoe-wan", "wan.100", "br-lan", "abcdefghijklmno"] {
             assert!(IfName::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", ".", "..", "a/b", "eth0:1", "abcdefghijklmnop", "a b", "é", "a\n", "a;b'"] {
+        for bad in ["", ".", "..", "a/b", "eth0:1", "abcdefghijklmnop", "a b", "é", "a\n", "a;b'", "eth*", "*"] {
             assert!(IfName::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::MainSettings;
+use crate::diag::quote_value;
 use crate::types::{IfName, UciName};
 use crate::uci::Package;
 use netifd::Answer;
@@ -133,12 +134,16 @@ pub fn choose(
 fn config_reason(e: &ConfigError) -> String {
     match e {
         ConfigError::UnknownInterface => "no such interface".into(),
+        // Values from the network file go through quote_value: one may hold a line break.
         ConfigError::NoDevice { proto: Some(p) } => {
-            format!("its section in /etc/config/network has no 'device' and protocol '{p}' creates none")
+            format!("its section in /etc/config/network has no 'device' and protocol {} creates none", quote_value(p))
         }
         ConfigError::NoDevice { proto: None } => "its section in /etc/config/network has no 'device'".into(),
         ConfigError::BadDevice { option, value } => {
-            format!("option '{option}' in /etc/config/network gives '{value}', which is not a usable device")
+            format!(
+                "option '{option}' in /etc/config/network gives {}, which is not a usable device",
+                quote_value(value)
+            )
         }
         ConfigError::AliasLoop => "its 'device' aliases (@name) refer to each other in a loop".into(),
     }
@@ -287,6 +292,17 @@ mod tests {
         net.sections[0].options.remove(0);
         let e = choose(&settings(None), &Answer::NoUbus, Ok(&net)).unwrap_err();
         assert!(e.to_string().contains("protocol 'dhcp' creates none"), "{e}");
+        // Values from the network file cannot put line breaks or terminal escapes into
+        // the message.
+        let mut net = network("dhcp");
+        net.sections[0].options.remove(0);
+        net.sections[0].options[0].value = Value::Single("x\nerror: forged".into());
+        let e = choose(&settings(None), &Answer::NoUbus, Ok(&net)).unwrap_err();
+        assert!(e.to_string().contains("protocol 'x\\nerror: forged' creates none"), "{e}");
+        let mut net = network("dhcp");
+        net.sections[0].options[0].value = Value::Single("eth0\u{1b}[2J".into());
+        let e = choose(&settings(None), &Answer::NoUbus, Ok(&net)).unwrap_err();
+        assert!(e.to_string().ends_with("gives 'eth0\\u{1b}[2J', which is not a usable device"), "{e}");
     }
 
     #[test]

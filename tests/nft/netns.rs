@@ -253,15 +253,26 @@ const CLIENT_PY: &str = r#"
 import socket, sys
 proto, host, port, src = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 kind = socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM
+# Generous waits: the first packet of a fresh lab may wait for neighbour discovery and a
+# loaded machine (CI, qemu) is slow. TCP retransmits its SYN by itself within the wait;
+# a UDP datagram is sent again after each silent second.
 s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, kind)
-s.settimeout(1.5)
 try:
     if src:
         s.bind((src, 0))
     if proto == 'tcp':
+        s.settimeout(4.5)
         s.connect((host, port)); print(s.recv(200).decode().strip())
     else:
-        s.connect((host, port)); s.send(b'ping'); print(s.recv(200).decode().strip())
+        s.settimeout(1.0)
+        s.connect((host, port))
+        for attempt in range(4):
+            s.send(b'ping')
+            try:
+                print(s.recv(200).decode().strip()); break
+            except socket.timeout:
+                if attempt == 3:
+                    raise
 except Exception as e:
     print(type(e).__name__); sys.exit(1)
 "#;

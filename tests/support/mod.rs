@@ -5,6 +5,7 @@
 pub mod named;
 pub mod netns;
 pub mod provider;
+pub mod rng;
 
 use std::path::PathBuf;
 use std::process::Command;

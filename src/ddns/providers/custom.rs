@@ -64,7 +64,12 @@ pub fn request(t: &Target, template: &str) -> Result<HttpRequest, String> {
     // A fragment never reaches the server; drop it rather than send it.
     let path = path.split('#').next().unwrap_or("");
     let url = format!("{scheme}://{hostport}{}", substitute(path, &v));
-    let mut req = HttpRequest::get(url).header("User-Agent", &user_agent()).secret(&encode(&v.password));
+    // The template's literal path and query may carry a token of its own (webcall URLs):
+    // only scheme and host may be logged.
+    let mut req = HttpRequest::get(url)
+        .header("User-Agent", &user_agent())
+        .secret(&encode(&v.password))
+        .secret(substitute(path, &v).trim_start_matches('/'));
     if let Some(ui) = userinfo {
         let (u, p) = ui.split_once(':').unwrap_or((ui, ""));
         let user = substitute_raw(u, &v);
@@ -190,6 +195,14 @@ mod tests {
         assert!(!r.redacted_url().contains("p%40ss"));
         let r = &requests(&Target { host: &h, ipv4: None, ipv6: v6() }).unwrap()[0];
         assert!(r.url.contains("&a=&b=2001"));
+    }
+
+    #[test]
+    fn literal_tokens_in_the_template_are_never_logged() {
+        let h = with("https://webcall.example.net/update/Tok3nL1teral?host=[DOMAIN]&ip=[IP]");
+        let r = &requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap()[0];
+        assert!(r.url.contains("Tok3nL1teral"));
+        assert_eq!(r.redacted_url(), "https://webcall.example.net/***");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! deSEC (desec-stack docs/dyndns/update-api.rst): GET `update.dedyn.io/` with
-//! `hostname`, `myipv4`, `myipv6`; Basic credentials (domain name or account, token).
+//! `hostname`, `myipv4`, `myipv6`; Basic credentials: `username` (or, without one, the
+//! name being updated, which deSEC accepts) and the token.
 //!
 //! Pure. deSEC deletes the record of a family whose parameter is absent when the request
 //! did not arrive over that family, so a family we do not publish (or have no address
@@ -8,8 +9,9 @@
 //! account's update rate is exceeded.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
 
-use super::{Target, base_url, dyndns2};
+use super::{Target, base_url, dyndns2, require_password, user_agent};
 use crate::ddns::Outcome;
+use crate::ddns::basic_auth;
 use crate::ddns::percent::encode;
 use crate::ddns::request::{HttpRequest, HttpResponse};
 
@@ -21,15 +23,19 @@ pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
     }
     let v4 = t.ipv4.map(|a| encode(&a.to_string())).unwrap_or_else(|| "preserve".into());
     let v6 = t.ipv6.map(|a| encode(&a.to_string())).unwrap_or_else(|| "preserve".into());
+    let token = require_password(t.host, "the deSEC token")?;
     let base = base_url(t.host, DEFAULT_SERVER);
-    t.host
+    Ok(t.host
         .domains
         .iter()
         .map(|d| {
             let url = format!("{base}/?hostname={}&myipv4={v4}&myipv6={v6}", encode(d.as_str()));
-            dyndns2::get_with_basic(t, &url)
+            let user = t.host.username.as_deref().filter(|u| !u.is_empty()).unwrap_or(d.as_str());
+            HttpRequest::get(url)
+                .header("Authorization", &basic_auth::header_value(user, token))
+                .header("User-Agent", &user_agent())
         })
-        .collect()
+        .collect())
 }
 
 pub fn classify(resp: &HttpResponse) -> Outcome {
@@ -61,6 +67,11 @@ mod tests {
             "https://update.dedyn.io/?hostname=home.dedyn.io&myipv4=198.51.100.7&myipv6=2001%3Adb8%3A%3A7"
         );
         assert_eq!(reqs[0].header_value("Authorization"), Some("Basic dXNlcjpwQHNzIHcvcmQ="));
+        let mut h = h.clone();
+        h.username = None;
+        let reqs = requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap();
+        // "home.dedyn.io:p@ss w/rd"
+        assert_eq!(reqs[0].header_value("Authorization"), Some("Basic aG9tZS5kZWR5bi5pbzpwQHNzIHcvcmQ="));
     }
 
     #[test]

@@ -91,7 +91,9 @@ impl Exchange {
                     Err(e) => Exchange::Finished(Some(Outcome::Fatal { reason: e })),
                 };
             }
-            Service::Rfc2136 => Err("rfc2136 is a DNS update, not an HTTP provider".into()),
+            Service::Rfc2136 => {
+                Err("rfc2136 is a DNS update: ddns::run::run_update sends it, not an HTTP exchange".into())
+            }
         };
         match built {
             Ok((reqs, classify)) => {

@@ -1,0 +1,88 @@
+# homeport: build, run, cross-build, test and measure. `make help` lists the targets.
+# The heavy lifting is in cross/*.sh (target table: cross/targets.tsv); this file only
+# wires it together. Every target fails loudly: no step is skipped without an error.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+# Tools cross/setup.sh may install outside the system paths: rustup's cargo bin, and a
+# venv for zig + cargo-zigbuild (only created when they are not on PATH already).
+HOMEPORT_TOOLS ?= $(HOME)/.local/share/homeport-tools
+export HOMEPORT_TOOLS
+export PATH := $(HOMEPORT_TOOLS)/venv/bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
+
+# The shipped example config; `make run` checks it (the daemon issue turns this into the
+# daemon itself).
+EXAMPLE_CONFIG := openwrt-package/homeport/files/etc/config/homeport
+RUN_ARGS ?= check -c $(EXAMPLE_CONFIG)
+# Subsets, e.g. `make test-qemu QEMU_TARGETS=mips-unknown-linux-musl`; empty means all.
+CROSS_TARGETS ?=
+QEMU_TARGETS ?=
+NATIVE_BIN := target/release/homeport
+
+.PHONY: help deps deps-build build run cross sizes lint test test-native test-qemu bench
+
+help:
+	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS)'
+	@echo 'make test         deps, fmt, clippy, shellcheck, native tests, tests under qemu'
+	@echo 'make build        native release build ($(NATIVE_BIN))'
+	@echo 'make cross        static release binaries target/<triple>/release/homeport for every'
+	@echo '                  target in cross/targets.tsv, checked (static, stripped, soft-float'
+	@echo '                  MIPS, --version under qemu); CROSS_TARGETS="t1 t2" for a subset'
+	@echo 'make sizes        make cross, then stripped and gzip -9 size per target'
+	@echo 'make lint         cargo fmt --check, cargo clippy -D warnings, shellcheck'
+	@echo 'make test-native  the test suite on this machine'
+	@echo 'make test-qemu    the test suite for mips, mipsel, armv7, aarch64 under qemu-user;'
+	@echo '                  QEMU_TARGETS="t1 t2" for a subset'
+	@echo 'make bench        every benchmark under bench/ (and cargo benches, if any)'
+	@echo 'make deps         install the toolchain and test tools (idempotent; root for apt)'
+
+deps:
+	cross/setup.sh all
+
+deps-build:
+	cross/setup.sh build
+
+build: deps-build
+	cargo build --release --locked
+
+# A dev build: quick to build (and already there after make test); `make build` is the
+# size-tuned release build.
+run: deps-build
+	@test -f $(EXAMPLE_CONFIG) || { echo "error: $(EXAMPLE_CONFIG) is missing" >&2; exit 1; }
+	cargo build --locked --bin homeport
+	target/debug/homeport $(RUN_ARGS)
+
+cross: deps-build
+	cross/build.sh $(CROSS_TARGETS)
+
+sizes: cross
+	cross/sizes.sh $(CROSS_TARGETS)
+
+lint: deps
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --locked -- -D warnings
+	shellcheck cross/*.sh .ci/run
+
+test-native: deps
+	cargo test --locked --no-fail-fast
+
+test-qemu: deps
+	cross/test-qemu.sh $(QEMU_TARGETS)
+
+# Order matters: the cheap checks fail first. (.ci/run runs `make sizes` after this, which
+# builds and checks the release binaries.)
+test: deps lint test-native test-qemu
+	@echo 'make test: all passed (fmt, clippy, shellcheck, native suite, qemu suites)'
+
+# Benchmarks measure the x86_64 musl release binary: static and size-tuned like the
+# router's, and runnable here without qemu.
+bench: deps
+	cross/build.sh x86_64-unknown-linux-musl
+	HOMEPORT=$(CURDIR)/target/x86_64-unknown-linux-musl/release/homeport cross/run-benches.sh
+
+# OpenWrt packages: make ipk, make test-pkg, make apk (openwrt-package/pkg.mk).
+include openwrt-package/pkg.mk

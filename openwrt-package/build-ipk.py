@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Build OpenWrt .ipk packages for homeport and luci-app-homeport, without the SDK.
+
+The format is the one OpenWrt's scripts/ipkg-build writes and opkg-lede reads (see
+../shared/reference/openwrt.md §5.1-5.4): a gzip'd tar (not an ar archive) holding
+./debian-binary, ./data.tar.gz and ./control.tar.gz, in that order. Every tar is GNU
+format with numeric root ownership, entries sorted by name, mtimes fixed to
+SOURCE_DATE_EPOCH, and gzip written without a name or timestamp, so the same inputs
+give the same bytes.
+
+    build-ipk.py [--out DIR] [--arch ARCH ...] [--binary ARCH=PATH ...]
+
+Without --arch, every architecture in ARCHES is packaged, plus the LuCI app (arch all).
+"""
+
+import argparse
+import gzip
+import io
+import os
+import re
+import subprocess
+import sys
+import tarfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PKG_DIR = os.path.join(ROOT, "openwrt-package")
+
+# OpenWrt ARCH_PACKAGES -> Rust target whose static release binary goes into it.
+# cross/targets.tsv (the build's own map) wins when present; this is the same table.
+ARCHES = {
+    "mips_24kc": "mips-unknown-linux-musl",
+    "mipsel_24kc": "mipsel-unknown-linux-musl",
+    "arm_cortex-a7_neon-vfpv4": "armv7-unknown-linux-musleabihf",
+    "aarch64_cortex-a53": "aarch64-unknown-linux-musl",
+    "x86_64": "x86_64-unknown-linux-musl",
+}
+
+
+
+def load_cross_map():
+    path = os.path.join(ROOT, "cross", "targets.tsv")
+    if not os.path.isfile(path):
+        return
+    arches = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) >= 2:
+                arches[fields[1]] = fields[0]
+    if arches:
+        ARCHES.clear()
+        ARCHES.update(arches)
+
+
+load_cross_map()
+
+RELEASE = "r1"
+# Static binary: no libc. fw4 brings nft and the NAT kernel modules; HTTPS verifies
+# against the system CA bundle (docs/providers.md, "TLS roots").
+HOMEPORT_DEPENDS = "firewall4, ca-bundle"
+MAINTAINER = "homeport developers"
+LICENSE = "GPL-2.0-only"
+
+POSTINST = """#!/bin/sh
+[ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0
+[ -s "${IPKG_INSTROOT}/lib/functions.sh" ] || exit 0
+# shellcheck source=/dev/null
+. "${IPKG_INSTROOT}/lib/functions.sh"
+default_postinst "$0" "$@"
+"""
+
+PRERM = """#!/bin/sh
+[ -s "${IPKG_INSTROOT}/lib/functions.sh" ] || exit 0
+# shellcheck source=/dev/null
+. "${IPKG_INSTROOT}/lib/functions.sh"
+default_prerm "$0" "$@"
+"""
+
+# luci.mk's postinst: drop LuCI's caches and make rpcd read the new ACL and plugin.
+LUCI_POSTINST_PKG = """#!/bin/sh
+[ -n "${IPKG_INSTROOT}" ] && exit 0
+rm -f /tmp/luci-indexcache.*
+rm -rf /tmp/luci-modulecache/
+/etc/init.d/rpcd reload 2>/dev/null
+exit 0
+"""
+
+
+class Entry:
+    """One file, directory or symlink of a package, with its final path and mode."""
+
+    def __init__(self, path, mode, data=None, link=None):
+        self.path = path  # absolute, e.g. /usr/sbin/homeport; "/" not included
+        self.mode = mode
+        self.data = data  # bytes for a file, None for a directory
+        self.link = link
+
+
+def cargo_version():
+    with open(os.path.join(ROOT, "Cargo.toml"), encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r'^version\s*=\s*"([^"]+)"', line)
+            if m:
+                return m.group(1)
+    raise SystemExit("build-ipk: no version in Cargo.toml")
+
+
+def source_date_epoch():
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env:
+        return int(env)
+    try:
+        out = subprocess.run(
+            ["git", "-C", ROOT, "log", "-1", "--format=%ct"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        return int(out)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return 0
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def tree(src, dest_prefix, file_mode=None):
+    """Entries for every file under src, placed under dest_prefix. Executable files keep
+    0755, others get 0644 (or file_mode)."""
+    entries = []
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, src)
+            dest = os.path.join(dest_prefix, rel)
+            if os.path.islink(full):
+                entries.append(Entry(dest, 0o777, link=os.readlink(full)))
+                continue
+            mode = 0o755 if os.access(full, os.X_OK) else 0o644
+            entries.append(Entry(dest, file_mode if file_mode is not None else mode, read(full)))
+    return entries
+
+
+def with_parent_dirs(entries):
+    dirs = set()
+    for e in entries:
+        parent = os.path.dirname(e.path)
+        while parent not in ("/", ""):
+            dirs.add(parent)
+            parent = os.path.dirname(parent)
+    have = {e.path for e in entries}
+    return entries + [Entry(d, 0o755) for d in sorted(dirs) if d not in have]
+
+
+def tar_bytes(entries, mtime):
+    """A GNU tar of entries (paths given as ./relative), sorted, root-owned, fixed mtime."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        if any(e.path == "." for e in entries) is False:
+            root = tarfile.TarInfo("./")
+            root.type = tarfile.DIRTYPE
+            root.mode = 0o755
+            root.mtime = mtime
+            tar.addfile(root)
+        for e in sorted(entries, key=lambda e: e.path):
+            name = "." + e.path if e.path.startswith("/") else "./" + e.path
+            info = tarfile.TarInfo(name + ("/" if e.data is None and e.link is None else ""))
+            info.mtime = mtime
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mode = e.mode
+            if e.link is not None:
+                info.type = tarfile.SYMTYPE
+                info.linkname = e.link
+                tar.addfile(info)
+            elif e.data is None:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(e.data)
+                tar.addfile(info, io.BytesIO(e.data))
+    return buf.getvalue()
+
+
+def gz(data):
+    """gzip -9n: no file name, zero timestamp."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as f:
+        f.write(data)
+    return buf.getvalue()
+
+
+def control_text(fields, description):
+    lines = [f"{k}: {v}" for k, v in fields if v is not None]
+    desc = description.strip().splitlines()
+    lines.append("Description: " + desc[0])
+    lines += [" " + line if line.strip() else " ." for line in desc[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def build_ipk(out_dir, meta, entries, conffiles, scripts, mtime):
+    entries = with_parent_dirs(entries)
+    data_tar = tar_bytes(entries, mtime)
+    fields = [
+        ("Package", meta["name"]),
+        ("Version", meta["version"]),
+        ("Depends", meta["depends"]),
+        ("Source", meta["source"]),
+        ("SourceName", meta["name"]),
+        ("License", LICENSE),
+        ("Section", meta["section"]),
+        ("SourceDateEpoch", str(mtime)),
+        ("Maintainer", MAINTAINER),
+        ("Architecture", meta["arch"]),
+        ("Installed-Size", str(len(data_tar))),
+    ]
+    control = [Entry("control", 0o644, control_text(fields, meta["description"]).encode())]
+    if conffiles:
+        control.append(Entry("conffiles", 0o644, "".join(p + "\n" for p in sorted(conffiles)).encode()))
+    for name, text in scripts.items():
+        control.append(Entry(name, 0o755, text.encode()))
+    control_tar = tar_bytes(control, mtime)
+
+    outer = [
+        Entry("debian-binary", 0o644, b"2.0\n"),
+        Entry("data.tar.gz", 0o644, gz(data_tar)),
+        Entry("control.tar.gz", 0o644, gz(control_tar)),
+    ]
+    # ipkg-build's member order (debian-binary, data, control), not sorted; no "./" entry.
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for e in outer:
+            info = tarfile.TarInfo("./" + e.path)
+            info.mtime = mtime
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mode = e.mode
+            info.size = len(e.data)
+            tar.addfile(info, io.BytesIO(e.data))
+    ipk = gz(buf.getvalue())
+    path = os.path.join(out_dir, f"{meta['name']}_{meta['version']}_{meta['arch']}.ipk")
+    with open(path + ".tmp", "wb") as f:
+        f.write(ipk)
+    os.replace(path + ".tmp", path)
+    return path, len(ipk), len(data_tar)
+
+
+def homeport_entries(binary):
+    files = os.path.join(PKG_DIR, "homeport", "files")
+    entries = [Entry("/usr/sbin/homeport", 0o755, read(binary))]
+    entries.append(Entry("/etc/init.d/homeport", 0o755, read(os.path.join(files, "etc/init.d/homeport"))))
+    # INSTALL_CONF: UCI files are 0600.
+    entries.append(Entry("/etc/config/homeport", 0o600, read(os.path.join(files, "etc/config/homeport"))))
+    entries += tree(os.path.join(files, "etc/uci-defaults"), "/etc/uci-defaults", 0o755)
+    entries += tree(os.path.join(files, "usr/share/homeport"), "/usr/share/homeport")
+    nftd = os.path.join(files, "usr/share/nftables.d")
+    if os.path.isdir(nftd):
+        entries += tree(nftd, "/usr/share/nftables.d", 0o644)
+    return entries
+
+
+def luci_entries():
+    app = os.path.join(PKG_DIR, "luci-app-homeport")
+    entries = tree(os.path.join(app, "htdocs"), "/www", 0o644)
+    root = os.path.join(app, "root")
+    for e in tree(root, "/"):
+        # Only the rpcd plugin and uci-defaults scripts are executable.
+        executable = e.path.startswith("/usr/libexec/rpcd/") or e.path.startswith("/etc/uci-defaults/")
+        if e.link is None:
+            e.mode = 0o755 if executable else 0o644
+        entries.append(e)
+    return entries
+
+
+DESCRIPTION = """Dynamic DNS and port forwarding in one small daemon
+homeport keeps a Dynamic DNS name pointed at the router's WAN address the moment
+it changes, owns a port-forward table in nftables, and says plainly when the WAN
+address cannot be reached from outside (CGNAT, double NAT). One static binary
+with its own HTTPS client: no curl, wget or TLS library needed."""
+
+LUCI_DESCRIPTION = """LuCI support for homeport
+Pages for Dynamic DNS hosts, port forwards with safety warnings, and a live
+status view of the homeport daemon."""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "dist"))
+    ap.add_argument("--arch", action="append", choices=sorted(ARCHES), help="only these (repeatable)")
+    ap.add_argument("--binary", action="append", default=[], metavar="ARCH=PATH")
+    ap.add_argument("--no-luci", action="store_true")
+    args = ap.parse_args()
+
+    version = f"{cargo_version()}-{RELEASE}"
+    mtime = source_date_epoch()
+    os.makedirs(args.out, exist_ok=True)
+    overrides = dict(b.split("=", 1) for b in args.binary)
+    built = []
+    missing = []
+
+    for arch in args.arch or sorted(ARCHES):
+        binary = overrides.get(arch) or os.path.join(ROOT, "target", ARCHES[arch], "release", "homeport")
+        if not os.path.isfile(binary):
+            missing.append(f"{arch}: {binary} (run `make cross`)")
+            continue
+        meta = {
+            "name": "homeport",
+            "version": version,
+            "arch": arch,
+            "depends": HOMEPORT_DEPENDS,
+            "source": "openwrt-package/homeport",
+            "section": "net",
+            "description": DESCRIPTION,
+        }
+        built.append(build_ipk(
+            args.out, meta, homeport_entries(binary), ["/etc/config/homeport"],
+            {"postinst": POSTINST, "prerm": PRERM}, mtime,
+        ))
+
+    if not args.no_luci:
+        meta = {
+            "name": "luci-app-homeport",
+            "version": version,
+            "arch": "all",
+            "depends": "luci-base, homeport",
+            "source": "openwrt-package/luci-app-homeport",
+            "section": "luci",
+            "description": LUCI_DESCRIPTION,
+        }
+        built.append(build_ipk(
+            args.out, meta, luci_entries(), [],
+            {"postinst": POSTINST, "prerm": PRERM, "postinst-pkg": LUCI_POSTINST_PKG}, mtime,
+        ))
+
+    for path, size, installed in built:
+        print(f"{os.path.relpath(path, ROOT)}: {size} bytes, installed {installed} bytes")
+    if missing:
+        print("build-ipk: missing binaries:\n  " + "\n  ".join(missing), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+'use strict';
+'require view';
+'require form';
+'require tools.widgets as widgets';
+
+// `config homeport 'main'` of /etc/config/homeport (docs/config.md).
+
+return view.extend({
+	render: function() {
+		var m, s, o;
+
+		m = new form.Map('homeport', _('homeport: settings'),
+			_('Which interface is the WAN, and how the daemon behaves. Saving applies at once: the daemon re-reads its configuration without restarting.'));
+
+		s = m.section(form.NamedSection, 'main', 'homeport');
+		s.addremove = false;
+
+		o = s.option(form.Flag, 'enabled', _('Enabled'),
+			_('When off, the daemon stops and its port forwards are removed.'));
+		o.default = o.enabled;
+		o.rmempty = false;
+
+		o = s.option(widgets.NetworkSelect, 'interface', _('WAN interface'),
+			_('The logical interface whose address is published and forwarded.'));
+		o.nocreate = true;
+		o.default = 'wan';
+
+		o = s.option(widgets.DeviceSelect, 'device', _('WAN device'),
+			_('Only if the device cannot be found from the interface (e.g. pppoe-wan). Overrides the interface.'));
+		o.noaliases = true;
+		o.optional = true;
+
+		o = s.option(widgets.ZoneSelect, 'zone', _('WAN firewall zone'),
+			_('Forwarded traffic is accepted in this zone.'));
+		o.nocreate = true;
+		o.default = 'wan';
+
+		o = s.option(form.Value, 'debounce', _('Wait after an address change'),
+			_('Lets a burst of changes (PPPoE reconnect, IPv6 renumbering) settle before acting.'));
+		o.placeholder = '2s';
+		o.validate = function(section_id, value) {
+			return (value == null || value === '' || /^[0-9]+[smhd]?$/.test(value)) ? true : _('A duration such as 2s or plain seconds');
+		};
+
+		o = s.option(form.ListValue, 'log_level', _('Log level'));
+		o.value('error', _('Errors'));
+		o.value('warning', _('Warnings'));
+		o.value('notice', _('Notices'));
+		o.value('info', _('Info'));
+		o.value('debug', _('Debug'));
+		o.default = 'info';
+
+		return m.render();
+	}
+});

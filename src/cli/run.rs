@@ -1,0 +1,78 @@
+//! `homeport run`: the daemon. Composition only: logging, options, the real
+//! configuration reader; the loop is `daemon::run`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use argh::FromArgs;
+
+use super::{Failure, Outcome};
+use super::{common, forwarding};
+use crate::config::LogLevel;
+use crate::daemon::{self, Options, compose::FromFiles, logging};
+use crate::lint::Paths;
+use crate::nft::apply::Nft;
+use crate::wan;
+
+/// watch the WAN and keep DNS names and port forwards in step with it (the daemon)
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "run")]
+pub struct RunArgs {
+    /// the UCI file to read (default /etc/config/homeport)
+    #[argh(option, short = 'c', default = "common::default_config()")]
+    pub config: PathBuf,
+    /// where state and status.json are kept (default /var/run/homeport; with --dry-run a
+    /// private directory under /tmp)
+    #[argh(option)]
+    pub state_dir: Option<PathBuf>,
+    /// log to stderr instead of syslog
+    #[argh(switch)]
+    pub foreground: bool,
+    /// watch the real interfaces and print the DDNS requests (secrets redacted) and the
+    /// ruleset that would be applied; send and change nothing (no root needed)
+    #[argh(switch)]
+    pub dry_run: bool,
+    /// the OpenWrt network config, for finding the WAN device (default /etc/config/network)
+    #[argh(option, default = "PathBuf::from(\"/etc/config/network\")")]
+    pub network_config: PathBuf,
+    /// the ubus program, for asking netifd (default /bin/ubus)
+    #[argh(option, default = "PathBuf::from(\"/bin/ubus\")")]
+    pub ubus: PathBuf,
+}
+
+#[derive(Debug)]
+struct RunError(daemon::DaemonError);
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Failure for RunError {}
+
+pub fn run(a: RunArgs) -> Outcome {
+    // A dry run prints what it would do: it logs to stderr too.
+    logging::init(a.foreground || a.dry_run, LogLevel::Info);
+    let state_dir = a.state_dir.unwrap_or_else(|| {
+        if a.dry_run {
+            // SAFETY: getuid has no preconditions and cannot fail.
+            std::env::temp_dir().join(format!("homeport-dry-run-{}", unsafe { libc::getuid() }))
+        } else {
+            common::default_state_dir()
+        }
+    });
+    let lint_paths = Paths {
+        network: a.network_config.clone(),
+        dhcp: forwarding::default_dhcp(),
+        firewall: forwarding::default_firewall(),
+    };
+    let opts = Options {
+        state_dir: state_dir.clone(),
+        dry_run: a.dry_run,
+        wan_sources: wan::Sources { ubus: a.ubus, network_config: a.network_config },
+    };
+    let mut configure = FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft: Nft::default(), lint_paths };
+    daemon::run(&opts, &mut configure).map_err(RunError)?;
+    Ok(0)
+}

@@ -1,0 +1,58 @@
+//! The real [`Configure`]: reads `/etc/config/homeport`, builds the typed config, and
+//! plugs the DDNS engine and the nft forward table into the loop.
+//!
+//! Shell (file reading); the building itself is `config::build`.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use super::ddns_driver::EngineDriver;
+use super::forward_driver::NftDriver;
+use super::{Configure, Setup};
+use crate::cli::common::load_config;
+use crate::cli::forwarding;
+use crate::config::Config;
+use crate::diag::{Diagnostic, Severity};
+use crate::lint::Paths;
+use crate::nft::apply::Nft;
+
+pub struct FromFiles {
+    pub config: PathBuf,
+    pub state_dir: PathBuf,
+    pub dry_run: bool,
+    pub nft: Nft,
+    /// network, dhcp and firewall packages, for the forward lint and LAN subnets.
+    pub lint_paths: Paths,
+}
+
+impl FromFiles {
+    /// Reads and builds the configuration; problems are logged, bad sections skipped.
+    pub fn read(&self) -> Result<(Config, Vec<Diagnostic>), String> {
+        let loaded = load_config(&self.config).map_err(|e| e.to_string())?;
+        let (cfg, diags) = (loaded.config, loaded.diagnostics);
+        for d in &diags {
+            match d.severity {
+                Severity::Error => log::error!("{d}"),
+                Severity::Warning => log::warn!("{d}"),
+            }
+        }
+        Ok((cfg, diags))
+    }
+}
+
+impl Configure for FromFiles {
+    fn load(&mut self) -> Result<Setup, String> {
+        let (cfg, mut diagnostics) = self.read()?;
+        let (ctx, more) = forwarding::context(&cfg, &self.lint_paths);
+        for d in &more {
+            log::warn!("{d}");
+        }
+        diagnostics.extend(more);
+        Ok(Setup {
+            ddns: Box::new(EngineDriver::new(&cfg.ddns, self.state_dir.clone(), self.dry_run, SystemTime::now())),
+            forwards: Box::new(NftDriver::new(&cfg.forwards, ctx, self.nft.clone())),
+            main: cfg.main,
+            diagnostics,
+        })
+    }
+}
