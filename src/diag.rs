@@ -69,6 +69,34 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic without its `error:`/`warning:` prefix, for a logger that prints the
+    /// level itself.
+    pub fn body(&self) -> DiagnosticBody<'_> {
+        DiagnosticBody(self)
+    }
+}
+
+/// See [`Diagnostic::body`].
+pub struct DiagnosticBody<'a>(&'a Diagnostic);
+
+impl fmt::Display for DiagnosticBody<'_> {
+    /// `section @forward[2] ('rdp'): option 'dest_port': '70000' is not a port (1-65535)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if let Some(s) = &d.section {
+            write!(f, "section {s}: ")?;
+        }
+        if let Some(o) = &d.option {
+            write!(f, "option {}: ", quote_value(o))?;
+        }
+        if let Some(v) = &d.value {
+            write!(f, "{} ", quote_value(v))?;
+        }
+        f.write_str(&d.message)
+    }
+}
+
 impl fmt::Display for Diagnostic {
     /// `error: section @forward[2] ('rdp'): option 'dest_port': '70000' is not a port (1-65535)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -76,17 +104,7 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{level}: ")?;
-        if let Some(s) = &self.section {
-            write!(f, "section {s}: ")?;
-        }
-        if let Some(o) = &self.option {
-            write!(f, "option {}: ", quote_value(o))?;
-        }
-        if let Some(v) = &self.value {
-            write!(f, "{} ", quote_value(v))?;
-        }
-        f.write_str(&self.message)
+        write!(f, "{level}: {}", self.body())
     }
 }
 

@@ -32,8 +32,8 @@ impl FromFiles {
         let (cfg, diags) = (loaded.config, loaded.diagnostics);
         for d in &diags {
             match d.severity {
-                Severity::Error => log::error!("{d}"),
-                Severity::Warning => log::warn!("{d}"),
+                Severity::Error => log::error!("{}", d.body()),
+                Severity::Warning => log::warn!("{}", d.body()),
             }
         }
         Ok((cfg, diags))
@@ -45,7 +45,10 @@ impl Configure for FromFiles {
         let (cfg, mut diagnostics) = self.read()?;
         let (ctx, more) = forwarding::context(&cfg, &self.lint_paths);
         for d in &more {
-            log::warn!("{d}");
+            match d.severity {
+                Severity::Error => log::error!("{}", d.body()),
+                Severity::Warning => log::warn!("{}", d.body()),
+            }
         }
         diagnostics.extend(more);
         Ok(Setup {
