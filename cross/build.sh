@@ -41,6 +41,7 @@ main() {
         load_target "$triple"
         step "release build for $triple ($T_ARCH)"
         target_cargo zigbuild "$triple" --release --locked
+        strip_release "$triple"
     done
     step "checking the binaries"
     for triple in "${triples[@]}"; do

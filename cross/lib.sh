@@ -99,6 +99,16 @@ target_cargo() {
     )
 }
 
+# strip_release TRIPLE: on MIPS, drop what rustc's `strip = true` leaves: LLVM writes a
+# `.pdr` section (procedure descriptors for debuggers, ~165 KB, ~18 KB of the gzip'd
+# package) plus `.comment`/`.mdebug.abi32`; none is loaded or needed to run. llvm-strip
+# (apt `llvm`) knows MIPS ELF; binutils' x86_64 strip and `zig objcopy` do not.
+strip_release() {
+    [[ $1 == mips* ]] || return 0
+    command -v llvm-strip >/dev/null || die "llvm-strip not found (cross/apt-packages.txt: build: llvm)"
+    llvm-strip --strip-all "$(release_bin "$1")"
+}
+
 # Path of the release binary `cross/build.sh` leaves for TRIPLE.
 release_bin() {
     printf '%s/%s/release/homeport\n' "$TARGET_DIR" "$1"
