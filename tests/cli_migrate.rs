@@ -5,7 +5,9 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod support;
 
 const HOMEPORT: &str = "
 config homeport 'main'
@@ -23,7 +25,7 @@ fn golden(name: &str) -> PathBuf {
 }
 
 fn migrate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeport"))
+    support::homeport()
         .arg("migrate")
         .args(args)
         .output()
