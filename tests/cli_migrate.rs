@@ -25,11 +25,7 @@ fn golden(name: &str) -> PathBuf {
 }
 
 fn migrate(args: &[&str]) -> Output {
-    support::homeport()
-        .arg("migrate")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run homeport: {e}"))
+    support::homeport().arg("migrate").args(args).output().unwrap_or_else(|e| panic!("run homeport: {e}"))
 }
 
 fn text(b: &[u8]) -> String {
