@@ -2,10 +2,12 @@
 //! homeport config atomically (mode kept), adds nothing on a second run, never touches a
 //! config it cannot parse strictly, and `--dry-run` masks secrets and changes nothing.
 
+mod support;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const HOMEPORT: &str = "
 config homeport 'main'
@@ -23,11 +25,8 @@ fn golden(name: &str) -> PathBuf {
 }
 
 fn migrate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeport"))
-        .arg("migrate")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("run homeport: {e}"))
+    // Through the qemu runner for cross targets (no binfmt_misc there).
+    support::homeport().arg("migrate").args(args).output().unwrap_or_else(|e| panic!("run homeport: {e}"))
 }
 
 fn text(b: &[u8]) -> String {
