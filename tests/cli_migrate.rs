@@ -2,12 +2,12 @@
 //! homeport config atomically (mode kept), adds nothing on a second run, never touches a
 //! config it cannot parse strictly, and `--dry-run` masks secrets and changes nothing.
 
+mod support;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-mod support;
 
 const HOMEPORT: &str = "
 config homeport 'main'
@@ -25,6 +25,7 @@ fn golden(name: &str) -> PathBuf {
 }
 
 fn migrate(args: &[&str]) -> Output {
+    // Through the qemu runner for cross targets (no binfmt_misc there).
     support::homeport().arg("migrate").args(args).output().unwrap_or_else(|e| panic!("run homeport: {e}"))
 }
 

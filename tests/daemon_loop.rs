@@ -208,20 +208,26 @@ impl Running {
     }
 
     /// SIGTERM; the loop must remove the table and return. Returns how long it took.
+    /// Bounded: a loop that ignores the signal fails the test instead of hanging it.
     fn stop_expecting_removal(mut self) -> Duration {
         let _ = self.release.send(());
         let t = Instant::now();
         self.signal(libc::SIGTERM);
-        let r = self.thread.take().unwrap().join().unwrap();
+        let thread = self.thread.take().unwrap();
+        while !thread.is_finished() {
+            assert!(t.elapsed() < Duration::from_secs(30), "the loop still runs 30 s after SIGTERM");
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let took = t.elapsed();
+        let r = thread.join().unwrap();
         assert_eq!(r, Ok(()));
         let tail: Vec<Seen> = self.rx.try_iter().collect();
-        // The released job of the hung host reports from its own thread and may do so
-        // after the loop has gone; nothing of the loop's own may follow the removal.
-        let removed = tail.iter().position(|s| *s == Seen::Removed);
-        assert!(removed.is_some(), "table not removed: {tail:?}");
-        let after = tail.iter().skip(removed.map_or(0, |i| i + 1));
-        assert!(after.clone().all(|s| matches!(s, Seen::Done(0, _))), "after the removal: {tail:?}");
+        // Update jobs run on detached worker threads that the loop does not wait for (the
+        // process exits after the loop returns), so a fake job's `Done` may still arrive
+        // after `Removed`. What must not come after the removal is a forward table apply.
+        let removed = tail.iter().position(|s| s == &Seen::Removed);
+        let Some(removed) = removed else { panic!("no Removed after SIGTERM: {tail:?}") };
+        assert!(!tail[removed..].iter().any(|s| matches!(s, Seen::Applied(_) | Seen::Loaded)), "{tail:?}");
         let _ = std::fs::remove_dir_all(&self.state_dir);
         took
     }
@@ -260,7 +266,10 @@ fn address_changes_reach_the_engine_and_signals_are_handled() {
     // Released, host 0 finishes its first job, then runs only the newest waiting one.
     r.release.send(()).unwrap();
     r.release.send(()).unwrap();
-    let after = r.quiet(500);
+    // Waits for the last expected job first: under qemu-user a fixed quiet period alone
+    // can end before the second job has even started.
+    let mut after = r.until(&Seen::Done(0, vec!["2001:db8::1".into()]));
+    after.extend(r.quiet(500));
     let host0: Vec<&Seen> = after.iter().filter(|s| matches!(s, Seen::Done(0, _))).collect();
     assert_eq!(
         host0,
@@ -284,9 +293,12 @@ fn address_changes_reach_the_engine_and_signals_are_handled() {
     let after_hup = r.quiet(300);
     assert!(!after_hup.iter().any(|s| matches!(s, Seen::Applied(_))), "{after_hup:?}");
 
-    // SIGTERM: the table is removed and the loop ends, well within a second.
+    // SIGTERM: the table is removed and the loop ends, well within a second natively.
+    // Under qemu-user (5-20x slower) the 30 s bound in stop_expecting_removal applies.
     let took = r.stop_expecting_removal();
-    assert!(took < Duration::from_secs(1), "stop took {took:?}");
+    if support::runner_words().is_empty() {
+        assert!(took < Duration::from_secs(1), "stop took {took:?}");
+    }
 }
 
 #[test]

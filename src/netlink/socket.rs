@@ -105,12 +105,21 @@ impl Socket {
 
     /// Sends a dump request and collects every message of the answer up to NLMSG_DONE.
     /// On a subscribed socket, events that arrive meanwhile are returned too, in order.
+    /// A message that does not parse is logged and skipped, as the watcher does with
+    /// events: one bad message must not cost every other interface and address.
     pub fn dump(&mut self, msg_type: u16) -> io::Result<Vec<Message>> {
         let seq = self.request_dump(msg_type)?;
         let mut out = Vec::new();
         loop {
             for m in self.recv()? {
-                match m.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))? {
+                let m = match m {
+                    Ok(m) => m,
+                    Err(e) => {
+                        log::warn!("ignoring a malformed netlink message in a dump: {e}");
+                        continue;
+                    }
+                };
+                match m {
                     Message::Done { seq: s } if s == seq => return Ok(out),
                     Message::Error { seq: s, errno } if s == seq && errno != 0 => {
                         return Err(io::Error::from_raw_os_error(errno));

@@ -5,7 +5,10 @@
 //! Netlink is host-endian (netlink(7)), so every integer is read with `from_ne_bytes`;
 //! qemu-user converts the kernel's messages for big-endian guests. Layouts follow
 //! `linux/netlink.h`, `linux/rtnetlink.h`, `linux/if_addr.h` and `linux/if_link.h`.
-//! Unknown message types and attributes are data: skipped, never an error.
+//! Unknown message types and attributes are data: skipped, never an error. An attribute
+//! whose header cannot be framed ends that message's attribute walk, keeping the
+//! attributes before it (see [`attributes`]); an attribute homeport reads whose payload
+//! has the wrong size makes that one message an error.
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -190,8 +193,7 @@ fn parse_addr(body: &[u8]) -> Result<Option<AddrInfo>, WireError> {
     // No IFA_CACHEINFO means the kernel holds the address forever (IPv4 without lifetimes
     // on older kernels).
     let (mut preferred_lft, mut valid_lft) = (u32::MAX, u32::MAX);
-    for attr in attributes(attrs) {
-        let (ty, data) = attr?;
+    for (ty, data) in attributes(attrs) {
         match ty {
             IFA_LOCAL => local = Some(parse_ip(family, data, "IFA_LOCAL")?),
             IFA_ADDRESS => address = Some(parse_ip(family, data, "IFA_ADDRESS")?),
@@ -237,8 +239,7 @@ fn parse_link(body: &[u8]) -> Result<LinkInfo, WireError> {
     let flags = read_u32(fixed, 8).unwrap_or_default();
     let mut name = None;
     let mut oper_state = None;
-    for attr in attributes(attrs) {
-        let (ty, data) = attr?;
+    for (ty, data) in attributes(attrs) {
         match ty {
             IFLA_IFNAME => {
                 // A NUL-terminated string; the kernel limits it to IFNAMSIZ (16).
@@ -261,7 +262,19 @@ fn split_fixed<'a>(body: &'a [u8], what: &'static str, len: usize) -> Result<(&'
 }
 
 /// Walks `struct rtattr` records: (type without the NLA_F_* bits, payload).
-fn attributes(buf: &[u8]) -> impl Iterator<Item = Result<(u16, &[u8]), WireError>> {
+///
+/// An attribute header that cannot be framed (a length below the header's 4 bytes, or
+/// beyond the message) ends the walk: what follows cannot be located, but the attributes
+/// before it are good, and the message's own length still frames the next message. So
+/// one bad attribute costs at most the attributes after it, never the message or the
+/// dump. This happens for real under qemu-user with a big-endian guest: qemu swaps each
+/// rtattr header only while more than a header's bytes remain (linux-user/fd-trans.c,
+/// `while (len > sizeof(struct rtattr))`), so a payload-less attribute that ends a
+/// message keeps the x86 host's byte order and reads as length 1024. Linux 6.18 ends
+/// every RTM_NEWLINK with an empty IFLA_DPLL_PIN nest (type 65 | NLA_F_NESTED, length 4),
+/// as a hexdump under qemu-mips 7.2 showed. Byte order is never guessed here: on the
+/// router the kernel writes host order and nothing translates.
+fn attributes(buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     let mut rest = buf;
     std::iter::from_fn(move || {
         // Fewer than a header's bytes left is trailing padding, not an attribute.
@@ -270,17 +283,13 @@ fn attributes(buf: &[u8]) -> impl Iterator<Item = Result<(u16, &[u8]), WireError
         }
         let len = usize::from(read_u16(rest, 0).unwrap_or_default());
         let ty = read_u16(rest, 2).unwrap_or_default() & NLA_TYPE_MASK;
-        if len < RTA_HDRLEN {
+        let data = if len < RTA_HDRLEN { None } else { rest.get(RTA_HDRLEN..len) };
+        let Some(data) = data else {
             rest = &[];
-            return Some(Err(WireError::BadLength { what: "attribute", len }));
-        }
-        let Some(data) = rest.get(RTA_HDRLEN..len) else {
-            let have = rest.len();
-            rest = &[];
-            return Some(Err(WireError::Truncated { what: "attribute", need: len, have }));
+            return None;
         };
         rest = rest.get(align4(len)..).unwrap_or_default();
-        Some(Ok((ty, data)))
+        Some((ty, data))
     })
 }
 
@@ -411,7 +420,9 @@ mod tests {
 
     #[test]
     fn kernel_errors_carry_the_request_sequence() {
-        assert_eq!(one(&captured::ERROR_EOPNOTSUPP), Message::Error { seq: 78, errno: libc::EOPNOTSUPP });
+        // The capture comes from an x86_64 kernel, whose EOPNOTSUPP is 95; compare with
+        // that number, not libc::EOPNOTSUPP (122 on MIPS, where this test also runs).
+        assert_eq!(one(&captured::ERROR_EOPNOTSUPP), Message::Error { seq: 78, errno: 95 });
     }
 
     /// Appends an attribute to a captured message and fixes nlmsg_len.
@@ -474,9 +485,38 @@ mod tests {
         let mut m = host_order(&captured::DUMP_DONE);
         m[..4].copy_from_slice(&8u32.to_ne_bytes());
         assert_eq!(messages(&m).next().unwrap(), Err(WireError::BadLength { what: "message", len: 8 }));
+    }
+
+    /// An attribute header that cannot be framed ends the attribute walk, not the message:
+    /// the attributes before it count, the ones after it are lost.
+    #[test]
+    fn an_unframeable_attribute_ends_the_walk_but_not_the_message() {
+        let m = host_order(&captured::NEWADDR_V4);
+        let Message::NewAddr(want) = messages(&m).next().unwrap().unwrap().1 else { panic!() };
+        // A header-only attribute at the end, left in the other byte order: what
+        // qemu-user hands a big-endian guest (length 4 read as 1024, beyond the message).
+        let mut swapped = with_attr(&captured::NEWADDR_V4, 0, &[]);
+        let at = swapped.len() - 4;
+        swapped[at..at + 2].copy_from_slice(&{
+            let mut b = 4u16.to_ne_bytes();
+            b.reverse();
+            b
+        });
+        let all: Vec<_> = messages(&swapped).collect();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].as_ref().unwrap().1, Message::NewAddr(want.clone()));
+
+        // rta_len below the header size on the first attribute: nothing after it is read,
+        // so no address, and the message is reported as one homeport does not use.
         let mut m = host_order(&captured::NEWADDR_V4);
-        m[24..26].copy_from_slice(&2u16.to_ne_bytes()); // first rta_len < 4
-        assert_eq!(messages(&m).next().unwrap(), Err(WireError::BadLength { what: "attribute", len: 2 }));
+        m[24..26].copy_from_slice(&2u16.to_ne_bytes());
+        assert_eq!(messages(&m).next().unwrap().unwrap().1, Message::Other { msg_type: RTM_NEWADDR });
+
+        // The next message in the datagram is still found (nlmsg_len frames it).
+        let mut two = swapped.clone();
+        two.extend(host_order(&captured::DUMP_DONE));
+        let all: Vec<_> = messages(&two).map(|m| m.unwrap().1).collect();
+        assert_eq!(all, [Message::NewAddr(want), Message::Done { seq: 77 }]);
     }
 
     #[test]

@@ -34,6 +34,19 @@ impl Netns {
         let _ = Command::new("ip").args(["-n", &self.name]).args(args.split_whitespace()).output();
     }
 
+    /// Gives the namespace its own resolv.conf (`ip netns exec` bind-mounts
+    /// /etc/netns/NAME/resolv.conf over /etc/resolv.conf): the namespace's loopback, one
+    /// try of one second. Without it a program run in the namespace uses the host's
+    /// nameserver, which is outside (and unroutable from) the namespace: glibc gives up at
+    /// once on ENETUNREACH, but musl's resolver (the cross builds under qemu, and OpenWrt)
+    /// waits its full 5 s timeout, longer than the tests wait for the daemon to act.
+    pub fn resolver_on_loopback(&self) {
+        let dir = std::path::Path::new("/etc/netns").join(&self.name);
+        std::fs::create_dir_all(&dir).expect("create /etc/netns/NAME");
+        std::fs::write(dir.join("resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+            .expect("write the namespace's resolv.conf");
+    }
+
     /// A command run inside the namespace (`ip netns exec NS program …`).
     pub fn exec(&self, program: &str) -> Command {
         let mut c = Command::new("ip");
@@ -55,5 +68,6 @@ pub fn enter_thread(name: &str) {
 impl Drop for Netns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.name]).output();
+        let _ = std::fs::remove_dir_all(std::path::Path::new("/etc/netns").join(&self.name));
     }
 }
