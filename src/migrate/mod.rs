@@ -11,11 +11,12 @@
 
 mod service;
 
+use crate::config::Service;
 use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::types::UciName;
 use crate::uci::{Package, Section, UciOption, Value};
 
-pub use service::{ServiceMap, map_service};
+pub use service::map_service;
 
 /// The result of a migration: the sections to add and what was not carried over.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,7 +202,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                 return None;
             }
         },
-        (None, Some(_)) => ServiceMap::Custom,
+        (None, Some(_)) => Service::Custom,
         (None, None) => {
             notes.push(
                 Diagnostic::warning("neither service_name nor update_url: section not migrated").in_section(sref),
@@ -219,11 +220,11 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
         enabled: get("enabled").is_some_and(is_true),
         hold: None,
     };
-    host.set("service", mapped.service());
+    host.set("service", mapped.name());
 
     // Domain: ddns-scripts' Cloudflare script writes `host@zone`; homeport wants the name.
     let mut domain = get("domain").map(str::to_string);
-    if mapped == ServiceMap::Cloudflare {
+    if mapped == Service::Cloudflare {
         if let Some(d) = domain.clone().filter(|d| d.contains('@')) {
             let (label, zone) = d.split_once('@').unwrap_or(("", &d));
             domain = Some(if label.is_empty() { zone.to_string() } else { format!("{label}.{zone}") });
@@ -236,7 +237,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
         } else if let Some(d) = &domain {
             host.options.push(("domain".into(), Value::List(vec![d.clone()])));
         }
-    } else if mapped == ServiceMap::Namecheap {
+    } else if mapped == Service::Namecheap {
         // Namecheap sends host=[USERNAME]&domain=[DOMAIN]: the name is username.domain.
         let label = get("username").unwrap_or("@");
         if let Some(d) = &domain {
@@ -258,14 +259,14 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
         match name {
             "enabled" | "service_name" | "domain" | "use_ipv6" => {}
             "username" => match mapped {
-                ServiceMap::Cloudflare => {
+                Service::Cloudflare => {
                     if value != "Bearer" {
                         notes.push(note(sref, name, value, "is a global API key login: homeport needs an API token (Zone.DNS edit) in 'password'; migrated disabled"));
                         host.hold = Some("needs an API token".into());
                     }
                 }
-                ServiceMap::Namecheap => {}
-                ServiceMap::Rfc2136 => {
+                Service::Namecheap => {}
+                Service::Rfc2136 => {
                     // nsupdate's `key [hmac:]name secret`: no prefix means HMAC-MD5.
                     match value.split_once(':') {
                         Some((alg, key)) if matches!(alg, "hmac-sha1" | "hmac-sha256" | "hmac-sha512") => {
@@ -282,11 +283,11 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                 _ => host.set("username", value),
             },
             "password" => match mapped {
-                ServiceMap::Rfc2136 => host.set("key_secret", value),
+                Service::Rfc2136 => host.set("key_secret", value),
                 _ => host.set("password", value),
             },
             "update_url" => match mapped {
-                ServiceMap::Custom => {
+                Service::Custom => {
                     let (mut url, lost) = custom_url(value, get("param_enc"), get("param_opt"));
                     // ddns-scripts fills [IP] with the section's own family; homeport
                     // names the IPv6 address [IP6].
@@ -315,7 +316,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                 }
                 _ => notes.push(note(sref, name, value, "is ignored: the built-in provider knows its own URL")),
             },
-            "param_opt" if mapped == ServiceMap::Cloudflare => {
+            "param_opt" if mapped == Service::Cloudflare => {
                 // `zone_id=<id> [dns_record_id=<id>]`: the zone id is what homeport takes.
                 for pair in value.split_whitespace() {
                     match pair.split_once('=') {
@@ -325,7 +326,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                 }
             }
             "param_enc" | "param_opt" => {
-                if mapped != ServiceMap::Custom {
+                if mapped != Service::Custom {
                     notes.push(note(
                         sref,
                         name,
@@ -357,7 +358,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
             }
             "ip_script" => {}
             "use_https" => {
-                if !is_true(value) && mapped != ServiceMap::Rfc2136 {
+                if !is_true(value) && mapped != Service::Rfc2136 {
                     notes.push(note(
                         sref,
                         name,
@@ -372,7 +373,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
                 _ => host.set("cacert", value),
             },
             "dns_server" => match mapped {
-                ServiceMap::Rfc2136 => host.set("server", value),
+                Service::Rfc2136 => host.set("server", value),
                 _ => host.set("dns_server", value),
             },
             "check_interval" | "force_interval" | "retry_interval" => {
@@ -419,7 +420,7 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
         }
     }
 
-    if mapped == ServiceMap::Rfc2136 && get("dns_server").is_none() {
+    if mapped == Service::Rfc2136 && get("dns_server").is_none() {
         notes.push(
             Diagnostic::warning("nsupdate without dns_server: set 'server' to the primary; migrated disabled")
                 .in_section(sref),
