@@ -35,47 +35,54 @@ fn addrs(w: &Watcher, dev: &str) -> Vec<String> {
     v
 }
 
+/// Runs `body` on a thread that has entered `ns`, with a watcher opened there (the
+/// namespace is per thread, so the test's own thread stays where it was).
+fn with_watcher_in(ns: &Netns, body: impl FnOnce(&mut Watcher) + Send) {
+    let name = ns.name.clone();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            enter_thread(&name);
+            let mut w = Watcher::open().unwrap();
+            body(&mut w);
+        });
+    });
+}
+
 #[test]
 fn follows_addresses_and_a_recreated_device() {
     require_netns!();
     let ns = Netns::new("nlwatch");
     ns.ip("link add hpw0 type veth peer name hpw1");
     ns.ip("addr add 198.51.100.1/24 dev hpw0");
-    let name = ns.name.clone();
-    let ns_ref = &ns;
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            enter_thread(&name);
-            let mut w = Watcher::open().unwrap();
-            // The initial dump already has the first address.
-            assert_eq!(addrs(&w, "hpw0"), ["198.51.100.1/24"]);
+    with_watcher_in(&ns, |w| {
+        // The initial dump already has the first address.
+        assert_eq!(addrs(w, "hpw0"), ["198.51.100.1/24"]);
 
-            ns_ref.ip("addr add 198.51.100.2/24 dev hpw0");
-            ns_ref.ip("link set hpw0 up");
-            ns_ref.ip("link set hpw1 up");
-            ns_ref.ip("-6 addr add 2001:db8::2/64 dev hpw0 nodad preferred_lft 100 valid_lft 200");
-            wait_until(&mut w, "second v4 and the v6", |w| addrs(w, "hpw0").len() == 3);
-            let v6: IpAddr = "2001:db8::2".parse().unwrap();
-            let a = w.tables().addresses_of("hpw0").into_iter().find(|a| a.addr == v6).unwrap();
-            assert!(a.preferred_lft <= 100 && a.valid_lft <= 200 && a.valid_lft > 150, "{a:?}");
-            wait_until(&mut w, "hpw0 running", |w| w.tables().link_by_name("hpw0").is_some_and(|l| l.is_running()));
+        ns.ip("addr add 198.51.100.2/24 dev hpw0");
+        ns.ip("link set hpw0 up");
+        ns.ip("link set hpw1 up");
+        ns.ip("-6 addr add 2001:db8::2/64 dev hpw0 nodad preferred_lft 100 valid_lft 200");
+        wait_until(w, "second v4 and the v6", |w| addrs(w, "hpw0").len() == 3);
+        let v6: IpAddr = "2001:db8::2".parse().unwrap();
+        let a = w.tables().addresses_of("hpw0").into_iter().find(|a| a.addr == v6).unwrap();
+        assert!(a.preferred_lft <= 100 && a.valid_lft <= 200 && a.valid_lft > 150, "{a:?}");
+        wait_until(w, "hpw0 running", |w| w.tables().link_by_name("hpw0").is_some_and(|l| l.is_running()));
 
-            ns_ref.ip("addr del 198.51.100.1/24 dev hpw0");
-            wait_until(&mut w, "first v4 gone", |w| !addrs(w, "hpw0").contains(&"198.51.100.1/24".into()));
+        ns.ip("addr del 198.51.100.1/24 dev hpw0");
+        wait_until(w, "first v4 gone", |w| !addrs(w, "hpw0").contains(&"198.51.100.1/24".into()));
 
-            // Deleted: the device and its addresses disappear.
-            let old_index = w.tables().link_by_name("hpw0").unwrap().ifindex;
-            ns_ref.ip("link del hpw0");
-            wait_until(&mut w, "hpw0 gone", |w| w.tables().link_by_name("hpw0").is_none());
-            assert!(addrs(&w, "hpw0").is_empty());
+        // Deleted: the device and its addresses disappear.
+        let old_index = w.tables().link_by_name("hpw0").unwrap().ifindex;
+        ns.ip("link del hpw0");
+        wait_until(w, "hpw0 gone", |w| w.tables().link_by_name("hpw0").is_none());
+        assert!(addrs(w, "hpw0").is_empty());
 
-            // Re-created with a new address, as pppd does on reconnect.
-            ns_ref.ip("link add hpw0 type veth peer name hpw1");
-            ns_ref.ip("addr add 203.0.113.5/24 dev hpw0");
-            wait_until(&mut w, "hpw0 back", |w| addrs(w, "hpw0") == ["203.0.113.5/24"]);
-            assert_ne!(w.tables().link_by_name("hpw0").unwrap().ifindex, old_index);
-            assert_eq!(w.resyncs, 0, "no events should have been lost here");
-        });
+        // Re-created with a new address, as pppd does on reconnect.
+        ns.ip("link add hpw0 type veth peer name hpw1");
+        ns.ip("addr add 203.0.113.5/24 dev hpw0");
+        wait_until(w, "hpw0 back", |w| addrs(w, "hpw0") == ["203.0.113.5/24"]);
+        assert_ne!(w.tables().link_by_name("hpw0").unwrap().ifindex, old_index);
+        assert_eq!(w.resyncs, 0, "no events should have been lost here");
     });
 }
 
@@ -84,28 +91,22 @@ fn lost_events_are_recovered_by_dumping_again() {
     require_netns!();
     let ns = Netns::new("nlenobufs");
     ns.ip("link add hpe0 type veth peer name hpe1");
-    let name = ns.name.clone();
-    let ns_ref = &ns;
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            enter_thread(&name);
-            let mut w = Watcher::open().unwrap();
-            // The smallest buffer the kernel allows overflows after a few dozen messages.
-            w.set_receive_buffer(1).unwrap();
-            // 300 changes in one `ip -batch`, while nobody reads the socket.
-            let mut batch = String::new();
-            for i in 0..150 {
-                batch.push_str(&format!("addr add 10.9.{}.{}/32 dev hpe0\n", i / 200, i % 200 + 1));
-            }
-            for i in 0..149 {
-                batch.push_str(&format!("addr del 10.9.{}.{}/32 dev hpe0\n", i / 200, i % 200 + 1));
-            }
-            let path = std::env::temp_dir().join(format!("hp-batch-{}", std::process::id()));
-            std::fs::write(&path, batch).unwrap();
-            ns_ref.ip(&format!("-batch {}", path.display()));
-            std::fs::remove_file(&path).unwrap();
-            wait_until(&mut w, "only the last address", |w| addrs(w, "hpe0") == ["10.9.0.150/32"]);
-            assert!(w.resyncs >= 1, "the buffer should have overflowed and forced a re-dump");
-        });
+    with_watcher_in(&ns, |w| {
+        // The smallest buffer the kernel allows overflows after a few dozen messages.
+        w.set_receive_buffer(1).unwrap();
+        // 300 changes in one `ip -batch`, while nobody reads the socket.
+        let mut batch = String::new();
+        for i in 0..150 {
+            batch.push_str(&format!("addr add 10.9.{}.{}/32 dev hpe0\n", i / 200, i % 200 + 1));
+        }
+        for i in 0..149 {
+            batch.push_str(&format!("addr del 10.9.{}.{}/32 dev hpe0\n", i / 200, i % 200 + 1));
+        }
+        let path = std::env::temp_dir().join(format!("hp-batch-{}", std::process::id()));
+        std::fs::write(&path, batch).unwrap();
+        ns.ip(&format!("-batch {}", path.display()));
+        std::fs::remove_file(&path).unwrap();
+        wait_until(w, "only the last address", |w| addrs(w, "hpe0") == ["10.9.0.150/32"]);
+        assert!(w.resyncs >= 1, "the buffer should have overflowed and forced a re-dump");
     });
 }
