@@ -3,6 +3,9 @@
 //! mutated inputs from a small deterministic PRNG (xorshift64*; no dependency), and
 //! every produced request must stay well-formed.
 
+#[path = "support/rng.rs"]
+mod rng;
+
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use homeport::addr::web;
@@ -11,38 +14,7 @@ use homeport::ddns::providers::{Exchange, Step, Target, http_status};
 use homeport::ddns::request::HttpResponse;
 use homeport::diag::SectionRef;
 use homeport::types::{HostPort, Hostname, Interval, Secret};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
-    fn bytes(&mut self, max: usize) -> Vec<u8> {
-        let n = self.below(max + 1);
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-    /// A string made of pieces that matter to the parsers, plus noise.
-    fn text(&mut self, pieces: &[&str], max_parts: usize) -> String {
-        let mut s = String::new();
-        for _ in 0..self.below(max_parts + 1) {
-            match self.below(4) {
-                0 => s.push_str(&String::from_utf8_lossy(&self.bytes(8))),
-                _ => s.push_str(self.pick(pieces)),
-            }
-        }
-        s
-    }
-}
+use rng::Rng;
 
 const PIECES: &[&str] = &[
     "good",
