@@ -12,14 +12,13 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use homeport::config::{AddrFamily, DdnsHost, IpSource, Service, TsigAlgorithm};
+use homeport::config::{DdnsHost, Service};
 use homeport::ddns::Outcome;
 use homeport::ddns::engine::Addrs;
 use homeport::ddns::http::{BODY_CAP, HttpClient, Transport};
 use homeport::ddns::request::HttpRequest;
 use homeport::ddns::run;
-use homeport::diag::SectionRef;
-use homeport::types::{HostPort, Hostname, Interval, Secret};
+use homeport::types::{HostPort, Hostname, Secret};
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -86,30 +85,11 @@ fn http(status: &str, extra: &str, body: &str) -> Vec<u8> {
 
 fn host(service: Service, port: u16) -> DdnsHost {
     DdnsHost {
-        section: SectionRef { ty: "ddns".into(), index: 0, name: Some("home".into()) },
-        enabled: true,
-        service,
-        domains: vec![Hostname::parse("home.example.org").unwrap()],
         username: Some("user".into()),
         password: Some(Secret::new("s3cr3t")),
-        family: AddrFamily::Ipv4,
-        ip_source: IpSource::Interface,
-        ip_url: None,
         server: Some(HostPort::parse(&format!("127.0.0.1:{port}")).unwrap()),
         use_https: false,
-        cacert: None,
-        update_url: None,
-        lookup_host: None,
-        dns_server: None,
-        check_interval: Interval::from_secs(600),
-        force_interval: Interval::from_secs(72 * 3600),
-        retry_interval: Interval::from_secs(60),
-        allow_private: false,
-        zone: None,
-        key_name: None,
-        key_algorithm: TsigAlgorithm::HmacSha256,
-        key_secret: None,
-        cloudflare_zone: None,
+        ..DdnsHost::new_for(service, vec![Hostname::parse("home.example.org").unwrap()])
     }
 }
 

@@ -8,13 +8,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use homeport::config::{AddrFamily, DdnsHost, IpSource, Service, TsigAlgorithm};
+use homeport::config::{AddrFamily, DdnsHost, Service, TsigAlgorithm};
 use homeport::ddns::Outcome;
-use homeport::diag::SectionRef;
 use homeport::dns::client::{self, Timeouts, Transport};
 use homeport::dns::rfc2136::{self, Options};
 use homeport::dns::{lookup, wire};
-use homeport::types::{HostPort, Hostname, Interval, Secret};
+use homeport::types::{HostPort, Hostname, Secret};
 use support::named::{KEYS, Named, free_port, start_named};
 
 macro_rules! named_or_skip {
@@ -30,31 +29,14 @@ macro_rules! named_or_skip {
 }
 
 fn host(server: HostPort, key: Option<(&str, TsigAlgorithm, &str)>, domains: &[&str]) -> DdnsHost {
+    let domains = domains.iter().map(|d| Hostname::parse(d).unwrap()).collect();
     DdnsHost {
-        section: SectionRef { ty: "ddns".into(), index: 0, name: Some("home".into()) },
-        enabled: true,
-        service: Service::Rfc2136,
-        domains: domains.iter().map(|d| Hostname::parse(d).unwrap()).collect(),
-        username: None,
-        password: None,
         family: AddrFamily::Both,
-        ip_source: IpSource::Interface,
-        ip_url: None,
         server: Some(server),
-        use_https: true,
-        cacert: None,
-        update_url: None,
-        lookup_host: None,
-        dns_server: None,
-        check_interval: Interval::from_secs(600),
-        force_interval: Interval::from_secs(72 * 3600),
-        retry_interval: Interval::from_secs(60),
-        allow_private: false,
-        zone: None,
         key_name: key.map(|k| Hostname::parse(k.0).unwrap()),
         key_algorithm: key.map_or(TsigAlgorithm::HmacSha256, |k| k.1),
         key_secret: key.map(|k| Secret::new(k.2)),
-        cloudflare_zone: None,
+        ..DdnsHost::new_for(Service::Rfc2136, domains)
     }
 }
 

@@ -154,6 +154,42 @@ pub struct DdnsHost {
     pub cloudflare_zone: Option<String>,
 }
 
+impl DdnsHost {
+    /// A host for `service` and `domains` in section `@ddns[0]` ('home'), every other
+    /// option at the default an empty `config ddns` section gets: enabled, IPv4 from the
+    /// interface, HTTPS, no credentials, the default intervals. For tests and tools that
+    /// build hosts without UCI text; configuration goes through `config::build`.
+    #[doc(hidden)]
+    pub fn new_for(service: Service, domains: Vec<Hostname>) -> DdnsHost {
+        DdnsHost {
+            section: SectionRef { ty: "ddns".into(), index: 0, name: Some("home".into()) },
+            enabled: true,
+            service,
+            domains,
+            username: None,
+            password: None,
+            family: AddrFamily::Ipv4,
+            ip_source: IpSource::Interface,
+            ip_url: None,
+            server: None,
+            use_https: true,
+            cacert: None,
+            update_url: None,
+            lookup_host: None,
+            dns_server: None,
+            check_interval: DEFAULT_CHECK,
+            force_interval: DEFAULT_FORCE,
+            retry_interval: DEFAULT_RETRY,
+            allow_private: false,
+            zone: None,
+            key_name: None,
+            key_algorithm: TsigAlgorithm::HmacSha256,
+            key_secret: None,
+            cloudflare_zone: None,
+        }
+    }
+}
+
 impl std::fmt::Debug for DdnsHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DdnsHost")

@@ -271,6 +271,17 @@ fn ddns_defaults() {
     assert_eq!(h.password.unwrap().expose(), "tok");
 }
 
+/// The builder tests use gives what the parser gives a section that sets only the
+/// required options.
+#[test]
+fn ddns_new_for_has_the_parser_defaults() {
+    let (mut parsed, _) = ddns(&[("service", "duckdns.org"), ("domain", "myhome"), ("password", "tok")]).unwrap();
+    parsed.password = None;
+    let built =
+        DdnsHost { section: parsed.section.clone(), ..DdnsHost::new_for(Service::Duckdns, parsed.domains.clone()) };
+    assert_eq!(format!("{built:?}"), format!("{parsed:?}"));
+}
+
 #[test]
 fn ddns_required_options_per_service() {
     let e = ddns(&[("service", "dyndns2"), ("domain", "a.example")]).unwrap_err();

@@ -196,36 +196,15 @@ pub fn excerpt(body: &str) -> String {
 #[cfg(test)]
 pub(crate) mod testing {
     //! A `DdnsHost` with every option at its default, for provider tests.
-    use crate::config::{AddrFamily, DdnsHost, IpSource, Service, TsigAlgorithm};
-    use crate::diag::SectionRef;
-    use crate::types::{Hostname, Interval, Secret};
+    use crate::config::{DdnsHost, Service};
+    use crate::types::{Hostname, Secret};
 
     pub fn host(service: Service, domains: &[&str]) -> DdnsHost {
+        let domains = domains.iter().map(|d| Hostname::parse(d).unwrap()).collect();
         DdnsHost {
-            section: SectionRef { ty: "ddns".into(), index: 0, name: Some("home".into()) },
-            enabled: true,
-            service,
-            domains: domains.iter().map(|d| Hostname::parse(d).unwrap()).collect(),
             username: Some("user".into()),
             password: Some(Secret::new("p@ss w/rd")),
-            family: AddrFamily::Ipv4,
-            ip_source: IpSource::Interface,
-            ip_url: None,
-            server: None,
-            use_https: true,
-            cacert: None,
-            update_url: None,
-            lookup_host: None,
-            dns_server: None,
-            check_interval: Interval::from_secs(600),
-            force_interval: Interval::from_secs(72 * 3600),
-            retry_interval: Interval::from_secs(60),
-            allow_private: false,
-            zone: None,
-            key_name: None,
-            key_algorithm: TsigAlgorithm::HmacSha256,
-            key_secret: None,
-            cloudflare_zone: None,
+            ..DdnsHost::new_for(service, domains)
         }
     }
 
