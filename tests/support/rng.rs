@@ -1,5 +1,6 @@
 //! xorshift64*: a tiny deterministic generator for the property tests, so that a failure
-//! reproduces from its seed (no dependency). Each test uses the methods it needs.
+//! reproduces from its seed (no dependency). Each test uses the methods it needs; the
+//! netlink wire parser's unit tests include this file too (`src/netlink/wire.rs`).
 #![allow(dead_code)]
 
 pub struct Rng(pub u64);
