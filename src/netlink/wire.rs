@@ -335,17 +335,9 @@ fn read_i32(buf: &[u8], at: usize) -> Option<i32> {
     read_u32(buf, at).map(|v| i32::from_ne_bytes(v.to_ne_bytes()))
 }
 
-/// xorshift64*, the generator the integration property tests use, so that a failure
-/// reproduces from its seed.
-#[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-#[path = "../../tests/support/rng.rs"]
-mod test_rng;
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::arithmetic_side_effects)]
 mod tests {
-    use super::test_rng::Rng;
     use super::*;
     use crate::netlink::captured::{self, host_order};
     use crate::netlink::{
@@ -535,6 +527,22 @@ mod tests {
         assert_eq!(&r[16..], &[0u8; 8]);
         let r = dump_request(RTM_GETLINK, 10);
         assert_eq!((r.len(), parse_header(&r).unwrap().msg_type), (32, RTM_GETLINK));
+    }
+
+    /// xorshift64*: a tiny deterministic generator, so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
     }
 
     /// No byte string makes the parser panic or loop: random bytes, and captures with

@@ -1,6 +1,5 @@
 //! xorshift64*: a tiny deterministic generator for the property tests, so that a failure
-//! reproduces from its seed (no dependency). Each test uses the methods it needs; the
-//! netlink wire parser's unit tests include this file too (`src/netlink/wire.rs`).
+//! reproduces from its seed (no dependency). Each test uses the methods it needs.
 #![allow(dead_code)]
 
 pub struct Rng(pub u64);
