@@ -22,6 +22,7 @@ var warningTitles = {
 	no_ipv4: _('No IPv4 address on the WAN'),
 	no_ipv6: _('No IPv6 address on the WAN'),
 	wan: _('The WAN interface cannot be used'),
+	forward: _('The port forward table has a problem'),
 	lint: _('A port forward has a safety problem'),
 	config: _('The configuration has a problem')
 };
