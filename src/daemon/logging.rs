@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::sync::Mutex;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
-use syslog::{Facility, Formatter3164, Logger, LoggerBackend};
+use syslog::{Facility, LogFormat, Logger, LoggerBackend, Severity};
 
 use crate::config::LogLevel;
 
@@ -28,13 +28,7 @@ pub fn init(foreground: bool, level: LogLevel) {
     let logger: Box<dyn Log> = if foreground {
         Box::new(Stderr)
     } else {
-        let formatter = Formatter3164 {
-            facility: Facility::LOG_DAEMON,
-            hostname: None,
-            process: "homeport".into(),
-            pid: std::process::id(),
-        };
-        match syslog::unix(formatter) {
+        match syslog::unix(SyslogLine { pid: std::process::id() }) {
             Ok(l) => Box::new(Syslog(Mutex::new(l))),
             Err(e) => {
                 eprintln!("homeport: cannot reach syslog ({e}); logging to stderr");
@@ -73,7 +67,7 @@ impl Log for Stderr {
     fn flush(&self) {}
 }
 
-struct Syslog(Mutex<Logger<LoggerBackend, Formatter3164>>);
+struct Syslog(Mutex<Logger<LoggerBackend, SyslogLine>>);
 
 impl Log for Syslog {
     fn enabled(&self, m: &Metadata) -> bool {
@@ -98,5 +92,51 @@ impl Log for Syslog {
         if let Ok(mut l) = self.0.lock() {
             let _ = l.backend.flush();
         }
+    }
+}
+
+/// The datagram for /dev/log: `<PRI>homeport[PID]: message`, facility daemon. No timestamp
+/// and no hostname: OpenWrt's logd and busybox syslogd stamp each line with their own
+/// clock when it arrives (logd drops a client timestamp anyway), and so do rsyslog and
+/// journald. Leaving it out also keeps the `time` crate, which the syslog crate's own
+/// RFC 3164 formatter parses a format description with at every line, out of the binary
+/// (25 KB on mipsel).
+#[derive(Clone)]
+struct SyslogLine {
+    pid: u32,
+}
+
+impl LogFormat<String> for SyslogLine {
+    fn format<W: std::io::Write>(&self, w: &mut W, severity: Severity, message: String) -> syslog::Result<()> {
+        let pri = Facility::LOG_DAEMON as u8 | severity as u8;
+        write!(w, "<{pri}>homeport[{}]: {message}", self.pid).map_err(syslog::Error::Write)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(severity: Severity, msg: &str) -> String {
+        let mut out = Vec::new();
+        SyslogLine { pid: 4242 }.format(&mut out, severity, msg.to_string()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn syslog_lines_carry_daemon_facility_severity_tag_and_pid() {
+        // PRI = facility 3 (daemon) * 8 + severity.
+        assert_eq!(line(Severity::LOG_ERR, "boom"), "<27>homeport[4242]: boom");
+        assert_eq!(line(Severity::LOG_WARNING, "w"), "<28>homeport[4242]: w");
+        assert_eq!(line(Severity::LOG_INFO, "up"), "<30>homeport[4242]: up");
+        assert_eq!(line(Severity::LOG_DEBUG, "d"), "<31>homeport[4242]: d");
+    }
+
+    #[test]
+    fn levels_map_onto_log_filters() {
+        assert_eq!(level_filter(LogLevel::Error), LevelFilter::Error);
+        assert_eq!(level_filter(LogLevel::Warning), LevelFilter::Warn);
+        assert_eq!(level_filter(LogLevel::Notice), LevelFilter::Info);
+        assert_eq!(level_filter(LogLevel::Debug), LevelFilter::Debug);
     }
 }
