@@ -44,11 +44,13 @@ load_target() {
     T_ENV=CARGO_TARGET_$(printf '%s' "$T_TRIPLE" | tr 'a-z.-' 'A-Z__')
 }
 
-# Release builds of the build-std targets (mips, mipsel, armv7) are built for flash size
-# (cross/README.md, "Release size"; the mipsel_24kc .ipk must stay under 700 KB with TLS):
-# std compiled with optimize_for_size; a panic aborts at once (no message: the process dies
-# with SIGTRAP/SIGILL and procd respawns it); no panic file:line strings; non-PIC code for
-# the static executable; no unwind tables (nothing unwinds under panic=abort).
+# Release builds of every target build std from rust-src, for flash size and memory
+# (cross/README.md, "Release size"; the mipsel_24kc .ipk must stay under 700 KB with TLS,
+# and the x86_64 daemon under 1.5 MiB resident): std compiled with optimize_for_size; a
+# panic aborts at once (no message: the process dies with SIGTRAP/SIGILL and procd
+# respawns it); no panic file:line strings; non-PIC code for the static executable; no
+# unwind tables (nothing unwinds under panic=abort). The targets whose std column says
+# "prebuilt" use rustup's std for `test` only.
 # Not for `test`: libtest and #[should_panic] need unwinding.
 RELEASE_STD_FEATURES=optimize_for_size
 RELEASE_STD_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Crelocation-model=static -Cforce-unwind-tables=no"
@@ -62,7 +64,7 @@ target_cargo() {
     shift 2
     load_target "$triple"
     local -a env=() std=()
-    if [[ $T_STD == build-std && $mode != test ]]; then
+    if [[ $mode != test ]]; then
         T_RUSTFLAGS="${T_RUSTFLAGS:+$T_RUSTFLAGS }$RELEASE_STD_RUSTFLAGS"
     fi
     if [[ -n $T_RUSTFLAGS ]]; then
@@ -79,13 +81,12 @@ target_cargo() {
     else
         env+=("HOMEPORT_TEST_RUNNER=")
     fi
-    if [[ $T_STD == build-std ]]; then
+    if [[ $mode != test ]]; then
         env+=(RUSTC_BOOTSTRAP=1)
-        if [[ $mode == test ]]; then
-            std=(-Zbuild-std)
-        else
-            std=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=$RELEASE_STD_FEATURES")
-        fi
+        std=("-Zbuild-std=std,panic_abort" "-Zbuild-std-features=$RELEASE_STD_FEATURES")
+    elif [[ $T_STD == build-std ]]; then
+        env+=(RUSTC_BOOTSTRAP=1)
+        std=(-Zbuild-std)
     fi
     # CARGO_TIMEOUT (seconds), when set, bounds the run: a hung test must fail the run,
     # not hold CI until its global limit. timeout signals the whole process group, so

@@ -6,18 +6,18 @@
 #          rustfmt, the musl targets with prebuilt std), zig + cargo-zigbuild
 #   all    build, plus the test tools (qemu-user, nftables, iproute2, bind9, ...)
 # Package lists: cross/apt-packages.txt; Rust version: rust-toolchain.toml.
-# zig and cargo-zigbuild come from PyPI; when they are not on PATH they go into a venv at
-# $HOMEPORT_TOOLS/venv (default ~/.local/share/homeport-tools), which the Makefile puts on
-# PATH. Needs root (or sudo) only when a Debian package is missing.
+# zig and cargo-zigbuild come from PyPI, pinned, into a venv at $HOMEPORT_TOOLS/venv
+# (default ~/.local/share/homeport-tools), which the Makefile puts first on PATH. Needs root (or sudo) only when a Debian package is missing.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HOMEPORT_TOOLS=${HOMEPORT_TOOLS:-$HOME/.local/share/homeport-tools}
-ZIGLANG_VERSION=0.17.1
+ZIGLANG_VERSION=0.15.2
 CARGO_ZIGBUILD_VERSION=0.24.1
 RUST_COMPONENTS=(rust-src clippy rustfmt)
-# Targets with a prebuilt std; mips, mipsel and armv7 build std from rust-src instead.
+# Targets with a prebuilt std (used by their test builds; release builds of every target
+# compile std from rust-src).
 RUST_TARGETS=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
 
 as_root() {
@@ -80,16 +80,25 @@ rust_toolchain() {
     step "Rust: $(rustc --version), components and targets present"
 }
 
+# zig is pinned, not taken from PATH: the release binaries link zig's musl, and its
+# malloc decides the daemon's memory (cross/README.md, "Why zig 0.15"): from 0.16 on,
+# zig replaces musl's mallocng with its own slab allocator, which keeps a 124 KiB slab per
+# size class and thread (idle RSS of the x86_64 daemon 720 KiB anonymous instead of 320).
 zig_toolchain() {
-    if ! command -v cargo-zigbuild >/dev/null || ! cargo-zigbuild zig cc -- --version >/dev/null 2>&1; then
-        step "zig: installing ziglang $ZIGLANG_VERSION and cargo-zigbuild $CARGO_ZIGBUILD_VERSION into $HOMEPORT_TOOLS/venv"
-        python3 -m venv "$HOMEPORT_TOOLS/venv"
-        "$HOMEPORT_TOOLS/venv/bin/pip" install -q "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
-        export PATH=$HOMEPORT_TOOLS/venv/bin:$PATH
+    local venv=$HOMEPORT_TOOLS/venv have_zig have_czb
+    have_zig=$("$venv/bin/python3" -m ziglang version 2>/dev/null || true)
+    have_czb=$("$venv/bin/cargo-zigbuild" --version 2>/dev/null | awk '{print $2}' || true)
+    if [[ $have_zig != "$ZIGLANG_VERSION" || $have_czb != "$CARGO_ZIGBUILD_VERSION" ]]; then
+        step "zig: installing ziglang $ZIGLANG_VERSION and cargo-zigbuild $CARGO_ZIGBUILD_VERSION into $venv (found: ${have_zig:-none}, ${have_czb:-none})"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION"
     fi
+    export PATH=$venv/bin:$PATH
+    [[ $(command -v cargo-zigbuild) == "$venv/bin/cargo-zigbuild" ]] ||
+        die "cargo-zigbuild on PATH is $(command -v cargo-zigbuild), not $venv/bin/cargo-zigbuild"
     cargo-zigbuild zig cc -- --version >/dev/null 2>&1 ||
-        die "cargo-zigbuild cannot run zig; is $HOMEPORT_TOOLS/venv/bin on PATH?"
-    step "zig: cargo-zigbuild $(cargo-zigbuild --version | awk '{print $2}'), $(cargo-zigbuild zig cc -- --version | head -1)"
+        die "cargo-zigbuild cannot run zig from $venv"
+    step "zig: cargo-zigbuild $(cargo-zigbuild --version | awk '{print $2}'), zig $("$venv/bin/python3" -m ziglang version)"
 }
 
 main() {
