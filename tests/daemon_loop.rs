@@ -6,6 +6,7 @@
 mod support;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -24,6 +25,8 @@ enum Seen {
     /// A host's job ran to completion with this address list.
     Done(usize, Vec<String>),
     Applied(String),
+    /// An apply job ran and failed (the fake's failure budget was not yet spent).
+    ApplyFailed(String),
     Removed,
     Loaded,
 }
@@ -85,6 +88,8 @@ impl Ddns for FakeDdns {
 
 struct FakeForwards {
     tx: Sender<Seen>,
+    /// How many apply jobs fail before they succeed.
+    fail: Arc<AtomicUsize>,
 }
 
 impl Forwards for FakeForwards {
@@ -97,7 +102,12 @@ impl Forwards for FakeForwards {
     fn apply_job(&self, rules: &Rules, _force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
         let tx = self.tx.clone();
         let text = rules.text.clone().unwrap_or_default();
+        let fail = Arc::clone(&self.fail);
         Box::new(move || {
+            if fail.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                let _ = tx.send(Seen::ApplyFailed(text));
+                return Err("nft: No such file or directory (a fake failure)".into());
+            }
             let _ = tx.send(Seen::Applied(text));
             Ok(())
         })
@@ -114,6 +124,7 @@ struct FakeConfig {
     hang: Arc<Mutex<Receiver<()>>>,
     debounce: u64,
     hosts: usize,
+    fail_applies: Arc<AtomicUsize>,
 }
 
 impl Configure for FakeConfig {
@@ -129,7 +140,7 @@ impl Configure for FakeConfig {
                 log_level: LogLevel::Info,
             },
             ddns: Box::new(FakeDdns { tx: self.tx.clone(), hang: Arc::clone(&self.hang), hosts: self.hosts }),
-            forwards: Box::new(FakeForwards { tx: self.tx.clone() }),
+            forwards: Box::new(FakeForwards { tx: self.tx.clone(), fail: Arc::clone(&self.fail_applies) }),
             diagnostics: Vec::new(),
         })
     }
@@ -150,6 +161,11 @@ struct Running {
 
 impl Running {
     fn start(ns: &Netns, debounce: u64, hosts: usize) -> Running {
+        Running::start_failing(ns, debounce, hosts, 0)
+    }
+
+    /// As `start`, with the first `fail_applies` apply jobs failing.
+    fn start_failing(ns: &Netns, debounce: u64, hosts: usize, fail_applies: usize) -> Running {
         let (tx, rx) = channel();
         let (release, hang) = channel();
         let (tid_tx, tid_rx) = channel();
@@ -161,7 +177,8 @@ impl Running {
             enter_thread(&name);
             // SAFETY: gettid has no preconditions.
             tid_tx.send(unsafe { libc::gettid() }).unwrap();
-            let mut cfg = FakeConfig { tx, hang: Arc::new(Mutex::new(hang)), debounce, hosts };
+            let fail_applies = Arc::new(AtomicUsize::new(fail_applies));
+            let mut cfg = FakeConfig { tx, hang: Arc::new(Mutex::new(hang)), debounce, hosts, fail_applies };
             daemon::run(&opts, &mut cfg).map_err(|e| e.to_string())
         });
         let tid = tid_rx.recv().unwrap();
@@ -331,5 +348,32 @@ fn a_flapping_storm_reaches_the_engine_once_with_the_final_address() {
     assert!(waited >= Duration::from_millis(900), "acted after {waited:?}, before the debounce");
     let rest = r.quiet(1500);
     assert!(rest.is_empty(), "one change only, got also {rest:?}");
+    r.stop_expecting_removal();
+}
+
+/// A failed apply waits for its retry time (30 s) instead of being retried at once in a
+/// loop; SIGHUP tries again right away.
+#[test]
+fn a_failed_apply_waits_for_its_retry_and_sighup_tries_again() {
+    require_netns!();
+    let ns = Netns::new("loopfail");
+    ns.ip("link add hpd0 type veth peer name hpd1");
+    ns.ip("link set hpd1 up");
+    ns.ip("link set hpd0 up");
+    ns.ip("addr add 198.51.100.1/24 dev hpd0");
+    let r = Running::start_failing(&ns, 0, 0, 1);
+
+    r.until(&Seen::ApplyFailed("hpd0".into()));
+    let after = r.quiet(1500);
+    assert!(!after.iter().any(|s| matches!(s, Seen::Applied(_) | Seen::ApplyFailed(_))), "{after:?}");
+
+    // A change that does not alter the rendering does not retry it either.
+    ns.ip("addr add 198.51.100.2/24 dev hpd0");
+    let after = r.quiet(1000);
+    assert!(!after.iter().any(|s| matches!(s, Seen::Applied(_) | Seen::ApplyFailed(_))), "{after:?}");
+
+    r.signal(libc::SIGHUP);
+    let hup = r.until(&Seen::Applied("hpd0".into()));
+    assert!(hup.contains(&Seen::Loaded), "{hup:?}");
     r.stop_expecting_removal();
 }

@@ -95,6 +95,11 @@ struct Daemon<'a> {
     /// Why the last apply failed (cleared by a success).
     apply_error: Option<String>,
     apply_retry_at: Option<Instant>,
+    /// The apply on a worker: its digest, and whether it was forced.
+    apply_job: (String, bool),
+    /// Digest of the rendering whose apply failed: it waits for `apply_retry_at` (a new
+    /// rendering, or SIGHUP, goes at once).
+    apply_failed: Option<String>,
     status_written: Option<Status>,
 }
 
@@ -148,6 +153,8 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         force_apply: false,
         apply_error: None,
         apply_retry_at: None,
+        apply_job: (String::new(), false),
+        apply_failed: None,
         status_written: None,
     };
     log::info!(
@@ -358,21 +365,31 @@ impl Daemon<'_> {
                 self.start_jobs(more);
             }
             (JobKey::Apply { generation }, JobResult::Apply(result)) => {
+                if generation != self.generation {
+                    // Started before SIGHUP; the reload rendered again and applies that.
+                    log::debug!("an apply started before the configuration was re-read ended");
+                    return;
+                }
                 self.applying = false;
+                let (digest, forced) = std::mem::take(&mut self.apply_job);
                 match result {
-                    Ok(()) if generation == self.generation => {
+                    Ok(()) => {
                         log::info!(
                             "forward table applied ({} forwards)",
                             self.rules.forwards.iter().filter(|f| f.active).count()
                         );
-                        self.applied = Some(self.rules.digest.clone());
+                        self.applied = Some(digest);
                         self.apply_error = None;
+                        self.apply_failed = None;
+                        self.apply_retry_at = None;
                     }
-                    Ok(()) => {}
                     Err(e) => {
                         log::error!("applying the forward table failed: {e}; retrying in {} s", APPLY_RETRY.as_secs());
                         self.apply_retry_at = Some(Instant::now() + APPLY_RETRY);
                         self.apply_error = Some(e);
+                        self.apply_failed = Some(digest);
+                        // A restore that failed is still a restore when it is retried.
+                        self.force_apply |= forced;
                     }
                 }
                 // A newer rendering may have arrived meanwhile.
@@ -393,6 +410,9 @@ impl Daemon<'_> {
         if self.applying || self.applied.as_deref() == Some(self.rules.digest.as_str()) {
             return;
         }
+        if self.apply_retry_at.is_some() && self.apply_failed.as_deref() == Some(self.rules.digest.as_str()) {
+            return;
+        }
         if self.opts.dry_run {
             match &self.rules.text {
                 Some(text) => println!("would apply:\n{text}"),
@@ -401,11 +421,18 @@ impl Daemon<'_> {
             self.applied = Some(self.rules.digest.clone());
             return;
         }
-        let job = self.setup.forwards.apply_job(&self.rules, std::mem::take(&mut self.force_apply));
+        let force = std::mem::take(&mut self.force_apply);
+        let job = self.setup.forwards.apply_job(&self.rules, force);
         let key = JobKey::Apply { generation: self.generation };
         match self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
-            Ok(()) => self.applying = true,
-            Err(e) => log::error!("cannot start the nft thread: {e}"),
+            Ok(()) => {
+                self.applying = true;
+                self.apply_job = (self.rules.digest.clone(), force);
+            }
+            Err(e) => {
+                log::error!("cannot start the nft thread: {e}");
+                self.force_apply |= force;
+            }
         }
     }
 
@@ -439,8 +466,11 @@ impl Daemon<'_> {
         self.told = Some(snap.clone());
         let jobs = self.setup.ddns.wan_changed(&snap, SystemTime::now());
         self.start_jobs(jobs);
-        // Re-rendered; applied only if the digest differs from what nft has.
+        // Re-rendered; applied only if the digest differs from what nft has. A failed
+        // apply is tried again now (SIGHUP is how a user says "try again").
         self.applying = false;
+        self.apply_failed = None;
+        self.apply_retry_at = None;
         self.render_forwards();
     }
 
