@@ -441,3 +441,43 @@ fn the_wan_follows_netifd_when_its_device_changes() {
     assert!(status.contains("\"device\": \"ppp9\""), "{status}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ip_source web`: the address an echo service sees is what gets published, and the
+/// status shows it next to the WAN device's own address (a private WAN address with a
+/// different outside one is double NAT).
+#[test]
+fn an_echo_service_address_is_published_and_shown_as_seen_outside() {
+    require_netns!();
+    let (ns, dir) = setup("echo");
+    ns.ip("addr del 198.51.100.1/24 dev wan0");
+    ns.ip("addr add 192.168.7.2/24 dev wan0");
+    let p = Provider::start(&ns.name);
+    let h = format!(
+        "config ddns 'w'\n\toption service 'dyndns2'\n\tlist domain 'w.example.org'\n\toption username 'user'\n\
+         \toption password 's3cret'\n\toption server '127.0.0.1:{port}'\n\toption use_https '0'\n\
+         \toption dns_server '127.0.0.1:9'\n\toption ip_source 'web'\n\toption ip_url 'http://127.0.0.1:{port}/ip'\n\n",
+        port = p.port
+    );
+    write_config(&dir, "0", &[h], false);
+    let d = Daemon::start(&ns, &dir);
+
+    let got = p.drain(emulated(QUIET * 2));
+    assert!(got.iter().any(|r| r.line.starts_with("GET /ip ")), "no echo request: {got:?}\n{}", d.log());
+    let sent: Vec<_> = updates(&got).into_iter().filter(|(host, _)| !host.is_empty()).collect();
+    assert_eq!(sent, pairs(&[("w.example.org", support::provider::ECHO_V4)]), "{}", d.log());
+
+    let deadline = Instant::now() + emulated(Duration::from_secs(5));
+    let status = loop {
+        let text = std::fs::read_to_string(dir.join("state/status.json")).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+            && v["wan"]["ipv4_seen_outside"] == support::provider::ECHO_V4
+        {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "status never showed the outside address: {text}\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status["wan"]["ipv4"], "192.168.7.2");
+    let codes: Vec<&str> = status["warnings"].as_array().unwrap().iter().filter_map(|w| w["code"].as_str()).collect();
+    assert!(codes.contains(&"double_nat"), "{status}");
+}

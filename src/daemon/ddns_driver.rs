@@ -187,10 +187,7 @@ impl EngineDriver {
             return;
         }
         let hosts: Vec<&DdnsHost> = self.active.iter().filter_map(|&i| self.all.get(i)).collect();
-        let outside_v4 = self.seen.iter().find_map(|s| match s.v4 {
-            Some(IpAddr::V4(a)) => Some(a),
-            _ => None,
-        });
+        let outside_v4 = self.seen_outside_v4();
         let obs = Observation {
             wan_v4: crate::addr::choose_v4(&self.wan, None),
             wan_v6: crate::addr::choose_v6(&self.wan, None),
@@ -335,6 +332,13 @@ impl Ddns for EngineDriver {
             .flatten()
             .min()
             .map(|t| UNIX_EPOCH + std::time::Duration::from_secs(t))
+    }
+
+    fn seen_outside_v4(&self) -> Option<std::net::Ipv4Addr> {
+        self.seen.iter().find_map(|s| match s.v4 {
+            Some(IpAddr::V4(a)) => Some(a),
+            _ => None,
+        })
     }
 
     fn status(&self) -> (Vec<HostStatus>, Vec<Warning>) {

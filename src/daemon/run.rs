@@ -533,7 +533,7 @@ impl Daemon<'_> {
                 // The addresses a host would publish: the same choice the engine makes.
                 ipv4: crate::addr::choose_v4(&snap.addrs, None),
                 ipv6: crate::addr::choose_v6(&snap.addrs, None),
-                ipv4_seen_outside: None,
+                ipv4_seen_outside: self.setup.ddns.seen_outside_v4(),
             },
             hosts,
             forwards,

@@ -65,6 +65,11 @@ pub trait Ddns {
     fn next_wakeup(&self) -> Option<SystemTime>;
     /// Per-host status and warnings (CGNAT, private WAN, no IPv6...).
     fn status(&self) -> (Vec<HostStatus>, Vec<Warning>);
+    /// The IPv4 address an outside echo service last reported (hosts with
+    /// `ip_source web`), for the status' `wan.ipv4_seen_outside`.
+    fn seen_outside_v4(&self) -> Option<std::net::Ipv4Addr> {
+        None
+    }
 }
 
 /// A rendered forward table.

@@ -79,6 +79,10 @@ impl Provider {
     }
 }
 
+/// What the provider's echo path (`GET /ip`) answers: the address "the internet" sees.
+#[allow(dead_code)] // not every test binary that includes support/ asks the echo path
+pub const ECHO_V4: &str = "203.0.113.77";
+
 fn serve(stream: std::net::TcpStream, tx: Sender<Request>, hang: Arc<Mutex<HashSet<String>>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(clone) = stream.try_clone() else { return };
@@ -106,11 +110,13 @@ fn serve(stream: std::net::TcpStream, tx: Sender<Request>, hang: Arc<Mutex<HashS
     let req = Request { at, wall, line: line.trim_end().to_string(), headers };
     let host = req.param("hostname").unwrap_or_default();
     let myip = req.param("myip").unwrap_or_default();
+    let echo = req.line.starts_with("GET /ip ");
     let _ = tx.send(req);
     while hang.lock().map(|h| h.contains(&host)).unwrap_or(false) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let body = format!("good {myip}\n");
+    // `GET /ip`: an address echo service (`ip_source web`), which sees ECHO_V4.
+    let body = if echo { format!("{ECHO_V4}\n") } else { format!("good {myip}\n") };
     let resp = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
