@@ -100,7 +100,9 @@ struct Daemon<'a> {
     /// Digest of the rendering whose apply failed: it waits for `apply_retry_at` (a new
     /// rendering, or SIGHUP, goes at once).
     apply_failed: Option<String>,
-    status_written: Option<Status>,
+    /// FNV-1a of the last status written, without its timestamp (a digest rather than a
+    /// copy: with 100 forwards a copy of the status is ~40 KiB of heap kept for nothing).
+    status_written: Option<u64>,
 }
 
 /// Runs until SIGTERM/SIGINT. Errors only for what makes running impossible at start.
@@ -544,18 +546,16 @@ impl Daemon<'_> {
     /// Writes status.json when something in it changed (the timestamp alone does not count).
     fn write_status(&mut self) {
         let mut s = self.status();
-        let unchanged = self.status_written.as_ref().is_some_and(|old| {
-            s.written_at = old.written_at;
-            *old == s
-        });
-        if unchanged {
+        s.written_at = 0;
+        let digest = serde_json::to_vec(&s).ok().map(|json| crate::nft::render::fnv1a(&json));
+        if digest.is_some() && digest == self.status_written {
             return;
         }
         s.written_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         if let Err(e) = status_file::write(&self.opts.state_dir, &s) {
             log::error!("writing {}: {e}", status_file::path(&self.opts.state_dir).display());
         }
-        self.status_written = Some(s);
+        self.status_written = digest;
     }
 }
 
