@@ -5,7 +5,7 @@ mod support;
 use std::process::Command;
 
 use homeport::daemon::status_file;
-use homeport::status::{HostStatus, Status, WanStatus};
+use homeport::status::{ForwardStatus, HostStatus, Status, WanStatus};
 
 fn state_dir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("hp-status-cli-{tag}-{}", std::process::id()));
@@ -77,4 +77,70 @@ fn a_dead_writer_and_no_status_are_said_plainly() {
     let out = status(&state_dir("none"), false);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the daemon is not running"), "{out:?}");
+}
+
+/// Packets and bytes per forward come from the live table when `status` runs (the daemon
+/// does not write them): summed over the forward's elements, IPv4 and IPv6, ranges by
+/// port; a forward without elements, or inactive, has none.
+#[test]
+fn forward_counters_come_from_the_live_table() {
+    require_netns!();
+    let ns = support::netns::Netns::new("stcount");
+    let table = "table inet homeport {\n\
+        \tmap dnat4 {\n\t\ttype inet_proto . inet_service : ipv4_addr . inet_service\n\t\tcounter\n\
+        \t\telements = { tcp . 8443 counter packets 7 bytes 420 comment \"web\" : 192.168.1.10 . 443,\n\
+        \t\t\tudp . 7001 counter packets 2 bytes 100 comment \"game\" : 192.168.1.20 . 8001,\n\
+        \t\t\tudp . 7002 counter packets 3 bytes 150 comment \"game\" : 192.168.1.20 . 8002 }\n\t}\n\
+        \tmap dnat6 {\n\t\ttype inet_proto . inet_service : ipv6_addr . inet_service\n\t\tcounter\n\
+        \t\telements = { tcp . 8443 counter packets 1 bytes 80 comment \"web\" : fd00::10 . 443 }\n\t}\n}\n";
+    let mut nft = Command::new("ip")
+        .args(["netns", "exec", &ns.name, "nft", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    nft.stdin.take().unwrap().write_all(table.as_bytes()).unwrap();
+    assert!(nft.wait().unwrap().success());
+
+    let forward = |name: &str, proto: &str, port: &str, active: bool| ForwardStatus {
+        section: name.into(),
+        name: name.into(),
+        active,
+        proto: proto.into(),
+        src_dport: port.into(),
+        dest_port: port.into(),
+        ..ForwardStatus::default()
+    };
+    let mut s = sample(std::process::id());
+    s.forwards = vec![
+        forward("web", "tcp", "8443", true),
+        forward("game", "udp", "7001-7002", true),
+        forward("mail", "tcp", "25", true),
+        forward("off", "tcp", "8443", false),
+    ];
+    let dir = state_dir("counters");
+    status_file::write(&dir, &s).unwrap();
+    let run = |json: bool| {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &ns.name]).args(support::runner_words()).arg(support::homeport_bin());
+        c.arg("status").arg("--state-dir").arg(&dir);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let out = run(true);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let back: Status = serde_json::from_slice(&out.stdout).unwrap();
+    let figures: Vec<(Option<u64>, Option<u64>)> = back.forwards.iter().map(|f| (f.packets, f.bytes)).collect();
+    assert_eq!(figures, [(Some(8), Some(500)), (Some(5), Some(250)), (None, None), (None, None)]);
+    let text = String::from_utf8(run(false).stdout).unwrap();
+    assert!(text.contains("web: tcp 8443 -> router:8443 (active, 8 packets, 500 bytes)"), "{text}");
+
+    // Outside the namespace there is no table of ours: no figures, no error.
+    let out = status(&dir, true);
+    assert_eq!(out.status.code(), Some(0));
+    let back: Status = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(back.forwards.iter().all(|f| f.packets.is_none()), "{back:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

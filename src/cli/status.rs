@@ -11,6 +11,9 @@ use argh::FromArgs;
 use super::common;
 use super::{Failure, Outcome};
 use crate::daemon::status_file;
+use crate::nft::apply::Nft;
+use crate::nft::counters;
+use crate::status::Status;
 
 /// show what the daemon is doing: WAN, each DNS name, each forward, warnings
 #[derive(FromArgs, Debug)]
@@ -53,10 +56,11 @@ impl Failure for StatusError {
 
 pub fn run(a: StatusArgs) -> Outcome {
     let path = status_file::path(&a.state_dir);
-    let status = status_file::read(&a.state_dir).map_err(|e| match e.kind() {
+    let mut status = status_file::read(&a.state_dir).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => StatusError::NotRunning(path.clone()),
         _ => StatusError::Unreadable(path.clone(), e),
     })?;
+    add_counters(&mut status, &Nft::default());
     if a.json {
         let text = serde_json::to_string_pretty(&status).unwrap_or_default();
         println!("{text}");
@@ -69,6 +73,24 @@ pub fn run(a: StatusArgs) -> Outcome {
         return Ok(1);
     }
     Ok(0)
+}
+
+/// Each active forward's packets and bytes, from the live table. The daemon does not
+/// write them (they change with every packet; status.json changes only with events), so
+/// they are read here, when someone asks. Without the table, or without the privilege to
+/// list it (nft needs CAP_NET_ADMIN), they stay unknown.
+fn add_counters(status: &mut Status, nft: &Nft) {
+    if !status.forwards.iter().any(|f| f.active) {
+        return;
+    }
+    let Ok(Some(listing)) = nft.listing() else { return };
+    let counters = counters::parse(&listing);
+    for f in status.forwards.iter_mut().filter(|f| f.active) {
+        if let Some((packets, bytes)) = counters::for_forward(&counters, &f.proto, &f.src_dport) {
+            f.packets = Some(packets);
+            f.bytes = Some(bytes);
+        }
+    }
 }
 
 fn process_alive(pid: u32) -> bool {

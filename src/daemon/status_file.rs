@@ -87,7 +87,11 @@ pub fn render_text(s: &Status, now: u64) -> String {
         let dest = f.dest_ip.as_deref().unwrap_or("router");
         let state =
             if f.active { "active".to_string() } else { format!("inactive: {}", f.reason.as_deref().unwrap_or("?")) };
-        let _ = writeln!(out, "  {}: {} {} -> {dest}:{} ({state})", f.name, f.proto, f.src_dport, f.dest_port);
+        let traffic = match (f.packets, f.bytes) {
+            (Some(p), Some(b)) => format!(", {p} packets, {b} bytes"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {}: {} {} -> {dest}:{} ({state}{traffic})", f.name, f.proto, f.src_dport, f.dest_port);
         for warn in &f.warnings {
             let _ = writeln!(out, "    warning: {warn}");
         }

@@ -141,9 +141,20 @@ impl Nft {
 
     /// The digest in the live table's comment; `None` when there is no table of ours.
     pub fn live_digest(&self) -> Result<Option<String>, NftError> {
+        Ok(self.list(&["-t"])?.as_deref().and_then(parse_digest))
+    }
+
+    /// The live table with its elements and their counters (`nft list table`); `None`
+    /// when there is no table of ours.
+    pub fn listing(&self) -> Result<Option<String>, NftError> {
+        self.list(&[])
+    }
+
+    fn list(&self, flags: &[&str]) -> Result<Option<String>, NftError> {
         let (family, name) = TABLE.split_once(' ').unwrap_or(("inet", "homeport"));
-        match self.run(&["-t", "list", "table", family, name], "")? {
-            Ok(out) => Ok(parse_digest(&out)),
+        let args: Vec<&str> = flags.iter().copied().chain(["list", "table", family, name]).collect();
+        match self.run(&args, "")? {
+            Ok(out) => Ok(Some(out)),
             // Absent table: nft says "No such file or directory".
             Err(m) if m.contains("No such file") => Ok(None),
             Err(m) => Err(NftError::Rejected { stage: Stage::Read, message: m, forwards: vec![] }),

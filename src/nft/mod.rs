@@ -8,6 +8,7 @@
 //! Design and priorities: docs/forwarding.md.
 
 pub mod apply;
+pub mod counters;
 pub mod fw4;
 pub mod linear;
 pub mod plan;
