@@ -12,8 +12,8 @@ bench_homeport_bin() {
         HOMEPORT_BIN=$musl
     else
         echo "bench: building $musl" >&2
-        # ring needs a musl C compiler: cargo-zigbuild brings one (as cross/ does).
-        (cd "$BENCH_ROOT" && cargo-zigbuild zigbuild --release --quiet --target x86_64-unknown-linux-musl) >&2 || true
+        # The same build as the x86_64 package's (cross/lib.sh: std built for size).
+        "$BENCH_ROOT/cross/build.sh" x86_64-unknown-linux-musl >&2 || true
         HOMEPORT_BIN=$musl
     fi
     if [ ! -x "$HOMEPORT_BIN" ] && [ -x "$BENCH_ROOT/target/release/homeport" ]; then
