@@ -20,8 +20,16 @@ pub struct NftDriver {
     forwards: Vec<Forward>,
     ctx: Context,
     nft: Nft,
-    /// The last preparation, so an nft error can name the forward its line belongs to.
-    last: RefCell<Option<Prepared>>,
+    /// Of the last preparation, what naming a forward in an nft error takes: the digest,
+    /// each line's owner and the forward names (the plan and the lint results are not
+    /// kept: with 100 forwards that is tens of KiB of heap the idle daemon never reads).
+    last: RefCell<Option<Owners>>,
+}
+
+struct Owners {
+    digest: String,
+    lines: Vec<Option<usize>>,
+    names: Vec<String>,
 }
 
 impl NftDriver {
@@ -77,41 +85,27 @@ impl Forwards for NftDriver {
             .filter(|d| d.section.is_none())
             .map(|d| Warning { code: "forward".into(), message: d.to_string() })
             .collect();
-        let rules = Rules {
-            text: Some(p.ruleset.text.clone()),
-            digest: p.ruleset.digest.clone(),
-            forwards: self.statuses(&p, !wan_devices.is_empty()),
-            warnings,
-        };
-        *self.last.borrow_mut() = Some(p);
-        rules
+        let forwards = self.statuses(&p, !wan_devices.is_empty());
+        let names = p.names();
+        let r = p.ruleset;
+        *self.last.borrow_mut() = Some(Owners { digest: r.digest.clone(), lines: r.owners, names });
+        Rules { text: Some(r.text), digest: r.digest, forwards, warnings }
     }
 
     fn apply_job(&self, rules: &Rules, force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
         let nft = self.nft.clone();
-        let last = self.last.borrow();
-        let prepared = last.as_ref().filter(|p| p.ruleset.digest == rules.digest).cloned();
-        let text = rules.text.clone().unwrap_or_default();
-        let digest = rules.digest.clone();
-        Box::new(move || {
-            let (ruleset, names) = match prepared {
-                Some(p) => {
-                    let names = p.names();
-                    (p.ruleset, names)
-                }
-                None => (
-                    crate::nft::Ruleset {
-                        text,
-                        owners: Vec::new(),
-                        rules_per_packet: 0,
-                        digest,
-                        diagnostics: Vec::new(),
-                    },
-                    Vec::new(),
-                ),
-            };
-            nft.apply(&ruleset, &names, force).map(|_| ()).map_err(|e| e.to_string())
-        })
+        let (owners, names) = match self.last.borrow().as_ref().filter(|o| o.digest == rules.digest) {
+            Some(o) => (o.lines.clone(), o.names.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
+        let ruleset = crate::nft::Ruleset {
+            text: rules.text.clone().unwrap_or_default(),
+            owners,
+            rules_per_packet: 0,
+            digest: rules.digest.clone(),
+            diagnostics: Vec::new(),
+        };
+        Box::new(move || nft.apply(&ruleset, &names, force).map(|_| ()).map_err(|e| e.to_string()))
     }
 
     fn remove(&self) -> Result<(), String> {
