@@ -89,14 +89,13 @@ struct Daemon<'a> {
     rules: Rules,
     /// Digest of what nft last accepted (None: nothing applied, or it was removed).
     applied: Option<String>,
-    applying: bool,
+    /// The apply on a worker, if one runs: its digest, and whether it was forced.
+    applying: Option<(String, bool)>,
     /// The next apply must rewrite the table even if its digest matches (restoring).
     force_apply: bool,
     /// Why the last apply failed (cleared by a success).
     apply_error: Option<String>,
     apply_retry_at: Option<Instant>,
-    /// The apply on a worker: its digest, and whether it was forced.
-    apply_job: (String, bool),
     /// Digest of the rendering whose apply failed: it waits for `apply_retry_at` (a new
     /// rendering, or SIGHUP, goes at once).
     apply_failed: Option<String>,
@@ -151,11 +150,10 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         queued: VecDeque::new(),
         rules: Rules { text: None, digest: String::new(), forwards: Vec::new(), warnings: Vec::new() },
         applied: None,
-        applying: false,
+        applying: None,
         force_apply: false,
         apply_error: None,
         apply_retry_at: None,
-        apply_job: (String::new(), false),
         apply_failed: None,
         status_written: None,
     };
@@ -372,8 +370,7 @@ impl Daemon<'_> {
                     log::debug!("an apply started before the configuration was re-read ended");
                     return;
                 }
-                self.applying = false;
-                let (digest, forced) = std::mem::take(&mut self.apply_job);
+                let Some((digest, forced)) = self.applying.take() else { return };
                 match result {
                     Ok(()) => {
                         log::info!(
@@ -409,7 +406,7 @@ impl Daemon<'_> {
 
     /// Applies the current rendering unless nft already has it or an apply is running.
     fn apply_forwards(&mut self) {
-        if self.applying || self.applied.as_deref() == Some(self.rules.digest.as_str()) {
+        if self.applying.is_some() || self.applied.as_deref() == Some(self.rules.digest.as_str()) {
             return;
         }
         if self.apply_retry_at.is_some() && self.apply_failed.as_deref() == Some(self.rules.digest.as_str()) {
@@ -428,8 +425,7 @@ impl Daemon<'_> {
         let key = JobKey::Apply { generation: self.generation };
         match self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
             Ok(()) => {
-                self.applying = true;
-                self.apply_job = (self.rules.digest.clone(), force);
+                self.applying = Some((self.rules.digest.clone(), force));
             }
             Err(e) => {
                 log::error!("cannot start the nft thread: {e}");
@@ -470,7 +466,7 @@ impl Daemon<'_> {
         self.start_jobs(jobs);
         // Re-rendered; applied only if the digest differs from what nft has. A failed
         // apply is tried again now (SIGHUP is how a user says "try again").
-        self.applying = false;
+        self.applying = None;
         self.apply_failed = None;
         self.apply_retry_at = None;
         self.render_forwards();
@@ -482,7 +478,7 @@ impl Daemon<'_> {
             // An apply still running on a worker would re-create the table after we
             // removed it: let it end first.
             let deadline = Instant::now() + STOP_APPLY_WAIT;
-            while self.applying {
+            while self.applying.is_some() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     log::warn!("stopping: an apply of the forward table is still running");
@@ -493,7 +489,7 @@ impl Daemon<'_> {
                 if matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0) {
                     for (key, _) in self.workers.take() {
                         if matches!(key, JobKey::Apply { .. }) {
-                            self.applying = false;
+                            self.applying = None;
                         }
                     }
                 }
