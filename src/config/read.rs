@@ -56,8 +56,7 @@ impl<'a> Reader<'a> {
     /// The option's single value; `None` when absent or empty. A list of more than one
     /// item is an error: these options take one value.
     pub fn single(&mut self, name: &str, shown: Shown) -> Option<&'a str> {
-        let items: Vec<&'a str> =
-            self.raw(name)?.items().iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+        let items = self.items(name);
         match items.as_slice() {
             [] => None,
             [one] => Some(one),
@@ -66,6 +65,11 @@ impl<'a> Reader<'a> {
                 None
             }
         }
+    }
+
+    /// The option's non-empty items as given: a single value is one item (not split).
+    pub fn items(&mut self, name: &str) -> Vec<&'a str> {
+        self.raw(name).map_or_else(Vec::new, |v| v.items().iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
     }
 
     /// The option's items: every item of a list as it stands, or an option's value split
