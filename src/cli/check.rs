@@ -2,13 +2,17 @@
 //!
 //! Shell around [`crate::config::from_text`]. Diagnostics go to stderr, one per line;
 //! with `--show` the file is also printed on stdout as `uci show` prints it, after a
-//! strict parse as `uci show` does. Exit status: 0 usable, 1 errors, 2 unreadable.
+//! strict parse as `uci show` does. With `--json` the diagnostics are one JSON document on
+//! stdout instead (what LuCI shows before Save & Apply, issue 12 item 5). Exit status: 0
+//! usable, 1 errors, 2 unreadable.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::config;
+use crate::diag::{Diagnostic, Severity};
+use serde::Serialize;
 use crate::uci::{self, ParseError};
 use argh::FromArgs;
 
@@ -26,6 +30,10 @@ pub struct CheckArgs {
     /// also print the file on stdout as `uci show` does (parsing it strictly)
     #[argh(switch)]
     pub show: bool,
+    /// print the diagnostics on stdout as JSON: {"errors", "warnings", "diagnostics": [{section,
+    /// type, index, name, option, value, severity, message}]}
+    #[argh(switch)]
+    pub json: bool,
     /// the network config, for the forward lint's LAN subnets (default /etc/config/network)
     #[argh(option, default = "forwarding::default_network()")]
     pub network: PathBuf,
@@ -45,6 +53,8 @@ enum CheckError {
         error: ParseError,
     },
     Stdout(io::Error),
+    /// `--show` and `--json` both want stdout.
+    ShowAndJson,
 }
 
 impl fmt::Display for CheckError {
@@ -52,13 +62,24 @@ impl fmt::Display for CheckError {
         match self {
             CheckError::Syntax { path, error } => write!(f, "{}: {}", path.display(), error),
             CheckError::Stdout(e) => write!(f, "cannot write to stdout: {e}"),
+            CheckError::ShowAndJson => f.write_str("--show and --json cannot be combined"),
         }
     }
 }
 
-impl Failure for CheckError {}
+impl Failure for CheckError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CheckError::ShowAndJson => super::EXIT_USAGE,
+            _ => 1,
+        }
+    }
+}
 
 pub fn run(args: CheckArgs) -> Outcome {
+    if args.show && args.json {
+        return Err(CheckError::ShowAndJson.into());
+    }
     let (bytes, real) = common::read_config_file(&args.config)?;
     let name = uci::package_name(&args.config);
     if args.show {
@@ -74,22 +95,81 @@ pub fn run(args: CheckArgs) -> Outcome {
     diags.extend(crate::nft::prepare::check(&loaded.config.forwards, &ctx));
     let mut all = loaded.diagnostics;
     all.extend(diags);
-    common::print_diagnostics(&all);
-    print_reachability(&loaded.config);
+    if args.json {
+        all.extend(reachability(&loaded.config).into_iter().map(Diagnostic::warning));
+        let mut out = io::stdout().lock();
+        serde_json::to_writer(&mut out, &JsonReport::new(&all))
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+            .map_err(CheckError::Stdout)?;
+    } else {
+        common::print_diagnostics(&all);
+        let mut err = io::stderr().lock();
+        for w in reachability(&loaded.config) {
+            let _ = writeln!(err, "warning: {w}");
+        }
+    }
     Ok(u8::from(config::has_errors(&all)))
 }
 
+/// `check --json`: the counts, and each diagnostic with stable field names. `section` is
+/// the `@type[N]` form (N counts every section of the type, named ones too); `name` is
+/// the section's name, if it has one; `value` is absent for secrets.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: Severity,
+    section: Option<String>,
+    #[serde(rename = "type")]
+    ty: Option<&'a str>,
+    index: Option<usize>,
+    name: Option<&'a str>,
+    option: Option<&'a str>,
+    value: Option<&'a str>,
+    message: &'a str,
+}
+
+impl<'a> JsonReport<'a> {
+    fn new(all: &'a [Diagnostic]) -> JsonReport<'a> {
+        let errors = all.iter().filter(|d| d.is_error()).count();
+        let diagnostics = all
+            .iter()
+            .map(|d| {
+                let s = d.section.as_ref();
+                JsonDiagnostic {
+                    severity: d.severity,
+                    section: s.map(|s| format!("@{}[{}]", s.ty, s.index)),
+                    ty: s.map(|s| s.ty.as_str()),
+                    index: s.map(|s| s.index),
+                    name: s.and_then(|s| s.name.as_deref()),
+                    option: d.option.as_deref(),
+                    value: d.value.as_deref(),
+                    message: &d.message,
+                }
+            })
+            .collect();
+        JsonReport { errors, warnings: all.len() - errors, diagnostics }
+    }
+}
+
 /// What the WAN address means for the enabled ddns sections (CGNAT, private, no IPv6),
-/// in plain words on stderr. Said only when the WAN device and its addresses are known
-/// here (on the router); it never changes the exit status.
-fn print_reachability(cfg: &config::Config) {
+/// in plain words. Said only when the WAN device and its addresses are known here (on the
+/// router); it never changes the exit status.
+fn reachability(cfg: &config::Config) -> Vec<String> {
     if !cfg.ddns.iter().any(|h| h.enabled) {
-        return;
+        return Vec::new();
     }
-    let Ok(wan) = crate::wan::resolve(&cfg.main, &crate::wan::Sources::openwrt()) else { return };
-    let Ok(addrs) = crate::netlink::dump_addresses(&wan.device) else { return };
-    let mut err = io::stderr().lock();
-    for w in crate::addr::reach::for_hosts(&cfg.ddns, &addrs) {
-        let _ = writeln!(err, "warning: WAN {}: {}", wan.device, w.message);
-    }
+    let Ok(wan) = crate::wan::resolve(&cfg.main, &crate::wan::Sources::openwrt()) else { return Vec::new() };
+    let Ok(addrs) = crate::netlink::dump_addresses(&wan.device) else { return Vec::new() };
+    crate::addr::reach::for_hosts(&cfg.ddns, &addrs)
+        .into_iter()
+        .map(|w| format!("WAN {}: {}", wan.device, w.message))
+        .collect()
 }

@@ -17,6 +17,7 @@ pub mod forwarding;
 mod migrate;
 mod rules;
 mod run;
+mod schema;
 mod status;
 mod update;
 
@@ -41,6 +42,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Update(update::UpdateArgs),
     Migrate(migrate::MigrateArgs),
+    Schema(schema::SchemaArgs),
 }
 
 impl Command {
@@ -56,6 +58,7 @@ impl Command {
             Command::Status(a) => status::run(a),
             Command::Update(a) => update::run(a),
             Command::Migrate(a) => migrate::run(a),
+            Command::Schema(a) => schema::run(a),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! default applies; the other options keep the values they were given (issue 12 item 4:
 //! a debounce of `15m` must not drop the chosen log level, interface, device and zone).
 
-use super::read::{Reader, Shown};
+use super::read::{Choices, Reader, Shown, choose};
 use super::{LogLevel, MainSettings};
 use crate::types::{IfName, Interval, UciName};
 
@@ -89,18 +89,13 @@ impl LogLevel {
     /// A level name (`error`, `warning`, `notice`, `info`, `debug`, also `err`, `warn`)
     /// or a syslog priority number 0-7 (0-3 are all `error`).
     pub fn parse(s: &str) -> Result<LogLevel, String> {
-        let l = s.to_ascii_lowercase();
-        LOG_LEVELS
-            .iter()
-            .find(|(_, _, spellings)| spellings.contains(&l.as_str()))
-            .map(|(level, _, _)| *level)
-            .ok_or_else(|| "is not a log level (error, warning, notice, info, debug, or 0-7)".to_string())
+        choose(LOG_LEVELS, s).ok_or_else(|| "is not a log level (error, warning, notice, info, debug, or 0-7)".to_string())
     }
 }
 
 /// Every `log_level` spelling, canonical first, with the label LuCI shows; `homeport
 /// schema` publishes this table as it is.
-pub const LOG_LEVELS: &[(LogLevel, &str, &[&str])] = &[
+pub const LOG_LEVELS: Choices<LogLevel> = &[
     (LogLevel::Error, "Errors", &["error", "err", "0", "1", "2", "3", "emerg", "alert", "crit"]),
     (LogLevel::Warning, "Warnings", &["warning", "warn", "4"]),
     (LogLevel::Notice, "Notices", &["notice", "5"]),

@@ -177,12 +177,29 @@ impl<'a> Reader<'a> {
 
 /// UCI's boolean spellings (`get_bool` in OpenWrt's functions.sh, ubox's validator).
 pub fn parse_bool(s: &str) -> Result<bool, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "on" | "true" | "enabled" => Ok(true),
-        "0" | "no" | "off" | "false" | "disabled" => Ok(false),
-        _ => Err("is not a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)".to_string()),
+    let l = s.to_ascii_lowercase();
+    if TRUE.contains(&l.as_str()) {
+        Ok(true)
+    } else if FALSE.contains(&l.as_str()) {
+        Ok(false)
+    } else {
+        Err("is not a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)".to_string())
     }
 }
+
+/// A table of choices: each value with the label LuCI shows and its spellings, the
+/// canonical one first (lower case). Parsers and `homeport schema` share these tables.
+pub type Choices<T> = &'static [(T, &'static str, &'static [&'static str])];
+
+/// The value `s` spells in `table`, any case.
+pub fn choose<T: Copy>(table: Choices<T>, s: &str) -> Option<T> {
+    let l = s.to_ascii_lowercase();
+    table.iter().find(|(_, _, spellings)| spellings.contains(&l.as_str())).map(|(v, _, _)| *v)
+}
+
+/// The spellings of true and false (lower case), as `homeport schema` publishes them.
+pub const TRUE: &[&str] = &["1", "yes", "on", "true", "enabled"];
+pub const FALSE: &[&str] = &["0", "no", "off", "false", "disabled"];
 
 /// Free text that is shown to people (names, comments, user names): no control or
 /// invisible characters, at most `max` bytes.
