@@ -271,3 +271,95 @@ pub fn schema() -> Schema {
         sections: vec![main, ddns, fwd],
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::config::from_text;
+
+    fn section(s: &Schema, ty: &str) -> Vec<&'static str> {
+        s.sections.iter().find(|x| x.ty == ty).unwrap().options.iter().map(|o| o.name).collect()
+    }
+
+    #[test]
+    fn options_are_the_ones_the_parser_reads() {
+        let s = schema();
+        assert_eq!(section(&s, "homeport"), main_section::KNOWN);
+        assert_eq!(section(&s, "forward"), forward::KNOWN);
+        // ddns: the ddns-scripts aliases (service_name, use_ipv6, *_unit...) are read but
+        // never written by LuCI.
+        let known: Vec<&str> = ddns::KNOWN.iter().copied().take_while(|k| *k != "service_name").collect();
+        assert_eq!(section(&s, "ddns"), known);
+        assert_eq!(s.sections.iter().map(|x| x.ty).collect::<Vec<_>>(), super::super::SECTION_TYPES);
+    }
+
+    /// Every value and alias the schema offers is accepted by the parser, and every
+    /// default is what an empty section gets.
+    #[test]
+    fn choices_and_defaults_parse() {
+        let s = schema();
+        for sec in &s.sections {
+            for o in &sec.options {
+                for c in &o.choices {
+                    for v in std::iter::once(c.value).chain(c.aliases.iter().copied()) {
+                        let text = match sec.ty {
+                            "homeport" => format!("config homeport 'main'\n\toption {} '{v}'\n", o.name),
+                            "forward" => format!(
+                                "config forward 'f'\n\toption src_dport '80'\n\toption {} '{v}'\n",
+                                o.name
+                            ),
+                            _ => format!(
+                                "config ddns 'd'\n\toption service 'rfc2136'\n\toption domain 'a.example.org'\n\
+                                 \toption server 'ns.example.org'\n\toption key_name 'k'\n\
+                                 \toption key_secret 'c2VjcmV0'\n\toption {} '{v}'\n",
+                                o.name
+                            ),
+                        };
+                        let l = from_text(&text, "homeport");
+                        let bad: Vec<String> = l
+                            .diagnostics
+                            .iter()
+                            .filter(|d| d.option.as_deref() == Some(o.name))
+                            .map(|d| d.to_string())
+                            .collect();
+                        // Namecheap refuses IPv6 and the TSIG options need rfc2136: the
+                        // value itself parsed if no diagnostic quotes it.
+                        assert!(bad.iter().all(|d| !d.contains(&format!("'{v}' is"))), "{}.{}={v}: {bad:?}", sec.ty, o.name);
+                    }
+                }
+            }
+        }
+        let main = &s.sections[0].options;
+        let d = |n: &str| main.iter().find(|o| o.name == n).unwrap().default.clone();
+        assert_eq!(d("debounce").as_deref(), Some("2s"));
+        assert_eq!(d("log_level").as_deref(), Some("info"));
+        assert_eq!(d("interface").as_deref(), Some("wan"));
+    }
+
+    #[test]
+    fn duration_units_are_the_parsers() {
+        let s = schema();
+        for (unit, secs) in s.duration.units {
+            assert_eq!(Interval::parse(&format!("3{unit}")).unwrap().secs(), 3 * secs, "{unit}");
+            assert_eq!(Interval::parse(&format!("3 {}", unit.to_uppercase())).unwrap().secs(), 3 * secs, "{unit}");
+        }
+        assert!(Interval::parse(&"9".repeat(s.duration.max_digits + 1)).is_err());
+        assert!(Interval::parse(&format!("{}", s.duration.max)).is_ok());
+        assert!(Interval::parse(&format!("{}", s.duration.max + 1)).is_err());
+        let debounce = s.sections[0].options.iter().find(|o| o.name == "debounce").unwrap();
+        assert!(main_section::parse_debounce(&debounce.max.unwrap().to_string()).is_ok());
+        assert!(main_section::parse_debounce(&(debounce.max.unwrap() + 1).to_string()).is_err());
+    }
+
+    #[test]
+    fn bools_are_the_parsers() {
+        let s = schema();
+        for t in s.bool.yes {
+            assert_eq!(read::parse_bool(&t.to_uppercase()), Ok(true));
+        }
+        for f in s.bool.no {
+            assert_eq!(read::parse_bool(f), Ok(false));
+        }
+    }
+}
