@@ -97,12 +97,7 @@ pub fn run(args: CheckArgs) -> Outcome {
     all.extend(diags);
     if args.json {
         all.extend(reachability(&loaded.config).into_iter().map(Diagnostic::warning));
-        let mut out = io::stdout().lock();
-        serde_json::to_writer(&mut out, &JsonReport::new(&all))
-            .map_err(io::Error::from)
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush())
-            .map_err(CheckError::Stdout)?;
+        super::json::print(&JsonReport::new(&all), false).map_err(CheckError::Stdout)?;
     } else {
         common::print_diagnostics(&all);
         let mut err = io::stderr().lock();

@@ -14,6 +14,7 @@ mod check;
 pub mod common;
 mod flush;
 pub mod forwarding;
+mod json;
 mod migrate;
 mod rules;
 mod run;

@@ -4,7 +4,7 @@
 //! Shell: prints the pure schema as one JSON document on stdout.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 
 use argh::FromArgs;
 
@@ -48,11 +48,6 @@ pub fn run(args: SchemaArgs) -> Outcome {
     if !args.json {
         return Err(SchemaError::NoForm.into());
     }
-    let mut out = io::stdout().lock();
-    serde_json::to_writer(&mut out, &schema::schema())
-        .map_err(io::Error::from)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush())
-        .map_err(SchemaError::Stdout)?;
+    super::json::print(&schema::schema(), false).map_err(SchemaError::Stdout)?;
     Ok(0)
 }

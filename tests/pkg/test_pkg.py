@@ -761,6 +761,169 @@ def rpcd_plugin_with_real_status_command():
         eq(plugin_call("call", "status", prog_body=body), json.load(open(fixture)), "status document through the plugin")
 
 
+UCI_TOOL = os.path.join(ROOT, "..", "shared", "tools", "openwrt", "bin", "uci")
+
+
+def homeport_bin():
+    binary = os.environ.get("HOMEPORT_BIN", os.path.join(ROOT, "target", "debug", "homeport"))
+    check(os.path.isfile(binary), f"{binary} missing: build it (cargo build)")
+    return binary
+
+
+def plugin_raw(*args, stdin=b"{}", prog_body=None, shell="sh", subst=None):
+    """Runs the plugin (its PROG and any `subst` lines replaced) and returns its stdout
+    as bytes, undecoded."""
+    with tempfile.TemporaryDirectory() as d:
+        prog = os.path.join(d, "homeport")
+        with open(prog, "wb") as f:
+            f.write(prog_body if isinstance(prog_body, bytes) else (prog_body or "#!/bin/sh\nexit 1\n").encode())
+        os.chmod(prog, 0o755)
+        text = open(RPCD_PLUGIN).read()
+        for var, value in dict(subst or {}, PROG=prog).items():
+            line = next((x for x in text.splitlines() if x.startswith(var + "=")), None)
+            check(line is not None or var != "PROG", "plugin sets PROG")
+            if line is not None:
+                text = text.replace(line + "\n", f"{var}={value}\n", 1)
+        plugin = os.path.join(d, "plugin")
+        with open(plugin, "w") as f:
+            f.write(text)
+        cmd = ["busybox", "sh", plugin, *args] if shell == "busybox" else [shell, plugin, *args]
+        r = subprocess.run(cmd, input=stdin, capture_output=True)
+        eq(r.returncode, 0, f"plugin {args}: {r.stderr!r}")
+        return r.stdout
+
+
+def strict_json(raw, what):
+    """Parses bytes as RFC 8259 JSON: strict UTF-8, no raw control characters in strings."""
+    try:
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        raise AssertionError(f"{what}: not UTF-8 ({e}): {raw[:200]!r}")
+    try:
+        doc = json.loads(text, strict=True)
+    except ValueError as e:
+        raise AssertionError(f"{what}: not JSON ({e}): {raw[:200]!r}")
+    check(isinstance(doc, dict), f"{what}: not one object: {raw[:200]!r}")
+    return doc
+
+
+def shells():
+    out = ["sh"]
+    if shutil.which("busybox"):
+        out.append("busybox")  # OpenWrt's /bin/sh is busybox ash
+    return out
+
+
+@test
+def rpcd_plugin_json_always_valid():
+    """Issue 10 item 15: whatever the binary prints (invalid UTF-8, control bytes, DEL,
+    quotes, backslashes), on stdout or stderr, the plugin answers one valid JSON object."""
+    nasty = b'bad \xff\xfe utf-8 \x01\x07\x1b[31m \x7f "quoted" \\ back \xc3\x28 \xed\xa0\x80 end'
+    bodies = {
+        # stdout that looks like a JSON object but holds invalid UTF-8 and raw controls
+        "stdout": b"#!/bin/sh\nprintf '{\"a\":\"%s\"}\\n' \"$(printf '" + nasty.replace(b"\\", b"\\\\").replace(b"'", b"") +
+                  b"')\"\n",
+        # a failure whose reason holds the same bytes
+        "stderr": b"#!/bin/sh\nprintf 'error: %s\\nsecond line\\n' \"$(printf '" + nasty.replace(b"\\", b"\\\\") +
+                  b"')\" >&2\nexit 1\n",
+        # nothing at all
+        "silent": b"#!/bin/sh\nexit 0\n",
+    }
+    for shell in shells():
+        for name, body in bodies.items():
+            for method in ("status", "schema", "check"):
+                raw = plugin_raw("call", method, prog_body=body, shell=shell,
+                                 subst={"UCI": "/bin/true" if method == "check" else "/bin/false"})
+                doc = strict_json(raw, f"{shell}: {name} {method}")
+                check("error" in doc, f"{shell}: {name} {method}: an error object, got {doc}")
+                check(all(0x20 <= b < 0x7f for b in raw.rstrip(b"\n")), f"{shell}: printable ASCII: {raw!r}")
+        doc = strict_json(plugin_raw("call", "status", prog_body=bodies["stderr"], shell=shell), "stderr reason")
+        check("bad" in doc["error"] and '"quoted"' in doc["error"] and "\\ back" in doc["error"],
+              f"{shell}: the readable part of the reason is kept: {doc}")
+
+
+@test
+def rpcd_plugin_real_binary_with_hostile_bytes():
+    """The plugin in front of the real binary, with a status document and a staged
+    configuration holding control characters and non-ASCII text (issue 10 item 15)."""
+    binary = homeport_bin()
+    with tempfile.TemporaryDirectory() as state:
+        fixture = json.load(open(os.path.join(ROOT, "tests", "pkg", "fixtures", "status.json")))
+        fixture["forwards"][0]["name"] = "Caf\u00e9 \u2615 \x01\x1b\u2028 \"q\" \\"
+        with open(os.path.join(state, "status.json"), "w", encoding="utf-8") as f:
+            json.dump(fixture, f, ensure_ascii=False)
+        body = f'#!/bin/sh\nexec {binary} "$@" --state-dir {state}\n'
+        for shell in shells():
+            raw = plugin_raw("call", "status", prog_body=body, shell=shell)
+            eq(strict_json(raw, "status")["forwards"][0]["name"], fixture["forwards"][0]["name"], "name kept exactly")
+        # A status file that is not UTF-8: an error object, still valid JSON.
+        with open(os.path.join(state, "status.json"), "wb") as f:
+            f.write(json.dumps(fixture).encode().replace(b"Caf", b"Ca\xff"))
+        doc = strict_json(plugin_raw("call", "status", prog_body=body), "status, not UTF-8")
+        check("error" in doc or "forwards" in doc, f"status not UTF-8: {doc}")
+    if not os.path.exists(UCI_TOOL):
+        return
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "config")
+        os.mkdir(conf)
+        with open(os.path.join(conf, "homeport"), "wb") as f:
+            f.write(b"config forward 'x'\n\toption src_dport '70000'\n\toption name 'a\xff\x01\x7fb \xc3\xa9'\n")
+        body = f'#!/bin/sh\nexec {binary} "$@" --network /nonexistent --dhcp /nonexistent --firewall /nonexistent\n'
+        for shell in shells():
+            raw = plugin_raw("call", "check", prog_body=body, shell=shell, subst={"UCI": UCI_TOOL, "UCI_CONFDIR": conf})
+            doc = strict_json(raw, "check with hostile bytes")
+            check(doc.get("errors", 0) >= 1, f"the bad port is an error: {doc}")
+
+
+@test
+def rpcd_plugin_checks_the_staged_config():
+    """Issue 12 item 5: `check` lints /etc/config/homeport with the session's staged
+    changes applied, as the real uci (-P) applies them, before anything is committed."""
+    if not os.path.exists(UCI_TOOL):
+        raise Skip(f"{UCI_TOOL} missing: the real uci is needed to stage changes")
+    binary = homeport_bin()
+    body = f'#!/bin/sh\nexec {binary} "$@" --network /nonexistent --dhcp /nonexistent --firewall /nonexistent\n'
+    sid = "0123456789abcdef0123456789abcdef"
+    with tempfile.TemporaryDirectory() as d:
+        conf, prefix = os.path.join(d, "config"), os.path.join(d, "uci-")
+        os.mkdir(conf)
+        with open(os.path.join(conf, "homeport"), "w") as f:
+            f.write("config homeport 'main'\n\toption debounce '2s'\n\nconfig forward 'web'\n"
+                    "\toption src_dport '48443'\n\toption dest_ip '192.168.1.10'\n\toption dest_port '443'\n")
+        uci = [UCI_TOOL, "-c", conf, "-t", prefix + sid]
+        for cmd in (["set", "homeport.main.debounce=15m"], ["add", "homeport", "forward"],
+                    ["set", "homeport.@forward[-1].src_dport=3389"], ["set", "homeport.@forward[-1].dest_ip=192.168.1.5"],
+                    ["set", "homeport.web.dest_port=440-443"]):
+            r = run(uci + cmd)
+            eq(r.returncode, 0, f"uci {cmd}: {r.stderr}")
+        before = open(os.path.join(conf, "homeport")).read()
+        subst = {"UCI": UCI_TOOL, "UCI_CONFDIR": conf, "RPCD_SAVEDIR_PREFIX": prefix}
+        text = open(RPCD_PLUGIN).read()
+        check(all(f"\n{k}=" in text for k in subst), f"the plugin sets {sorted(subst)}")
+        call = lambda s: strict_json(plugin_raw("call", "check", prog_body=body, subst=subst,
+                                                stdin=json.dumps({"ubus_rpc_session": s}).encode()), "check")
+        doc = call(sid)
+        diags = doc["diagnostics"]
+        by = lambda opt: [x for x in diags if x["option"] == opt]
+        eq([(x["severity"], x["value"], x["name"]) for x in by("debounce")], [("warning", "15m", "main")], "staged debounce")
+        check(any(x["value"] == "3389" and x["section"] == "@forward[1]" and x["name"] is None for x in by("src_dport")),
+              f"the staged RDP forward is linted: {diags}")
+        check(any(x["severity"] == "error" and x["name"] == "web" for x in by("dest_port")), f"staged width error: {diags}")
+        eq(doc["errors"], 1, "one error (the staged range of another width)")
+        eq(open(os.path.join(conf, "homeport")).read(), before, "nothing committed")
+        # Another session, or a forged id, sees only what is committed.
+        for other in ("fedcba9876543210fedcba9876543210", "../../../../etc", sid + "/.."):
+            eq(call(other)["errors"], 0, f"session {other!r} sees the committed file only")
+
+
+@test
+def rpcd_plugin_schema_is_the_binarys():
+    binary = homeport_bin()
+    want = json.loads(run([binary, "schema", "--json"]).stdout)
+    body = f'#!/bin/sh\nexec {binary} "$@"\n'
+    eq(strict_json(plugin_raw("call", "schema", prog_body=body), "schema"), want, "schema through the plugin")
+
+
 def status_schema():
     """Field names of the status document, from src/status.rs."""
     text = open(os.path.join(ROOT, "src", "status.rs")).read()
