@@ -22,6 +22,9 @@ pub struct Schema {
     pub version: u32,
     pub bool: Bools,
     pub duration: Durations,
+    /// Text and names refuse these characters besides the control characters (Unicode
+    /// category Cc): inclusive code point ranges.
+    pub invisible: &'static [(u32, u32)],
     pub sections: Vec<SectionSchema>,
 }
 
@@ -268,6 +271,7 @@ pub fn schema() -> Schema {
         version: VERSION,
         bool: Bools { yes: read::TRUE, no: read::FALSE },
         duration: Durations { units: duration::UNITS, max_digits: duration::MAX_DIGITS, max: duration::MAX_SECS },
+        invisible: crate::diag::INVISIBLE,
         sections: vec![main, ddns, fwd],
     }
 }

@@ -958,14 +958,52 @@ def luci_status_fields_exist():
 _harness = {}
 
 
-def harness(view):
+def uci_text(sections):
+    """UCI text for fixture sections ({type: [{".name", option: value|[items]}]}); names
+    starting with `cfg` are anonymous, as LuCI's are."""
+    out = ""
+    for ty, secs in sections.items():
+        for sec in secs:
+            name = sec[".name"]
+            out += f"\nconfig {ty}" + ("" if name.startswith("cfg") else f" '{name}'") + "\n"
+            for k, v in sec.items():
+                if k.startswith("."):
+                    continue
+                for item in (v if isinstance(v, list) else [v]):
+                    out += f"\t{'list' if isinstance(v, list) else 'option'} {k} '{item}'\n"
+    return out
+
+
+def luci_fixtures():
+    """fixtures/luci.json, plus what the real binary answers for homeport.schema and for
+    homeport.check on the fixture's sections."""
+    with open(os.path.join(ROOT, "tests", "pkg", "fixtures", "luci.json")) as f:
+        fx = json.load(f)
+    binary = homeport_bin()
+    fx["rpc"].setdefault("homeport.schema", json.loads(run([binary, "schema", "--json"]).stdout))
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "homeport")
+        with open(path, "w") as f:
+            f.write(uci_text(fx.get("uci", {})))
+        none = os.path.join(d, "none")
+        r = run([binary, "check", "--json", "-c", path, "--network", none, "--dhcp", none, "--firewall", none])
+        fx["rpc"].setdefault("homeport.check", json.loads(r.stdout))
+    return fx
+
+
+def harness(view, fixtures=None):
     """The record luci_harness.js makes of one view run against fixtures/luci.json."""
-    if view not in _harness:
-        r = run(["node", os.path.join(ROOT, "tests", "pkg", "luci_harness.js"), os.path.join(VIEWS, view + ".js"),
-                 os.path.join(ROOT, "tests", "pkg", "fixtures", "luci.json")])
+    key = view if fixtures is None else None
+    if key not in _harness:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(fixtures or luci_fixtures(), f)
+        r = run(["node", os.path.join(ROOT, "tests", "pkg", "luci_harness.js"), os.path.join(VIEWS, view + ".js"), f.name])
+        os.unlink(f.name)
         eq(r.returncode, 0, f"view {view} failed to load/render: {r.stderr}")
-        _harness[view] = json.loads(r.stdout)
-    return _harness[view]
+        if key is None:
+            return json.loads(r.stdout)
+        _harness[key] = json.loads(r.stdout)
+    return _harness[key]
 
 
 def view_names():
@@ -1064,8 +1102,9 @@ def luci_ddns_provider_fields():
     for secret in ("password", "key_secret"):
         check(opts[secret]["password"], f"{secret} is not a password field")
     eq(opts["ip_url"]["depends"], [{"ip_source": "web"}], "ip_url only for ip_source web")
-    for d in ("check_interval", "force_interval", "retry_interval"):
-        eq(opts[d]["validates"], {"10m": True, "90": True, "ten minutes": False, "": True}, f"{d} validation")
+    # The daemon's bounds (homeport schema): check >= 30s, force >= 1h (0 = never), retry >= 5s.
+    for d, short in (("check_interval", True), ("force_interval", False), ("retry_interval", True)):
+        eq(opts[d]["validates"], {"10m": short, "90": short, "ten minutes": False, "": True}, f"{d} validation")
     cells = harness("ddns")["cellText"]
     eq(cells["_state/home"], "updated (good)", "state cell of a named section")
     check("rejected the API token" in cells["_state/cf"], "state cell matched through @ddns[N] ('name')")
@@ -1080,14 +1119,15 @@ def luci_forwards_page():
        ["name", "proto", "src_dport", "dest_ip", "dest_port", "src_ip", "enabled"], "table columns in order")
     for ip in ("192.168.1.20", "192.168.1.30", "fd00::20"):
         check(ip in opts["dest_ip"]["values"], f"LAN host {ip} not offered in the picker")
-    eq(opts["src_dport"]["datatype"], "portrange", "external port datatype")
+    check(opts["src_dport"]["hasValidate"], "external port validated by the daemon's rules")
     cells = r["cellText"]
     check("RDP on its default port 3389" in cells["_warnings/cfg0a1b2c"], "lint warning beside an anonymous rule (@forward[0])")
     eq(cells["_warnings/game"], "disabled", "reason beside an inactive rule")
     eq(cells["src_ip/cfg0a1b2c"], "anyone", "empty src_ip reads 'anyone'")
     eq(r["polls"], [10], "forwards page refreshes warnings")
     decl = {(d["object"], d["method"]) for d in r["declares"]}
-    eq(decl, {("homeport", "status"), ("luci-rpc", "getHostHints")}, "forwards rpc")
+    eq(decl, {("homeport", "status"), ("homeport", "schema"), ("homeport", "check"), ("luci-rpc", "getHostHints")},
+       "forwards rpc")
 
 
 # The config contract as issue 2 and src/config/mod.rs define it; the homeport check below
