@@ -101,8 +101,10 @@ pub fn parse_ports(v: &str) -> Result<PortRange, String> {
     PortRange::parse(v)
 }
 
-/// `dest_port` defaults to `src_dport`. A range must be as wide as `src_dport`; a single
-/// port may take a whole external range (many to one), as firewall4 allows.
+/// `dest_port` defaults to `src_dport` and must be as wide: a range maps port by port, and
+/// a single port does not take a whole external range (firewall4 would allow that; the
+/// ruleset homeport renders does not, see `nft::plan`, so it is refused here where
+/// `homeport schema` and LuCI see the rule).
 fn read_dest_port(r: &mut Reader<'_>, src: Option<PortRange>) -> Option<PortRange> {
     let raw = r.single("dest_port", Shown::Value);
     let dest = match raw {
@@ -116,7 +118,7 @@ fn read_dest_port(r: &mut Reader<'_>, src: Option<PortRange>) -> Option<PortRang
         },
     };
     let mismatch = match (src, raw) {
-        (Some(s), Some(v)) if !dest.is_single() && dest.width() != s.width() => Some((s, v)),
+        (Some(s), Some(v)) if dest.width() != s.width() => Some((s, v)),
         _ => None,
     };
     if let Some((s, v)) = mismatch {
@@ -124,12 +126,16 @@ fn read_dest_port(r: &mut Reader<'_>, src: Option<PortRange>) -> Option<PortRang
             "dest_port",
             v,
             Shown::Value,
-            format!(
-                "is a range of {} ports but src_dport '{}' has {}; a range maps only to a range of the same width",
-                dest.width(),
-                s,
-                s.width()
-            ),
+            if dest.is_single() {
+                format!("is one port but src_dport '{s}' is a range; give a range of the same width")
+            } else {
+                format!(
+                    "is a range of {} ports but src_dport '{}' has {}; a range maps only to a range of the same width",
+                    dest.width(),
+                    s,
+                    s.width()
+                )
+            },
         );
         return None;
     }

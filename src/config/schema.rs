@@ -108,8 +108,7 @@ pub struct OptionSchema {
     pub zero_means_never: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
-    /// Port ranges: a range must be as wide as this option's (a single port may take a
-    /// whole range).
+    /// Port ranges: must be as wide as this option's value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub same_width_as: Option<&'static str>,
     /// Addresses: must be of the forward's family: `family` when set, else `dest_ip`'s.

@@ -166,7 +166,11 @@ fn forward_ports() {
         one(&[("src_dport", "6000:6010"), ("dest_port", "7000-7010")]),
         Ok(("6000-6010".into(), "7000-7010".into()))
     );
-    assert_eq!(one(&[("src_dport", "6000-6010"), ("dest_port", "80")]), Ok(("6000-6010".into(), "80".into())));
+    // One internal port for a range of external ones: refused here, as the ruleset
+    // (nft::plan) refuses it, so that `homeport schema` and LuCI see the rule.
+    let e = one(&[("src_dport", "6000-6010"), ("dest_port", "80")]).unwrap_err();
+    assert!(e[0].contains("'80' is one port but src_dport '6000-6010' is a range"), "{e:?}");
+    assert_eq!(one(&[("src_dport", "6000"), ("dest_port", "80")]), Ok(("6000".into(), "80".into())));
     let e = one(&[("src_dport", "6000-6010"), ("dest_port", "7000-7001")]).unwrap_err();
     assert!(e[0].contains("'7000-7001' is a range of 2 ports but src_dport '6000-6010' has 11"), "{e:?}");
     let e = one(&[("src_dport", "70000")]).unwrap_err();

@@ -203,7 +203,7 @@ form.Map.prototype.render = function() {
 			}
 			if (typeof o.validate === 'function') {
 				o._rec.validates = {};
-				for (const v of ['10m', '90', 'ten minutes', ''])
+				for (const v of ['10m', '90', 'ten minutes', '', '15m', '10 minutes', '5s', '30m'])
 					o._rec.validates[v] = o.validate(ids[0], v) === true;
 			}
 		}

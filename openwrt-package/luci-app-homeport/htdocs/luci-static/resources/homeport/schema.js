@@ -214,15 +214,13 @@ function optionOf(schema, type, name) {
 	return sec && sec.options.filter(function(o) { return o.name == name; })[0];
 }
 
-// The forward's family as resolve_family in src/config/forward.rs sees it: `family` when
-// set, else `dest_ip`'s when checking src_ip, else both.
+// The forward's family as resolve_family in src/config/forward.rs sees it: `family`
+// when set, else both; for src_ip, narrowed to `dest_ip`'s family when there is one.
 function allowedFamily(schema, sibling, forSrc) {
 	var fam = optionOf(schema, 'forward', 'family'), f = sibling('family');
 	var c = (f != null && f !== '') ? choice(fam, String(f)) : null;
-	if (c)
-		return c.value;
-	var d = sibling('dest_ip'), err = [];
-	return (forSrc && d) ? (destIp(String(d), err) || 'any') : 'any';
+	var d = forSrc ? sibling('dest_ip') : null, dfam = d ? destIp(String(d), []) : null;
+	return dfam || (c ? c.value : 'any');
 }
 
 // One value of option `name` of a `type` section: true, or why the daemon refuses it.
@@ -279,7 +277,7 @@ function validate(schema, type, name, value, sibling) {
 		var pr = v.charAt(0) == '!' ? null : portRange(v);
 		if (!pr)
 			return _('A port or range (1-65535, or a-b with a <= b)');
-		if (o.same_width_as && pr[0] != pr[1]) {
+		if (o.same_width_as) {
 			var other = portRange(String(sibling(o.same_width_as) || ''));
 			if (other && other[1] - other[0] != pr[1] - pr[0])
 				return _('A range of %d ports, but %s has %d; a range maps only to one of the same width')
