@@ -138,14 +138,8 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// The ranges [`is_invisible`] refuses, inclusive (`homeport schema` publishes them).
-pub const INVISIBLE: &[(u32, u32)] = &[
-    (0x00ad, 0x00ad),
-    (0x200b, 0x200f),
-    (0x2028, 0x202e),
-    (0x2060, 0x2064),
-    (0x2066, 0x2069),
-    (0xfeff, 0xfeff),
-];
+pub const INVISIBLE: &[(u32, u32)] =
+    &[(0x00ad, 0x00ad), (0x200b, 0x200f), (0x2028, 0x202e), (0x2060, 0x2064), (0x2066, 0x2069), (0xfeff, 0xfeff)];
 
 #[cfg(test)]
 mod tests {

@@ -42,8 +42,12 @@ fn schema_json_carries_the_daemons_rules() {
     assert!(option(&s, "forward", "family").get("default").is_none(), "unset family is not 'any'");
     let units: Vec<&str> = s["duration"]["units"].as_array().unwrap().iter().filter_map(|u| u[0].as_str()).collect();
     assert!(units.contains(&"minutes") && units.contains(&"m"), "{units:?}");
-    let levels: Vec<&str> =
-        option(&s, "homeport", "log_level")["choices"].as_array().unwrap().iter().filter_map(|c| c["label"].as_str()).collect();
+    let levels: Vec<&str> = option(&s, "homeport", "log_level")["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["label"].as_str())
+        .collect();
     assert_eq!(levels, ["Errors", "Warnings", "Notices", "Info", "Debug"]);
     assert_eq!(s["sections"][0]["bad_value_costs"], "option");
 }

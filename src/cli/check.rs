@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 use crate::config;
 use crate::diag::{Diagnostic, Severity};
-use serde::Serialize;
 use crate::uci::{self, ParseError};
 use argh::FromArgs;
+use serde::Serialize;
 
 use super::{Failure, Outcome};
 use super::{common, forwarding};

@@ -17,8 +17,11 @@ pub const KNOWN: &[&str] =
     &["name", "enabled", "proto", "src_dport", "dest_ip", "dest_port", "src_ip", "reflection", "family", "comment"];
 
 /// `proto` spellings (firewall4's, plus `tcp+udp`); several words combine.
-pub const PROTOS: Choices<Proto> =
-    &[(Proto::Tcpudp, "TCP and UDP", &["tcpudp", "tcp+udp"]), (Proto::Tcp, "TCP", &["tcp"]), (Proto::Udp, "UDP", &["udp"])];
+pub const PROTOS: Choices<Proto> = &[
+    (Proto::Tcpudp, "TCP and UDP", &["tcpudp", "tcp+udp"]),
+    (Proto::Tcp, "TCP", &["tcp"]),
+    (Proto::Udp, "UDP", &["udp"]),
+];
 
 /// `family` spellings. Unset is not here: it means IPv4, or the family of the addresses.
 pub const FAMILIES: Choices<ForwardFamily> = &[

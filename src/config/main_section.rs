@@ -65,7 +65,12 @@ pub fn parse_debounce(v: &str) -> Result<Interval, String> {
 /// The option's value parsed with `parse`; a bad value (or a list of several) is a
 /// warning that says which default applies instead (`default` empty: the option stays
 /// unset), and gives `None`.
-fn contained<T>(r: &mut Reader<'_>, name: &str, parse: impl FnOnce(&str) -> Result<T, String>, default: &str) -> Option<T> {
+fn contained<T>(
+    r: &mut Reader<'_>,
+    name: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+    default: &str,
+) -> Option<T> {
     let instead = if default.is_empty() { "; ignored".to_string() } else { format!("; using the default '{default}'") };
     let items = r.items(name);
     let (v, why) = match items.as_slice() {
@@ -89,7 +94,8 @@ impl LogLevel {
     /// A level name (`error`, `warning`, `notice`, `info`, `debug`, also `err`, `warn`)
     /// or a syslog priority number 0-7 (0-3 are all `error`).
     pub fn parse(s: &str) -> Result<LogLevel, String> {
-        choose(LOG_LEVELS, s).ok_or_else(|| "is not a log level (error, warning, notice, info, debug, or 0-7)".to_string())
+        choose(LOG_LEVELS, s)
+            .ok_or_else(|| "is not a log level (error, warning, notice, info, debug, or 0-7)".to_string())
     }
 }
 

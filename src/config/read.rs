@@ -69,7 +69,8 @@ impl<'a> Reader<'a> {
 
     /// The option's non-empty items as given: a single value is one item (not split).
     pub fn items(&mut self, name: &str) -> Vec<&'a str> {
-        self.raw(name).map_or_else(Vec::new, |v| v.items().iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
+        self.raw(name)
+            .map_or_else(Vec::new, |v| v.items().iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
     }
 
     /// The option's items: every item of a list as it stands, or an option's value split

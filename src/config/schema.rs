@@ -308,10 +308,9 @@ mod tests {
                     for v in std::iter::once(c.value).chain(c.aliases.iter().copied()) {
                         let text = match sec.ty {
                             "homeport" => format!("config homeport 'main'\n\toption {} '{v}'\n", o.name),
-                            "forward" => format!(
-                                "config forward 'f'\n\toption src_dport '80'\n\toption {} '{v}'\n",
-                                o.name
-                            ),
+                            "forward" => {
+                                format!("config forward 'f'\n\toption src_dport '80'\n\toption {} '{v}'\n", o.name)
+                            }
                             _ => format!(
                                 "config ddns 'd'\n\toption service 'rfc2136'\n\toption domain 'a.example.org'\n\
                                  \toption server 'ns.example.org'\n\toption key_name 'k'\n\
@@ -328,7 +327,12 @@ mod tests {
                             .collect();
                         // Namecheap refuses IPv6 and the TSIG options need rfc2136: the
                         // value itself parsed if no diagnostic quotes it.
-                        assert!(bad.iter().all(|d| !d.contains(&format!("'{v}' is"))), "{}.{}={v}: {bad:?}", sec.ty, o.name);
+                        assert!(
+                            bad.iter().all(|d| !d.contains(&format!("'{v}' is"))),
+                            "{}.{}={v}: {bad:?}",
+                            sec.ty,
+                            o.name
+                        );
                     }
                 }
             }
