@@ -30,8 +30,7 @@ pub struct CheckArgs {
     /// also print the file on stdout as `uci show` does (parsing it strictly)
     #[argh(switch)]
     pub show: bool,
-    /// print the diagnostics on stdout as JSON: {"errors", "warnings", "diagnostics": [{section,
-    /// type, index, name, option, value, severity, message}]}
+    /// print the problems on stdout as JSON
     #[argh(switch)]
     pub json: bool,
     /// the network config, for the forward lint's LAN subnets (default /etc/config/network)
@@ -96,14 +95,11 @@ pub fn run(args: CheckArgs) -> Outcome {
     let mut all = loaded.diagnostics;
     all.extend(diags);
     if args.json {
-        all.extend(reachability(&loaded.config).into_iter().map(Diagnostic::warning));
-        super::json::print(&JsonReport::new(&all), false).map_err(CheckError::Stdout)?;
+        // The WAN's reachability is the status page's business, not the file's.
+        super::json::print(&JsonReport::new(&all)).map_err(CheckError::Stdout)?;
     } else {
         common::print_diagnostics(&all);
-        let mut err = io::stderr().lock();
-        for w in reachability(&loaded.config) {
-            let _ = writeln!(err, "warning: {w}");
-        }
+        print_reachability(&loaded.config);
     }
     Ok(u8::from(config::has_errors(&all)))
 }
@@ -155,16 +151,16 @@ impl<'a> JsonReport<'a> {
 }
 
 /// What the WAN address means for the enabled ddns sections (CGNAT, private, no IPv6),
-/// in plain words. Said only when the WAN device and its addresses are known here (on the
-/// router); it never changes the exit status.
-fn reachability(cfg: &config::Config) -> Vec<String> {
+/// in plain words on stderr. Said only when the WAN device and its addresses are known
+/// here (on the router); it never changes the exit status.
+fn print_reachability(cfg: &config::Config) {
     if !cfg.ddns.iter().any(|h| h.enabled) {
-        return Vec::new();
+        return;
     }
-    let Ok(wan) = crate::wan::resolve(&cfg.main, &crate::wan::Sources::openwrt()) else { return Vec::new() };
-    let Ok(addrs) = crate::netlink::dump_addresses(&wan.device) else { return Vec::new() };
-    crate::addr::reach::for_hosts(&cfg.ddns, &addrs)
-        .into_iter()
-        .map(|w| format!("WAN {}: {}", wan.device, w.message))
-        .collect()
+    let Ok(wan) = crate::wan::resolve(&cfg.main, &crate::wan::Sources::openwrt()) else { return };
+    let Ok(addrs) = crate::netlink::dump_addresses(&wan.device) else { return };
+    let mut err = io::stderr().lock();
+    for w in crate::addr::reach::for_hosts(&cfg.ddns, &addrs) {
+        let _ = writeln!(err, "warning: WAN {}: {}", wan.device, w.message);
+    }
 }

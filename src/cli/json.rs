@@ -9,10 +9,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-/// Writes `value` as JSON (indented when `pretty`) and a newline.
-pub fn print(value: &impl Serialize, pretty: bool) -> io::Result<()> {
-    let text = if pretty { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
-    let text = text.map_err(io::Error::from)?;
+/// Writes `value` as indented JSON and a newline. (One layout only: each layout is another
+/// copy of the serializer for every document type, and flash is tight.)
+pub fn print(value: &impl Serialize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::from)?;
     let mut out = io::stdout().lock();
     out.write_all(ascii(&text).as_bytes())?;
     out.write_all(b"\n")?;

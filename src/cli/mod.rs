@@ -14,7 +14,7 @@ mod check;
 pub mod common;
 mod flush;
 pub mod forwarding;
-mod json;
+pub mod json;
 mod migrate;
 mod rules;
 mod run;

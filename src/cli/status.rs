@@ -65,7 +65,7 @@ pub fn run(a: StatusArgs) -> Outcome {
     add_counters(&mut status, &Nft::default());
     if a.json {
         // ASCII only: the rpcd plugin passes on nothing else (issue 10 item 15).
-        return super::json::print(&status, true).map(|()| 0).map_err(|e| StatusError::Stdout(e).into());
+        return super::json::print(&status).map(|()| 0).map_err(|e| StatusError::Stdout(e).into());
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     print!("{}", status_file::render_text(&status, now));

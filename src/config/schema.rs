@@ -7,6 +7,11 @@
 //! daemon: change a rule in src/config or src/types and the schema follows. The grammar of
 //! each value type is docs/config.md's "Value types"; `tests/pkg/schema_validators.js`
 //! runs LuCI's validators against `homeport check` on the same values.
+//!
+//! The binary prints [`JSON`], this schema rendered once into `schema.json` beside this
+//! file, instead of carrying the builder and its serializer (flash is tight: that costs
+//! 8 KB of a compressed mipsel package, the text 1 KB). The test `schema_json_is_current`
+//! keeps the file equal to [`schema`]; `UPDATE_GOLDEN=1` rewrites it.
 
 use serde::Serialize;
 
@@ -16,6 +21,10 @@ use crate::types::{Hostname, IfName, Interval, UciName, duration};
 
 /// Bumped when a field changes meaning; new fields may appear without a bump.
 pub const VERSION: u32 = 1;
+
+/// [`schema`] as `homeport schema --json` prints it (one line, printable ASCII).
+pub const JSON: &str = include_str!("schema.json");
+
 
 #[derive(Debug, Serialize)]
 pub struct Schema {
@@ -357,6 +366,21 @@ mod tests {
         let debounce = s.sections[0].options.iter().find(|o| o.name == "debounce").unwrap();
         assert!(main_section::parse_debounce(&debounce.max.unwrap().to_string()).is_ok());
         assert!(main_section::parse_debounce(&(debounce.max.unwrap() + 1).to_string()).is_err());
+    }
+
+    /// [`schema`] as `homeport schema --json` prints it (`cli::json::print`'s form).
+    fn render() -> String {
+        crate::cli::json::ascii(&serde_json::to_string(&schema()).unwrap()) + "\n"
+    }
+
+    #[test]
+    fn schema_json_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/config/schema.json");
+        if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, render()).unwrap();
+            return;
+        }
+        assert!(JSON == render(), "src/config/schema.json is stale: run UPDATE_GOLDEN=1 cargo test --lib schema_json");
     }
 
     #[test]
