@@ -900,8 +900,13 @@ def rpcd_plugin_checks_the_staged_config():
         subst = {"UCI": UCI_TOOL, "UCI_CONFDIR": conf, "RPCD_SAVEDIR_PREFIX": prefix}
         text = open(RPCD_PLUGIN).read()
         check(all(f"\n{k}=" in text for k in subst), f"the plugin sets {sorted(subst)}")
-        call = lambda s: strict_json(plugin_raw("call", "check", prog_body=body, subst=subst,
-                                                stdin=json.dumps({"ubus_rpc_session": s}).encode()), "check")
+        def call(s, shell="sh"):
+            raw = plugin_raw("call", "check", prog_body=body, subst=subst, shell=shell,
+                             stdin=json.dumps({"ubus_rpc_session": s}).encode())
+            return strict_json(raw, f"check ({shell})")
+
+        for shell in shells():
+            eq(call(sid, shell), call(sid), f"{shell} answers as sh does")
         doc = call(sid)
         diags = doc["diagnostics"]
         by = lambda opt: [x for x in diags if x["option"] == opt]
