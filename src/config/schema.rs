@@ -26,7 +26,6 @@ pub const VERSION: u32 = 1;
 /// [`schema`] as `homeport schema --json` prints it (one line, printable ASCII).
 pub const JSON: &str = include_str!("schema.json");
 
-
 #[derive(Debug, Serialize)]
 pub struct Schema {
     pub version: u32,
