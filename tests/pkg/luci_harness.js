@@ -250,6 +250,13 @@ function loadModule(name) {
 	const data = v.load ? await v.load() : undefined;
 	const page = await v.render(data);
 	for (const fn of polls) await fn();
+	// Save & Apply as LuCI's view would run it (its handleSave stands in for the maps' save).
+	if (typeof v.handleSaveApply === 'function') {
+		record.saveApply = { applied: false };
+		record.applied = false;
+		await v.handleSaveApply.call(Object.assign({ handleSave: () => Promise.resolve() }, v), null, '1');
+		record.saveApply = { applied: record.applied, notifications: record.notifications };
+	}
 	record.text = text(page);
 	record.cellText = {};
 	for (const k of Object.keys(record.cells)) record.cellText[k] = text(record.cells[k]);

@@ -1168,6 +1168,16 @@ def luci_rows_show_the_staged_check():
     check("src_dport: is required" in cells["_check/cfg0a1b2c"], f"anonymous forward: {cells['_check/cfg0a1b2c']!r}")
     cells = harness("ddns")["cellText"]
     check("domain: is required" in cells["_check/other"], f"ddns row: {cells['_check/other']!r}")
+    # The fixture's staged configuration has errors: Save & Apply applies nothing and says why.
+    for view in ("settings", "ddns", "forwards"):
+        sa = harness(view).get("saveApply")
+        check(sa is not None, f"{view}: no Save & Apply of its own")
+        eq(sa["applied"], False, f"{view}: applied despite errors")
+        check(any(n["cls"] == "danger" and "is required" in n["text"] for n in sa["notifications"]),
+              f"{view}: no notification naming the errors: {sa['notifications']}")
+    clean = luci_fixtures()
+    clean["rpc"]["homeport.check"] = {"errors": 0, "warnings": 0, "diagnostics": []}
+    eq(harness("forwards", clean)["saveApply"]["applied"], True, "a clean staged configuration is applied")
     check("domain" not in cells["_check/home"], f"a good row shows no problem: {cells['_check/home']!r}")
 
 
