@@ -83,7 +83,8 @@ for (const [type, option, value, sib, want] of examples) {
 		fail(`example ${type}.${option}='${value}' ${JSON.stringify(sib)}: validator ${got ? 'accepts' : 'refuses'}, want ${want ? 'accept' : 'refuse'}`);
 }
 
-// 2. The corpus against `homeport check`.
+// 2. The corpus against `homeport check`. (Empty values are not in it: what a service
+// requires is `homeport check`'s to say before Save & Apply.)
 const DURATIONS = ['0', '5', '5s', '29s', '30', '30s', '90', '10m', '10 minutes', '10 MINUTES', '15m', '600', '601',
 	'1h', '30m', '59m', '72h', '2d', '366d', '367d', 'ten minutes', '10w', '1.5h', '-5', ' 5m ', '5 m', '1 0',
 	'999999999999', '9999999999999', 'm', '10mins', '3 hours', '1Day'];
@@ -134,6 +135,9 @@ add('ddns', 'username', TEXTS);
 add('forward', 'comment', TEXTS);
 add('ddns', 'password', SECRETS);
 add('ddns', 'cacert', PATHS);
+add('ddns', 'key_secret', ['c2VjcmV0', 'c2VjcmV0==', 'c2VjcmU=', 'c2VjcmU', 'c2Vjc', 'c2', 'c', '====', '==',
+	'c2VjcmV0=', 'c2Vj cmV0', 'c2Vé', 'c2VjcmV0c2VjcmV0c2VjcmV0', 'ab=c', 'abc==', 'a+/b', '-_ab'],
+	{ service: 'rfc2136', server: 'ns.example.org', key_name: 'k', username: '', password: '' });
 add('forward', 'src_dport', PORTS);
 add('forward', 'dest_port', DEST_PORTS, { src_dport: '8000-8010' });
 add('forward', 'dest_ip', IPS);

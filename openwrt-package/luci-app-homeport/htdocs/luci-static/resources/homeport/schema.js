@@ -297,8 +297,13 @@ function validate(schema, type, name, value, sibling) {
 		var want = o.family_checked ? allowedFamily(schema, sibling, true) : 'any';
 		return (want == 'any' || want == (c.v6 ? 'ipv6' : 'ipv4')) ? true
 			: _('%s, but this forward is %s only').format(c.v6 ? 'IPv6' : 'IPv4', want == 'ipv4' ? 'IPv4' : 'IPv6');
+	case 'base64':
+		// src/dns/base64.rs decode, without white space, at least one byte.
+		var b = /^([A-Za-z0-9+\/]*)(=*)$/.exec(v);
+		return (b && b[1].length >= 2 && b[1].length % 4 != 1 && b[2].length <= 2 &&
+			(b[2].length == 0 || (b[1].length + b[2].length) % 4 == 0)) ? true : _('Not a base64 key (as tsig-keygen writes it)');
 	default:
-		// url, base64: left to `homeport check` before Save & Apply.
+		// url: left to `homeport check` before Save & Apply.
 		return true;
 	}
 }
