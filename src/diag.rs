@@ -133,8 +133,13 @@ pub fn quote_value(v: &str) -> String {
 /// paragraph separators. Text carrying them could make a message (or a listed nft rule,
 /// see `nft::quote`) read differently from what it is.
 pub fn is_invisible(c: char) -> bool {
-    matches!(c as u32, 0x00ad | 0x200b..=0x200f | 0x202a..=0x202e | 0x2028 | 0x2029 | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xfeff)
+    let c = c as u32;
+    INVISIBLE.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c))
 }
+
+/// The ranges [`is_invisible`] refuses, inclusive (`homeport schema` publishes them).
+pub const INVISIBLE: &[(u32, u32)] =
+    &[(0x00ad, 0x00ad), (0x200b, 0x200f), (0x2028, 0x202e), (0x2060, 0x2064), (0x2066, 0x2069), (0xfeff, 0xfeff)];
 
 #[cfg(test)]
 mod tests {

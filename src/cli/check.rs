@@ -2,15 +2,19 @@
 //!
 //! Shell around [`crate::config::from_text`]. Diagnostics go to stderr, one per line;
 //! with `--show` the file is also printed on stdout as `uci show` prints it, after a
-//! strict parse as `uci show` does. Exit status: 0 usable, 1 errors, 2 unreadable.
+//! strict parse as `uci show` does. With `--json` the diagnostics are one JSON document on
+//! stdout instead (what LuCI shows before Save & Apply, issue 12 item 5). Exit status: 0
+//! usable, 1 errors, 2 unreadable.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::config;
+use crate::diag::{Diagnostic, Severity};
 use crate::uci::{self, ParseError};
 use argh::FromArgs;
+use serde::Serialize;
 
 use super::{Failure, Outcome};
 use super::{common, forwarding};
@@ -26,6 +30,9 @@ pub struct CheckArgs {
     /// also print the file on stdout as `uci show` does (parsing it strictly)
     #[argh(switch)]
     pub show: bool,
+    /// print the problems on stdout as JSON
+    #[argh(switch)]
+    pub json: bool,
     /// the network config, for the forward lint's LAN subnets (default /etc/config/network)
     #[argh(option, default = "forwarding::default_network()")]
     pub network: PathBuf,
@@ -45,6 +52,8 @@ enum CheckError {
         error: ParseError,
     },
     Stdout(io::Error),
+    /// `--show` and `--json` both want stdout.
+    ShowAndJson,
 }
 
 impl fmt::Display for CheckError {
@@ -52,13 +61,24 @@ impl fmt::Display for CheckError {
         match self {
             CheckError::Syntax { path, error } => write!(f, "{}: {}", path.display(), error),
             CheckError::Stdout(e) => write!(f, "cannot write to stdout: {e}"),
+            CheckError::ShowAndJson => f.write_str("--show and --json cannot be combined"),
         }
     }
 }
 
-impl Failure for CheckError {}
+impl Failure for CheckError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CheckError::ShowAndJson => super::EXIT_USAGE,
+            _ => 1,
+        }
+    }
+}
 
 pub fn run(args: CheckArgs) -> Outcome {
+    if args.show && args.json {
+        return Err(CheckError::ShowAndJson.into());
+    }
     let (bytes, real) = common::read_config_file(&args.config)?;
     let name = uci::package_name(&args.config);
     if args.show {
@@ -74,9 +94,60 @@ pub fn run(args: CheckArgs) -> Outcome {
     diags.extend(crate::nft::prepare::check(&loaded.config.forwards, &ctx));
     let mut all = loaded.diagnostics;
     all.extend(diags);
-    common::print_diagnostics(&all);
-    print_reachability(&loaded.config);
+    if args.json {
+        // The WAN's reachability is the status page's business, not the file's.
+        super::json::print(&JsonReport::new(&all)).map_err(CheckError::Stdout)?;
+    } else {
+        common::print_diagnostics(&all);
+        print_reachability(&loaded.config);
+    }
     Ok(u8::from(config::has_errors(&all)))
+}
+
+/// `check --json`: the counts, and each diagnostic with stable field names. `section` is
+/// the `@type[N]` form (N counts every section of the type, named ones too); `name` is
+/// the section's name, if it has one; `value` is absent for secrets.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: Severity,
+    section: Option<String>,
+    #[serde(rename = "type")]
+    ty: Option<&'a str>,
+    index: Option<usize>,
+    name: Option<&'a str>,
+    option: Option<&'a str>,
+    value: Option<&'a str>,
+    message: &'a str,
+}
+
+impl<'a> JsonReport<'a> {
+    fn new(all: &'a [Diagnostic]) -> JsonReport<'a> {
+        let errors = all.iter().filter(|d| d.is_error()).count();
+        let diagnostics = all
+            .iter()
+            .map(|d| {
+                let s = d.section.as_ref();
+                JsonDiagnostic {
+                    severity: d.severity,
+                    section: s.map(|s| format!("@{}[{}]", s.ty, s.index)),
+                    ty: s.map(|s| s.ty.as_str()),
+                    index: s.map(|s| s.index),
+                    name: s.and_then(|s| s.name.as_deref()),
+                    option: d.option.as_deref(),
+                    value: d.value.as_deref(),
+                    message: &d.message,
+                }
+            })
+            .collect();
+        JsonReport { errors, warnings: all.len() - errors, diagnostics }
+    }
 }
 
 /// What the WAN address means for the enabled ddns sections (CGNAT, private, no IPv6),

@@ -14,9 +14,11 @@ mod check;
 pub mod common;
 mod flush;
 pub mod forwarding;
+pub mod json;
 mod migrate;
 mod rules;
 mod run;
+mod schema;
 mod status;
 mod update;
 
@@ -41,6 +43,7 @@ pub enum Command {
     Status(status::StatusArgs),
     Update(update::UpdateArgs),
     Migrate(migrate::MigrateArgs),
+    Schema(schema::SchemaArgs),
 }
 
 impl Command {
@@ -56,6 +59,7 @@ impl Command {
             Command::Status(a) => status::run(a),
             Command::Update(a) => update::run(a),
             Command::Migrate(a) => migrate::run(a),
+            Command::Schema(a) => schema::run(a),
         }
     }
 }

@@ -31,6 +31,7 @@ pub struct StatusArgs {
 enum StatusError {
     NotRunning(PathBuf),
     Unreadable(PathBuf, io::Error),
+    Stdout(io::Error),
 }
 
 impl fmt::Display for StatusError {
@@ -44,6 +45,7 @@ impl fmt::Display for StatusError {
                 )
             }
             StatusError::Unreadable(p, e) => write!(f, "cannot read {}: {e}", p.display()),
+            StatusError::Stdout(e) => write!(f, "cannot write to stdout: {e}"),
         }
     }
 }
@@ -62,9 +64,8 @@ pub fn run(a: StatusArgs) -> Outcome {
     })?;
     add_counters(&mut status, &Nft::default());
     if a.json {
-        let text = serde_json::to_string_pretty(&status).unwrap_or_default();
-        println!("{text}");
-        return Ok(0);
+        // ASCII only: the rpcd plugin passes on nothing else (issue 10 item 15).
+        return super::json::print(&status).map(|()| 0).map_err(|e| StatusError::Stdout(e).into());
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     print!("{}", status_file::render_text(&status, now));

@@ -2,9 +2,10 @@
 //!
 //! Pure. Sections are read in file order; each problem becomes a diagnostic naming the
 //! section, the option and the value, in firewall4's manner. A section with an error is
-//! skipped ("skipped due to invalid options") and the rest stands; a bad main section
-//! leaves the defaults in force. Checks that span sections (names used twice, two
-//! sections updating the same DNS name) run as each section is accepted.
+//! skipped ("skipped due to invalid options") and the rest stands; in the main section a
+//! bad option costs that option only (its default applies, with a warning). Checks that
+//! span sections (names used twice, two sections updating the same DNS name) run as each
+//! section is accepted.
 
 use super::read::{Reader, did_you_mean};
 use super::{Config, DdnsHost, Forward, MainSettings, ddns, forward, main_section};
@@ -136,13 +137,7 @@ impl<'p> Builder<'p> {
         let main = main_section::read(&mut r);
         let (_, diags) = r.finish(|o| did_you_mean(o, main_section::KNOWN).map(|k| format!("did you mean '{k}'?")));
         self.diags.extend(diags);
-        match main {
-            Some(m) => self.main = Some((at, m)),
-            None => self.diags.push(
-                Diagnostic::warning("ignored due to invalid options; the defaults apply until they are fixed")
-                    .in_section(&at),
-            ),
-        }
+        self.main = Some((at, main));
     }
 
     fn ddns_section(&mut self, s: &Section, at: SectionRef) {

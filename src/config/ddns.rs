@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::read::{Reader, Shown, did_you_mean, parse_text};
+use super::read::{Choices, Reader, Shown, choose, did_you_mean, parse_text};
 use super::url::{self, CheckedUrl, Placeholder, Scheme};
 use super::{AddrFamily, DdnsHost, IpSource, Service, TsigAlgorithm};
 use crate::types::{HostPort, Hostname, Interval, Secret};
@@ -49,12 +49,34 @@ pub const DEFAULT_CHECK: Interval = Interval::from_secs(600);
 pub const DEFAULT_FORCE: Interval = Interval::from_secs(72 * 3600);
 pub const DEFAULT_RETRY: Interval = Interval::from_secs(60);
 /// Below these, polling and forced updates only annoy providers (some block for it).
-const MIN_CHECK: u64 = 30;
-const MIN_FORCE: u64 = 3600;
-const MIN_RETRY: u64 = 5;
+pub const MIN_CHECK: u64 = 30;
+pub const MIN_FORCE: u64 = 3600;
+pub const MIN_RETRY: u64 = 5;
 
-const MAX_USERNAME: usize = 256;
-const MAX_SECRET: usize = 4096;
+pub const MAX_USERNAME: usize = 256;
+pub const MAX_SECRET: usize = 4096;
+pub const MAX_PATH: usize = 4096;
+
+/// `family` spellings (ddns-scripts' `use_ipv6` is read besides).
+pub const FAMILIES: Choices<AddrFamily> = &[
+    (AddrFamily::Ipv4, "IPv4", &["ipv4"]),
+    (AddrFamily::Ipv6, "IPv6", &["ipv6"]),
+    (AddrFamily::Both, "IPv4 and IPv6", &["both", "any"]),
+];
+
+/// `ip_source` spellings; ddns-scripts' `network` asks netifd for the interface's
+/// address: the same thing as `interface`.
+pub const IP_SOURCES: Choices<IpSource> = &[
+    (IpSource::Interface, "The WAN interface's address", &["interface", "network"]),
+    (IpSource::Web, "The address a web service sees", &["web"]),
+];
+
+/// TSIG algorithms as RFC 8945 §6 names them; `sha256` and a trailing dot are accepted too.
+pub const TSIG_ALGORITHMS: Choices<TsigAlgorithm> = &[
+    (TsigAlgorithm::HmacSha256, "HMAC-SHA256", &["hmac-sha256"]),
+    (TsigAlgorithm::HmacSha512, "HMAC-SHA512", &["hmac-sha512"]),
+    (TsigAlgorithm::HmacSha1, "HMAC-SHA1", &["hmac-sha1"]),
+];
 
 /// ddns-scripts options homeport does not take, with the reason.
 pub fn hint(option: &str) -> Option<String> {
@@ -180,11 +202,8 @@ fn read_service(r: &mut Reader<'_>) -> Option<Service> {
 }
 
 fn read_family(r: &mut Reader<'_>) -> AddrFamily {
-    let family = r.parse("family", Shown::Value, |v| match v.to_ascii_lowercase().as_str() {
-        "ipv4" => Ok(AddrFamily::Ipv4),
-        "ipv6" => Ok(AddrFamily::Ipv6),
-        "both" | "any" => Ok(AddrFamily::Both),
-        _ => Err("is not an address family (ipv4, ipv6 or both)".to_string()),
+    let family = r.parse("family", Shown::Value, |v| {
+        choose(FAMILIES, v).ok_or_else(|| "is not an address family (ipv4, ipv6 or both)".to_string())
     });
     let has_family = r.has("family");
     let use_ipv6 = r.opt_bool("use_ipv6");
@@ -199,12 +218,12 @@ fn read_family(r: &mut Reader<'_>) -> AddrFamily {
 }
 
 fn parse_ip_source(v: &str) -> Result<IpSource, String> {
-    match v.to_ascii_lowercase().as_str() {
-        // ddns-scripts' `network` asks netifd for the interface's address: the same thing.
-        "interface" | "network" => Ok(IpSource::Interface),
-        "web" => Ok(IpSource::Web),
-        "script" => Err("is not supported: homeport runs no scripts (use interface or web)".to_string()),
-        _ => Err("is not an address source (interface or web)".to_string()),
+    match choose(IP_SOURCES, v) {
+        Some(s) => Ok(s),
+        None if v.eq_ignore_ascii_case("script") => {
+            Err("is not supported: homeport runs no scripts (use interface or web)".to_string())
+        }
+        None => Err("is not an address source (interface or web)".to_string()),
     }
 }
 
@@ -235,7 +254,7 @@ fn parse_cacert(v: &str) -> Result<PathBuf, String> {
     if !v.starts_with('/') {
         return Err("is not an absolute path".to_string());
     }
-    parse_text(v, 4096).map(PathBuf::from)
+    parse_text(v, MAX_PATH).map(PathBuf::from)
 }
 
 fn parse_cloudflare_zone(v: &str) -> Result<String, String> {
@@ -248,10 +267,11 @@ impl TsigAlgorithm {
     /// `hmac-sha256.`); likewise sha1 and sha512. HMAC-MD5 is refused (RFC 8945 §6).
     pub fn parse(v: &str) -> Result<TsigAlgorithm, String> {
         let l = v.trim_end_matches('.').to_ascii_lowercase();
-        match l.strip_prefix("hmac-").unwrap_or(&l) {
-            "sha1" => Ok(TsigAlgorithm::HmacSha1),
-            "sha256" => Ok(TsigAlgorithm::HmacSha256),
-            "sha512" => Ok(TsigAlgorithm::HmacSha512),
+        let short = l.strip_prefix("hmac-").unwrap_or(&l);
+        if let Some(a) = choose(TSIG_ALGORITHMS, &format!("hmac-{short}")) {
+            return Ok(a);
+        }
+        match short {
             "md5" | "md5.sig-alg.reg.int" => {
                 Err("is not supported (HMAC-MD5 is deprecated); use hmac-sha256 with a new key".to_string())
             }
@@ -261,11 +281,7 @@ impl TsigAlgorithm {
 
     /// The algorithm's DNS name as TSIG records carry it (RFC 8945 §6).
     pub fn name(self) -> &'static str {
-        match self {
-            TsigAlgorithm::HmacSha1 => "hmac-sha1",
-            TsigAlgorithm::HmacSha256 => "hmac-sha256",
-            TsigAlgorithm::HmacSha512 => "hmac-sha512",
-        }
+        TSIG_ALGORITHMS.iter().find(|(a, _, _)| *a == self).and_then(|(_, _, s)| s.first()).copied().unwrap_or("")
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 
-use super::read::{Reader, Shown, parse_text};
+use super::read::{Choices, Reader, Shown, choose, parse_text};
 use super::{Forward, ForwardFamily, Proto};
 use crate::types::{AddrMatch, PortRange};
 
@@ -15,6 +15,20 @@ pub const MAX_TEXT: usize = 128;
 
 pub const KNOWN: &[&str] =
     &["name", "enabled", "proto", "src_dport", "dest_ip", "dest_port", "src_ip", "reflection", "family", "comment"];
+
+/// `proto` spellings (firewall4's, plus `tcp+udp`); several words combine.
+pub const PROTOS: Choices<Proto> = &[
+    (Proto::Tcpudp, "TCP and UDP", &["tcpudp", "tcp+udp"]),
+    (Proto::Tcp, "TCP", &["tcp"]),
+    (Proto::Udp, "UDP", &["udp"]),
+];
+
+/// `family` spellings. Unset is not here: it means IPv4, or the family of the addresses.
+pub const FAMILIES: Choices<ForwardFamily> = &[
+    (ForwardFamily::Ipv4, "IPv4", &["ipv4"]),
+    (ForwardFamily::Ipv6, "IPv6", &["ipv6"]),
+    (ForwardFamily::Any, "IPv4 and IPv6", &["any", "all"]),
+];
 
 /// firewall4 `redirect` options homeport does not take, with what to do instead.
 pub fn hint(option: &str) -> Option<String> {
@@ -71,11 +85,9 @@ pub fn read(r: &mut Reader<'_>, default_name: String) -> Option<Forward> {
 fn read_proto(r: &mut Reader<'_>) -> Proto {
     let (mut tcp, mut udp) = (false, false);
     for word in r.words("proto") {
-        match word.to_ascii_lowercase().as_str() {
-            "tcp" => tcp = true,
-            "udp" => udp = true,
-            "tcpudp" | "tcp+udp" => (tcp, udp) = (true, true),
-            _ => r.error_at("proto", word, Shown::Value, "is not a protocol homeport forwards (tcp, udp or tcpudp)"),
+        match choose(PROTOS, word) {
+            Some(p) => (tcp, udp) = (tcp || p.has_tcp(), udp || p.has_udp()),
+            None => r.error_at("proto", word, Shown::Value, "is not a protocol homeport forwards (tcp, udp or tcpudp)"),
         }
     }
     match (tcp, udp) {
@@ -85,15 +97,17 @@ fn read_proto(r: &mut Reader<'_>) -> Proto {
     }
 }
 
-fn parse_ports(v: &str) -> Result<PortRange, String> {
+pub fn parse_ports(v: &str) -> Result<PortRange, String> {
     if v.starts_with('!') {
         return Err("is negated; homeport forwards name the ports they open ('!' is not supported)".to_string());
     }
     PortRange::parse(v)
 }
 
-/// `dest_port` defaults to `src_dport`. A range must be as wide as `src_dport`; a single
-/// port may take a whole external range (many to one), as firewall4 allows.
+/// `dest_port` defaults to `src_dport` and must be as wide: a range maps port by port, and
+/// a single port does not take a whole external range (firewall4 would allow that; the
+/// ruleset homeport renders does not, see `nft::plan`, so it is refused here where
+/// `homeport schema` and LuCI see the rule).
 fn read_dest_port(r: &mut Reader<'_>, src: Option<PortRange>) -> Option<PortRange> {
     let raw = r.single("dest_port", Shown::Value);
     let dest = match raw {
@@ -107,7 +121,7 @@ fn read_dest_port(r: &mut Reader<'_>, src: Option<PortRange>) -> Option<PortRang
         },
     };
     let mismatch = match (src, raw) {
-        (Some(s), Some(v)) if !dest.is_single() && dest.width() != s.width() => Some((s, v)),
+        (Some(s), Some(v)) if dest.width() != s.width() => Some((s, v)),
         _ => None,
     };
     if let Some((s, v)) = mismatch {
@@ -115,12 +129,16 @@ fn read_dest_port(r: &mut Reader<'_>, src: Option<PortRange>) -> Option<PortRang
             "dest_port",
             v,
             Shown::Value,
-            format!(
-                "is a range of {} ports but src_dport '{}' has {}; a range maps only to a range of the same width",
-                dest.width(),
-                s,
-                s.width()
-            ),
+            if dest.is_single() {
+                format!("is one port but src_dport '{s}' is a range; give a range of the same width")
+            } else {
+                format!(
+                    "is a range of {} ports but src_dport '{}' has {}; a range maps only to a range of the same width",
+                    dest.width(),
+                    s,
+                    s.width()
+                )
+            },
         );
         return None;
     }
@@ -160,12 +178,7 @@ fn parse_dest_ip(v: &str) -> Result<IpAddr, String> {
 }
 
 fn parse_family(v: &str) -> Result<ForwardFamily, String> {
-    match v.to_ascii_lowercase().as_str() {
-        "ipv4" => Ok(ForwardFamily::Ipv4),
-        "ipv6" => Ok(ForwardFamily::Ipv6),
-        "any" | "all" => Ok(ForwardFamily::Any),
-        _ => Err("is not an address family (ipv4, ipv6 or any)".to_string()),
-    }
+    choose(FAMILIES, v).ok_or_else(|| "is not an address family (ipv4, ipv6 or any)".to_string())
 }
 
 /// The family the forward applies to, decided as firewall4 does: an unset `family` with

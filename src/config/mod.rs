@@ -10,6 +10,7 @@ mod ddns;
 mod forward;
 mod main_section;
 mod read;
+pub mod schema;
 mod service;
 pub mod url;
 

@@ -56,8 +56,7 @@ impl<'a> Reader<'a> {
     /// The option's single value; `None` when absent or empty. A list of more than one
     /// item is an error: these options take one value.
     pub fn single(&mut self, name: &str, shown: Shown) -> Option<&'a str> {
-        let items: Vec<&'a str> =
-            self.raw(name)?.items().iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+        let items = self.items(name);
         match items.as_slice() {
             [] => None,
             [one] => Some(one),
@@ -66,6 +65,12 @@ impl<'a> Reader<'a> {
                 None
             }
         }
+    }
+
+    /// The option's non-empty items as given: a single value is one item (not split).
+    pub fn items(&mut self, name: &str) -> Vec<&'a str> {
+        self.raw(name)
+            .map_or_else(Vec::new, |v| v.items().iter().map(String::as_str).filter(|s| !s.is_empty()).collect())
     }
 
     /// The option's items: every item of a list as it stands, or an option's value split
@@ -173,12 +178,29 @@ impl<'a> Reader<'a> {
 
 /// UCI's boolean spellings (`get_bool` in OpenWrt's functions.sh, ubox's validator).
 pub fn parse_bool(s: &str) -> Result<bool, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "1" | "yes" | "on" | "true" | "enabled" => Ok(true),
-        "0" | "no" | "off" | "false" | "disabled" => Ok(false),
-        _ => Err("is not a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)".to_string()),
+    let l = s.to_ascii_lowercase();
+    if TRUE.contains(&l.as_str()) {
+        Ok(true)
+    } else if FALSE.contains(&l.as_str()) {
+        Ok(false)
+    } else {
+        Err("is not a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)".to_string())
     }
 }
+
+/// A table of choices: each value with the label LuCI shows and its spellings, the
+/// canonical one first (lower case). Parsers and `homeport schema` share these tables.
+pub type Choices<T> = &'static [(T, &'static str, &'static [&'static str])];
+
+/// The value `s` spells in `table`, any case.
+pub fn choose<T: Copy>(table: Choices<T>, s: &str) -> Option<T> {
+    let l = s.to_ascii_lowercase();
+    table.iter().find(|(_, _, spellings)| spellings.contains(&l.as_str())).map(|(v, _, _)| *v)
+}
+
+/// The spellings of true and false (lower case), as `homeport schema` publishes them.
+pub const TRUE: &[&str] = &["1", "yes", "on", "true", "enabled"];
+pub const FALSE: &[&str] = &["0", "no", "off", "false", "disabled"];
 
 /// Free text that is shown to people (names, comments, user names): no control or
 /// invisible characters, at most `max` bytes.

@@ -70,6 +70,29 @@ impl Service {
         Err(format!("is not a known service (one of: {})", Service::short_names().join(", ")))
     }
 
+    /// The provider as LuCI names it in the provider list.
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Cloudflare => "Cloudflare (API token)",
+            Service::Duckdns => "Duck DNS",
+            Service::Desec => "deSEC (dedyn.io)",
+            Service::Dynu => "Dynu",
+            Service::Dyn => "Dyn / Oracle",
+            Service::Freedns => "FreeDNS (afraid.org)",
+            Service::He => "Hurricane Electric (dns.he.net)",
+            Service::Namecheap => "Namecheap",
+            Service::Noip => "No-IP",
+            Service::Dyndns2 => "Other dyndns2 provider (server)",
+            Service::Rfc2136 => "Own DNS server (RFC 2136 with TSIG key)",
+            Service::Custom => "Custom update URL",
+        }
+    }
+
+    /// Every spelling of this service, the short name first.
+    pub fn spellings(self) -> impl Iterator<Item = &'static str> {
+        NAMES.iter().filter(move |(_, s)| *s == self).map(|(n, _)| *n)
+    }
+
     /// Whether the service is reached over HTTP(S) (everything but RFC 2136).
     pub fn is_http(self) -> bool {
         self != Service::Rfc2136

@@ -65,15 +65,45 @@ fn main_section_options() {
 }
 
 #[test]
-fn bad_main_section_keeps_defaults() {
-    let (c, d) = run(vec![sec("homeport", Some("main"), &[("interface", "wan-1"), ("debounce", "1h")])]);
-    assert_eq!(c.main, MainSettings::default());
+fn bad_main_option_costs_that_option_only() {
+    // Issue 12 item 4: a debounce of 15m used to void the whole section, dropping the
+    // chosen log level, interface, device and zone.
+    let (c, d) = run(vec![sec(
+        "homeport",
+        Some("main"),
+        &[
+            ("interface", "wan6"),
+            ("device", "pppoe-wan"),
+            ("zone", "wan2"),
+            ("debounce", "15m"),
+            ("log_level", "debug"),
+        ],
+    )]);
+    assert_eq!(c.main.interface.as_str(), "wan6");
+    assert_eq!(c.main.device.as_ref().map(|x| x.as_str()), Some("pppoe-wan"));
+    assert_eq!(c.main.zone.as_str(), "wan2");
+    assert_eq!(c.main.log_level, LogLevel::Debug);
+    assert_eq!(c.main.debounce, MainSettings::default().debounce);
+    assert_eq!(
+        d,
+        ["warning: section @homeport[0] ('main'): option 'debounce': '15m' is longer than 10m; using the default '2s'"]
+    );
+}
+
+#[test]
+fn every_bad_main_option_falls_back_alone() {
+    let (c, d) = run(vec![sec(
+        "homeport",
+        Some("main"),
+        &[("interface", "wan-1"), ("device", "eth0:1"), ("debounce", "5s"), ("log_level", "verbose")],
+    )]);
+    assert_eq!(c.main, MainSettings { debounce: Interval::from_secs(5), ..MainSettings::default() });
     assert_eq!(
         d,
         [
-            "error: section @homeport[0] ('main'): option 'interface': 'wan-1' is not a name (letters, digits and '_' only)",
-            "error: section @homeport[0] ('main'): option 'debounce': '1h' is longer than 10m",
-            "warning: section @homeport[0] ('main'): ignored due to invalid options; the defaults apply until they are fixed",
+            "warning: section @homeport[0] ('main'): option 'interface': 'wan-1' is not a name (letters, digits and '_' only); using the default 'wan'",
+            "warning: section @homeport[0] ('main'): option 'device': 'eth0:1' is not a network device name (1-15 characters, no '/', ':', '*', quotes or spaces); ignored",
+            "warning: section @homeport[0] ('main'): option 'log_level': 'verbose' is not a log level (error, warning, notice, info, debug, or 0-7); using the default 'info'",
         ]
     );
 }
@@ -136,7 +166,11 @@ fn forward_ports() {
         one(&[("src_dport", "6000:6010"), ("dest_port", "7000-7010")]),
         Ok(("6000-6010".into(), "7000-7010".into()))
     );
-    assert_eq!(one(&[("src_dport", "6000-6010"), ("dest_port", "80")]), Ok(("6000-6010".into(), "80".into())));
+    // One internal port for a range of external ones: refused here, as the ruleset
+    // (nft::plan) refuses it, so that `homeport schema` and LuCI see the rule.
+    let e = one(&[("src_dport", "6000-6010"), ("dest_port", "80")]).unwrap_err();
+    assert!(e[0].contains("'80' is one port but src_dport '6000-6010' is a range"), "{e:?}");
+    assert_eq!(one(&[("src_dport", "6000"), ("dest_port", "80")]), Ok(("6000".into(), "80".into())));
     let e = one(&[("src_dport", "6000-6010"), ("dest_port", "7000-7001")]).unwrap_err();
     assert!(e[0].contains("'7000-7001' is a range of 2 ports but src_dport '6000-6010' has 11"), "{e:?}");
     let e = one(&[("src_dport", "70000")]).unwrap_err();

@@ -9,7 +9,32 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Interval(u64);
 
-const MAX_SECS: u64 = 366 * 86_400;
+pub const MAX_SECS: u64 = 366 * 86_400;
+
+/// Every unit spelling and its length in seconds (lower case; the empty unit is seconds).
+/// `homeport schema` publishes this table, so LuCI accepts exactly these.
+pub const UNITS: &[(&str, u64)] = &[
+    ("", 1),
+    ("s", 1),
+    ("sec", 1),
+    ("secs", 1),
+    ("second", 1),
+    ("seconds", 1),
+    ("m", 60),
+    ("min", 60),
+    ("mins", 60),
+    ("minute", 60),
+    ("minutes", 60),
+    ("h", 3600),
+    ("hour", 3600),
+    ("hours", 3600),
+    ("d", 86_400),
+    ("day", 86_400),
+    ("days", 86_400),
+];
+
+/// At most this many digits before the unit.
+pub const MAX_DIGITS: usize = 12;
 
 impl Interval {
     pub const fn from_secs(s: u64) -> Interval {
@@ -31,17 +56,12 @@ impl Interval {
         let t = s.trim();
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
-        if num.is_empty() || num.len() > 12 {
+        if num.is_empty() || num.len() > MAX_DIGITS {
             return Err(bad());
         }
         let n: u64 = num.parse().map_err(|_| bad())?;
-        let mult = match unit.trim().to_ascii_lowercase().as_str() {
-            "" | "s" | "sec" | "secs" | "second" | "seconds" => 1,
-            "m" | "min" | "mins" | "minute" | "minutes" => 60,
-            "h" | "hour" | "hours" => 3600,
-            "d" | "day" | "days" => 86_400,
-            _ => return Err(bad()),
-        };
+        let unit = unit.trim().to_ascii_lowercase();
+        let mult = UNITS.iter().find(|(u, _)| *u == unit).map(|(_, m)| *m).ok_or_else(bad)?;
         let secs = n.checked_mul(mult).ok_or_else(bad)?;
         if secs > MAX_SECS {
             return Err("is longer than a year".to_string());

@@ -5,7 +5,7 @@
 //! human reasons ("is not a port (1-65535)") that the config layer wraps with the section,
 //! option and value.
 
-mod duration;
+pub mod duration;
 mod name;
 mod net;
 mod port;

@@ -13,9 +13,12 @@ use serde::Serialize;
 pub struct IfName(String);
 
 impl IfName {
+    /// Longest name (IFNAMSIZ 16 with its NUL).
+    pub const MAX_LEN: usize = 15;
+
     pub fn parse(s: &str) -> Result<IfName, String> {
         let ok = !s.is_empty()
-            && s.len() < 16
+            && s.len() <= IfName::MAX_LEN
             && s != "."
             && s != ".."
             && s.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b':' | b'"' | b'\'' | b'\\' | b'*'));
@@ -45,15 +48,18 @@ impl fmt::Display for IfName {
 pub struct Hostname(String);
 
 impl Hostname {
+    pub const MAX_LEN: usize = 253;
+    pub const MAX_LABEL: usize = 63;
+
     pub fn parse(s: &str) -> Result<Hostname, String> {
         let t = s.strip_suffix('.').unwrap_or(s);
         let bad = || "is not a host name (letters, digits, '-', '.'; labels of 1-63)".to_string();
-        if t.is_empty() || t.len() > 253 {
+        if t.is_empty() || t.len() > Hostname::MAX_LEN {
             return Err(bad());
         }
         for label in t.split('.') {
             let ok = !label.is_empty()
-                && label.len() <= 63
+                && label.len() <= Hostname::MAX_LABEL
                 && !label.starts_with('-')
                 && !label.ends_with('-')
                 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -87,8 +93,10 @@ impl fmt::Display for Hostname {
 pub struct UciName(String);
 
 impl UciName {
+    pub const MAX_LEN: usize = 64;
+
     pub fn parse(s: &str) -> Result<UciName, String> {
-        if !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !s.is_empty() && s.len() <= UciName::MAX_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             Ok(UciName(s.to_string()))
         } else {
             Err("is not a name (letters, digits and '_' only)".to_string())

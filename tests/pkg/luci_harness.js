@@ -10,6 +10,8 @@
 // The record: the form sections and options (class, name, tab, depends, values, flags),
 // the rpc declarations, the poll registrations, and the text of the rendered page and of
 // every option's table cell, after one poll round. Any exception fails the run (exit 1).
+// The app's own modules (`'require homeport.<name> as <var>'`) are loaded from
+// htdocs/luci-static/resources/homeport/ against the same stand-ins.
 
 'use strict';
 
@@ -160,6 +162,7 @@ form.Map.prototype.section = function(cls, ...args) {
 	record.sections.push(rec);
 	const s = {
 		map, _rec: rec, _options: [], _tabs: [],
+		get children() { return this._options; },
 		// As form.js: a tab is declared once, before options use it.
 		tab(name) {
 			if (this._tabs.includes(name)) throw new Error('Tab already declared: ' + name);
@@ -200,7 +203,7 @@ form.Map.prototype.render = function() {
 			}
 			if (typeof o.validate === 'function') {
 				o._rec.validates = {};
-				for (const v of ['10m', '90', 'ten minutes', ''])
+				for (const v of ['10m', '90', 'ten minutes', '', '15m', '10 minutes', '5s', '30m'])
 					o._rec.validates[v] = o.validate(ids[0], v) === true;
 			}
 		}
@@ -211,13 +214,49 @@ form.Map.prototype.render = function() {
 const view = { extend: (o) => o };
 const _ = (s) => s;
 
+// LuCI instantiates a module that returns a class (baseclass.extend).
+const baseclass = {
+	extend(proto) {
+		const C = function() {};
+		Object.assign(C.prototype, proto);
+		return C;
+	}
+};
+record.notifications = [];
+const ui = {
+	addNotification(title, body, cls) {
+		record.notifications.push({ title, text: text(body), cls });
+	},
+	changes: { apply() { record.applied = true; } }
+};
+
+function loadModule(name) {
+	const path = require('path').join(__dirname, '..', '..', 'openwrt-package', 'luci-app-homeport', 'htdocs',
+		'luci-static', 'resources', 'homeport', name + '.js');
+	const f = new Function('baseclass', 'rpc', 'ui', 'dom', 'L', 'E', '_', fs.readFileSync(path, 'utf8'));
+	const rv = f(baseclass, rpc, ui, dom, L, E, _);
+	return typeof rv === 'function' ? new rv() : rv;
+}
+
 (async () => {
 	const body = fs.readFileSync(viewPath, 'utf8');
-	const factory = new Function('view', 'form', 'rpc', 'poll', 'dom', 'widgets', 'L', 'E', '_', body);
-	const v = factory(view, form, rpc, poll, dom, widgets, L, E, _);
+	const names = [], mods = [];
+	for (const m of body.matchAll(/^'require homeport\.(\w+) as (\w+)';$/gm)) {
+		names.push(m[2]);
+		mods.push(loadModule(m[1]));
+	}
+	const factory = new Function('view', 'form', 'rpc', 'poll', 'dom', 'widgets', 'L', 'E', '_', ...names, body);
+	const v = factory(view, form, rpc, poll, dom, widgets, L, E, _, ...mods);
 	const data = v.load ? await v.load() : undefined;
 	const page = await v.render(data);
 	for (const fn of polls) await fn();
+	// Save & Apply as LuCI's view would run it (its handleSave stands in for the maps' save).
+	if (typeof v.handleSaveApply === 'function') {
+		record.saveApply = { applied: false };
+		record.applied = false;
+		await v.handleSaveApply.call(Object.assign({ handleSave: () => Promise.resolve() }, v), null, '1');
+		record.saveApply = { applied: record.applied, notifications: record.notifications };
+	}
 	record.text = text(page);
 	record.cellText = {};
 	for (const k of Object.keys(record.cells)) record.cellText[k] = text(record.cells[k]);

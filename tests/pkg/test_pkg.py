@@ -761,6 +761,174 @@ def rpcd_plugin_with_real_status_command():
         eq(plugin_call("call", "status", prog_body=body), json.load(open(fixture)), "status document through the plugin")
 
 
+UCI_TOOL = os.path.join(ROOT, "..", "shared", "tools", "openwrt", "bin", "uci")
+
+
+def homeport_bin():
+    binary = os.environ.get("HOMEPORT_BIN", os.path.join(ROOT, "target", "debug", "homeport"))
+    check(os.path.isfile(binary), f"{binary} missing: build it (cargo build)")
+    return binary
+
+
+def plugin_raw(*args, stdin=b"{}", prog_body=None, shell="sh", subst=None):
+    """Runs the plugin (its PROG and any `subst` lines replaced) and returns its stdout
+    as bytes, undecoded."""
+    with tempfile.TemporaryDirectory() as d:
+        prog = os.path.join(d, "homeport")
+        with open(prog, "wb") as f:
+            f.write(prog_body if isinstance(prog_body, bytes) else (prog_body or "#!/bin/sh\nexit 1\n").encode())
+        os.chmod(prog, 0o755)
+        text = open(RPCD_PLUGIN).read()
+        for var, value in dict(subst or {}, PROG=prog).items():
+            line = next((x for x in text.splitlines() if x.startswith(var + "=")), None)
+            check(line is not None or var != "PROG", "plugin sets PROG")
+            if line is not None:
+                text = text.replace(line + "\n", f"{var}={value}\n", 1)
+        plugin = os.path.join(d, "plugin")
+        with open(plugin, "w") as f:
+            f.write(text)
+        cmd = ["busybox", "sh", plugin, *args] if shell == "busybox" else [shell, plugin, *args]
+        r = subprocess.run(cmd, input=stdin, capture_output=True)
+        eq(r.returncode, 0, f"plugin {args}: {r.stderr!r}")
+        return r.stdout
+
+
+def strict_json(raw, what):
+    """Parses bytes as RFC 8259 JSON: strict UTF-8, no raw control characters in strings."""
+    try:
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as e:
+        raise AssertionError(f"{what}: not UTF-8 ({e}): {raw[:200]!r}")
+    try:
+        doc = json.loads(text, strict=True)
+    except ValueError as e:
+        raise AssertionError(f"{what}: not JSON ({e}): {raw[:200]!r}")
+    check(isinstance(doc, dict), f"{what}: not one object: {raw[:200]!r}")
+    return doc
+
+
+def shells():
+    out = ["sh"]
+    if shutil.which("busybox"):
+        out.append("busybox")  # OpenWrt's /bin/sh is busybox ash
+    return out
+
+
+@test
+def rpcd_plugin_json_always_valid():
+    """Issue 10 item 15: whatever the binary prints (invalid UTF-8, control bytes, DEL,
+    quotes, backslashes), on stdout or stderr, the plugin answers one valid JSON object."""
+    nasty = b'bad \xff\xfe utf-8 \x01\x07\x1b[31m \x7f "quoted" \\ back \xc3\x28 \xed\xa0\x80 end'
+    bodies = {
+        # stdout that looks like a JSON object but holds invalid UTF-8 and raw controls
+        "stdout": b"#!/bin/sh\nprintf '{\"a\":\"%s\"}\\n' \"$(printf '" + nasty.replace(b"\\", b"\\\\").replace(b"'", b"") +
+                  b"')\"\n",
+        # a failure whose reason holds the same bytes
+        "stderr": b"#!/bin/sh\nprintf 'error: %s\\nsecond line\\n' \"$(printf '" + nasty.replace(b"\\", b"\\\\") +
+                  b"')\" >&2\nexit 1\n",
+        # nothing at all
+        "silent": b"#!/bin/sh\nexit 0\n",
+    }
+    for shell in shells():
+        for name, body in bodies.items():
+            for method in ("status", "schema", "check"):
+                raw = plugin_raw("call", method, prog_body=body, shell=shell,
+                                 subst={"UCI": "/bin/true" if method == "check" else "/bin/false"})
+                doc = strict_json(raw, f"{shell}: {name} {method}")
+                check("error" in doc, f"{shell}: {name} {method}: an error object, got {doc}")
+                check(all(0x20 <= b < 0x7f for b in raw.rstrip(b"\n")), f"{shell}: printable ASCII: {raw!r}")
+        doc = strict_json(plugin_raw("call", "status", prog_body=bodies["stderr"], shell=shell), "stderr reason")
+        check("bad" in doc["error"] and '"quoted"' in doc["error"] and "\\ back" in doc["error"],
+              f"{shell}: the readable part of the reason is kept: {doc}")
+
+
+@test
+def rpcd_plugin_real_binary_with_hostile_bytes():
+    """The plugin in front of the real binary, with a status document and a staged
+    configuration holding control characters and non-ASCII text (issue 10 item 15)."""
+    binary = homeport_bin()
+    with tempfile.TemporaryDirectory() as state:
+        fixture = json.load(open(os.path.join(ROOT, "tests", "pkg", "fixtures", "status.json")))
+        fixture["forwards"][0]["name"] = "Caf\u00e9 \u2615 \x01\x1b\u2028 \"q\" \\"
+        with open(os.path.join(state, "status.json"), "w", encoding="utf-8") as f:
+            json.dump(fixture, f, ensure_ascii=False)
+        body = f'#!/bin/sh\nexec {binary} "$@" --state-dir {state}\n'
+        for shell in shells():
+            raw = plugin_raw("call", "status", prog_body=body, shell=shell)
+            eq(strict_json(raw, "status")["forwards"][0]["name"], fixture["forwards"][0]["name"], "name kept exactly")
+        # A status file that is not UTF-8: an error object, still valid JSON.
+        with open(os.path.join(state, "status.json"), "wb") as f:
+            f.write(json.dumps(fixture).encode().replace(b"Caf", b"Ca\xff"))
+        doc = strict_json(plugin_raw("call", "status", prog_body=body), "status, not UTF-8")
+        check("error" in doc or "forwards" in doc, f"status not UTF-8: {doc}")
+    if not os.path.exists(UCI_TOOL):
+        return
+    with tempfile.TemporaryDirectory() as d:
+        conf = os.path.join(d, "config")
+        os.mkdir(conf)
+        with open(os.path.join(conf, "homeport"), "wb") as f:
+            f.write(b"config forward 'x'\n\toption src_dport '70000'\n\toption name 'a\xff\x01\x7fb \xc3\xa9'\n")
+        body = f'#!/bin/sh\nexec {binary} "$@" --network /nonexistent --dhcp /nonexistent --firewall /nonexistent\n'
+        for shell in shells():
+            raw = plugin_raw("call", "check", prog_body=body, shell=shell, subst={"UCI": UCI_TOOL, "UCI_CONFDIR": conf})
+            doc = strict_json(raw, "check with hostile bytes")
+            check(doc.get("errors", 0) >= 1, f"the bad port is an error: {doc}")
+
+
+@test
+def rpcd_plugin_checks_the_staged_config():
+    """Issue 12 item 5: `check` lints /etc/config/homeport with the session's staged
+    changes applied, as the real uci (-P) applies them, before anything is committed."""
+    if not os.path.exists(UCI_TOOL):
+        raise Skip(f"{UCI_TOOL} missing: the real uci is needed to stage changes")
+    binary = homeport_bin()
+    body = f'#!/bin/sh\nexec {binary} "$@" --network /nonexistent --dhcp /nonexistent --firewall /nonexistent\n'
+    sid = "0123456789abcdef0123456789abcdef"
+    with tempfile.TemporaryDirectory() as d:
+        conf, prefix = os.path.join(d, "config"), os.path.join(d, "uci-")
+        os.mkdir(conf)
+        with open(os.path.join(conf, "homeport"), "w") as f:
+            f.write("config homeport 'main'\n\toption debounce '2s'\n\nconfig forward 'web'\n"
+                    "\toption src_dport '48443'\n\toption dest_ip '192.168.1.10'\n\toption dest_port '443'\n")
+        uci = [UCI_TOOL, "-c", conf, "-t", prefix + sid]
+        for cmd in (["set", "homeport.main.debounce=15m"], ["add", "homeport", "forward"],
+                    ["set", "homeport.@forward[-1].src_dport=3389"], ["set", "homeport.@forward[-1].dest_ip=192.168.1.5"],
+                    ["set", "homeport.web.dest_port=440-443"]):
+            r = run(uci + cmd)
+            eq(r.returncode, 0, f"uci {cmd}: {r.stderr}")
+        before = open(os.path.join(conf, "homeport")).read()
+        subst = {"UCI": UCI_TOOL, "UCI_CONFDIR": conf, "RPCD_SAVEDIR_PREFIX": prefix}
+        text = open(RPCD_PLUGIN).read()
+        check(all(f"\n{k}=" in text for k in subst), f"the plugin sets {sorted(subst)}")
+        def call(s, shell="sh"):
+            raw = plugin_raw("call", "check", prog_body=body, subst=subst, shell=shell,
+                             stdin=json.dumps({"ubus_rpc_session": s}).encode())
+            return strict_json(raw, f"check ({shell})")
+
+        for shell in shells():
+            eq(call(sid, shell), call(sid), f"{shell} answers as sh does")
+        doc = call(sid)
+        diags = doc["diagnostics"]
+        by = lambda opt: [x for x in diags if x["option"] == opt]
+        eq([(x["severity"], x["value"], x["name"]) for x in by("debounce")], [("warning", "15m", "main")], "staged debounce")
+        check(any(x["value"] == "3389" and x["section"] == "@forward[1]" and x["name"] is None for x in by("src_dport")),
+              f"the staged RDP forward is linted: {diags}")
+        check(any(x["severity"] == "error" and x["name"] == "web" for x in by("dest_port")), f"staged width error: {diags}")
+        eq(doc["errors"], 1, "one error (the staged range of another width)")
+        eq(open(os.path.join(conf, "homeport")).read(), before, "nothing committed")
+        # Another session, or a forged id, sees only what is committed.
+        for other in ("fedcba9876543210fedcba9876543210", "../../../../etc", sid + "/.."):
+            eq(call(other)["errors"], 0, f"session {other!r} sees the committed file only")
+
+
+@test
+def rpcd_plugin_schema_is_the_binarys():
+    binary = homeport_bin()
+    want = json.loads(run([binary, "schema", "--json"]).stdout)
+    body = f'#!/bin/sh\nexec {binary} "$@"\n'
+    eq(strict_json(plugin_raw("call", "schema", prog_body=body), "schema"), want, "schema through the plugin")
+
+
 def status_schema():
     """Field names of the status document, from src/status.rs."""
     text = open(os.path.join(ROOT, "src", "status.rs")).read()
@@ -795,14 +963,52 @@ def luci_status_fields_exist():
 _harness = {}
 
 
-def harness(view):
+def uci_text(sections):
+    """UCI text for fixture sections ({type: [{".name", option: value|[items]}]}); names
+    starting with `cfg` are anonymous, as LuCI's are."""
+    out = ""
+    for ty, secs in sections.items():
+        for sec in secs:
+            name = sec[".name"]
+            out += f"\nconfig {ty}" + ("" if name.startswith("cfg") else f" '{name}'") + "\n"
+            for k, v in sec.items():
+                if k.startswith("."):
+                    continue
+                for item in (v if isinstance(v, list) else [v]):
+                    out += f"\t{'list' if isinstance(v, list) else 'option'} {k} '{item}'\n"
+    return out
+
+
+def luci_fixtures():
+    """fixtures/luci.json, plus what the real binary answers for homeport.schema and for
+    homeport.check on the fixture's sections."""
+    with open(os.path.join(ROOT, "tests", "pkg", "fixtures", "luci.json")) as f:
+        fx = json.load(f)
+    binary = homeport_bin()
+    fx["rpc"].setdefault("homeport.schema", json.loads(run([binary, "schema", "--json"]).stdout))
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "homeport")
+        with open(path, "w") as f:
+            f.write(uci_text(fx.get("uci", {})))
+        none = os.path.join(d, "none")
+        r = run([binary, "check", "--json", "-c", path, "--network", none, "--dhcp", none, "--firewall", none])
+        fx["rpc"].setdefault("homeport.check", json.loads(r.stdout))
+    return fx
+
+
+def harness(view, fixtures=None):
     """The record luci_harness.js makes of one view run against fixtures/luci.json."""
-    if view not in _harness:
-        r = run(["node", os.path.join(ROOT, "tests", "pkg", "luci_harness.js"), os.path.join(VIEWS, view + ".js"),
-                 os.path.join(ROOT, "tests", "pkg", "fixtures", "luci.json")])
+    key = view if fixtures is None else None
+    if key not in _harness:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(fixtures or luci_fixtures(), f)
+        r = run(["node", os.path.join(ROOT, "tests", "pkg", "luci_harness.js"), os.path.join(VIEWS, view + ".js"), f.name])
+        os.unlink(f.name)
         eq(r.returncode, 0, f"view {view} failed to load/render: {r.stderr}")
-        _harness[view] = json.loads(r.stdout)
-    return _harness[view]
+        if key is None:
+            return json.loads(r.stdout)
+        _harness[key] = json.loads(r.stdout)
+    return _harness[key]
 
 
 def view_names():
@@ -901,8 +1107,10 @@ def luci_ddns_provider_fields():
     for secret in ("password", "key_secret"):
         check(opts[secret]["password"], f"{secret} is not a password field")
     eq(opts["ip_url"]["depends"], [{"ip_source": "web"}], "ip_url only for ip_source web")
-    for d in ("check_interval", "force_interval", "retry_interval"):
-        eq(opts[d]["validates"], {"10m": True, "90": True, "ten minutes": False, "": True}, f"{d} validation")
+    # The daemon's bounds (homeport schema): check >= 30s, force >= 1h (0 = never), retry >= 5s.
+    for d, short in (("check_interval", True), ("force_interval", False), ("retry_interval", True)):
+        eq({k: v for k, v in opts[d]["validates"].items() if k in ("10m", "90", "ten minutes", "")},
+           {"10m": short, "90": short, "ten minutes": False, "": True}, f"{d} validation")
     cells = harness("ddns")["cellText"]
     eq(cells["_state/home"], "updated (good)", "state cell of a named section")
     check("rejected the API token" in cells["_state/cf"], "state cell matched through @ddns[N] ('name')")
@@ -917,14 +1125,60 @@ def luci_forwards_page():
        ["name", "proto", "src_dport", "dest_ip", "dest_port", "src_ip", "enabled"], "table columns in order")
     for ip in ("192.168.1.20", "192.168.1.30", "fd00::20"):
         check(ip in opts["dest_ip"]["values"], f"LAN host {ip} not offered in the picker")
-    eq(opts["src_dport"]["datatype"], "portrange", "external port datatype")
+    check(opts["src_dport"]["hasValidate"], "external port validated by the daemon's rules")
     cells = r["cellText"]
     check("RDP on its default port 3389" in cells["_warnings/cfg0a1b2c"], "lint warning beside an anonymous rule (@forward[0])")
     eq(cells["_warnings/game"], "disabled", "reason beside an inactive rule")
     eq(cells["src_ip/cfg0a1b2c"], "anyone", "empty src_ip reads 'anyone'")
     eq(r["polls"], [10], "forwards page refreshes warnings")
     decl = {(d["object"], d["method"]) for d in r["declares"]}
-    eq(decl, {("homeport", "status"), ("luci-rpc", "getHostHints")}, "forwards rpc")
+    eq(decl, {("homeport", "status"), ("homeport", "schema"), ("homeport", "check"), ("luci-rpc", "getHostHints")},
+       "forwards rpc")
+
+
+@test
+def luci_validators_follow_the_daemon():
+    """Issue 12 item 4, in the views as rendered: what the daemon refuses or overrides is
+    refused, what it accepts is accepted."""
+    want = {
+        ("settings", "debounce"): {"15m": False, "10m": True, "10 minutes": True, "5s": True, "ten minutes": False},
+        ("ddns", "check_interval"): {"5s": False, "10 minutes": True, "30m": True},
+        ("ddns", "force_interval"): {"30m": False, "10 minutes": False, "": True},
+        ("ddns", "retry_interval"): {"5s": True, "10 minutes": True},
+    }
+    for (view, opt), values in want.items():
+        got = options_of(view)[opt]["validates"]
+        eq({k: got[k] for k in values}, values, f"{view} {opt}")
+
+
+@test
+def luci_validators_match_daemon():
+    """tests/pkg/schema_validators.js: the issue's examples, a corpus of values compared
+    with `homeport check`, and Save & Apply refused on errors."""
+    r = run(["node", os.path.join(ROOT, "tests", "pkg", "schema_validators.js"), homeport_bin()])
+    eq(r.returncode, 0, f"validators differ from the daemon:\n{r.stdout}{r.stderr}")
+
+
+@test
+def luci_rows_show_the_staged_check():
+    """Issue 12 item 5: each row shows the staged configuration's problems (from
+    `homeport check --json` on the fixture's sections), by section."""
+    cells = harness("forwards")["cellText"]
+    check("src_dport: is required" in cells["_check/game"], f"named forward: {cells['_check/game']!r}")
+    check("src_dport: is required" in cells["_check/cfg0a1b2c"], f"anonymous forward: {cells['_check/cfg0a1b2c']!r}")
+    cells = harness("ddns")["cellText"]
+    check("domain: is required" in cells["_check/other"], f"ddns row: {cells['_check/other']!r}")
+    # The fixture's staged configuration has errors: Save & Apply applies nothing and says why.
+    for view in ("settings", "ddns", "forwards"):
+        sa = harness(view).get("saveApply")
+        check(sa is not None, f"{view}: no Save & Apply of its own")
+        eq(sa["applied"], False, f"{view}: applied despite errors")
+        check(any(n["cls"] == "danger" and "is required" in n["text"] for n in sa["notifications"]),
+              f"{view}: no notification naming the errors: {sa['notifications']}")
+    clean = luci_fixtures()
+    clean["rpc"]["homeport.check"] = {"errors": 0, "warnings": 0, "diagnostics": []}
+    eq(harness("forwards", clean)["saveApply"]["applied"], True, "a clean staged configuration is applied")
+    check("domain" not in cells["_check/home"], f"a good row shows no problem: {cells['_check/home']!r}")
 
 
 # The config contract as issue 2 and src/config/mod.rs define it; the homeport check below

@@ -3,6 +3,7 @@
 'require form';
 'require rpc';
 'require tools.widgets as widgets';
+'require homeport.schema as hpschema';
 
 // `config ddns '<name>'` sections of /etc/config/homeport (docs/config.md). Each
 // provider shows only the fields it needs; secrets are password fields.
@@ -56,15 +57,14 @@ function sameSection(ref, type, index, section_id) {
 	return m[1] == type && +m[2] == index;
 }
 
-function validateDuration(section_id, value) {
-	if (value == null || value === '' || /^[0-9]+[smhd]?$/.test(value))
-		return true;
-	return _('A duration such as 90s, 10m, 72h or plain seconds');
-}
-
 return view.extend({
 	load: function() {
-		return L.resolveDefault(callStatus(), {});
+		return Promise.all([ L.resolveDefault(callStatus(), {}), hpschema.load(), hpschema.check() ])
+			.then(function(r) { return r[0]; });
+	},
+
+	handleSaveApply: function(ev, mode) {
+		return hpschema.saveApply(this, ev, mode);
 	},
 
 	render: function(status) {
@@ -206,17 +206,14 @@ return view.extend({
 
 		o = s.taboption('timing', form.Value, 'check_interval', _('Check every'));
 		o.placeholder = '10m';
-		o.validate = validateDuration;
 		o.modalonly = true;
 
 		o = s.taboption('timing', form.Value, 'force_interval', _('Force an update every'));
 		o.placeholder = '72h';
-		o.validate = validateDuration;
 		o.modalonly = true;
 
 		o = s.taboption('timing', form.Value, 'retry_interval', _('Retry after a failure'));
 		o.placeholder = '60s';
-		o.validate = validateDuration;
 		o.modalonly = true;
 
 		o = s.option(form.DummyValue, '_state', _('State'));
@@ -228,6 +225,14 @@ return view.extend({
 			return h.error ? '%s: %s'.format(h.state, h.error) : (h.last_result || h.state);
 		};
 
-		return m.render();
+		// The staged configuration's problems, per row (homeport check).
+		o = s.option(form.DummyValue, '_check', _('Check'));
+		o.modalonly = false;
+		o.textvalue = function(section_id) { return hpschema.cell(section_id); };
+
+		// Every option validates as the daemon reads it (homeport schema).
+		hpschema.bind(m, s, 'ddns');
+
+		return m.render().then(function(nodes) { return hpschema.watch(nodes, m, s, 'ddns'); });
 	}
 });

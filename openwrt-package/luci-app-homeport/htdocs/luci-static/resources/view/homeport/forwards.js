@@ -4,6 +4,7 @@
 'require rpc';
 'require poll';
 'require dom';
+'require homeport.schema as hpschema';
 
 // `config forward` sections of /etc/config/homeport (firewall4 `redirect`-shaped, see
 // docs/config.md). The safety warnings beside each rule come from the daemon's status
@@ -67,8 +68,14 @@ return view.extend({
 	load: function() {
 		return Promise.all([
 			L.resolveDefault(callStatus(), {}),
-			L.resolveDefault(callHostHints(), {})
+			L.resolveDefault(callHostHints(), {}),
+			hpschema.load(),
+			hpschema.check()
 		]);
+	},
+
+	handleSaveApply: function(ev, mode) {
+		return hpschema.saveApply(this, ev, mode);
 	},
 
 	render: function(data) {
@@ -147,7 +154,16 @@ return view.extend({
 				warningNodes(forwardStatus(status, sections, section_id)));
 		};
 
+		// The staged configuration's problems, per row (homeport check).
+		o = s.option(form.DummyValue, '_check', _('Check'));
+		o.modalonly = false;
+		o.textvalue = function(section_id) { return hpschema.cell(section_id); };
+
+		// Every option validates as the daemon reads it (homeport schema).
+		hpschema.bind(m, s, 'forward');
+
 		return m.render().then(function(nodes) {
+			hpschema.watch(nodes, m, s, 'forward');
 			poll.add(function() {
 				return L.resolveDefault(callStatus(), {}).then(function(next) {
 					status = next || {};

@@ -2,10 +2,19 @@
 'require view';
 'require form';
 'require tools.widgets as widgets';
+'require homeport.schema as hpschema';
 
 // `config homeport 'main'` of /etc/config/homeport (docs/config.md).
 
 return view.extend({
+	load: function() {
+		return Promise.all([ hpschema.load(), hpschema.check() ]);
+	},
+
+	handleSaveApply: function(ev, mode) {
+		return hpschema.saveApply(this, ev, mode);
+	},
+
 	render: function() {
 		var m, s, o;
 
@@ -38,9 +47,6 @@ return view.extend({
 		o = s.option(form.Value, 'debounce', _('Wait after an address change'),
 			_('Lets a burst of changes (PPPoE reconnect, IPv6 renumbering) settle before acting.'));
 		o.placeholder = '2s';
-		o.validate = function(section_id, value) {
-			return (value == null || value === '' || /^[0-9]+[smhd]?$/.test(value)) ? true : _('A duration such as 2s or plain seconds');
-		};
 
 		o = s.option(form.ListValue, 'log_level', _('Log level'));
 		o.value('error', _('Errors'));
@@ -49,6 +55,9 @@ return view.extend({
 		o.value('info', _('Info'));
 		o.value('debug', _('Debug'));
 		o.default = 'info';
+
+		// Every option validates as the daemon reads it (homeport schema).
+		hpschema.bind(m, s, 'homeport');
 
 		return m.render();
 	}
