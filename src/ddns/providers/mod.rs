@@ -56,12 +56,21 @@ type Classify = fn(&HttpResponse) -> Outcome;
 /// One update in progress.
 #[derive(Debug)]
 pub enum Exchange {
-    /// Independent requests sent in order; the first failure ends the exchange.
+    /// Independent requests sent in order; the first failure ends the exchange, except
+    /// that with `independent`, a transient failure of one request (deSEC's per-domain
+    /// 429) lets the others go ahead and is reported at the end.
     Sequence {
         pending: VecDeque<HttpRequest>,
+        /// Per request, the names it updates (empty when the provider does not say).
+        covers: VecDeque<Vec<String>>,
         classify: Classify,
         updated: Option<String>,
         unchanged: Option<String>,
+        independent: bool,
+        /// Names whose request succeeded.
+        confirmed: Vec<String>,
+        /// The transient failure to report once every request has been tried.
+        failed: Option<Outcome>,
     },
     Cloudflare(cloudflare::Flow),
     /// Nothing to send: the outcome is known (a configuration problem).
@@ -73,6 +82,15 @@ impl Exchange {
     pub fn update(t: &Target) -> Exchange {
         if t.ipv4.is_none() && t.ipv6.is_none() {
             return Exchange::Finished(Some(Outcome::Fatal { reason: "no address to publish".into() }));
+        }
+        if t.host.service == Service::Desec {
+            return match desec::calls(t) {
+                Ok(calls) => {
+                    let (reqs, covers): (Vec<_>, Vec<_>) = calls.into_iter().unzip();
+                    Exchange::sequence(reqs, covers, desec::classify, true)
+                }
+                Err(reason) => Exchange::Finished(Some(Outcome::Fatal { reason })),
+            };
         }
         let built: Result<(Vec<HttpRequest>, Classify), String> = match t.host.service {
             Service::Dyndns2 => dyndns2::requests(t).map(|r| (r, dyndns2::classify as Classify)),
@@ -96,10 +114,30 @@ impl Exchange {
             }
         };
         match built {
-            Ok((reqs, classify)) => {
-                Exchange::Sequence { pending: reqs.into(), classify, updated: None, unchanged: None }
-            }
+            Ok((reqs, classify)) => Exchange::sequence(reqs, Vec::new(), classify, false),
             Err(reason) => Exchange::Finished(Some(Outcome::Fatal { reason })),
+        }
+    }
+
+    fn sequence(reqs: Vec<HttpRequest>, covers: Vec<Vec<String>>, classify: Classify, independent: bool) -> Exchange {
+        Exchange::Sequence {
+            pending: reqs.into(),
+            covers: covers.into(),
+            classify,
+            updated: None,
+            unchanged: None,
+            independent,
+            confirmed: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// The names whose own request succeeded, whatever the whole exchange came to (only
+    /// for providers whose requests each cover known names).
+    pub fn confirmed(&self) -> Vec<String> {
+        match self {
+            Exchange::Sequence { confirmed, .. } => confirmed.clone(),
+            _ => Vec::new(),
         }
     }
 
@@ -120,15 +158,33 @@ impl Exchange {
     /// The step after the response to the last `Send`.
     pub fn on_response(&mut self, resp: &HttpResponse) -> Step {
         match self {
-            Exchange::Sequence { pending, classify, updated, unchanged } => {
+            Exchange::Sequence { pending, covers, classify, updated, unchanged, independent, confirmed, failed } => {
                 pending.pop_front();
+                let names = covers.pop_front().unwrap_or_default();
                 match classify(resp) {
-                    Outcome::Updated { detail } => *updated = Some(detail),
-                    Outcome::Unchanged { detail } => *unchanged = Some(detail),
-                    failed => return Step::Done(failed),
+                    Outcome::Updated { detail } => {
+                        *updated = Some(detail);
+                        confirmed.extend(names);
+                    }
+                    Outcome::Unchanged { detail } => {
+                        *unchanged = Some(detail);
+                        confirmed.extend(names);
+                    }
+                    Outcome::Retry { after, reason } if *independent => {
+                        // The longest wait any request was asked for.
+                        let after = match failed.take() {
+                            Some(Outcome::Retry { after: earlier, .. }) => after.max(earlier),
+                            _ => after,
+                        };
+                        *failed = Some(Outcome::Retry { after, reason });
+                    }
+                    other => return Step::Done(other),
                 }
                 match pending.front() {
                     Some(r) => Step::Send(r.clone()),
+                    None if failed.is_some() => {
+                        Step::Done(failed.take().unwrap_or(Outcome::Fatal { reason: "no response classified".into() }))
+                    }
                     // Updated wins over unchanged: one name moved, so the host was updated.
                     None => Step::Done(match (updated.take(), unchanged.take()) {
                         (Some(detail), _) => Outcome::Updated { detail },
