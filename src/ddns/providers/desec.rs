@@ -120,6 +120,18 @@ mod tests {
         assert_eq!(reqs[0].header_value("Authorization"), Some("Basic aG9tZS5kZWR5bi5pbzpwQHNzIHcvcmQ="));
     }
 
+    /// Issue 11 item 2: deSEC's limit is per domain and `hostname` takes a list.
+    #[test]
+    fn names_of_one_domain_share_a_request() {
+        let h = host(Service::Desec, &["home.dedyn.io", "www.home.dedyn.io"]);
+        let reqs = requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap();
+        let urls: Vec<&str> = reqs.iter().map(|r| r.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec!["https://update.dedyn.io/?hostname=home.dedyn.io,www.home.dedyn.io&myipv4=198.51.100.7&myipv6=preserve"]
+        );
+    }
+
     #[test]
     fn one_request_per_desec_domain() {
         let mut h = host(Service::Desec, &["home.dedyn.io", "www.home.dedyn.io", "nas.other.dedyn.io", "example.com"]);
