@@ -119,8 +119,10 @@ impl EngineDriver {
                     if self.dry_run {
                         // Without network access, assume nothing is registered yet: the
                         // dry run then shows the update that would be sent.
-                        let more =
-                            self.engine.handle(Event::LookupFailed { host, reason: "dry run: not asking".into(), after: None }, now);
+                        let more = self.engine.handle(
+                            Event::LookupFailed { host, reason: "dry run: not asking".into(), after: None },
+                            now,
+                        );
                         queue.extend(more);
                         continue;
                     }

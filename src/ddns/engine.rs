@@ -119,40 +119,20 @@ pub enum Event {
     /// The addresses the host should publish now, already chosen and filtered (only
     /// publishable addresses, only wanted families). Send it at start and whenever it
     /// may have changed; repeating an unchanged value is harmless.
-    Wanted {
-        host: HostId,
-        addrs: Addrs,
-    },
+    Wanted { host: HostId, addrs: Addrs },
     /// Answer to [`Action::Lookup`]: what each name that could be looked up holds (a
     /// name left out is unknown, and will be sent).
-    Registered {
-        host: HostId,
-        names: Vec<(String, Addrs)>,
-    },
+    Registered { host: HostId, names: Vec<(String, Addrs)> },
     /// Nothing could be learnt; `after`: the provider asked to wait that long (seconds).
-    LookupFailed {
-        host: HostId,
-        reason: String,
-        after: Option<u64>,
-    },
+    LookupFailed { host: HostId, reason: String, after: Option<u64> },
     /// Part of an update that ended in a failure did succeed: these names now hold
     /// `sent` (deSEC answers per domain). Send before the `Finished` it belongs to.
-    Confirmed {
-        host: HostId,
-        names: Vec<String>,
-        sent: Addrs,
-    },
+    Confirmed { host: HostId, names: Vec<String>, sent: Addrs },
     /// Answer to [`Action::Update`]: what the provider said about `sent`.
-    Finished {
-        host: HostId,
-        sent: Addrs,
-        outcome: Outcome,
-    },
+    Finished { host: HostId, sent: Addrs, outcome: Outcome },
     /// The user asks for an update now even if nothing changed (`update --force`); it
     /// also lifts a fatal stop and a backoff.
-    Force {
-        host: HostId,
-    },
+    Force { host: HostId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -697,7 +677,8 @@ mod tests {
         let acts = e3.start(T0);
         assert_eq!(lookups(&acts), 1);
         assert!(updates(&e3.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0)).is_empty());
-        let acts = e3.handle(Event::Registered { host: 0, names: vec![("home.example.org".into(), a4("81.2.69.160"))] }, T0 + 1);
+        let acts = e3
+            .handle(Event::Registered { host: 0, names: vec![("home.example.org".into(), a4("81.2.69.160"))] }, T0 + 1);
         assert!(updates(&acts).is_empty());
         // ...and one update when it disagrees or cannot tell.
         let mut e4 = Engine::new(vec![policy(Lookup::Api)], vec![None], T0);
@@ -749,7 +730,10 @@ mod tests {
     }
 
     fn update_names(actions: &[Action]) -> Vec<Vec<String>> {
-        actions.iter().filter_map(|a| if let Action::Update { names, .. } = a { Some(names.clone()) } else { None }).collect()
+        actions
+            .iter()
+            .filter_map(|a| if let Action::Update { names, .. } = a { Some(names.clone()) } else { None })
+            .collect()
     }
 
     #[test]
@@ -819,7 +803,11 @@ mod tests {
         // A later run during the wait asks nothing.
         let mut e2 = Engine::new(vec![policy(Lookup::Api)], vec![Some(p)], T0 + 60);
         assert!(e2.start(T0 + 60).is_empty());
-        assert!(e2.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0 + 60).iter().all(|a| !matches!(a, Action::Update { .. } | Action::Lookup { .. })));
+        assert!(
+            e2.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0 + 60)
+                .iter()
+                .all(|a| !matches!(a, Action::Update { .. } | Action::Lookup { .. }))
+        );
         assert_eq!(lookups(&e2.tick(T0 + 600)), 1);
     }
 

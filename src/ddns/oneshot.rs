@@ -333,7 +333,9 @@ mod tests {
     fn cf_list(content: &str) -> HttpResponse {
         HttpResponse::new(
             200,
-            &format!(r#"{{"success":true,"errors":[],"result":[{{"id":"r1","content":"{content}","proxied":false}}]}}"#),
+            &format!(
+                r#"{{"success":true,"errors":[],"result":[{{"id":"r1","content":"{content}","proxied":false}}]}}"#
+            ),
         )
     }
 

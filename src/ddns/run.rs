@@ -258,7 +258,10 @@ mod tests {
             r#"{"success":true,"result":[{"id":"r","content":"81.2.69.160","proxied":true}]}"#,
         ))]);
         let got = lookup_registered(&h, Lookup::Api, Addrs::default(), &mut s).unwrap();
-        assert_eq!(got, vec![("home.example.com".into(), Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None })]);
+        assert_eq!(
+            got,
+            vec![("home.example.com".into(), Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None })]
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn fingerprint(host: &DdnsHost) -> u64 {
     // Secrets serialize as "***" and `update_url` redacted (it may hold a token), so the
     // credentials are added explicitly: fixing a token must lift a fatal stop.
     let mut text = serde_json::to_string(host).unwrap_or_default();
-    let secrets = [&host.password, &host.key_secret].into_iter().flatten().map(Secret::expose);
+    let secrets = [&host.password, &host.key_secret, &host.password_ipv6].into_iter().flatten().map(Secret::expose);
     for s in secrets.chain(host.update_url.as_deref()) {
         text.push('\0');
         text.push_str(s);

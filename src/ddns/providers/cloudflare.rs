@@ -454,7 +454,10 @@ mod tests {
                 .contains("type=AAAA")
         );
         assert!(matches!(f.on_response(&ok("[]")), Step::Done(Outcome::Unchanged { .. })));
-        assert_eq!(f.registered(), vec![("home.example.com".into(), crate::ddns::engine::Addrs { v4: v4(), v6: None })]);
+        assert_eq!(
+            f.registered(),
+            vec![("home.example.com".into(), crate::ddns::engine::Addrs { v4: v4(), v6: None })]
+        );
     }
 
     #[test]

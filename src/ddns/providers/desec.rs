@@ -78,9 +78,9 @@ pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
 pub fn classify(resp: &HttpResponse) -> Outcome {
     let body = resp.text();
     match resp.status {
-        404 => Outcome::Fatal {
-            reason: format!("deSEC: {} (HTTP 404: no such domain in this account)", excerpt(&body)),
-        },
+        404 => {
+            Outcome::Fatal { reason: format!("deSEC: {} (HTTP 404: no such domain in this account)", excerpt(&body)) }
+        }
         400 => Outcome::Fatal {
             reason: format!("deSEC: {} (HTTP 400: the hostname could not be determined)", excerpt(&body)),
         },
@@ -128,7 +128,9 @@ mod tests {
         let urls: Vec<&str> = reqs.iter().map(|r| r.url.as_str()).collect();
         assert_eq!(
             urls,
-            vec!["https://update.dedyn.io/?hostname=home.dedyn.io,www.home.dedyn.io&myipv4=198.51.100.7&myipv6=preserve"]
+            vec![
+                "https://update.dedyn.io/?hostname=home.dedyn.io,www.home.dedyn.io&myipv4=198.51.100.7&myipv6=preserve"
+            ]
         );
     }
 
