@@ -458,7 +458,8 @@ fn finished(id: HostId, h: &mut Host, sent: Addrs, outcome: Outcome, now: u64, o
             h.st.failures = 0;
             h.st.retry_at = None;
             h.st.last_result = Some(detail.clone());
-            out.push(log(id, Level::Notice, format!("{label}: {sent} is registered ({detail})")));
+            let level = if detail.contains(crate::ddns::REPORTS_OTHER) { Level::Warning } else { Level::Notice };
+            out.push(log(id, level, format!("{label}: {sent} is registered ({detail})")));
         }
         Outcome::Retry { after, reason } => {
             h.st.failures = h.st.failures.saturating_add(1);

@@ -92,7 +92,10 @@ pub fn drive(ex: &mut Exchange, transport: &mut dyn Transport) -> Outcome {
         match step {
             Step::Done(o) => return o,
             Step::Send(req) => match transport.send(&req) {
-                Ok(resp) => step = ex.on_response(&resp),
+                Ok(resp) => match crate::ddns::providers::http_status::redirect(&resp) {
+                    Some(fatal) => return fatal,
+                    None => step = ex.on_response(&resp),
+                },
                 Err(e) if e.is_transient() => {
                     return Outcome::Retry { after: None, reason: format!("{}: {e}", req.redacted_url()) };
                 }
@@ -281,5 +284,23 @@ mod tests {
         let mut s = script(vec![Ok(HttpResponse::new(200, "81.2.69.160\n"))]);
         assert_eq!(ask_echo(&h, false, &mut s), Ok("81.2.69.160".parse().unwrap()));
         assert_eq!(s.sent[0].url, "https://api.ipify.org");
+    }
+
+    /// Issue 11 item 11: a redirect is fatal for every provider, naming where it points.
+    #[test]
+    fn redirects_are_fatal_naming_the_host() {
+        let h = host(Service::He, &["a.example.org"]);
+        let addrs = Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None };
+        let moved = HttpResponse::new(302, "").with_header("Location", "https://user:pw@login.example.net/x?y");
+        let mut s = script(vec![Ok(moved)]);
+        match run_update(&h, addrs, &mut s, 0) {
+            Outcome::Fatal { reason } => {
+                assert!(reason.contains("to login.example.net;"), "{reason}");
+                assert!(!reason.contains("pw"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut s = script(vec![Ok(HttpResponse::new(301, ""))]);
+        assert!(matches!(run_update(&h, addrs, &mut s, 0), Outcome::Fatal { .. }));
     }
 }

@@ -22,7 +22,7 @@ pub mod namecheap;
 pub mod noip;
 
 use std::collections::VecDeque;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::config::{DdnsHost, Service};
 use crate::ddns::Outcome;
@@ -67,6 +67,10 @@ pub enum Exchange {
         updated: Option<String>,
         unchanged: Option<String>,
         independent: bool,
+        /// The addresses sent, to check a `good <address>` against.
+        sent: Vec<IpAddr>,
+        /// `custom`'s `answer`: text a successful answer must contain.
+        answer: Option<String>,
         /// Names whose request succeeded.
         confirmed: Vec<String>,
         /// The transient failure to report once every request has been tried.
@@ -87,7 +91,7 @@ impl Exchange {
             return match desec::calls(t) {
                 Ok(calls) => {
                     let (reqs, covers): (Vec<_>, Vec<_>) = calls.into_iter().unzip();
-                    Exchange::sequence(reqs, covers, desec::classify, true)
+                    Exchange::sequence(reqs, covers, desec::classify, true).checking(t)
                 }
                 Err(reason) => Exchange::Finished(Some(Outcome::Fatal { reason })),
             };
@@ -95,7 +99,7 @@ impl Exchange {
         let built: Result<(Vec<HttpRequest>, Classify), String> = match t.host.service {
             Service::Dyndns2 => dyndns2::requests(t).map(|r| (r, dyndns2::classify as Classify)),
             Service::Noip => noip::requests(t).map(|r| (r, noip::classify as Classify)),
-            Service::Dyn => dyn_com::requests(t).map(|r| (r, dyndns2::classify as Classify)),
+            Service::Dyn => dyn_com::requests(t).map(|r| (r, dyn_com::classify as Classify)),
             Service::Dynu => dynu::requests(t).map(|r| (r, dynu::classify as Classify)),
             Service::Desec => desec::requests(t).map(|r| (r, desec::classify as Classify)),
             Service::He => he::requests(t).map(|r| (r, dyndns2::classify as Classify)),
@@ -114,7 +118,7 @@ impl Exchange {
             }
         };
         match built {
-            Ok((reqs, classify)) => Exchange::sequence(reqs, Vec::new(), classify, false),
+            Ok((reqs, classify)) => Exchange::sequence(reqs, Vec::new(), classify, false).checking(t),
             Err(reason) => Exchange::Finished(Some(Outcome::Fatal { reason })),
         }
     }
@@ -127,9 +131,22 @@ impl Exchange {
             updated: None,
             unchanged: None,
             independent,
+            sent: Vec::new(),
+            answer: None,
             confirmed: Vec::new(),
             failed: None,
         }
+    }
+
+    /// Adds what successes are checked against: the addresses sent, `custom`'s `answer`.
+    fn checking(mut self, t: &Target) -> Exchange {
+        if let Exchange::Sequence { sent, answer, .. } = &mut self {
+            *sent = t.ipv4.map(IpAddr::V4).into_iter().chain(t.ipv6.map(IpAddr::V6)).collect();
+            if t.host.service == Service::Custom {
+                *answer = t.host.answer.clone().filter(|a| !a.is_empty());
+            }
+        }
+        self
     }
 
     /// The names whose own request succeeded, whatever the whole exchange came to (only
@@ -158,10 +175,32 @@ impl Exchange {
     /// The step after the response to the last `Send`.
     pub fn on_response(&mut self, resp: &HttpResponse) -> Step {
         match self {
-            Exchange::Sequence { pending, covers, classify, updated, unchanged, independent, confirmed, failed } => {
+            Exchange::Sequence {
+                pending,
+                covers,
+                classify,
+                updated,
+                unchanged,
+                independent,
+                sent,
+                answer,
+                confirmed,
+                failed,
+            } => {
                 pending.pop_front();
                 let names = covers.pop_front().unwrap_or_default();
-                match classify(resp) {
+                let body = resp.text();
+                let outcome = match (classify(resp), answer.as_deref()) {
+                    // ddns-scripts' `answer`: a success must say so in the body (a
+                    // DuckDNS-style `KO` comes with HTTP 200).
+                    (Outcome::Updated { .. } | Outcome::Unchanged { .. }, Some(want)) if !body.contains(want) => {
+                        Outcome::Fatal {
+                            reason: format!("the answer does not contain '{}': {}", excerpt(want), excerpt(&body)),
+                        }
+                    }
+                    (o, _) => dyndns2::check_good(o, &body, sent),
+                };
+                match outcome {
                     Outcome::Updated { detail } => {
                         *updated = Some(detail);
                         confirmed.extend(names);
