@@ -93,7 +93,11 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
     let lookup_host = r.parse("lookup_host", Shown::Value, Hostname::parse);
     let dns_server = r.parse("dns_server", Shown::Value, HostPort::parse);
     let check_interval = read_interval(r, "check_interval", "check_unit", DEFAULT_CHECK, MIN_CHECK, false);
-    let force_interval = read_interval(r, "force_interval", "force_unit", DEFAULT_FORCE, MIN_FORCE, true);
+    let default_force = match service {
+        Some(Service::Dyn) => Interval::from_secs(crate::ddns::providers::dyn_com::DEFAULT_FORCE_SECS),
+        _ => DEFAULT_FORCE,
+    };
+    let force_interval = read_interval(r, "force_interval", "force_unit", default_force, MIN_FORCE, true);
     let retry_interval = read_interval(r, "retry_interval", "retry_unit", DEFAULT_RETRY, MIN_RETRY, false);
     let allow_private = match r.opt_bool("allow_private") {
         Some(b) => {

@@ -23,9 +23,17 @@ pub fn policy(host: &DdnsHost) -> HostPolicy {
         label: label(host),
         fingerprint: crate::ddns::state::fingerprint(host),
         force_interval: host.force_interval.secs(),
-        retry_interval: host.retry_interval.secs(),
+        retry_interval: host.retry_interval.secs().max(min_retry(host.service)),
         lookup: lookup_kind(host),
         names: host.domains.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+/// The shortest first retry the provider's rules allow.
+fn min_retry(service: Service) -> u64 {
+    match service {
+        Service::Dyn => crate::ddns::providers::dyn_com::MIN_RETRY_SECS,
+        _ => 0,
     }
 }
 
@@ -302,5 +310,13 @@ mod tests {
         }
         let mut s = script(vec![Ok(HttpResponse::new(301, ""))]);
         assert!(matches!(run_update(&h, addrs, &mut s, 0), Outcome::Fatal { .. }));
+    }
+
+    /// Issue 11 item 9: Dyn's own minimum wait after a failure.
+    #[test]
+    fn dyn_retries_no_sooner_than_five_minutes() {
+        let h = host(Service::Dyn, &["home.dyndns.org"]);
+        assert_eq!(policy(&h).retry_interval, 300);
+        assert_eq!(policy(&host(Service::Noip, &["home.ddns.net"])).retry_interval, 60);
     }
 }

@@ -13,6 +13,12 @@ use crate::ddns::Outcome;
 use crate::ddns::request::{HttpRequest, HttpResponse};
 
 pub const DEFAULT_SERVER: &str = "members.dyndns.org";
+/// Dyn blocks hosts for repeated `nochg` (help.dyn.com/remote-access-api/return-codes), so
+/// the default periodic refresh is ddclient's `max-interval` (25 days), not 72 h.
+pub const DEFAULT_FORCE_SECS: u64 = 25 * 86_400;
+/// Shortest wait after a transient (HTTP-level) failure: ddclient's `min-error-interval`
+/// (5 minutes); faster retries risk Dyn's abuse block.
+pub const MIN_RETRY_SECS: u64 = 300;
 
 pub fn classify(resp: &HttpResponse) -> Outcome {
     let body = resp.text();
