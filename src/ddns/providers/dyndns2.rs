@@ -158,10 +158,7 @@ mod tests {
         );
         // "user:p@ss w/rd"
         assert_eq!(r.header_value("Authorization"), Some("Basic dXNlcjpwQHNzIHcvcmQ="));
-        assert_eq!(
-            r.header_value("User-Agent"),
-            Some(format!("homeport/{} (+https://example.invalid/homeport)", crate::VERSION).as_str())
-        );
+        assert_eq!(r.header_value("User-Agent"), Some(crate::ddns::providers::user_agent().as_str()));
         assert_eq!(r.body, None);
         assert!(!r.url.contains("p%40ss"));
     }

@@ -29,10 +29,36 @@ use crate::ddns::Outcome;
 use crate::ddns::request::{HttpRequest, HttpResponse};
 use crate::types::Secret;
 
-/// `homeport/<version> (+<url>)`: the form Dyn and No-IP require (product, version and a
-/// way to reach the maintainer); `badagent` is the price of anything vaguer.
+/// `homeport/<version> <contact>`, the shape No-IP and Dyn ask for ("Company
+/// NameOfProgram/Version maintainer-contact", noip.com/integrate/request). The contact is
+/// the packager's, compiled in from `HOMEPORT_CONTACT` (an e-mail address or URL); a
+/// build without it sends no contact rather than a made-up one.
 pub fn user_agent() -> String {
-    format!("homeport/{} (+{})", crate::VERSION, env!("CARGO_PKG_REPOSITORY"))
+    agent_with(option_env!("HOMEPORT_CONTACT"))
+}
+
+fn agent_with(contact: Option<&str>) -> String {
+    match contact.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => format!("homeport/{} {c}", crate::VERSION),
+        None => format!("homeport/{}", crate::VERSION),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 11 item 8: no placeholder contact, the packager's when there is one.
+    #[test]
+    fn user_agent_has_a_real_contact_or_none() {
+        let ua = super::user_agent();
+        assert!(ua.starts_with(&format!("homeport/{}", crate::VERSION)), "{ua}");
+        assert!(!ua.contains("example.invalid") && !ua.contains("(+"), "{ua}");
+        assert_eq!(super::agent_with(None), format!("homeport/{}", crate::VERSION));
+        assert_eq!(super::agent_with(Some(" ")), format!("homeport/{}", crate::VERSION));
+        assert_eq!(
+            super::agent_with(Some("ddns@example.net")),
+            format!("homeport/{} ddns@example.net", crate::VERSION)
+        );
+    }
 }
 
 /// What to publish, for which host.
