@@ -174,7 +174,7 @@ impl Flow {
             Some((_, id)) => Ok(id.to_string()),
             None => Err(format!(
                 "no Cloudflare zone {} is visible to this token (it needs Zone:Read{})",
-                wanted.map(|w| format!("named {w}")).unwrap_or_else(|| format!("contains {first}")),
+                wanted.map(|w| format!("named {w}")).unwrap_or_else(|| format!("that contains {first}")),
                 if wanted.is_none() { "; with more than 50 zones, set cloudflare_zone" } else { "" }
             )),
         }
