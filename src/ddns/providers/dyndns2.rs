@@ -107,7 +107,7 @@ pub fn check_good(o: Outcome, body: &str, sent: &[std::net::IpAddr]) -> Outcome 
         }
         let reported: Vec<std::net::IpAddr> =
             words.flat_map(|w| w.split(',')).filter_map(|a| a.trim().parse().ok()).collect();
-        for a in reported.iter().filter(|a| !sent.contains(a)) {
+        if let Some(a) = reported.iter().find(|a| !sent.contains(a)) {
             if a.is_loopback() {
                 return Outcome::Fatal {
                     reason: format!(

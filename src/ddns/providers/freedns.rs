@@ -34,7 +34,7 @@ pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
     ] {
         if let Some(a) = addr {
             let url = format!("{}/u/{token}/?address={}", base_url(t.host, server), encode(&a));
-            out.push(HttpRequest::get(url).header("User-Agent", &user_agent()).secret(&token));
+            out.push(HttpRequest::get(url).header("User-Agent", &user_agent()).secret(token));
         }
     }
     Ok(out)
