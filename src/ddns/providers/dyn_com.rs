@@ -1,7 +1,7 @@
 //! Dyn (help.dyn.com/remote-access-api/perform-update): dyndns2 v3 at
 //! `members.dyndns.org/v3/update`, both families in `myip`; Basic credentials (user and
 //! updater client key). Classified as dyndns2, except that Dyn's return-code page
-//! (help.dyn.com/remote-access-api/return-codes) makes every failed update fatal, `dnserr`
+//! (help.dyn.com/return-codes) makes every failed update fatal, `dnserr`
 //! and `911` included: the client must stop until the user re-enables it. (HTTP-level
 //! trouble, 429 and 5xx, is not an update answer and stays transient.)
 //!
@@ -13,7 +13,7 @@ use crate::ddns::Outcome;
 use crate::ddns::request::{HttpRequest, HttpResponse};
 
 pub const DEFAULT_SERVER: &str = "members.dyndns.org";
-/// Dyn blocks hosts for repeated `nochg` (help.dyn.com/remote-access-api/return-codes), so
+/// Dyn blocks hosts for repeated `nochg` (help.dyn.com/return-codes), so
 /// the default periodic refresh is ddclient's `max-interval` (25 days), not 72 h.
 pub const DEFAULT_FORCE_SECS: u64 = 25 * 86_400;
 /// Shortest wait after a transient (HTTP-level) failure: ddclient's `min-error-interval`

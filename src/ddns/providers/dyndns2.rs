@@ -94,7 +94,7 @@ pub fn classify_with(resp: &HttpResponse, retry_911: Option<Duration>) -> Outcom
     worst(outcomes)
 }
 
-/// Checks a success against what was sent (help.dyn.com/remote-access-api/return-codes):
+/// Checks a success against what was sent (help.dyn.com/return-codes):
 /// `good 127.0.0.1` when 127.0.0.1 was not sent means the provider ignored the update
 /// because of the client (bad agent): fatal. `good <other address>` succeeded, but the
 /// provider reports an address that was not sent: the detail says so (a warning).
