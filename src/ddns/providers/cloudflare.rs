@@ -475,4 +475,18 @@ mod tests {
             vec![("a.example.com".into(), a), ("b.example.com".into(), crate::ddns::engine::Addrs::default())]
         );
     }
+
+    /// Issue 11 item 14: the message reads as a sentence.
+    #[test]
+    fn no_zone_is_said_plainly() {
+        let mut f = Flow::update(&Target { host: &h(), ipv4: v4(), ipv6: None }).unwrap();
+        assert!(sent(f.start()).url.ends_with("/zones?per_page=50"));
+        match f.on_response(&ok(r#"[{"name":"example.net","id":"z"}]"#)) {
+            Step::Done(Outcome::Fatal { reason }) => assert!(
+                reason.starts_with("no Cloudflare zone that contains home.example.com is visible to this token"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
 }
