@@ -380,4 +380,27 @@ mod tests {
         assert!(r.hosts[0].line.starts_with("waiting 5m"), "{}", r.hosts[0].line);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// Issue 11 item 2: one request per deSEC domain; after a 429 for one domain, the
+    /// next pass (once Retry-After is over) sends only that domain's names.
+    #[test]
+    fn desec_429_retries_only_the_throttled_domain() {
+        let dir = tempdir("desec429");
+        let mut h = host(Service::Desec, &["a.dedyn.io", "www.a.dedyn.io", "b.dedyn.io"]);
+        // The lookup asks a loopback port nobody serves: nothing is known, all is sent.
+        h.dns_server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        let r429 = HttpResponse::new(429, "").with_header("Retry-After", "90");
+        let (r, sent) = pass_with(&h, &dir, false, &[r429, HttpResponse::new(200, "good")], 1000);
+        assert!(!r.all_ok());
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        assert!(sent[0].contains("hostname=a.dedyn.io,www.a.dedyn.io&"), "{sent:?}");
+        assert!(sent[1].contains("hostname=b.dedyn.io&"), "{sent:?}");
+        let (_, sent) = pass_with(&h, &dir, false, &[], 1050);
+        assert!(sent.is_empty(), "Retry-After holds: {sent:?}");
+        let (r, sent) = pass_with(&h, &dir, false, &[HttpResponse::new(200, "good")], 1100);
+        assert!(r.all_ok(), "{r:?}");
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(sent[0].contains("hostname=a.dedyn.io,www.a.dedyn.io&"), "{sent:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
