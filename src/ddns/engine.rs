@@ -388,7 +388,9 @@ impl Engine {
                 } else {
                     "periodic refresh (force_interval)".to_string()
                 };
-                out.push(log(id, Level::Info, format!("{}: updating ({why})", h.policy.label)));
+                let which =
+                    if names.len() < h.policy.names.len() { format!(" {}", names.join(", ")) } else { String::new() };
+                out.push(log(id, Level::Info, format!("{}: updating{which} ({why})", h.policy.label)));
                 h.forced = false;
                 h.phase = Phase::Updating;
                 h.st.last_attempt = Some(now);
