@@ -21,7 +21,6 @@
 //!   or the user forces an update;
 //! - one exchange per host at a time.
 
-use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
@@ -102,8 +101,8 @@ pub struct Persisted {
     /// What every name holds, when they all hold the same (derived from `names`).
     pub registered: Option<Addrs>,
     /// What each name is known to hold (from a lookup or a confirmed update).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub names: BTreeMap<String, Addrs>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<(String, Addrs)>,
     /// When the registered addresses were last confirmed (an update, or a lookup).
     pub confirmed_at: Option<u64>,
     pub last_attempt: Option<u64>,
@@ -198,7 +197,7 @@ impl Engine {
                 }
                 // State written under another configuration says nothing about this one.
                 let st = p.filter(|p| p.fingerprint == policy.fingerprint).map(|p| sane(p, now));
-                let all_known = |p: &Persisted| policy.names.iter().all(|n| p.names.contains_key(n));
+                let all_known = |p: &Persisted| policy.names.iter().all(|n| held(&p.names, n).is_some());
                 let phase = match &st {
                     Some(p) if p.stopped.is_some() => Phase::Stopped,
                     Some(p) if all_known(p) => Phase::Ready,
@@ -239,11 +238,11 @@ impl Engine {
                 h.st.names.clear();
                 for (name, addrs) in names.into_iter().filter(|(n, _)| h.policy.names.contains(n)) {
                     out.push(log(id, Level::Info, format!("{label}: {name} holds {addrs}")));
-                    h.st.names.insert(name, addrs);
+                    h.st.names.push((name, addrs));
                 }
                 // Unknown is not "different", but it cannot be shown equal either: one
                 // update settles it.
-                for n in h.policy.names.iter().filter(|n| !h.st.names.contains_key(*n)) {
+                for n in h.policy.names.iter().filter(|n| held(&h.st.names, n).is_none()) {
                     out.push(log(id, Level::Notice, format!("{label}: what {n} holds is unknown; will update it")));
                 }
                 h.st.registered = common(&h.policy.names, &h.st.names);
@@ -282,9 +281,7 @@ impl Engine {
             }
             Event::Confirmed { names, sent, .. } if h.phase == Phase::Updating => {
                 for n in names.into_iter().filter(|n| h.policy.names.contains(n)) {
-                    let reg = h.st.names.entry(n).or_default();
-                    reg.v4 = sent.v4.or(reg.v4);
-                    reg.v6 = sent.v6.or(reg.v6);
+                    hold(&mut h.st.names, n, sent);
                 }
                 h.st.registered = common(&h.policy.names, &h.st.names);
             }
@@ -370,7 +367,7 @@ impl Engine {
                     .policy
                     .names
                     .iter()
-                    .filter(|n| h.st.names.get(*n).is_none_or(|r| !wanted.covered_by(r)))
+                    .filter(|n| held(&h.st.names, n).is_none_or(|r| !wanted.covered_by(r)))
                     .cloned()
                     .collect();
                 let changed = !pending.is_empty();
@@ -434,9 +431,29 @@ pub fn backoff(retry_interval: u64, failures: u32, provider_asked: Option<u64>) 
     ours.max(provider_asked.unwrap_or(0).min(RETRY_AFTER_MAX))
 }
 
+/// What `name` is known to hold.
+fn held<'a>(known: &'a [(String, Addrs)], name: &str) -> Option<&'a Addrs> {
+    known.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+}
+
+/// Records that `name` now holds `sent` (the families sent; others as they were).
+fn hold(known: &mut Vec<(String, Addrs)>, name: String, sent: Addrs) {
+    let i = match known.iter().position(|(n, _)| *n == name) {
+        Some(i) => i,
+        None => {
+            known.push((name, Addrs::default()));
+            known.len() - 1
+        }
+    };
+    if let Some((_, reg)) = known.get_mut(i) {
+        reg.v4 = sent.v4.or(reg.v4);
+        reg.v6 = sent.v6.or(reg.v6);
+    }
+}
+
 /// What every one of `names` holds, when they all hold the same and it is known.
-fn common(names: &[String], known: &BTreeMap<String, Addrs>) -> Option<Addrs> {
-    let mut it = names.iter().map(|n| known.get(n));
+fn common(names: &[String], known: &[(String, Addrs)]) -> Option<Addrs> {
+    let mut it = names.iter().map(|n| held(known, n));
     let first = it.next().flatten().copied()?;
     it.all(|a| a == Some(&first)).then_some(first)
 }
@@ -450,9 +467,7 @@ fn finished(id: HostId, h: &mut Host, sent: Addrs, outcome: Outcome, now: u64, o
     match outcome {
         Outcome::Updated { detail } | Outcome::Unchanged { detail } => {
             for n in names {
-                let reg = h.st.names.entry(n).or_default();
-                reg.v4 = sent.v4.or(reg.v4);
-                reg.v6 = sent.v6.or(reg.v6);
+                hold(&mut h.st.names, n, sent);
             }
             h.st.registered = common(&h.policy.names, &h.st.names);
             h.st.confirmed_at = Some(now);
@@ -755,7 +770,7 @@ mod tests {
         assert_eq!(update_names(&acts), vec![vec!["b.example.org".to_string()]]);
         // The lookup's findings are kept per name.
         let p = persisted(&acts).unwrap();
-        assert_eq!(p.names.get("a.example.org"), Some(&a4("81.2.69.160")));
+        assert_eq!(held(&p.names, "a.example.org"), Some(&a4("81.2.69.160")));
         assert_eq!(p.registered, None, "the names disagree");
         let acts = e.handle(Event::Finished { host: 0, sent: a4("81.2.69.160"), outcome: good() }, T0 + 2);
         let p = persisted(&acts).unwrap();

@@ -104,16 +104,19 @@ pub fn save(dir: &Path, section: &SectionRef, state: &Persisted) -> Result<(), S
 /// status: the results `homeport update` left.
 pub fn load_all(dir: &Path) -> Vec<(String, Persisted)> {
     let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
-    let mut out: Vec<(String, Persisted)> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.strip_prefix("ddns-")?.strip_suffix(".json")?.to_string();
-            let bytes = fs::read(e.path()).ok()?;
-            Some((name, serde_json::from_slice(&bytes).ok()?))
-        })
+    let names: Vec<String> = entries
+        .filter_map(|e| Some(e.ok()?.file_name().to_str()?.strip_prefix("ddns-")?.strip_suffix(".json")?.to_string()))
         .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
+    // Sorted as `&str` (an instance the binary already has: flash is tight).
+    let mut order: Vec<&str> = names.iter().map(String::as_str).collect();
+    order.sort_unstable();
+    order
+        .into_iter()
+        .filter_map(|n| {
+            let bytes = fs::read(dir.join(format!("ddns-{n}.json"))).ok()?;
+            Some((n.to_string(), serde_json::from_slice(&bytes).ok()?))
+        })
+        .collect()
 }
 
 /// A host's status from its state file alone (no configuration, no daemon): its names,
@@ -131,7 +134,7 @@ pub fn summary(section: &str, p: &Persisted, now: u64) -> HostStatus {
     };
     HostStatus {
         section: section.to_string(),
-        domains: p.names.keys().cloned().collect(),
+        domains: p.names.iter().map(|(n, _)| n.clone()).collect(),
         state: state.into(),
         enabled: true,
         registered_ipv4: reg.v4,
