@@ -85,7 +85,9 @@ pub fn render_text(s: &Status, now: u64) -> String {
     out
 }
 
-/// The Dynamic DNS part of the text: a few lines per host.
+/// The Dynamic DNS part of the text: a few lines per host. Not inlined: `render_text`
+/// and `homeport status` without a daemon share one copy (flash is tight).
+#[inline(never)]
 pub fn render_hosts(hosts: &[HostStatus], now: u64) -> String {
     let mut out = String::new();
     let age = |t: u64| ago(now.saturating_sub(t));
