@@ -85,9 +85,7 @@ pub fn render_text(s: &Status, now: u64) -> String {
     out
 }
 
-/// The Dynamic DNS part of the text: a few lines per host. Not inlined: `render_text`
-/// and `homeport status` without a daemon share one copy (flash is tight).
-#[inline(never)]
+/// The Dynamic DNS part of the text: a few lines per host.
 pub fn render_hosts(hosts: &[HostStatus], now: u64) -> String {
     let mut out = String::new();
     let age = |t: u64| ago(now.saturating_sub(t));
