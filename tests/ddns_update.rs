@@ -213,6 +213,12 @@ fn restart_without_state_asks_dns_and_sends_nothing() {
     assert_eq!(out, "home (home.example.org): up to date (81.2.69.160)\n");
     assert!(dns.join().unwrap() >= 1);
     assert!(srv.seen.lock().unwrap().iter().all(|s| !s.starts_with("/nic/")));
+    // What the lookup found is kept (issue 11 item 1): the next run neither asks DNS
+    // (its server is gone) nor sends an update.
+    assert!(dir.0.join("state/ddns-home.json").exists(), "the lookup's result is persisted");
+    let (code, out, err) = run(&dir, &[]);
+    assert_eq!((code, out.as_str()), (0, "home (home.example.org): up to date (81.2.69.160)\n"), "{err}");
+    assert!(srv.seen.lock().unwrap().iter().all(|s| !s.starts_with("/nic/")));
 }
 
 #[test]
