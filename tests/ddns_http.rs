@@ -329,3 +329,37 @@ fn https_verified_against_cacert() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11 items 2 and 11 over the HTTP shell: deSEC gets one request per domain with
+/// the names comma-listed; a 429 for one domain lets the other through and reports the
+/// names that were updated; a redirect from a provider other than `custom` stops too,
+/// naming where it points.
+#[test]
+fn desec_per_domain_and_redirects_over_http() {
+    let (port, rx, srv) = serve(vec![
+        http("429 Too Many Requests", "Retry-After: 90\r\n", ""),
+        http("200 OK", "", "good"),
+        http("302 Found", "Location: https://login.example.net/x\r\n", ""),
+    ]);
+    let mut h = host(Service::Desec, port);
+    h.username = None;
+    h.domains = ["a.dedyn.io", "www.a.dedyn.io", "b.dedyn.io"].iter().map(|d| Hostname::parse(d).unwrap()).collect();
+    let mut c = client(&h);
+    let (outcome, confirmed) = run::update_names(&h, v4(), &[], &mut c, 0);
+    assert!(matches!(outcome, Outcome::Retry { after: Some(d), .. } if d == Duration::from_secs(90)), "{outcome:?}");
+    assert_eq!(confirmed, vec!["b.dedyn.io".to_string()]);
+    let seen: Vec<Seen> = rx.iter().take(2).collect();
+    assert_eq!(
+        seen[0].request_line,
+        "GET /?hostname=a.dedyn.io,www.a.dedyn.io&myipv4=81.2.69.160&myipv6=preserve HTTP/1.1"
+    );
+    assert_eq!(seen[1].request_line, "GET /?hostname=b.dedyn.io&myipv4=81.2.69.160&myipv6=preserve HTTP/1.1");
+    // "b.dedyn.io:s3cr3t": the deSEC domain is the user.
+    assert_eq!(seen[1].header("authorization"), Some("Basic Yi5kZWR5bi5pbzpzM2NyM3Q="));
+    let h = host(Service::Noip, port);
+    match run::run_update(&h, v4(), &mut client(&h), 0) {
+        Outcome::Fatal { reason } => assert!(reason.contains("login.example.net"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    srv.join().unwrap();
+}

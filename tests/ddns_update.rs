@@ -213,6 +213,12 @@ fn restart_without_state_asks_dns_and_sends_nothing() {
     assert_eq!(out, "home (home.example.org): up to date (81.2.69.160)\n");
     assert!(dns.join().unwrap() >= 1);
     assert!(srv.seen.lock().unwrap().iter().all(|s| !s.starts_with("/nic/")));
+    // What the lookup found is kept (issue 11 item 1): the next run neither asks DNS
+    // (its server is gone) nor sends an update.
+    assert!(dir.0.join("state/ddns-home.json").exists(), "the lookup's result is persisted");
+    let (code, out, err) = run(&dir, &[]);
+    assert_eq!((code, out.as_str()), (0, "home (home.example.org): up to date (81.2.69.160)\n"), "{err}");
+    assert!(srv.seen.lock().unwrap().iter().all(|s| !s.starts_with("/nic/")));
 }
 
 #[test]
@@ -302,4 +308,47 @@ fn interface_addresses_in_a_namespace() {
     assert!(err.contains("carrier-grade NAT (CGNAT)"), "{err}");
     // Only the IPv6 address was still current, so nothing was sent.
     assert!(provider.next(Duration::from_millis(300)).is_none());
+}
+
+/// Issue 11 item 13: `homeport status` with no daemon shows what `homeport update` left.
+#[test]
+fn status_after_update_alone_shows_the_results() {
+    let srv = server();
+    let dir = Scratch::new("status");
+    std::fs::write(dir.0.join("homeport"), config(srv.port, "")).unwrap();
+    let (code, out, err) = run(&dir, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let state = dir.0.join("state");
+    let out = homeport().args(["status", "--state-dir", state.to_str().unwrap()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "still 'not running': {text}");
+    assert!(text.contains("not running"), "{text}");
+    assert!(text.contains("home.example.org") && text.contains("section home): ok"), "{text}");
+    assert!(text.contains("registered 81.2.69.160") && text.contains("good"), "{text}");
+    let out = homeport().args(["status", "--json", "--state-dir", state.to_str().unwrap()]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["hosts"][0]["registered_ipv4"], "81.2.69.160", "{doc}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cr3t"));
+}
+
+/// Issue 11 item 12: `custom` with `answer`: a 200 whose body lacks it is a failure
+/// (DuckDNS-style `KO`).
+#[test]
+fn custom_answer_must_appear() {
+    let srv = server();
+    *srv.answer.lock().unwrap() = "KO".into();
+    let dir = Scratch::new("answer");
+    let cfg = format!(
+        "config homeport 'main'\n\toption device 'lo'\n\nconfig ddns 'duck'\n\toption service 'custom'\n\
+         \toption update_url 'http://127.0.0.1:{p}/update?domains=h&token=[PASSWORD]&ip=[IP]'\n\
+         \toption use_https '0'\n\toption domain 'h.duckdns.org'\n\toption password 's3cr3t'\n\
+         \toption ip_source 'web'\n\toption ip_url 'http://127.0.0.1:{p}/ip'\n\toption lookup_host 'localhost'\n\
+         \toption answer 'OK'\n",
+        p = srv.port
+    );
+    std::fs::write(dir.0.join("homeport"), cfg).unwrap();
+    let (code, out, err) = run(&dir, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("failed: the answer does not contain 'OK': KO"), "{out}");
+    assert!(!out.contains("s3cr3t") && !err.contains("s3cr3t"));
 }

@@ -11,6 +11,7 @@ use argh::FromArgs;
 use super::common;
 use super::{Failure, Outcome};
 use crate::daemon::status_file;
+use crate::ddns::state;
 use crate::nft::apply::Nft;
 use crate::nft::counters;
 use crate::status::Status;
@@ -58,10 +59,11 @@ impl Failure for StatusError {
 
 pub fn run(a: StatusArgs) -> Outcome {
     let path = status_file::path(&a.state_dir);
-    let mut status = status_file::read(&a.state_dir).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => StatusError::NotRunning(path.clone()),
-        _ => StatusError::Unreadable(path.clone(), e),
-    })?;
+    let mut status = match status_file::read(&a.state_dir) {
+        Ok(s) => s,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return without_daemon(&a, path),
+        Err(e) => return Err(Box::new(StatusError::Unreadable(path.clone(), e))),
+    };
     add_counters(&mut status, &Nft::default());
     if a.json {
         // ASCII only: the rpcd plugin passes on nothing else (issue 10 item 15).
@@ -92,6 +94,25 @@ fn add_counters(status: &mut Status, nft: &Nft) {
             f.bytes = Some(bytes);
         }
     }
+}
+
+/// No daemon status: what `homeport update` left in the state files, if anything. Still
+/// exits 3, the LSB code for a service that is not running.
+fn without_daemon(a: &StatusArgs, path: PathBuf) -> Outcome {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let hosts: Vec<_> =
+        state::load_all(&a.state_dir).iter().map(|(section, p)| state::summary(section, p, now)).collect();
+    if hosts.is_empty() {
+        return Err(Box::new(StatusError::NotRunning(path)));
+    }
+    if a.json {
+        let status = Status { version: crate::VERSION.into(), hosts, ..Status::default() };
+        println!("{}", serde_json::to_string_pretty(&status).unwrap_or_default());
+    } else {
+        println!("The daemon is not running. Dynamic DNS as the last 'homeport update' left it:");
+        print!("{}", status_file::render_hosts(&hosts, now));
+    }
+    Ok(3)
 }
 
 fn process_alive(pid: u32) -> bool {

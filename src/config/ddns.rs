@@ -35,6 +35,8 @@ pub const KNOWN: &[&str] = &[
     "key_algorithm",
     "key_secret",
     "cloudflare_zone",
+    "password_ipv6",
+    "answer",
     // ddns-scripts spellings, accepted as aliases:
     "service_name",
     "use_ipv6",
@@ -113,7 +115,11 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
     let lookup_host = r.parse("lookup_host", Shown::Value, Hostname::parse);
     let dns_server = r.parse("dns_server", Shown::Value, HostPort::parse);
     let check_interval = read_interval(r, "check_interval", "check_unit", DEFAULT_CHECK, MIN_CHECK, false);
-    let force_interval = read_interval(r, "force_interval", "force_unit", DEFAULT_FORCE, MIN_FORCE, true);
+    let default_force = match service {
+        Some(Service::Dyn) => Interval::from_secs(crate::ddns::providers::dyn_com::DEFAULT_FORCE_SECS),
+        _ => DEFAULT_FORCE,
+    };
+    let force_interval = read_interval(r, "force_interval", "force_unit", default_force, MIN_FORCE, true);
     let retry_interval = read_interval(r, "retry_interval", "retry_unit", DEFAULT_RETRY, MIN_RETRY, false);
     let allow_private = match r.opt_bool("allow_private") {
         Some(b) => {
@@ -130,6 +136,8 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
         r.parse("key_algorithm", Shown::Value, TsigAlgorithm::parse).unwrap_or(TsigAlgorithm::HmacSha256);
     let key_secret = r.parse("key_secret", Shown::Secret, parse_key_secret);
     let cloudflare_zone = r.parse("cloudflare_zone", Shown::Value, parse_cloudflare_zone);
+    let password_ipv6 = r.parse("password_ipv6", Shown::Secret, parse_secret);
+    let answer = r.parse("answer", Shown::Value, |v| parse_text(v, MAX_USERNAME));
 
     let mut host = DdnsHost {
         section: r.at().clone(),
@@ -156,6 +164,8 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
         key_algorithm,
         key_secret,
         cloudflare_zone,
+        password_ipv6,
+        answer,
     };
     if host.domains.is_empty() && !r.has("domain") {
         r.error_option("domain", "is required: the name(s) to keep pointed at this router");
@@ -374,23 +384,60 @@ fn check_service(
         ignored(r, "update_url");
     }
     if service != Service::Rfc2136 {
-        for o in ["zone", "key_name", "key_algorithm", "key_secret"] {
+        for o in ["key_name", "key_algorithm", "key_secret"] {
             ignored(r, o);
         }
     }
+    // `zone`: the zone to update (rfc2136), the registered domain (namecheap), the deSEC
+    // domain (desec); every name must be inside it.
+    if !matches!(service, Service::Rfc2136 | Service::Namecheap | Service::Desec) {
+        ignored(r, "zone");
+    } else if service != Service::Rfc2136 {
+        check_zone(r, host);
+    }
     if service != Service::Cloudflare {
         ignored(r, "cloudflare_zone");
+    }
+    if service != Service::Freedns {
+        ignored(r, "password_ipv6");
+    }
+    if service != Service::Custom {
+        ignored(r, "answer");
     }
     match service {
         Service::Dyndns2 if host.server.is_none() && !r.has("server") => {
             r.error_option("server", "is required for service 'dyndns2': the provider's update host (host[:port])");
         }
-        Service::He | Service::Duckdns | Service::Freedns => ignored(r, "username"),
+        Service::Freedns => {
+            ignored(r, "username");
+            // FreeDNS gives the A and the AAAA record each its own token (afraid.org
+            // dynamic update v2), so one token cannot update both.
+            if host.family == AddrFamily::Both && host.password_ipv6.is_none() && !r.has("password_ipv6") {
+                r.error_option(
+                    "password_ipv6",
+                    "is required for FreeDNS with family 'both': the AAAA record's own update token \
+                     ('password' is the A record's)",
+                );
+            } else if host.family != AddrFamily::Both && r.has("password_ipv6") {
+                r.warn_option("password_ipv6", "is only used with family 'both' ('password' is the token); ignored");
+            }
+        }
+        Service::He | Service::Duckdns => ignored(r, "username"),
         Service::Namecheap => {
             if host.family.wants_v6() {
                 r.error_option("family", "Namecheap's dynamic DNS updates IPv4 (A records) only; use family 'ipv4'");
             }
+            if host.zone.is_none() && host.username.is_none() {
+                for d in &host.domains {
+                    if let Err(why) = crate::ddns::providers::namecheap::split(None, None, d.as_str()) {
+                        r.error_at("domain", d.as_str(), Shown::Value, why);
+                    }
+                }
+            }
             if let Some(u) = host.username.clone() {
+                if host.zone.is_some() {
+                    r.warn_at("username", &u, Shown::Value, "is not used when 'zone' is set; ignored");
+                }
                 if u != "@" && u != "*" && Hostname::parse(&u).is_err() {
                     r.error_at(
                         "username",
@@ -496,6 +543,10 @@ fn check_rfc2136(r: &mut Reader<'_>, host: &mut DdnsHost, explicit_https: bool) 
             None => r.error_option("key_secret", "is required for service 'rfc2136': the TSIG key, base64"),
         }
     }
+    check_zone(r, host);
+}
+
+fn check_zone(r: &mut Reader<'_>, host: &DdnsHost) {
     if let Some(zone) = host.zone.clone() {
         for d in &host.domains {
             let inside = d == &zone || d.as_str().ends_with(&format!(".{}", zone.as_str()));

@@ -153,6 +153,13 @@ pub struct DdnsHost {
     pub key_secret: Option<Secret>,
     /// Cloudflare: zone name or id (default: found from the domain).
     pub cloudflare_zone: Option<String>,
+    /// FreeDNS with `family both`: the AAAA record's own update token (`password` is the
+    /// A record's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_ipv6: Option<Secret>,
+    /// `custom`: text the answer must contain to count as success (ddns-scripts' `answer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
 
 impl DdnsHost {
@@ -186,6 +193,8 @@ impl DdnsHost {
             key_name: None,
             key_algorithm: TsigAlgorithm::HmacSha256,
             key_secret: None,
+            password_ipv6: None,
+            answer: None,
             cloudflare_zone: None,
         }
     }
@@ -218,6 +227,8 @@ impl std::fmt::Debug for DdnsHost {
             .field("key_algorithm", &self.key_algorithm)
             .field("key_secret", &self.key_secret)
             .field("cloudflare_zone", &self.cloudflare_zone)
+            .field("password_ipv6", &self.password_ipv6)
+            .field("answer", &self.answer)
             .finish()
     }
 }

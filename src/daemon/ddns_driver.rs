@@ -23,8 +23,8 @@ use crate::status::{HostStatus, Warning};
 
 /// What a job hands back (opaque to the loop).
 enum Done {
-    Update { sent: Addrs, outcome: Outcome },
-    Lookup(Result<Addrs, String>),
+    Update { sent: Addrs, outcome: Outcome, confirmed: Vec<String> },
+    Lookup(Result<Vec<(String, Addrs)>, run::LookupError>),
     Echo { v4: Option<IpAddr>, v6: Option<IpAddr>, notes: Vec<String> },
 }
 
@@ -110,8 +110,8 @@ impl EngineDriver {
                     Level::Warning => log::warn!("{message}"),
                     Level::Notice | Level::Info => log::info!("{message}"),
                 },
-                Action::Update { host, addrs } => {
-                    if let Some(job) = self.update_job(host, addrs) {
+                Action::Update { host, addrs, names } => {
+                    if let Some(job) = self.update_job(host, addrs, names) {
                         jobs.push(job);
                     }
                 }
@@ -119,8 +119,10 @@ impl EngineDriver {
                     if self.dry_run {
                         // Without network access, assume nothing is registered yet: the
                         // dry run then shows the update that would be sent.
-                        let more =
-                            self.engine.handle(Event::LookupFailed { host, reason: "dry run: not asking".into() }, now);
+                        let more = self.engine.handle(
+                            Event::LookupFailed { host, reason: "dry run: not asking".into(), after: None },
+                            now,
+                        );
                         queue.extend(more);
                         continue;
                     }
@@ -141,7 +143,7 @@ impl EngineDriver {
         jobs
     }
 
-    fn update_job(&self, host: usize, addrs: Addrs) -> Option<UpdateJob> {
+    fn update_job(&self, host: usize, addrs: Addrs, names: Vec<String>) -> Option<UpdateJob> {
         let h = self.host(host)?.clone();
         let summary = describe(&h, addrs);
         let dry = self.dry_run;
@@ -153,10 +155,11 @@ impl EngineDriver {
                     return Box::new(Done::Update {
                         sent: addrs,
                         outcome: Outcome::Updated { detail: "dry run".into() },
+                        confirmed: Vec::new(),
                     });
                 }
-                let outcome = send_update(&h, addrs);
-                Box::new(Done::Update { sent: addrs, outcome })
+                let (outcome, confirmed) = send_update(&h, addrs, &names);
+                Box::new(Done::Update { sent: addrs, outcome, confirmed })
             }),
         })
     }
@@ -249,10 +252,10 @@ fn transport(h: &DdnsHost) -> Box<dyn Transport> {
     Box::new(HttpClient::new(h.cacert.as_deref(), !h.use_https))
 }
 
-/// One provider exchange (`ddns::run::run_update` dispatches RFC 2136 too).
-fn send_update(h: &DdnsHost, addrs: Addrs) -> Outcome {
+/// One provider exchange for `names` (`ddns::run::update_names` dispatches RFC 2136 too).
+fn send_update(h: &DdnsHost, addrs: Addrs, names: &[String]) -> (Outcome, Vec<String>) {
     let mut t = transport(h);
-    run::run_update(h, addrs, t.as_mut(), unix(SystemTime::now()))
+    run::update_names(h, addrs, names, t.as_mut(), unix(SystemTime::now()))
 }
 
 /// The first request of the exchange, secrets redacted: what `--dry-run` prints.
@@ -289,16 +292,20 @@ impl Ddns for EngineDriver {
         let now = unix(now);
         let Ok(done) = output.downcast::<Done>() else { return Vec::new() };
         match *done {
-            Done::Update { sent, outcome } => {
-                let actions = self.engine.handle(Event::Finished { host, sent, outcome }, now);
+            Done::Update { sent, outcome, confirmed } => {
+                let mut actions = Vec::new();
+                if !confirmed.is_empty() {
+                    actions = self.engine.handle(Event::Confirmed { host, names: confirmed, sent }, now);
+                }
+                actions.extend(self.engine.handle(Event::Finished { host, sent, outcome }, now));
                 self.carry_out(actions, now)
             }
-            Done::Lookup(Ok(addrs)) => {
-                let actions = self.engine.handle(Event::Registered { host, addrs }, now);
+            Done::Lookup(Ok(names)) => {
+                let actions = self.engine.handle(Event::Registered { host, names }, now);
                 self.carry_out(actions, now)
             }
-            Done::Lookup(Err(reason)) => {
-                let actions = self.engine.handle(Event::LookupFailed { host, reason }, now);
+            Done::Lookup(Err(e)) => {
+                let actions = self.engine.handle(Event::LookupFailed { host, reason: e.reason, after: e.after }, now);
                 self.carry_out(actions, now)
             }
             Done::Echo { v4, v6, notes } => {

@@ -10,7 +10,7 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::status::Status;
+use crate::status::{HostStatus, Status};
 
 pub const FILE_NAME: &str = "status.json";
 
@@ -59,27 +59,7 @@ pub fn render_text(s: &Status, now: u64) -> String {
     if !s.hosts.is_empty() {
         let _ = writeln!(out, "\nDynamic DNS:");
     }
-    for h in &s.hosts {
-        let names = if h.domains.is_empty() { h.section.clone() } else { h.domains.join(", ") };
-        let _ = writeln!(out, "  {names} ({}, section {}): {}", h.service, h.section, h.state);
-        let reg: Vec<String> = [h.registered_ipv4.map(|a| a.to_string()), h.registered_ipv6.map(|a| a.to_string())]
-            .into_iter()
-            .flatten()
-            .collect();
-        if !reg.is_empty() {
-            let _ = writeln!(out, "    registered {}", reg.join(", "));
-        }
-        if let (Some(t), Some(r)) = (h.last_attempt, &h.last_result) {
-            let _ = writeln!(out, "    last attempt {}: {r}", age(t));
-        }
-        if let Some(e) = &h.error {
-            let _ = writeln!(out, "    error: {e}");
-        }
-        if let Some(next) = &h.next_action {
-            let when = h.next_at.map(|t| format!(" {}", until(t.saturating_sub(now)))).unwrap_or_default();
-            let _ = writeln!(out, "    next: {next}{when}");
-        }
-    }
+    out.push_str(&render_hosts(&s.hosts, now));
     if !s.forwards.is_empty() {
         let _ = writeln!(out, "\nForwards:");
     }
@@ -100,6 +80,34 @@ pub fn render_text(s: &Status, now: u64) -> String {
         let _ = writeln!(out, "\nWarnings:");
         for warn in &s.warnings {
             let _ = writeln!(out, "  {}", warn.message);
+        }
+    }
+    out
+}
+
+/// The Dynamic DNS part of the text: a few lines per host.
+pub fn render_hosts(hosts: &[HostStatus], now: u64) -> String {
+    let mut out = String::new();
+    let age = |t: u64| ago(now.saturating_sub(t));
+    for h in hosts {
+        let names = if h.domains.is_empty() { h.section.clone() } else { h.domains.join(", ") };
+        let _ = writeln!(out, "  {names} ({}, section {}): {}", h.service, h.section, h.state);
+        let reg: Vec<String> = [h.registered_ipv4.map(|a| a.to_string()), h.registered_ipv6.map(|a| a.to_string())]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !reg.is_empty() {
+            let _ = writeln!(out, "    registered {}", reg.join(", "));
+        }
+        if let (Some(t), Some(r)) = (h.last_attempt, &h.last_result) {
+            let _ = writeln!(out, "    last attempt {}: {r}", age(t));
+        }
+        if let Some(e) = &h.error {
+            let _ = writeln!(out, "    error: {e}");
+        }
+        if let Some(next) = &h.next_action {
+            let when = h.next_at.map(|t| format!(" {}", until(t.saturating_sub(now)))).unwrap_or_default();
+            let _ = writeln!(out, "    next: {next}{when}");
         }
     }
     out

@@ -8,9 +8,13 @@
 //! Policy:
 //! - update when the address a host should publish differs from the one registered, or
 //!   when `force_interval` has passed since the last success (0 = never force);
-//! - at start, what is registered comes from the persisted state; without one (or when
-//!   the configuration changed since), from a lookup, so a restart sends nothing when
-//!   nothing changed;
+//! - what is registered is known per name: at start from the persisted state; without
+//!   one (or when the configuration changed since), from a lookup of every name, so a
+//!   restart sends nothing when nothing changed, and a name whose address is unknown or
+//!   different is always sent (an update carries only the names that need it, unless it
+//!   is forced or periodic);
+//! - a provider's `Retry-After` on a lookup holds back the lookup and the update alike,
+//!   and is persisted, so no later run asks early;
 //! - a transient failure waits `retry_interval`, doubling per failure up to
 //!   [`RETRY_CAP`], and never less than the provider asked (`Retry-After`, No-IP's 911);
 //! - a fatal answer stops the host until its configuration changes (a new fingerprint)
@@ -86,13 +90,19 @@ pub struct HostPolicy {
     pub force_interval: u64,
     pub retry_interval: u64,
     pub lookup: Lookup,
+    /// The names the host publishes (its `domain`s), each with its own registered state.
+    pub names: Vec<String>,
 }
 
 /// What survives a restart, one per host (`<state-dir>/ddns-<section>.json`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Persisted {
     pub fingerprint: u64,
+    /// What every name holds, when they all hold the same (derived from `names`).
     pub registered: Option<Addrs>,
+    /// What each name is known to hold (from a lookup or a confirmed update).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<(String, Addrs)>,
     /// When the registered addresses were last confirmed (an update, or a lookup).
     pub confirmed_at: Option<u64>,
     pub last_attempt: Option<u64>,
@@ -108,30 +118,20 @@ pub enum Event {
     /// The addresses the host should publish now, already chosen and filtered (only
     /// publishable addresses, only wanted families). Send it at start and whenever it
     /// may have changed; repeating an unchanged value is harmless.
-    Wanted {
-        host: HostId,
-        addrs: Addrs,
-    },
-    /// Answer to [`Action::Lookup`].
-    Registered {
-        host: HostId,
-        addrs: Addrs,
-    },
-    LookupFailed {
-        host: HostId,
-        reason: String,
-    },
+    Wanted { host: HostId, addrs: Addrs },
+    /// Answer to [`Action::Lookup`]: what each name that could be looked up holds (a
+    /// name left out is unknown, and will be sent).
+    Registered { host: HostId, names: Vec<(String, Addrs)> },
+    /// Nothing could be learnt; `after`: the provider asked to wait that long (seconds).
+    LookupFailed { host: HostId, reason: String, after: Option<u64> },
+    /// Part of an update that ended in a failure did succeed: these names now hold
+    /// `sent` (deSEC answers per domain). Send before the `Finished` it belongs to.
+    Confirmed { host: HostId, names: Vec<String>, sent: Addrs },
     /// Answer to [`Action::Update`]: what the provider said about `sent`.
-    Finished {
-        host: HostId,
-        sent: Addrs,
-        outcome: Outcome,
-    },
+    Finished { host: HostId, sent: Addrs, outcome: Outcome },
     /// The user asks for an update now even if nothing changed (`update --force`); it
     /// also lifts a fatal stop and a backoff.
-    Force {
-        host: HostId,
-    },
+    Force { host: HostId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,8 +147,9 @@ pub enum Action {
     /// Find out what the provider holds for the host; answer with `Registered` or
     /// `LookupFailed`.
     Lookup { host: HostId, how: Lookup },
-    /// Run the host's provider exchange for `addrs`; answer with `Finished`.
-    Update { host: HostId, addrs: Addrs },
+    /// Run the host's provider exchange for `addrs`, for `names` only (the host's names
+    /// that need it, or all of them); answer with `Finished`.
+    Update { host: HostId, addrs: Addrs, names: Vec<String> },
     /// Write the host's state (atomically).
     Persist { host: HostId, state: Persisted },
     /// One log line.
@@ -171,6 +172,8 @@ struct Host {
     phase: Phase,
     wanted: Option<Addrs>,
     forced: bool,
+    /// The names the update in flight carries.
+    sending: Vec<String>,
     st: Persisted,
 }
 
@@ -187,17 +190,22 @@ impl Engine {
         let hosts = policies
             .into_iter()
             .zip(persisted)
-            .map(|(policy, p)| {
+            .map(|(mut policy, p)| {
+                // Every host publishes at least one name (its label stands in).
+                if policy.names.is_empty() {
+                    policy.names.push(policy.label.clone());
+                }
                 // State written under another configuration says nothing about this one.
                 let st = p.filter(|p| p.fingerprint == policy.fingerprint).map(|p| sane(p, now));
+                let all_known = |p: &Persisted| policy.names.iter().all(|n| held(&p.names, n).is_some());
                 let phase = match &st {
                     Some(p) if p.stopped.is_some() => Phase::Stopped,
-                    Some(p) if p.registered.is_some() => Phase::Ready,
+                    Some(p) if all_known(p) => Phase::Ready,
                     _ if policy.lookup == Lookup::None => Phase::Ready,
                     _ => Phase::NeedLookup,
                 };
                 let st = st.unwrap_or(Persisted { fingerprint: policy.fingerprint, ..Persisted::default() });
-                Host { policy, phase, wanted: None, forced: false, st }
+                Host { policy, phase, wanted: None, forced: false, sending: Vec::new(), st }
             })
             .collect();
         Engine { hosts }
@@ -218,27 +226,64 @@ impl Engine {
             Event::Wanted { host, .. }
             | Event::Registered { host, .. }
             | Event::LookupFailed { host, .. }
+            | Event::Confirmed { host, .. }
             | Event::Finished { host, .. }
             | Event::Force { host } => *host,
         };
         let Some(h) = self.hosts.get_mut(id) else { return out };
         match ev {
             Event::Wanted { addrs, .. } => h.wanted = Some(addrs),
-            Event::Registered { addrs, .. } if h.phase == Phase::LookingUp => {
-                h.st.registered = Some(addrs);
-                h.st.confirmed_at = Some(now);
-                h.phase = Phase::Ready;
-                out.push(log(id, Level::Info, format!("{}: registered address is {addrs}", h.policy.label)));
-            }
-            Event::LookupFailed { reason, .. } if h.phase == Phase::LookingUp => {
+            Event::Registered { names, .. } if h.phase == Phase::LookingUp => {
+                let label = h.policy.label.clone();
+                h.st.names.clear();
+                for (name, addrs) in names.into_iter().filter(|(n, _)| h.policy.names.contains(n)) {
+                    out.push(log(id, Level::Info, format!("{label}: {name} holds {addrs}")));
+                    h.st.names.push((name, addrs));
+                }
                 // Unknown is not "different", but it cannot be shown equal either: one
                 // update settles it.
+                for n in h.policy.names.iter().filter(|n| held(&h.st.names, n).is_none()) {
+                    out.push(log(id, Level::Notice, format!("{label}: what {n} holds is unknown; will update it")));
+                }
+                h.st.registered = common(&h.policy.names, &h.st.names);
+                h.st.confirmed_at = Some(now);
                 h.phase = Phase::Ready;
-                out.push(log(
-                    id,
-                    Level::Notice,
-                    format!("{}: could not learn the registered address ({reason}); will update", h.policy.label),
-                ));
+                out.push(Action::Persist { host: id, state: h.st.clone() });
+            }
+            Event::LookupFailed { reason, after, .. } if h.phase == Phase::LookingUp => {
+                h.phase = Phase::Ready;
+                match after {
+                    // The provider asked for quiet: no update either until then, and a
+                    // later run must know it too.
+                    Some(secs) => {
+                        h.phase = Phase::NeedLookup;
+                        h.st.failures = h.st.failures.saturating_add(1);
+                        let wait = backoff(h.policy.retry_interval, h.st.failures, Some(secs));
+                        h.st.retry_at = Some(now.saturating_add(wait));
+                        h.st.last_result = Some(reason.clone());
+                        out.push(log(
+                            id,
+                            Level::Warning,
+                            format!(
+                                "{}: could not learn the registered address ({reason}); asking again in {}",
+                                h.policy.label,
+                                words(wait)
+                            ),
+                        ));
+                        out.push(Action::Persist { host: id, state: h.st.clone() });
+                    }
+                    None => out.push(log(
+                        id,
+                        Level::Notice,
+                        format!("{}: could not learn the registered address ({reason}); will update", h.policy.label),
+                    )),
+                }
+            }
+            Event::Confirmed { names, sent, .. } if h.phase == Phase::Updating => {
+                for n in names.into_iter().filter(|n| h.policy.names.contains(n)) {
+                    hold(&mut h.st.names, n, sent);
+                }
+                h.st.registered = common(&h.policy.names, &h.st.names);
             }
             Event::Finished { sent, outcome, .. } if h.phase == Phase::Updating => {
                 finished(id, h, sent, outcome, now, &mut out);
@@ -253,7 +298,10 @@ impl Engine {
                 }
             }
             // Late answers to something no longer asked: ignore.
-            Event::Registered { .. } | Event::LookupFailed { .. } | Event::Finished { .. } => {}
+            Event::Registered { .. }
+            | Event::LookupFailed { .. }
+            | Event::Confirmed { .. }
+            | Event::Finished { .. } => {}
         }
         self.advance(id, now, &mut out);
         out
@@ -304,6 +352,9 @@ impl Engine {
         let Some(h) = self.hosts.get_mut(id) else { return };
         match h.phase {
             Phase::NeedLookup => {
+                if h.st.retry_at.is_some_and(|t| t > now) {
+                    return;
+                }
                 h.phase = Phase::LookingUp;
                 out.push(Action::Lookup { host: id, how: h.policy.lookup });
             }
@@ -312,12 +363,21 @@ impl Engine {
                 if h.st.retry_at.is_some_and(|t| t > now) {
                     return;
                 }
-                let registered = h.st.registered.unwrap_or_default();
-                let changed = h.st.registered.is_none() || !wanted.covered_by(&registered);
+                let pending: Vec<String> = h
+                    .policy
+                    .names
+                    .iter()
+                    .filter(|n| held(&h.st.names, n).is_none_or(|r| !wanted.covered_by(r)))
+                    .cloned()
+                    .collect();
+                let changed = !pending.is_empty();
                 let force_due = h.force_at().is_some_and(|t| t <= now);
                 if !(changed || force_due || h.forced) {
                     return;
                 }
+                // A forced or periodic update refreshes every name; a change only the
+                // names that do not hold the address yet.
+                let names = if force_due || h.forced { h.policy.names.clone() } else { pending };
                 let why = if changed {
                     format!("address changed to {wanted}")
                 } else if h.forced {
@@ -325,11 +385,14 @@ impl Engine {
                 } else {
                     "periodic refresh (force_interval)".to_string()
                 };
-                out.push(log(id, Level::Info, format!("{}: updating ({why})", h.policy.label)));
+                let which =
+                    if names.len() < h.policy.names.len() { format!(" {}", names.join(", ")) } else { String::new() };
+                out.push(log(id, Level::Info, format!("{}: updating{which} ({why})", h.policy.label)));
                 h.forced = false;
                 h.phase = Phase::Updating;
                 h.st.last_attempt = Some(now);
-                out.push(Action::Update { host: id, addrs: wanted });
+                h.sending = names.clone();
+                out.push(Action::Update { host: id, addrs: wanted, names });
             }
             Phase::LookingUp | Phase::Updating | Phase::Stopped => {}
         }
@@ -346,6 +409,7 @@ impl Host {
 
     fn due_at(&self) -> Option<u64> {
         match self.phase {
+            Phase::NeedLookup => self.st.retry_at,
             Phase::Ready if self.wanted.is_some_and(|w| !w.is_empty()) => {
                 [self.st.retry_at, self.force_at()].into_iter().flatten().min()
             }
@@ -367,23 +431,52 @@ pub fn backoff(retry_interval: u64, failures: u32, provider_asked: Option<u64>) 
     ours.max(provider_asked.unwrap_or(0).min(RETRY_AFTER_MAX))
 }
 
+/// What `name` is known to hold.
+fn held<'a>(known: &'a [(String, Addrs)], name: &str) -> Option<&'a Addrs> {
+    known.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+}
+
+/// Records that `name` now holds `sent` (the families sent; others as they were).
+fn hold(known: &mut Vec<(String, Addrs)>, name: String, sent: Addrs) {
+    let i = match known.iter().position(|(n, _)| *n == name) {
+        Some(i) => i,
+        None => {
+            known.push((name, Addrs::default()));
+            known.len() - 1
+        }
+    };
+    if let Some((_, reg)) = known.get_mut(i) {
+        reg.v4 = sent.v4.or(reg.v4);
+        reg.v6 = sent.v6.or(reg.v6);
+    }
+}
+
+/// What every one of `names` holds, when they all hold the same and it is known.
+fn common(names: &[String], known: &[(String, Addrs)]) -> Option<Addrs> {
+    let mut it = names.iter().map(|n| held(known, n));
+    let first = it.next().flatten().copied()?;
+    it.all(|a| a == Some(&first)).then_some(first)
+}
+
 fn finished(id: HostId, h: &mut Host, sent: Addrs, outcome: Outcome, now: u64, out: &mut Vec<Action>) {
+    let names = std::mem::take(&mut h.sending);
     h.phase = Phase::Ready;
     // A force asked for while this exchange ran is answered by it.
     h.forced = false;
     let label = h.policy.label.clone();
     match outcome {
         Outcome::Updated { detail } | Outcome::Unchanged { detail } => {
-            let mut reg = h.st.registered.unwrap_or_default();
-            reg.v4 = sent.v4.or(reg.v4);
-            reg.v6 = sent.v6.or(reg.v6);
-            h.st.registered = Some(reg);
+            for n in names {
+                hold(&mut h.st.names, n, sent);
+            }
+            h.st.registered = common(&h.policy.names, &h.st.names);
             h.st.confirmed_at = Some(now);
             h.st.last_success = Some(now);
             h.st.failures = 0;
             h.st.retry_at = None;
             h.st.last_result = Some(detail.clone());
-            out.push(log(id, Level::Notice, format!("{label}: {sent} is registered ({detail})")));
+            let level = if detail.contains(crate::ddns::REPORTS_OTHER) { Level::Warning } else { Level::Notice };
+            out.push(log(id, level, format!("{label}: {sent} is registered ({detail})")));
         }
         Outcome::Retry { after, reason } => {
             h.st.failures = h.st.failures.saturating_add(1);
@@ -440,6 +533,7 @@ mod tests {
             force_interval: 72 * 3600,
             retry_interval: 60,
             lookup,
+            names: vec!["home.example.org".into()],
         }
     }
 
@@ -601,13 +695,14 @@ mod tests {
         let acts = e3.start(T0);
         assert_eq!(lookups(&acts), 1);
         assert!(updates(&e3.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0)).is_empty());
-        let acts = e3.handle(Event::Registered { host: 0, addrs: a4("81.2.69.160") }, T0 + 1);
+        let acts = e3
+            .handle(Event::Registered { host: 0, names: vec![("home.example.org".into(), a4("81.2.69.160"))] }, T0 + 1);
         assert!(updates(&acts).is_empty());
         // ...and one update when it disagrees or cannot tell.
         let mut e4 = Engine::new(vec![policy(Lookup::Api)], vec![None], T0);
         e4.start(T0);
         e4.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0);
-        let acts = e4.handle(Event::LookupFailed { host: 0, reason: "timeout".into() }, T0 + 1);
+        let acts = e4.handle(Event::LookupFailed { host: 0, reason: "timeout".into(), after: None }, T0 + 1);
         assert_eq!(updates(&acts).len(), 1);
     }
 
@@ -644,6 +739,94 @@ mod tests {
         e2.start(then);
         assert!(updates(&e2.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.161") }, then)).is_empty());
         assert_eq!(e2.next_deadline(), Some(then + RETRY_AFTER_MAX));
+    }
+
+    fn two_names(lookup: Lookup) -> HostPolicy {
+        let mut p = policy(lookup);
+        p.names = vec!["a.example.org".into(), "b.example.org".into()];
+        p
+    }
+
+    fn update_names(actions: &[Action]) -> Vec<Vec<String>> {
+        actions
+            .iter()
+            .filter_map(|a| if let Action::Update { names, .. } = a { Some(names.clone()) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn every_name_is_looked_up_and_a_stale_one_is_sent() {
+        // Issue 11 item 1: the first name already holds the address, the second does not.
+        let mut e = Engine::new(vec![two_names(Lookup::Dns)], vec![None], T0);
+        assert_eq!(lookups(&e.start(T0)), 1);
+        e.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0);
+        let acts = e.handle(
+            Event::Registered {
+                host: 0,
+                names: vec![("a.example.org".into(), a4("81.2.69.160")), ("b.example.org".into(), a4("81.2.69.1"))],
+            },
+            T0 + 1,
+        );
+        assert_eq!(update_names(&acts), vec![vec!["b.example.org".to_string()]]);
+        // The lookup's findings are kept per name.
+        let p = persisted(&acts).unwrap();
+        assert_eq!(held(&p.names, "a.example.org"), Some(&a4("81.2.69.160")));
+        assert_eq!(p.registered, None, "the names disagree");
+        let acts = e.handle(Event::Finished { host: 0, sent: a4("81.2.69.160"), outcome: good() }, T0 + 2);
+        let p = persisted(&acts).unwrap();
+        assert_eq!(p.registered, Some(a4("81.2.69.160")));
+        // A restart with that state neither looks up nor sends.
+        let mut e2 = Engine::new(vec![two_names(Lookup::Dns)], vec![Some(p)], T0 + 3);
+        assert!(e2.start(T0 + 3).is_empty());
+        assert!(updates(&e2.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0 + 3)).is_empty());
+
+        // A name the lookup could not answer for is sent too.
+        let mut e = Engine::new(vec![two_names(Lookup::Dns)], vec![None], T0);
+        e.start(T0);
+        e.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0);
+        let acts =
+            e.handle(Event::Registered { host: 0, names: vec![("a.example.org".into(), a4("81.2.69.160"))] }, T0 + 1);
+        assert_eq!(update_names(&acts), vec![vec!["b.example.org".to_string()]]);
+
+        // A state file that knows only some of the names (written before this rule) is
+        // not trusted: look up again.
+        let old = Persisted { fingerprint: 7, registered: Some(a4("81.2.69.160")), ..Persisted::default() };
+        let mut e = Engine::new(vec![two_names(Lookup::Dns)], vec![Some(old)], T0);
+        assert_eq!(lookups(&e.start(T0)), 1);
+    }
+
+    #[test]
+    fn a_partial_failure_retries_only_the_names_that_failed() {
+        let mut e = Engine::new(vec![two_names(Lookup::None)], vec![], T0);
+        let acts = e.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0);
+        assert_eq!(update_names(&acts), vec![vec!["a.example.org".to_string(), "b.example.org".to_string()]]);
+        e.handle(Event::Confirmed { host: 0, names: vec!["b.example.org".into()], sent: a4("81.2.69.160") }, T0);
+        e.handle(Event::Finished { host: 0, sent: a4("81.2.69.160"), outcome: retry(Some(120)) }, T0);
+        assert!(updates(&e.tick(T0 + 119)).is_empty(), "Retry-After is kept");
+        assert_eq!(update_names(&e.tick(T0 + 120)), vec![vec!["a.example.org".to_string()]]);
+    }
+
+    #[test]
+    fn retry_after_on_a_lookup_holds_everything_and_is_persisted() {
+        // Issue 11 item 10: a 429 on Cloudflare's read-back.
+        let mut e = Engine::new(vec![policy(Lookup::Api)], vec![None], T0);
+        e.start(T0);
+        e.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0);
+        let acts = e.handle(Event::LookupFailed { host: 0, reason: "HTTP 429".into(), after: Some(600) }, T0);
+        assert!(updates(&acts).is_empty(), "no update in the same pass");
+        let p = persisted(&acts).expect("the wait is persisted");
+        assert_eq!(p.retry_at, Some(T0 + 600));
+        assert_eq!(e.next_deadline(), Some(T0 + 600));
+        assert_eq!(lookups(&e.tick(T0 + 599)), 0);
+        // A later run during the wait asks nothing.
+        let mut e2 = Engine::new(vec![policy(Lookup::Api)], vec![Some(p)], T0 + 60);
+        assert!(e2.start(T0 + 60).is_empty());
+        assert!(
+            e2.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0 + 60)
+                .iter()
+                .all(|a| !matches!(a, Action::Update { .. } | Action::Lookup { .. }))
+        );
+        assert_eq!(lookups(&e2.tick(T0 + 600)), 1);
     }
 
     /// The figure for the lead's note: a provider down for one hour (every answer a

@@ -16,6 +16,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+/// Words in an `Updated` detail when the provider reports another address than the one
+/// sent; the engine logs such a success as a warning.
+pub const REPORTS_OTHER: &str = "the provider reports";
+
 /// What one update attempt came to, as a provider's classifier says.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]

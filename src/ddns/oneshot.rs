@@ -131,13 +131,24 @@ fn one_host(
         let action = queue.remove(0);
         let next = match action {
             Action::Lookup { how, .. } => match run::lookup_registered(host, how, choice.addrs, transport) {
-                Ok(addrs) => engine.handle(Event::Registered { host: 0, addrs }, now),
-                Err(reason) => engine.handle(Event::LookupFailed { host: 0, reason }, now),
+                Ok(names) => engine.handle(Event::Registered { host: 0, names }, now),
+                Err(e) => {
+                    if e.after.is_some() {
+                        // The provider asked for quiet: nothing more in this pass.
+                        last = Some((choice.addrs, Outcome::Retry { after: None, reason: e.reason.clone() }));
+                    }
+                    engine.handle(Event::LookupFailed { host: 0, reason: e.reason, after: e.after }, now)
+                }
             },
-            Action::Update { addrs, .. } => {
-                let outcome = run::run_update(host, addrs, transport, now);
+            Action::Update { addrs, names, .. } => {
+                let (outcome, confirmed) = run::update_names(host, addrs, &names, transport, now);
                 last = Some((addrs, outcome.clone()));
-                engine.handle(Event::Finished { host: 0, sent: addrs, outcome }, now)
+                let mut next = Vec::new();
+                if !confirmed.is_empty() {
+                    next = engine.handle(Event::Confirmed { host: 0, names: confirmed, sent: addrs }, now);
+                }
+                next.extend(engine.handle(Event::Finished { host: 0, sent: addrs, outcome }, now));
+                next
             }
             Action::Persist { state: st, .. } => {
                 if let Err(e) = state::save(pass.state_dir, &host.section, &st) {
@@ -316,6 +327,80 @@ mod tests {
         assert_eq!(r.hosts[0].line, "nothing to publish");
         assert!(r.hosts[0].notes[0].contains("100.64.9.9"));
         assert_eq!(r.warnings[0].code, "cgnat");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn cf_list(content: &str) -> HttpResponse {
+        HttpResponse::new(
+            200,
+            &format!(
+                r#"{{"success":true,"errors":[],"result":[{{"id":"r1","content":"{content}","proxied":false}}]}}"#
+            ),
+        )
+    }
+
+    fn cloudflare(names: &[&str]) -> DdnsHost {
+        let mut h = host(Service::Cloudflare, names);
+        h.username = None;
+        h.cloudflare_zone = Some("023e105f4ecef8ad9ca31a8372d0c353".into());
+        h
+    }
+
+    /// Issue 11 item 1: the first name already holds the address, the second does not;
+    /// the second is still sent (it used to be "up to date").
+    #[test]
+    fn every_name_is_checked_at_start() {
+        let dir = tempdir("names");
+        let h = cloudflare(&["a.example.com", "b.example.com"]);
+        let ok = HttpResponse::new(200, r#"{"success":true,"errors":[],"result":{"id":"r1"}}"#);
+        let answers = [cf_list("81.2.69.160"), cf_list("81.2.69.1"), cf_list("81.2.69.1"), ok];
+        let (r, sent) = pass_with(&h, &dir, false, &answers, 1000);
+        assert!(r.all_ok(), "{r:?}");
+        assert_eq!(sent.len(), 4, "{sent:?}");
+        assert!(sent[2].ends_with("name=b.example.com"), "only the stale name is sent: {sent:?}");
+        assert!(sent[3].contains("/dns_records/r1"), "{sent:?}");
+        let (r, sent) = pass_with(&h, &dir, false, &[], 2000);
+        assert!(sent.is_empty(), "{sent:?}");
+        assert_eq!(r.hosts[0].line, "up to date (81.2.69.160)");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Issue 11 item 10: a 429 with Retry-After on the read-back ends the pass, and a
+    /// later pass during the wait sends nothing at all.
+    #[test]
+    fn cloudflare_retry_after_on_the_lookup_is_kept() {
+        let dir = tempdir("cf429");
+        let h = cloudflare(&["a.example.com"]);
+        let r429 = HttpResponse::new(429, "").with_header("Retry-After", "600");
+        let (r, sent) = pass_with(&h, &dir, false, &[r429, cf_list("81.2.69.1")], 1000);
+        assert_eq!(sent.len(), 1, "nothing after the 429: {sent:?}");
+        assert!(!r.all_ok());
+        let (r, sent) = pass_with(&h, &dir, false, &[cf_list("81.2.69.1")], 1300);
+        assert!(sent.is_empty(), "the wait holds across runs: {sent:?}");
+        assert!(r.hosts[0].line.starts_with("waiting 5m"), "{}", r.hosts[0].line);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Issue 11 item 2: one request per deSEC domain; after a 429 for one domain, the
+    /// next pass (once Retry-After is over) sends only that domain's names.
+    #[test]
+    fn desec_429_retries_only_the_throttled_domain() {
+        let dir = tempdir("desec429");
+        let mut h = host(Service::Desec, &["a.dedyn.io", "www.a.dedyn.io", "b.dedyn.io"]);
+        // The lookup asks a loopback port nobody serves: nothing is known, all is sent.
+        h.dns_server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        let r429 = HttpResponse::new(429, "").with_header("Retry-After", "90");
+        let (r, sent) = pass_with(&h, &dir, false, &[r429, HttpResponse::new(200, "good")], 1000);
+        assert!(!r.all_ok());
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        assert!(sent[0].contains("hostname=a.dedyn.io,www.a.dedyn.io&"), "{sent:?}");
+        assert!(sent[1].contains("hostname=b.dedyn.io&"), "{sent:?}");
+        let (_, sent) = pass_with(&h, &dir, false, &[], 1050);
+        assert!(sent.is_empty(), "Retry-After holds: {sent:?}");
+        let (r, sent) = pass_with(&h, &dir, false, &[HttpResponse::new(200, "good")], 1100);
+        assert!(r.all_ok(), "{r:?}");
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(sent[0].contains("hostname=a.dedyn.io,www.a.dedyn.io&"), "{sent:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -23,8 +23,17 @@ pub fn policy(host: &DdnsHost) -> HostPolicy {
         label: label(host),
         fingerprint: crate::ddns::state::fingerprint(host),
         force_interval: host.force_interval.secs(),
-        retry_interval: host.retry_interval.secs(),
+        retry_interval: host.retry_interval.secs().max(min_retry(host.service)),
         lookup: lookup_kind(host),
+        names: host.domains.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+/// The shortest first retry the provider's rules allow.
+fn min_retry(service: Service) -> u64 {
+    match service {
+        Service::Dyn => crate::ddns::providers::dyn_com::MIN_RETRY_SECS,
+        _ => 0,
     }
 }
 
@@ -49,12 +58,38 @@ pub fn label(host: &DdnsHost) -> String {
 /// Publishes `addrs` for `host`. `now` (Unix seconds) is for protocols that sign the
 /// time (TSIG).
 pub fn run_update(host: &DdnsHost, addrs: Addrs, transport: &mut dyn Transport, now: u64) -> Outcome {
+    update_names(host, addrs, &[], transport, now).0
+}
+
+/// Publishes `addrs` for those of `host`'s names in `names` (all of them when `names`
+/// is empty or names none of them). Also returns the names a failed exchange did update
+/// (see [`Exchange::confirmed`]).
+pub fn update_names(
+    host: &DdnsHost,
+    addrs: Addrs,
+    names: &[String],
+    transport: &mut dyn Transport,
+    now: u64,
+) -> (Outcome, Vec<String>) {
+    let subset = only(host, names);
+    let host = subset.as_ref().unwrap_or(host);
     if host.service == Service::Rfc2136 {
         // Not HTTP: the dns module speaks to the name server itself (UDP, TCP fallback).
-        return crate::dns::rfc2136::update(host, addrs.v4, addrs.v6, now);
+        return (crate::dns::rfc2136::update(host, addrs.v4, addrs.v6, now), Vec::new());
     }
     let t = Target { host, ipv4: addrs.v4, ipv6: addrs.v6 };
-    drive(&mut Exchange::update(&t), transport)
+    let mut ex = Exchange::update(&t);
+    let outcome = drive(&mut ex, transport);
+    (outcome, ex.confirmed())
+}
+
+/// The host with only the domains in `names`, when that is fewer than all of them.
+fn only(host: &DdnsHost, names: &[String]) -> Option<DdnsHost> {
+    let keep: Vec<_> = host.domains.iter().filter(|d| names.iter().any(|n| n == d.as_str())).cloned().collect();
+    if keep.is_empty() || keep.len() == host.domains.len() {
+        return None;
+    }
+    Some(DdnsHost { domains: keep, ..host.clone() })
 }
 
 /// Runs an exchange to its end. A request that gets no answer is a transient failure
@@ -65,7 +100,10 @@ pub fn drive(ex: &mut Exchange, transport: &mut dyn Transport) -> Outcome {
         match step {
             Step::Done(o) => return o,
             Step::Send(req) => match transport.send(&req) {
-                Ok(resp) => step = ex.on_response(&resp),
+                Ok(resp) => match crate::ddns::providers::http_status::redirect(&resp) {
+                    Some(fatal) => return fatal,
+                    None => step = ex.on_response(&resp),
+                },
                 Err(e) if e.is_transient() => {
                     return Outcome::Retry { after: None, reason: format!("{}: {e}", req.redacted_url()) };
                 }
@@ -76,38 +114,67 @@ pub fn drive(ex: &mut Exchange, transport: &mut dyn Transport) -> Outcome {
     Outcome::Retry { after: None, reason: "the provider exchange did not finish".into() }
 }
 
-/// What the provider holds for the host. `prefer`: when a name has several addresses of
-/// a family, the one to report if it is among them (the address we would publish).
+/// Why a lookup told nothing; `after`: the provider asked to wait that long (seconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LookupError {
+    pub reason: String,
+    pub after: Option<u64>,
+}
+
+impl From<String> for LookupError {
+    fn from(reason: String) -> LookupError {
+        LookupError { reason, after: None }
+    }
+}
+
+/// What the provider holds for each of the host's names (a name that could not be looked
+/// up is left out; an error when none could). `prefer`: when a name has several addresses
+/// of a family, the one to report if it is among them (the address we would publish).
+/// The DNS lookup asks for every name; `lookup_host` stands in for the first one.
 pub fn lookup_registered(
     host: &DdnsHost,
     how: Lookup,
     prefer: Addrs,
     transport: &mut dyn Transport,
-) -> Result<Addrs, String> {
+) -> Result<Vec<(String, Addrs)>, LookupError> {
     match how {
         Lookup::Api => {
             let mut ex = Exchange::Cloudflare(cloudflare::Flow::read(host)?);
             match drive(&mut ex, transport) {
                 Outcome::Updated { .. } | Outcome::Unchanged { .. } => match ex {
-                    Exchange::Cloudflare(f) => {
-                        let (v4, v6) = f.registered();
-                        Ok(Addrs { v4, v6 })
-                    }
-                    _ => Err("unexpected exchange".into()),
+                    Exchange::Cloudflare(f) => Ok(f.registered()),
+                    _ => Err(LookupError::from("unexpected exchange".to_string())),
                 },
-                Outcome::Retry { reason, .. } | Outcome::Fatal { reason } => Err(reason),
+                Outcome::Retry { reason, after } => {
+                    Err(LookupError { reason, after: after.map(|d| d.as_secs().max(1)) })
+                }
+                Outcome::Fatal { reason } => Err(reason.into()),
             }
         }
         Lookup::Dns => {
-            let name = host.lookup_host.as_ref().or(host.domains.first()).ok_or("no name to look up")?;
-            let found = match lookup_server(host) {
-                Some(server) => crate::dns::lookup(name, server, host.family)
-                    .map_err(|e| format!("looking up {name} at {server}: {e}"))?,
-                None => resolve(name.as_str())?,
-            };
-            Ok(pick(&found, host.family, prefer))
+            let mut found = Vec::new();
+            let mut first_err = None;
+            for (i, d) in host.domains.iter().enumerate() {
+                let name = if i == 0 { host.lookup_host.as_ref().unwrap_or(d) } else { d };
+                let answer = match lookup_server(host) {
+                    Some(server) => crate::dns::lookup(name, server, host.family)
+                        .map_err(|e| format!("looking up {name} at {server}: {e}")),
+                    None => resolve(name.as_str()),
+                };
+                match answer {
+                    Ok(a) => found.push((d.to_string(), pick(&a, host.family, prefer))),
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            match first_err {
+                Some(e) if found.is_empty() => Err(e.into()),
+                _ if host.domains.is_empty() => Err(LookupError::from("no name to look up".to_string())),
+                _ => Ok(found),
+            }
         }
-        Lookup::None => Err("no way to learn the registered address".into()),
+        Lookup::None => Err(LookupError::from("no way to learn the registered address".to_string())),
     }
 }
 
@@ -202,7 +269,10 @@ mod tests {
             r#"{"success":true,"result":[{"id":"r","content":"81.2.69.160","proxied":true}]}"#,
         ))]);
         let got = lookup_registered(&h, Lookup::Api, Addrs::default(), &mut s).unwrap();
-        assert_eq!(got, Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None });
+        assert_eq!(
+            got,
+            vec![("home.example.com".into(), Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None })]
+        );
     }
 
     #[test]
@@ -222,5 +292,31 @@ mod tests {
         let mut s = script(vec![Ok(HttpResponse::new(200, "81.2.69.160\n"))]);
         assert_eq!(ask_echo(&h, false, &mut s), Ok("81.2.69.160".parse().unwrap()));
         assert_eq!(s.sent[0].url, "https://api.ipify.org");
+    }
+
+    /// Issue 11 item 11: a redirect is fatal for every provider, naming where it points.
+    #[test]
+    fn redirects_are_fatal_naming_the_host() {
+        let h = host(Service::He, &["a.example.org"]);
+        let addrs = Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None };
+        let moved = HttpResponse::new(302, "").with_header("Location", "https://user:pw@login.example.net/x?y");
+        let mut s = script(vec![Ok(moved)]);
+        match run_update(&h, addrs, &mut s, 0) {
+            Outcome::Fatal { reason } => {
+                assert!(reason.contains("to login.example.net;"), "{reason}");
+                assert!(!reason.contains("pw"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut s = script(vec![Ok(HttpResponse::new(301, ""))]);
+        assert!(matches!(run_update(&h, addrs, &mut s, 0), Outcome::Fatal { .. }));
+    }
+
+    /// Issue 11 item 9: Dyn's own minimum wait after a failure.
+    #[test]
+    fn dyn_retries_no_sooner_than_five_minutes() {
+        let h = host(Service::Dyn, &["home.dyndns.org"]);
+        assert_eq!(policy(&h).retry_interval, 300);
+        assert_eq!(policy(&host(Service::Noip, &["home.ddns.net"])).retry_interval, 60);
     }
 }

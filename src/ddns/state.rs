@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::config::DdnsHost;
 use crate::ddns::engine::Persisted;
 use crate::diag::SectionRef;
+use crate::status::HostStatus;
 use crate::types::Secret;
 
 /// `ddns-<name>.json` for a named section, `ddns-@<index>.json` for an anonymous one
@@ -32,7 +33,7 @@ pub fn fingerprint(host: &DdnsHost) -> u64 {
     // Secrets serialize as "***" and `update_url` redacted (it may hold a token), so the
     // credentials are added explicitly: fixing a token must lift a fatal stop.
     let mut text = serde_json::to_string(host).unwrap_or_default();
-    let secrets = [&host.password, &host.key_secret].into_iter().flatten().map(Secret::expose);
+    let secrets = [&host.password, &host.key_secret, &host.password_ipv6].into_iter().flatten().map(Secret::expose);
     for s in secrets.chain(host.update_url.as_deref()) {
         text.push('\0');
         text.push_str(s);
@@ -96,6 +97,56 @@ pub fn save(dir: &Path, section: &SectionRef, state: &Persisted) -> Result<(), S
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Every state file in `dir` with its section (the file name's `<section>`), sorted;
+/// unreadable or damaged files are skipped. For `homeport status` when no daemon wrote a
+/// status: the results `homeport update` left.
+pub fn load_all(dir: &Path) -> Vec<(String, Persisted)> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let names: Vec<String> = entries
+        .filter_map(|e| Some(e.ok()?.file_name().to_str()?.strip_prefix("ddns-")?.strip_suffix(".json")?.to_string()))
+        .collect();
+    // Sorted as `&str` (an instance the binary already has: flash is tight).
+    let mut order: Vec<&str> = names.iter().map(String::as_str).collect();
+    order.sort_unstable();
+    order
+        .into_iter()
+        .filter_map(|n| {
+            let bytes = fs::read(dir.join(format!("ddns-{n}.json"))).ok()?;
+            Some((n.to_string(), serde_json::from_slice(&bytes).ok()?))
+        })
+        .collect()
+}
+
+/// A host's status from its state file alone (no configuration, no daemon): its names,
+/// what they hold, the last result, and whether it is stopped or waiting.
+pub fn summary(section: &str, p: &Persisted, now: u64) -> HostStatus {
+    let reg = p.registered.unwrap_or_default();
+    let (state, next) = if p.stopped.is_some() {
+        ("stopped", None)
+    } else if let Some(t) = p.retry_at.filter(|t| *t > now) {
+        ("backoff", Some(t))
+    } else if p.registered.is_some() && p.last_result.is_some() {
+        ("ok", None)
+    } else {
+        ("pending", None)
+    };
+    HostStatus {
+        section: section.to_string(),
+        domains: p.names.iter().map(|(n, _)| n.clone()).collect(),
+        state: state.into(),
+        enabled: true,
+        registered_ipv4: reg.v4,
+        registered_ipv6: reg.v6,
+        last_attempt: p.last_attempt,
+        last_result: p.last_result.clone(),
+        last_success: p.last_success,
+        next_action: next.map(|_| "retry".to_string()),
+        next_at: next,
+        error: p.stopped.clone(),
+        ..HostStatus::default()
+    }
 }
 
 #[cfg(test)]

@@ -238,11 +238,13 @@ fn convert(section: &Section, sref: &SectionRef, globals: &Globals, notes: &mut 
             host.options.push(("domain".into(), Value::List(vec![d.clone()])));
         }
     } else if mapped == Service::Namecheap {
-        // Namecheap sends host=[USERNAME]&domain=[DOMAIN]: the name is username.domain.
+        // Namecheap sends host=[USERNAME]&domain=[DOMAIN]: the name is username.domain,
+        // and [DOMAIN] is the registered domain, which homeport's `zone` names.
         let label = get("username").unwrap_or("@");
         if let Some(d) = &domain {
             let full = if label == "@" { d.clone() } else { format!("{label}.{d}") };
             host.options.push(("domain".into(), Value::List(vec![full.clone()])));
+            host.set("zone", d);
             domain = Some(full);
         }
     } else if let Some(d) = &domain {

@@ -62,8 +62,8 @@ pub struct Flow {
     jobs: VecDeque<Job>,
     waiting: Waiting,
     changed: bool,
-    seen_v4: Option<Ipv4Addr>,
-    seen_v6: Option<Ipv6Addr>,
+    /// Read mode: what each name's records hold.
+    seen: Vec<(String, Option<Ipv4Addr>, Option<Ipv6Addr>)>,
 }
 
 impl Flow {
@@ -81,10 +81,10 @@ impl Flow {
         Flow::new(t.host, Mode::Update, jobs)
     }
 
-    /// Reads what the first domain's records hold, for the host's families.
+    /// Reads what every domain's records hold, for the host's families.
     pub fn read(host: &DdnsHost) -> Result<Flow, String> {
         let mut jobs = VecDeque::new();
-        if let Some(d) = host.domains.first() {
+        for d in &host.domains {
             if host.family.wants_v4() {
                 jobs.push_back(Job { name: d.as_str().to_string(), v6: false, addr: None });
             }
@@ -111,14 +111,13 @@ impl Flow {
             jobs,
             waiting: Waiting::Nothing,
             changed: false,
-            seen_v4: None,
-            seen_v6: None,
+            seen: Vec::new(),
         })
     }
 
-    /// What read mode found (after `Done`).
-    pub fn registered(&self) -> (Option<Ipv4Addr>, Option<Ipv6Addr>) {
-        (self.seen_v4, self.seen_v6)
+    /// What read mode found (after `Done`), per name.
+    pub fn registered(&self) -> Vec<(String, crate::ddns::engine::Addrs)> {
+        self.seen.iter().map(|(n, v4, v6)| (n.clone(), crate::ddns::engine::Addrs { v4: *v4, v6: *v6 })).collect()
     }
 
     pub fn start(&mut self) -> Step {
@@ -175,7 +174,7 @@ impl Flow {
             Some((_, id)) => Ok(id.to_string()),
             None => Err(format!(
                 "no Cloudflare zone {} is visible to this token (it needs Zone:Read{})",
-                wanted.map(|w| format!("named {w}")).unwrap_or_else(|| format!("contains {first}")),
+                wanted.map(|w| format!("named {w}")).unwrap_or_else(|| format!("that contains {first}")),
                 if wanted.is_none() { "; with more than 50 zones, set cloudflare_zone" } else { "" }
             )),
         }
@@ -188,10 +187,17 @@ impl Flow {
             .unwrap_or_default();
         let rtype = if job.v6 { "AAAA" } else { "A" };
         if self.mode == Mode::Read {
-            if let Some((_, content)) = records.first() {
+            let i = match self.seen.iter().position(|(n, _, _)| *n == job.name) {
+                Some(i) => i,
+                None => {
+                    self.seen.push((job.name.clone(), None, None));
+                    self.seen.len() - 1
+                }
+            };
+            if let (Some((_, content)), Some(entry)) = (records.first(), self.seen.get_mut(i)) {
                 match content.parse::<IpAddr>() {
-                    Ok(IpAddr::V4(a)) if !job.v6 => self.seen_v4 = Some(a),
-                    Ok(IpAddr::V6(a)) if job.v6 => self.seen_v6 = Some(a),
+                    Ok(IpAddr::V4(a)) if !job.v6 => entry.1 = Some(a),
+                    Ok(IpAddr::V6(a)) if job.v6 => entry.2 = Some(a),
                     _ => {}
                 }
             }
@@ -448,6 +454,39 @@ mod tests {
                 .contains("type=AAAA")
         );
         assert!(matches!(f.on_response(&ok("[]")), Step::Done(Outcome::Unchanged { .. })));
-        assert_eq!(f.registered(), (v4(), None));
+        assert_eq!(
+            f.registered(),
+            vec![("home.example.com".into(), crate::ddns::engine::Addrs { v4: v4(), v6: None })]
+        );
+    }
+
+    #[test]
+    fn read_mode_reads_every_name() {
+        let mut host = host(Service::Cloudflare, &["a.example.com", "b.example.com"]);
+        host.cloudflare_zone = Some(ZONE.into());
+        let mut f = Flow::read(&host).unwrap();
+        assert!(sent(f.start()).url.ends_with("name=a.example.com"));
+        let second = sent(f.on_response(&ok(r#"[{"id":"a","content":"198.51.100.7"}]"#)));
+        assert!(second.url.ends_with("name=b.example.com"), "{}", second.url);
+        assert!(matches!(f.on_response(&ok("[]")), Step::Done(_)));
+        let a = crate::ddns::engine::Addrs { v4: v4(), v6: None };
+        assert_eq!(
+            f.registered(),
+            vec![("a.example.com".into(), a), ("b.example.com".into(), crate::ddns::engine::Addrs::default())]
+        );
+    }
+
+    /// Issue 11 item 14: the message reads as a sentence.
+    #[test]
+    fn no_zone_is_said_plainly() {
+        let mut f = Flow::update(&Target { host: &h(), ipv4: v4(), ipv6: None }).unwrap();
+        assert!(sent(f.start()).url.ends_with("/zones?per_page=50"));
+        match f.on_response(&ok(r#"[{"name":"example.net","id":"z"}]"#)) {
+            Step::Done(Outcome::Fatal { reason }) => assert!(
+                reason.starts_with("no Cloudflare zone that contains home.example.com is visible to this token"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -253,4 +253,24 @@ mod tests {
         assert!(matches!(classify(&HttpResponse::new(500, "")), Outcome::Retry { .. }));
         assert!(matches!(classify(&HttpResponse::new(429, "")), Outcome::Retry { .. }));
     }
+
+    /// Issue 11 item 12: `answer` must appear in a successful answer.
+    #[test]
+    fn answer_must_match() {
+        use crate::ddns::providers::{Exchange, Step};
+        let mut h = with("https://www.duckdns.org/update?domains=h&token=[PASSWORD]&ip=[IP]");
+        h.answer = Some("OK".into());
+        let answer = |h: &crate::config::DdnsHost, body: &str| {
+            let mut ex = Exchange::update(&Target { host: h, ipv4: v4(), ipv6: None });
+            ex.start();
+            match ex.on_response(&HttpResponse::new(200, body)) {
+                Step::Done(o) => o,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(matches!(answer(&h, "KO"), Outcome::Fatal { reason } if reason.contains("'OK'")));
+        assert!(matches!(answer(&h, "OK"), Outcome::Updated { .. }));
+        h.answer = None;
+        assert!(matches!(answer(&h, "KO"), Outcome::Updated { .. }), "without answer, any 2xx");
+    }
 }

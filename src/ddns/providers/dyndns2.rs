@@ -57,6 +57,9 @@ pub fn code_outcome(code: &str, retry_911: Option<Duration>) -> Outcome {
         "abuse" => fatal("the provider blocked this name for abuse; unblock it on the provider's site"),
         "badagent" => fatal("the provider refused this client"),
         "badsys" => fatal("the provider does not support this update system"),
+        // Dyn's return codes: the name belongs to another account, or is not activated.
+        "!yours" => fatal("the name belongs to another account"),
+        "!active" => fatal("the name is not activated on the provider's site"),
         "dnserr" => Outcome::Retry { after: None, reason: "dnserr: the provider's DNS failed".into() },
         "911" => Outcome::Retry { after: retry_911, reason: "911: the provider reports an outage".into() },
         _ => Outcome::Retry { after: None, reason: format!("unexpected answer: {}", excerpt(code)) },
@@ -89,6 +92,34 @@ pub fn classify_with(resp: &HttpResponse, retry_911: Option<Duration>) -> Outcom
     }
     let outcomes: Vec<Outcome> = codes.iter().map(|c| code_outcome(c, retry_911)).collect();
     worst(outcomes)
+}
+
+/// Checks a success against what was sent (help.dyn.com/return-codes):
+/// `good 127.0.0.1` when 127.0.0.1 was not sent means the provider ignored the update
+/// because of the client (bad agent): fatal. `good <other address>` succeeded, but the
+/// provider reports an address that was not sent: the detail says so (a warning).
+pub fn check_good(o: Outcome, body: &str, sent: &[std::net::IpAddr]) -> Outcome {
+    let Outcome::Updated { detail } = o else { return o };
+    for line in body.lines() {
+        let mut words = line.split_whitespace();
+        if !words.next().is_some_and(|c| c.eq_ignore_ascii_case("good")) {
+            continue;
+        }
+        let reported: Vec<std::net::IpAddr> =
+            words.flat_map(|w| w.split(',')).filter_map(|a| a.trim().parse().ok()).collect();
+        if let Some(a) = reported.iter().find(|a| !sent.contains(a)) {
+            if a.is_loopback() {
+                return Outcome::Fatal {
+                    reason: format!(
+                        "good {a}: the provider ignored the update (its answer for a client it does not accept, as \
+                         badagent)"
+                    ),
+                };
+            }
+            return Outcome::Updated { detail: format!("{detail}, but {} {a}", crate::ddns::REPORTS_OTHER) };
+        }
+    }
+    Outcome::Updated { detail }
 }
 
 /// Fatal beats Retry beats Updated beats Unchanged.
@@ -127,10 +158,7 @@ mod tests {
         );
         // "user:p@ss w/rd"
         assert_eq!(r.header_value("Authorization"), Some("Basic dXNlcjpwQHNzIHcvcmQ="));
-        assert_eq!(
-            r.header_value("User-Agent"),
-            Some(format!("homeport/{} (+https://example.invalid/homeport)", crate::VERSION).as_str())
-        );
+        assert_eq!(r.header_value("User-Agent"), Some(crate::ddns::providers::user_agent().as_str()));
         assert_eq!(r.body, None);
         assert!(!r.url.contains("p%40ss"));
     }
@@ -167,6 +195,10 @@ mod tests {
                 Outcome::Fatal { reason } => assert!(reason.starts_with(code), "{reason}"),
                 o => panic!("{code}: {o:?}"),
             }
+        }
+        // Issue 11 item 7: Dyn's !yours and !active stop the host.
+        for code in ["!yours", "!active"] {
+            assert!(matches!(c(code), Outcome::Fatal { .. }), "{code}");
         }
         assert!(matches!(c("dnserr"), Outcome::Retry { after: None, .. }));
         assert!(matches!(c("911"), Outcome::Retry { after: None, .. }));

@@ -1,13 +1,16 @@
 //! FreeDNS (afraid.org) v2 "randomized token" URLs: GET `sync.afraid.org/u/<token>/
 //! ?address=<v4>` and `v6.sync.afraid.org/u/<token>/?address=<v6>`.
 //!
-//! Pure. The token (`password`) names the record, so `domain` is only used for lookups
-//! and status. It sits in the URL path and is marked secret for redaction. Answers are
+//! Pure. The token names the record, so `domain` is only used for lookups and status.
+//! FreeDNS gives the A and the AAAA record separate tokens: `password` is the token of
+//! the family published (the A record's with `family both`), `password_ipv6` the AAAA
+//! record's with `family both`. A token sits in the URL path and is marked secret for redaction. Answers are
 //! sentences: `Updated ...`, `No IP change detected ...`, or `ERROR: ...` (a bad token
 //! or record: fatal).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
 
 use super::{Target, base_url, excerpt, http_status, require_password, user_agent};
+use crate::config::AddrFamily;
 use crate::ddns::Outcome;
 use crate::ddns::percent::encode;
 use crate::ddns::request::{HttpRequest, HttpResponse};
@@ -17,13 +20,21 @@ pub const DEFAULT_SERVER_V6: &str = "v6.sync.afraid.org";
 
 pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
     let token = encode(require_password(t.host, "the FreeDNS update token")?.expose());
+    let token6 = match (&t.host.password_ipv6, t.host.family) {
+        (Some(p), AddrFamily::Both) if !p.expose().is_empty() => encode(p.expose()),
+        (_, AddrFamily::Both) => {
+            return Err("option 'password_ipv6' (the AAAA record's FreeDNS token) is required with family both".into());
+        }
+        _ => token.clone(),
+    };
     let mut out = Vec::new();
-    for (addr, server) in
-        [(t.ipv4.map(|a| a.to_string()), DEFAULT_SERVER_V4), (t.ipv6.map(|a| a.to_string()), DEFAULT_SERVER_V6)]
-    {
+    for (addr, server, token) in [
+        (t.ipv4.map(|a| a.to_string()), DEFAULT_SERVER_V4, &token),
+        (t.ipv6.map(|a| a.to_string()), DEFAULT_SERVER_V6, &token6),
+    ] {
         if let Some(a) = addr {
             let url = format!("{}/u/{token}/?address={}", base_url(t.host, server), encode(&a));
-            out.push(HttpRequest::get(url).header("User-Agent", &user_agent()).secret(&token));
+            out.push(HttpRequest::get(url).header("User-Agent", &user_agent()).secret(token));
         }
     }
     Ok(out)
@@ -39,6 +50,10 @@ pub fn classify(resp: &HttpResponse) -> Outcome {
         Outcome::Updated { detail: "Updated".into() }
     } else if t.starts_with("No IP change detected") {
         Outcome::Unchanged { detail: "No IP change detected".into() }
+    } else if t.starts_with("ERROR: Address") && t.contains("has not changed") {
+        // The legacy (update.php) wording of "no change", still seen from afraid.org;
+        // not an error (clients document it as "no update": ytakefuji/dyDNS README).
+        Outcome::Unchanged { detail: "Address has not changed".into() }
     } else if t.starts_with("ERROR") {
         Outcome::Fatal { reason: format!("FreeDNS refused the update: {}", excerpt(t)) }
     } else {
@@ -68,6 +83,20 @@ mod tests {
         assert_eq!(reqs[0].url, "http://127.0.0.1:9000/u/Tok3n%2Fx/?address=198.51.100.7");
     }
 
+    /// Issue 11 item 4: A and AAAA records have separate tokens.
+    #[test]
+    fn a_token_per_family() {
+        let mut h = host(Service::Freedns, &["home.mooo.com"]);
+        h.family = crate::config::AddrFamily::Both;
+        h.password = Some(Secret::new("V4tok"));
+        assert!(requests(&Target { host: &h, ipv4: v4(), ipv6: v6() }).is_err(), "one token cannot do both");
+        h.password_ipv6 = Some(Secret::new("V6tok"));
+        let reqs = requests(&Target { host: &h, ipv4: v4(), ipv6: v6() }).unwrap();
+        assert_eq!(reqs[0].url, "https://sync.afraid.org/u/V4tok/?address=198.51.100.7");
+        assert_eq!(reqs[1].url, "https://v6.sync.afraid.org/u/V6tok/?address=2001%3Adb8%3A%3A7");
+        assert_eq!(reqs[1].redacted_url(), "https://v6.sync.afraid.org/u/***/?address=2001%3Adb8%3A%3A7");
+    }
+
     #[test]
     fn classification() {
         let c = |b: &str| classify(&HttpResponse::new(200, b));
@@ -81,6 +110,8 @@ mod tests {
         );
         assert!(matches!(c("ERROR: Unable to locate this record (changed password?)."), Outcome::Fatal { .. }));
         assert!(matches!(c("maintenance"), Outcome::Retry { .. }));
+        // The legacy wording of "no change" does not stop the section.
+        assert!(matches!(c("ERROR: Address 198.51.100.7 has not changed."), Outcome::Unchanged { .. }));
         assert!(matches!(classify(&HttpResponse::new(503, "")), Outcome::Retry { .. }));
     }
 }

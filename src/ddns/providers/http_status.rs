@@ -28,6 +28,34 @@ pub fn classify(resp: &HttpResponse) -> Option<Outcome> {
     }
 }
 
+/// A redirect, for every provider: no documented update API answers with one, and the
+/// HTTP shell does not follow it (it could carry credentials elsewhere), so it is a
+/// configuration problem (a wrong `server`, `update_url` or `use_https`): fatal, naming
+/// where it points.
+pub fn redirect(resp: &HttpResponse) -> Option<Outcome> {
+    if !(300..400).contains(&resp.status) || resp.status == 304 {
+        return None;
+    }
+    let to = resp.header("location").map(location_host).unwrap_or_default();
+    let to = if to.is_empty() { "an address it does not give".to_string() } else { to };
+    Some(Outcome::Fatal {
+        reason: format!(
+            "the server redirects (HTTP {}) to {to}; put the final address in the configuration (server, update_url \
+             or use_https)",
+            resp.status
+        ),
+    })
+}
+
+/// The host (and port) of a `Location` value, without userinfo, path or query; empty for
+/// a relative reference.
+fn location_host(loc: &str) -> String {
+    let Some((_, rest)) = loc.trim().split_once("://") else { return String::new() };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host.chars().filter(|c| c.is_ascii_graphic()).take(100).collect()
+}
+
 /// `Retry-After` as a delay: delta-seconds, or an HTTP-date measured against the
 /// response's own `Date` header (so the router's clock, possibly unset, plays no part).
 pub fn retry_after(resp: &HttpResponse) -> Option<Duration> {

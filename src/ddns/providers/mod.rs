@@ -22,17 +22,43 @@ pub mod namecheap;
 pub mod noip;
 
 use std::collections::VecDeque;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::config::{DdnsHost, Service};
 use crate::ddns::Outcome;
 use crate::ddns::request::{HttpRequest, HttpResponse};
 use crate::types::Secret;
 
-/// `homeport/<version> (+<url>)`: the form Dyn and No-IP require (product, version and a
-/// way to reach the maintainer); `badagent` is the price of anything vaguer.
+/// `homeport/<version> <contact>`, the shape No-IP and Dyn ask for ("Company
+/// NameOfProgram/Version maintainer-contact", noip.com/integrate/request). The contact is
+/// the packager's, compiled in from `HOMEPORT_CONTACT` (an e-mail address or URL); a
+/// build without it sends no contact rather than a made-up one.
 pub fn user_agent() -> String {
-    format!("homeport/{} (+{})", crate::VERSION, env!("CARGO_PKG_REPOSITORY"))
+    agent_with(option_env!("HOMEPORT_CONTACT"))
+}
+
+fn agent_with(contact: Option<&str>) -> String {
+    match contact.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => format!("homeport/{} {c}", crate::VERSION),
+        None => format!("homeport/{}", crate::VERSION),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 11 item 8: no placeholder contact, the packager's when there is one.
+    #[test]
+    fn user_agent_has_a_real_contact_or_none() {
+        let ua = super::user_agent();
+        assert!(ua.starts_with(&format!("homeport/{}", crate::VERSION)), "{ua}");
+        assert!(!ua.contains("example.invalid") && !ua.contains("(+"), "{ua}");
+        assert_eq!(super::agent_with(None), format!("homeport/{}", crate::VERSION));
+        assert_eq!(super::agent_with(Some(" ")), format!("homeport/{}", crate::VERSION));
+        assert_eq!(
+            super::agent_with(Some("ddns@example.net")),
+            format!("homeport/{} ddns@example.net", crate::VERSION)
+        );
+    }
 }
 
 /// What to publish, for which host.
@@ -56,12 +82,25 @@ type Classify = fn(&HttpResponse) -> Outcome;
 /// One update in progress.
 #[derive(Debug)]
 pub enum Exchange {
-    /// Independent requests sent in order; the first failure ends the exchange.
+    /// Independent requests sent in order; the first failure ends the exchange, except
+    /// that with `independent`, a transient failure of one request (deSEC's per-domain
+    /// 429) lets the others go ahead and is reported at the end.
     Sequence {
         pending: VecDeque<HttpRequest>,
+        /// Per request, the names it updates (empty when the provider does not say).
+        covers: VecDeque<Vec<String>>,
         classify: Classify,
         updated: Option<String>,
         unchanged: Option<String>,
+        independent: bool,
+        /// The addresses sent, to check a `good <address>` against.
+        sent: Vec<IpAddr>,
+        /// `custom`'s `answer`: text a successful answer must contain.
+        answer: Option<String>,
+        /// Names whose request succeeded.
+        confirmed: Vec<String>,
+        /// The transient failure to report once every request has been tried.
+        failed: Option<Outcome>,
     },
     Cloudflare(cloudflare::Flow),
     /// Nothing to send: the outcome is known (a configuration problem).
@@ -74,10 +113,19 @@ impl Exchange {
         if t.ipv4.is_none() && t.ipv6.is_none() {
             return Exchange::Finished(Some(Outcome::Fatal { reason: "no address to publish".into() }));
         }
+        if t.host.service == Service::Desec {
+            return match desec::calls(t) {
+                Ok(calls) => {
+                    let (reqs, covers): (Vec<_>, Vec<_>) = calls.into_iter().unzip();
+                    Exchange::sequence(reqs, covers, desec::classify, true).checking(t)
+                }
+                Err(reason) => Exchange::Finished(Some(Outcome::Fatal { reason })),
+            };
+        }
         let built: Result<(Vec<HttpRequest>, Classify), String> = match t.host.service {
             Service::Dyndns2 => dyndns2::requests(t).map(|r| (r, dyndns2::classify as Classify)),
             Service::Noip => noip::requests(t).map(|r| (r, noip::classify as Classify)),
-            Service::Dyn => dyn_com::requests(t).map(|r| (r, dyndns2::classify as Classify)),
+            Service::Dyn => dyn_com::requests(t).map(|r| (r, dyn_com::classify as Classify)),
             Service::Dynu => dynu::requests(t).map(|r| (r, dynu::classify as Classify)),
             Service::Desec => desec::requests(t).map(|r| (r, desec::classify as Classify)),
             Service::He => he::requests(t).map(|r| (r, dyndns2::classify as Classify)),
@@ -96,10 +144,43 @@ impl Exchange {
             }
         };
         match built {
-            Ok((reqs, classify)) => {
-                Exchange::Sequence { pending: reqs.into(), classify, updated: None, unchanged: None }
-            }
+            Ok((reqs, classify)) => Exchange::sequence(reqs, Vec::new(), classify, false).checking(t),
             Err(reason) => Exchange::Finished(Some(Outcome::Fatal { reason })),
+        }
+    }
+
+    fn sequence(reqs: Vec<HttpRequest>, covers: Vec<Vec<String>>, classify: Classify, independent: bool) -> Exchange {
+        Exchange::Sequence {
+            pending: reqs.into(),
+            covers: covers.into(),
+            classify,
+            updated: None,
+            unchanged: None,
+            independent,
+            sent: Vec::new(),
+            answer: None,
+            confirmed: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// Adds what successes are checked against: the addresses sent, `custom`'s `answer`.
+    fn checking(mut self, t: &Target) -> Exchange {
+        if let Exchange::Sequence { sent, answer, .. } = &mut self {
+            *sent = t.ipv4.map(IpAddr::V4).into_iter().chain(t.ipv6.map(IpAddr::V6)).collect();
+            if t.host.service == Service::Custom {
+                *answer = t.host.answer.clone().filter(|a| !a.is_empty());
+            }
+        }
+        self
+    }
+
+    /// The names whose own request succeeded, whatever the whole exchange came to (only
+    /// for providers whose requests each cover known names).
+    pub fn confirmed(&self) -> Vec<String> {
+        match self {
+            Exchange::Sequence { confirmed, .. } => confirmed.clone(),
+            _ => Vec::new(),
         }
     }
 
@@ -120,15 +201,55 @@ impl Exchange {
     /// The step after the response to the last `Send`.
     pub fn on_response(&mut self, resp: &HttpResponse) -> Step {
         match self {
-            Exchange::Sequence { pending, classify, updated, unchanged } => {
+            Exchange::Sequence {
+                pending,
+                covers,
+                classify,
+                updated,
+                unchanged,
+                independent,
+                sent,
+                answer,
+                confirmed,
+                failed,
+            } => {
                 pending.pop_front();
-                match classify(resp) {
-                    Outcome::Updated { detail } => *updated = Some(detail),
-                    Outcome::Unchanged { detail } => *unchanged = Some(detail),
-                    failed => return Step::Done(failed),
+                let names = covers.pop_front().unwrap_or_default();
+                let body = resp.text();
+                let outcome = match (classify(resp), answer.as_deref()) {
+                    // ddns-scripts' `answer`: a success must say so in the body (a
+                    // DuckDNS-style `KO` comes with HTTP 200).
+                    (Outcome::Updated { .. } | Outcome::Unchanged { .. }, Some(want)) if !body.contains(want) => {
+                        Outcome::Fatal {
+                            reason: format!("the answer does not contain '{}': {}", excerpt(want), excerpt(&body)),
+                        }
+                    }
+                    (o, _) => dyndns2::check_good(o, &body, sent),
+                };
+                match outcome {
+                    Outcome::Updated { detail } => {
+                        *updated = Some(detail);
+                        confirmed.extend(names);
+                    }
+                    Outcome::Unchanged { detail } => {
+                        *unchanged = Some(detail);
+                        confirmed.extend(names);
+                    }
+                    Outcome::Retry { after, reason } if *independent => {
+                        // The longest wait any request was asked for.
+                        let after = match failed.take() {
+                            Some(Outcome::Retry { after: earlier, .. }) => after.max(earlier),
+                            _ => after,
+                        };
+                        *failed = Some(Outcome::Retry { after, reason });
+                    }
+                    other => return Step::Done(other),
                 }
                 match pending.front() {
                     Some(r) => Step::Send(r.clone()),
+                    None if failed.is_some() => {
+                        Step::Done(failed.take().unwrap_or(Outcome::Fatal { reason: "no response classified".into() }))
+                    }
                     // Updated wins over unchanged: one name moved, so the host was updated.
                     None => Step::Done(match (updated.take(), unchanged.take()) {
                         (Some(detail), _) => Outcome::Updated { detail },

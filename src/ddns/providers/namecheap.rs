@@ -1,11 +1,14 @@
 //! Namecheap dynamic DNS: GET `dynamicdns.park-your-domain.com/update?host=<host>
 //! &domain=<domain>&password=<ddns password>&ip=<v4>`. IPv4 only.
 //!
-//! Pure. Namecheap splits the name into the record (`host`, `@` for the apex) and the
-//! registered domain. With `username` set, it is the record and each `domain` is the
-//! registered domain (the ddns-scripts convention); otherwise the first label of each
-//! name is the record and the rest the domain (`home.example.com` → `home` +
-//! `example.com`; a two-label name is the apex). The password only travels in the query,
+//! Pure. Namecheap splits the name into the record (`host`: `@` for the apex, `www`,
+//! `vpn.home`) and the domain registered at Namecheap (`domain`: `example.com`,
+//! `example.co.uk`, never cut inside a public suffix). Only the configuration can say
+//! where that cut is: `zone` names the registered domain and every `domain` is a full
+//! name inside it (`vpn.home.example.com` with zone `example.com` → `host=vpn.home`); with
+//! `username` set, it is the record and each `domain` is the registered domain (the
+//! ddns-scripts spelling, which `homeport migrate` turns into `zone`); without either,
+//! only a two-label name is unambiguous (the apex). `check` refuses the rest. The password only travels in the query,
 //! so it is marked secret. The answer is XML: `<ErrCount>0</ErrCount>` is success (there
 //! is no separate "no change"); otherwise `<Err1>` says why, and the error is about the
 //! account or the name, so it is fatal.
@@ -28,8 +31,10 @@ pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
     let password = encode(require_password(t.host, "the domain's Dynamic DNS password")?.expose());
     let base = base_url(t.host, DEFAULT_SERVER);
     let mut out = Vec::new();
+    let zone = t.host.zone.as_ref().map(|z| z.as_str());
     for d in &t.host.domains {
-        let (record, domain) = split(t.host.username.as_deref(), d.as_str());
+        let (record, domain) =
+            split(zone, t.host.username.as_deref(), d.as_str()).map_err(|why| format!("domain '{d}' {why}"))?;
         let url = format!(
             "{base}/update?host={}&domain={}&password={password}&ip={}",
             encode(record),
@@ -41,14 +46,36 @@ pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
     Ok(out)
 }
 
-fn split<'a>(username: Option<&'a str>, name: &'a str) -> (&'a str, &'a str) {
+/// `(host, domain)` for one name; an error when the configuration does not say where the
+/// registered domain starts.
+pub fn split<'a>(
+    zone: Option<&'a str>,
+    username: Option<&'a str>,
+    name: &'a str,
+) -> Result<(&'a str, &'a str), String> {
+    if let Some(z) = zone {
+        if name.eq_ignore_ascii_case(z) {
+            return Ok(("@", z));
+        }
+        let cut = name.len().saturating_sub(z.len() + 1);
+        return match (name.get(..cut), name.get(cut..)) {
+            (Some(host), Some(rest))
+                if rest.get(1..).is_some_and(|r| r.eq_ignore_ascii_case(z)) && rest.starts_with('.') =>
+            {
+                Ok((host, z))
+            }
+            _ => Err(format!("is not inside zone '{z}'")),
+        };
+    }
     if let Some(u) = username.filter(|u| !u.is_empty()) {
-        return (u, name);
+        return Ok((u, name));
     }
-    match name.split_once('.') {
-        Some((first, rest)) if rest.contains('.') => (first, rest),
-        _ => ("@", name),
+    if name.split('.').count() == 2 {
+        return Ok(("@", name));
     }
+    Err("is ambiguous: set option 'zone' to the domain registered at Namecheap (e.g. 'example.com' or \
+         'example.co.uk')"
+        .into())
 }
 
 pub fn classify(resp: &HttpResponse) -> Outcome {
@@ -86,19 +113,37 @@ mod tests {
     use crate::config::{AddrFamily, Service};
     use crate::ddns::providers::testing::{host, v4, v6};
 
+    /// Issue 11 item 3: multi-label hosts and public suffixes.
+    #[test]
+    fn zone_gives_the_registered_domain() {
+        let mut h = host(Service::Namecheap, &["vpn.home.example.com", "example.com"]);
+        h.username = None;
+        h.zone = Some(crate::types::Hostname::parse("example.com").unwrap());
+        let reqs = requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap();
+        assert!(reqs[0].url.contains("?host=vpn.home&domain=example.com&"), "{}", reqs[0].url);
+        assert!(reqs[1].url.contains("?host=%40&domain=example.com&"), "{}", reqs[1].url);
+        let mut h = host(Service::Namecheap, &["example.co.uk"]);
+        h.username = None;
+        h.zone = Some(crate::types::Hostname::parse("example.co.uk").unwrap());
+        let reqs = requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap();
+        assert!(reqs[0].url.contains("?host=%40&domain=example.co.uk&"), "{}", reqs[0].url);
+        // Without zone, a name of three labels or more is ambiguous: refused, not guessed.
+        h.zone = None;
+        assert!(requests(&Target { host: &h, ipv4: v4(), ipv6: None }).is_err());
+        assert!(split(Some("example.com"), None, "vpn.example.net").is_err());
+        assert!(split(Some("example.com"), None, "xexample.com").is_err());
+    }
+
     #[test]
     fn request_splits_names() {
-        let mut h = host(Service::Namecheap, &["home.example.com", "example.net"]);
+        let mut h = host(Service::Namecheap, &["example.net"]);
         h.username = None;
         let reqs = requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap();
         assert_eq!(
             reqs[0].url,
-            "https://dynamicdns.park-your-domain.com/update?host=home&domain=example.com&password=p%40ss%20w%2Frd&ip=198.51.100.7"
-        );
-        assert_eq!(
-            reqs[1].url,
             "https://dynamicdns.park-your-domain.com/update?host=%40&domain=example.net&password=p%40ss%20w%2Frd&ip=198.51.100.7"
         );
+        let mut h = host(Service::Namecheap, &["home.example.com"]);
         assert!(!reqs[0].redacted_url().contains("p%40ss"));
         h.username = Some("www".into());
         let reqs = requests(&Target { host: &h, ipv4: v4(), ipv6: v6() }).unwrap();

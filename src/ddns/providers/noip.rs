@@ -66,4 +66,28 @@ mod tests {
             assert!(matches!(classify(&HttpResponse::new(200, code)), Outcome::Fatal { .. }), "{code}");
         }
     }
+
+    /// Issue 11 item 6: `good 127.0.0.1` is Dyn's and No-IP's way of ignoring a client;
+    /// `good` with another address than the one sent is a success with a warning.
+    #[test]
+    fn good_is_checked_against_what_was_sent() {
+        use crate::ddns::providers::{Exchange, Step};
+        let h = host(Service::Noip, &["home.ddns.net"]);
+        let answer = |body: &str| {
+            let mut ex = Exchange::update(&Target { host: &h, ipv4: v4(), ipv6: None });
+            ex.start();
+            match ex.on_response(&HttpResponse::new(200, body)) {
+                Step::Done(o) => o,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(matches!(answer("good 127.0.0.1"), Outcome::Fatal { .. }));
+        assert_eq!(answer("good 198.51.100.7"), Outcome::Updated { detail: "good".into() });
+        match answer("good 203.0.113.9") {
+            Outcome::Updated { detail } => {
+                assert!(detail.contains("reports 203.0.113.9"), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
