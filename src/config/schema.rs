@@ -248,6 +248,8 @@ pub fn schema() -> Schema {
             choices("key_algorithm", ddns::TSIG_ALGORITHMS, Some(super::TsigAlgorithm::HmacSha256)),
             opt("key_secret", Kind::Base64),
             host("cloudflare_zone"),
+            with_max(opt("password_ipv6", Kind::Secret), ddns::MAX_SECRET),
+            with_max(opt("answer", Kind::Text), ddns::MAX_USERNAME),
         ],
     };
 
