@@ -17,6 +17,7 @@ use crate::ddns::engine::{Action, Addrs, Engine, Event, Level};
 use crate::ddns::http::{HttpClient, Transport};
 use crate::ddns::plan::{self, Seen};
 use crate::ddns::providers::{Exchange, Step, Target};
+use crate::ddns::state_key::FingerprintKey;
 use crate::ddns::{run, state};
 use crate::netlink::AddrInfo;
 use crate::status::{HostStatus, Warning};
@@ -65,7 +66,9 @@ impl EngineDriver {
             }));
         }
         let chosen = persisted.iter().map(|p| p.as_ref().and_then(|p| p.registered).unwrap_or_default()).collect();
-        let policies = active.iter().map(|&i| run::policy(&hosts[i])).collect();
+        // Under --dry-run nothing is written, the key file included.
+        let key = FingerprintKey::for_state_dir(&state_dir, !dry_run, &mut |w| log::warn!("{w}"));
+        let policies = active.iter().map(|&i| run::policy(&hosts[i], &key)).collect();
         let n = active.len();
         EngineDriver {
             all: hosts.to_vec(),

@@ -16,6 +16,7 @@ use crate::ddns::Outcome;
 use crate::ddns::engine::{Action, Addrs, Engine, Event, Level, words};
 use crate::ddns::http::Transport;
 use crate::ddns::plan::{self, Seen};
+use crate::ddns::state_key::FingerprintKey;
 use crate::ddns::{run, state};
 use crate::netlink::AddrInfo;
 use crate::status::{HostStatus, Warning};
@@ -61,9 +62,12 @@ pub fn run_pass(
     let mut report = PassReport::default();
     let dev: &[AddrInfo] = device.as_ref().map(|d| *d).unwrap_or(&[]);
     let mut outside_v4 = None;
+    let mut key_trouble = None;
+    let key = FingerprintKey::for_state_dir(pass.state_dir, true, &mut |w| key_trouble = Some(w));
     for host in hosts {
         let mut transport = transport_for(host);
-        let (r, seen) = one_host(host, &device, dev, pass, transport.as_mut(), log);
+        let (mut r, seen) = one_host(host, &device, dev, pass, &key, transport.as_mut(), log);
+        r.notes.extend(key_trouble.clone());
         if let Some(IpAddr::V4(a)) = seen.v4 {
             outside_v4 = Some(a);
         }
@@ -87,6 +91,7 @@ fn one_host(
     device: &Result<&[AddrInfo], String>,
     dev: &[AddrInfo],
     pass: &Pass,
+    key: &FingerprintKey,
     transport: &mut dyn Transport,
     log: &mut dyn FnMut(Level, &str),
 ) -> (HostReport, Seen) {
@@ -97,7 +102,7 @@ fn one_host(
         None
     });
     let current = persisted.as_ref().and_then(|p| p.registered).unwrap_or_default();
-    let mut engine = Engine::new(vec![run::policy(host)], vec![persisted], now);
+    let mut engine = Engine::new(vec![run::policy(host, key)], vec![persisted], now);
 
     let mut seen = Seen::default();
     if run::uses_web(host) {

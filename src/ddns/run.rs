@@ -12,16 +12,17 @@ use crate::ddns::engine::{Addrs, HostPolicy, Lookup};
 use crate::ddns::http::Transport;
 use crate::ddns::providers::{Exchange, Step, Target, cloudflare};
 use crate::ddns::request::HttpRequest;
+use crate::ddns::state_key::FingerprintKey;
 
 /// More steps than any provider needs (Cloudflare with two families and several names
 /// stays well below); a guard against a loop, not a limit in practice.
 const MAX_STEPS: usize = 64;
 
-/// The engine's view of a host.
-pub fn policy(host: &DdnsHost) -> HostPolicy {
+/// The engine's view of a host; `key` is the install's fingerprint key.
+pub fn policy(host: &DdnsHost, key: &FingerprintKey) -> HostPolicy {
     HostPolicy {
         label: label(host),
-        fingerprint: crate::ddns::state::fingerprint(host),
+        fingerprint: crate::ddns::state::fingerprint(host, key),
         force_interval: host.force_interval.secs(),
         retry_interval: host.retry_interval.secs(),
         lookup: lookup_kind(host),
