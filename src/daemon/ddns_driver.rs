@@ -7,8 +7,9 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::clock::{self, EngineClock};
 use super::services::{Ddns, JobOutput, UpdateJob, WanSnapshot};
 use crate::addr::reach::{self, Observation};
 use crate::config::{DdnsHost, Service};
@@ -35,6 +36,8 @@ pub struct EngineDriver {
     all: Vec<DdnsHost>,
     active: Vec<usize>,
     engine: Engine,
+    /// The engine's time: monotonic, so that wall-clock steps do not move timers.
+    clock: EngineClock,
     state_dir: PathBuf,
     dry_run: bool,
     /// Per engine host: the last choice (keeps it stable) and why a family is missing.
@@ -74,6 +77,7 @@ impl EngineDriver {
             all: hosts.to_vec(),
             active,
             engine: Engine::new(policies, persisted, unix(now)),
+            clock: EngineClock::new(now, Instant::now()),
             state_dir,
             dry_run,
             chosen,
@@ -85,6 +89,17 @@ impl EngineDriver {
             warnings: Vec::new(),
             started: false,
         }
+    }
+
+    /// Engine time now. The loop's wall-clock readings are not used for it: see
+    /// `daemon::clock`.
+    fn now(&self) -> u64 {
+        self.clock.now(Instant::now())
+    }
+
+    /// What to add to an engine time to make it a wall time now.
+    fn step(&self) -> i64 {
+        self.clock.step(SystemTime::now(), Instant::now())
     }
 
     fn host(&self, id: usize) -> Option<&DdnsHost> {
@@ -102,6 +117,7 @@ impl EngineDriver {
                     if self.dry_run {
                         continue;
                     }
+                    let st = clock::persisted_as_wall(&st, self.step());
                     if let Some(h) = self.host(host)
                         && let Err(e) = state::save(&self.state_dir, &h.section, &st)
                     {
@@ -273,8 +289,8 @@ fn describe(h: &DdnsHost, addrs: Addrs) -> String {
 }
 
 impl Ddns for EngineDriver {
-    fn wan_changed(&mut self, wan: &WanSnapshot, now: SystemTime) -> Vec<UpdateJob> {
-        let now = unix(now);
+    fn wan_changed(&mut self, wan: &WanSnapshot, _wall: SystemTime) -> Vec<UpdateJob> {
+        let now = self.now();
         self.wan = wan.addrs.clone();
         self.wan_known = wan.present;
         let mut jobs = Vec::new();
@@ -288,8 +304,8 @@ impl Ddns for EngineDriver {
         jobs
     }
 
-    fn finished(&mut self, host: usize, output: JobOutput, now: SystemTime) -> Vec<UpdateJob> {
-        let now = unix(now);
+    fn finished(&mut self, host: usize, output: JobOutput, _wall: SystemTime) -> Vec<UpdateJob> {
+        let now = self.now();
         let Ok(done) = output.downcast::<Done>() else { return Vec::new() };
         match *done {
             Done::Update { sent, outcome } => {
@@ -320,8 +336,8 @@ impl Ddns for EngineDriver {
         }
     }
 
-    fn tick(&mut self, now: SystemTime) -> Vec<UpdateJob> {
-        let now = unix(now);
+    fn tick(&mut self, _wall: SystemTime) -> Vec<UpdateJob> {
+        let now = self.now();
         let actions = self.engine.tick(now);
         let mut jobs = self.carry_out(actions, now);
         jobs.extend(self.echo_jobs(now, true));
@@ -334,7 +350,7 @@ impl Ddns for EngineDriver {
             .into_iter()
             .flatten()
             .min()
-            .map(|t| UNIX_EPOCH + std::time::Duration::from_secs(t))
+            .map(|t| UNIX_EPOCH + std::time::Duration::from_secs(clock::to_wall(t, self.step())))
     }
 
     fn seen_outside_v4(&self) -> Option<std::net::Ipv4Addr> {
@@ -345,7 +361,8 @@ impl Ddns for EngineDriver {
     }
 
     fn status(&self) -> (Vec<HostStatus>, Vec<Warning>) {
-        let now = unix(SystemTime::now());
+        let (now, step) = (self.now(), self.step());
+        let wall = |t: Option<u64>| t.map(|t| clock::to_wall(t, step));
         let mut out = Vec::new();
         for (i, h) in self.all.iter().enumerate() {
             let mut s = HostStatus {
@@ -358,6 +375,7 @@ impl Ddns for EngineDriver {
             };
             if let Some(id) = self.active.iter().position(|&a| a == i) {
                 self.engine.fill_status(id, now, &mut s);
+                (s.last_attempt, s.last_success, s.next_at) = (wall(s.last_attempt), wall(s.last_success), wall(s.next_at));
                 if s.error.is_none()
                     && let Some(n) = self.notes.get(id).filter(|n| !n.is_empty())
                 {
