@@ -379,12 +379,20 @@ fn hostile_router_files_are_contained() {
         let net = match wan::choose(&cfg.main, &Answer::NoUbus, Ok(&network)) {
             Ok(w) => {
                 wan_found += 1;
-                Network { wan_devices: vec![w.device], lan_devices: ctx.lan_devices.clone(), lan_subnets: ctx.lan_subnets.clone() }
+                Network {
+                    wan_devices: vec![w.device],
+                    lan_devices: ctx.lan_devices.clone(),
+                    lan_subnets: ctx.lan_subnets.clone(),
+                }
             }
             Err(e) => {
                 let e = e.to_string();
                 assert!(!e.contains(['\n', '\r']), "case {case}: {e:?}\n--- from:\n{}", texts[0]);
-                Network { wan_devices: vec![], lan_devices: ctx.lan_devices.clone(), lan_subnets: ctx.lan_subnets.clone() }
+                Network {
+                    wan_devices: vec![],
+                    lan_devices: ctx.lan_devices.clone(),
+                    lan_subnets: ctx.lan_subnets.clone(),
+                }
             }
         };
         let prepared = prepare(&cfg.forwards, &net, &ctx);

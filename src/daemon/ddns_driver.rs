@@ -375,7 +375,8 @@ impl Ddns for EngineDriver {
             };
             if let Some(id) = self.active.iter().position(|&a| a == i) {
                 self.engine.fill_status(id, now, &mut s);
-                (s.last_attempt, s.last_success, s.next_at) = (wall(s.last_attempt), wall(s.last_success), wall(s.next_at));
+                (s.last_attempt, s.last_success, s.next_at) =
+                    (wall(s.last_attempt), wall(s.last_success), wall(s.next_at));
                 if s.error.is_none()
                     && let Some(n) = self.notes.get(id).filter(|n| !n.is_empty())
                 {

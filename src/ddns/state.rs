@@ -166,7 +166,8 @@ mod tests {
         let mut material = serde_json::to_string(&h).unwrap();
         material.push('\0');
         material.push_str("hunter2");
-        let fnv = material.bytes().fold(0xcbf2_9ce4_8422_2325u64, |a, b| (a ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let fnv =
+            material.bytes().fold(0xcbf2_9ce4_8422_2325u64, |a, b| (a ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
         let sha = ring::digest::digest(&ring::digest::SHA256, material.as_bytes());
         let sha64 = u64::from_be_bytes(sha.as_ref()[..8].try_into().unwrap());
         for unkeyed in [fnv, sha64] {

@@ -39,9 +39,15 @@ impl fmt::Debug for FingerprintKey {
 #[derive(Debug)]
 pub enum KeyError {
     Random,
-    Io { path: PathBuf, err: io::Error },
+    Io {
+        path: PathBuf,
+        err: io::Error,
+    },
     /// The file exists but is not 32 bytes: damaged, or not ours.
-    Length { path: PathBuf, len: usize },
+    Length {
+        path: PathBuf,
+        len: usize,
+    },
 }
 
 impl fmt::Display for KeyError {
@@ -105,12 +111,8 @@ impl FingerprintKey {
             fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(err)?;
         }
         let bytes = random()?;
-        let created = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path);
+        let created =
+            fs::OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(&path);
         match created {
             Ok(mut f) => {
                 if let Err(e) = f.write_all(&bytes).and_then(|_| f.sync_all()) {

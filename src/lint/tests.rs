@@ -34,7 +34,11 @@ fn router() -> (Package, Package, Package) {
         "network",
         &[
             ("interface", Some("loopback"), &[("proto", "static"), ("ipaddr", "127.0.0.1"), ("netmask", "255.0.0.0")]),
-            ("interface", Some("lan"), &[("device", "br-lan"), ("proto", "static"), ("ipaddr", "192.168.1.1"), ("netmask", "255.255.255.0")]),
+            (
+                "interface",
+                Some("lan"),
+                &[("device", "br-lan"), ("proto", "static"), ("ipaddr", "192.168.1.1"), ("netmask", "255.255.255.0")],
+            ),
             ("interface", Some("guest"), &[("device", "br-guest"), ("proto", "static"), ("ipaddr", "10.9.0.1/24")]),
             ("interface", Some("wan"), &[("proto", "dhcp")]),
             ("interface", Some("wanb"), &[("device", "eth2"), ("proto", "static"), ("ipaddr", "198.51.100.2/24")]),
