@@ -16,7 +16,7 @@
 use std::fmt;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use ring::hmac;
@@ -97,6 +97,10 @@ impl FingerprintKey {
         if buf.len() != LEN {
             return Err(KeyError::Length { path, len: buf.len() });
         }
+        // A key someone made readable to others is tightened back to 0600.
+        if f.metadata().is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            f.set_permissions(fs::Permissions::from_mode(0o600)).map_err(err)?;
+        }
         Ok(Some(FingerprintKey::from_bytes(&buf)))
     }
 
@@ -159,7 +163,6 @@ fn random() -> Result<[u8; LEN], KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     fn tempdir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("homeport-key-{tag}-{}", std::process::id()));
@@ -178,6 +181,10 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap().len(), LEN);
         let b = FingerprintKey::load_or_create(&dir).unwrap();
         assert_eq!(a.mac64(b"x"), b.mac64(b"x"), "the same key the second time");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let c = FingerprintKey::read(&dir).unwrap().unwrap();
+        assert_eq!(a.mac64(b"x"), c.mac64(b"x"));
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "tightened");
         let _ = fs::remove_dir_all(&dir);
     }
 
