@@ -295,11 +295,15 @@ fn chains(out: &mut Out, net: &Network) {
     not_lan.sort_unstable();
     not_lan.dedup();
     // A device listed on both sides is a WAN device: the allow list wins.
-    let lan: Option<Vec<&str>> =
-        net.lan_devices.as_ref().map(|l| l.iter().map(IfName::as_str).filter(|d| !not_lan.contains(d)).collect());
+    let lan: Option<Vec<&str>> = net.lan_devices.as_ref().map(|l| {
+        let set: std::collections::BTreeSet<&str> =
+            l.iter().map(IfName::as_str).filter(|d| !not_lan.contains(d)).collect();
+        set.into_iter().collect()
+    });
     let mut other = not_lan.clone();
     other.extend(lan.iter().flatten());
     other.sort_unstable();
+    other.dedup();
 
     // Three disjoint sources, one rule each (issue 10 item 3: `src_ip` must hold on every
     // path, so only traffic known to come from the LAN skips it).
@@ -441,7 +445,10 @@ mod tests {
         );
         assert!(rs.text.contains("\t\tgoto from_wan\n\t}\n\tchain lookup"));
         assert!(rs.diagnostics.iter().any(|d| d.message.contains("src_ip also limits reflected")));
-        // A device named on both sides is WAN.
+        // A device named on both sides is WAN; a device named twice is written once.
+        let br = IfName::parse("br-lan").unwrap();
+        let twice = Network { lan_devices: Some(vec![br.clone(), br]), ..net() };
+        assert_eq!(dstnat_rules(&render(&sample(), &twice)), dstnat_rules(&render(&sample(), &net())));
         let both = Network { lan_devices: Some(vec![IfName::parse("wan0").unwrap()]), ..net() };
         let rules = render(&sample(), &both);
         assert!(!dstnat_rules(&rules).iter().any(|r| r.ends_with("goto from_lan")), "{}", rules.text);
