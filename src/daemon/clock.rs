@@ -10,38 +10,46 @@
 //! wall clock's steps since, so it reads as a wall time again. TSIG signing reads the
 //! wall clock itself: the server compares against real time.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::ddns::engine::Persisted;
 
 #[derive(Clone, Copy, Debug)]
 pub struct EngineClock {
-    wall0: u64,
+    /// The wall clock at the start, to the nanosecond (so that engine seconds tick with
+    /// the wall clock's seconds while it is not stepped).
+    wall0: Duration,
     mono0: Instant,
 }
 
-fn unix(t: SystemTime) -> i128 {
+/// Nanoseconds since the epoch (negative before it).
+fn unix_nanos(t: SystemTime) -> i128 {
     match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i128::from(d.as_secs()),
-        Err(e) => -i128::from(e.duration().as_secs()),
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
     }
 }
 
 impl EngineClock {
     pub fn new(wall: SystemTime, mono: Instant) -> EngineClock {
-        EngineClock { wall0: u64::try_from(unix(wall)).unwrap_or(0), mono0: mono }
+        EngineClock { wall0: wall.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO), mono0: mono }
     }
 
-    /// Engine time (Unix seconds as of the start, plus monotonic seconds since).
+    fn at(&self, mono: Instant) -> Duration {
+        self.wall0.saturating_add(mono.saturating_duration_since(self.mono0))
+    }
+
+    /// Engine time (Unix seconds as of the start, plus monotonic time since).
     pub fn now(&self, mono: Instant) -> u64 {
-        self.wall0.saturating_add(mono.saturating_duration_since(self.mono0).as_secs())
+        self.at(mono).as_secs()
     }
 
-    /// How far the wall clock has been stepped since the start, in seconds (negative:
-    /// back): add it to an engine time to get the wall time it stands for.
+    /// How far the wall clock has been stepped since the start, in whole seconds
+    /// (negative: back): add it to an engine time to get the wall time it stands for.
     pub fn step(&self, wall: SystemTime, mono: Instant) -> i64 {
-        let step = unix(wall) - i128::from(self.now(mono));
-        i64::try_from(step).unwrap_or(if step < 0 { i64::MIN } else { i64::MAX })
+        let nanos = unix_nanos(wall) - self.at(mono).as_nanos() as i128;
+        let secs = (nanos + nanos.signum() * 500_000_000) / 1_000_000_000;
+        i64::try_from(secs).unwrap_or(if secs < 0 { i64::MIN } else { i64::MAX })
     }
 }
 
@@ -67,7 +75,6 @@ mod tests {
     use super::*;
     use crate::ddns::Outcome;
     use crate::ddns::engine::{Action, Addrs, Engine, Event, HostPolicy, Lookup};
-    use std::time::Duration;
 
     const YEAR: Duration = Duration::from_secs(365 * 86400);
 
@@ -108,12 +115,12 @@ mod tests {
         assert_eq!(step, -(YEAR.as_secs() as i64));
         // The loop sleeps until the wake-up, as a wall time, minus the wall clock now: 50 s.
         let wake = to_wall(e.next_deadline().unwrap(), step);
-        assert_eq!(wake as i128 - unix(wall), 50);
+        assert_eq!(wake as i128 - unix_nanos(wall) / 1_000_000_000, 50);
         // 61 s after the failure on the monotonic clock, the retry goes out...
         let mut old = e.clone();
         assert_eq!(updates(&e.tick(clock.now(mono0 + Duration::from_secs(61)))), 1);
         // ...where the wall clock, as the engine was fed before, still had a year to wait.
-        let wall_61 = u64::try_from(unix(wall0 + Duration::from_secs(61) - YEAR)).unwrap();
+        let wall_61 = (wall0 + Duration::from_secs(61) - YEAR).duration_since(UNIX_EPOCH).unwrap().as_secs();
         assert_eq!(updates(&old.tick(wall_61)), 0);
 
         // The state file holds wall times: after a restart on the stepped clock, the
@@ -132,6 +139,11 @@ mod tests {
         let wall = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(clock.now(mono), 1_005);
         assert_eq!(to_wall(1_065, clock.step(wall, mono)), 1_700_000_060);
+        // Not stepped: no step, even with the start and the readings mid-second.
+        let clock = EngineClock::new(wall0 + Duration::from_millis(700), mono0);
+        let later = Duration::from_millis(2_600);
+        assert_eq!(clock.step(wall0 + Duration::from_millis(700) + later, mono0 + later), 0);
+        assert_eq!(clock.now(mono0 + later), 1_003);
         // A clock before 1970 and an instant before the start do not panic.
         let before = EngineClock::new(UNIX_EPOCH - Duration::from_secs(10), mono0);
         assert_eq!(before.now(mono0), 0);
