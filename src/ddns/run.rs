@@ -51,7 +51,7 @@ pub fn label(host: &DdnsHost) -> String {
 /// time (TSIG).
 pub fn run_update(host: &DdnsHost, addrs: Addrs, transport: &mut dyn Transport, now: u64) -> Outcome {
     if host.service == Service::Rfc2136 {
-        // Not HTTP: the dns module speaks to the name server itself (UDP, TCP fallback).
+        // Not HTTP: the dns module speaks to the name server itself (TCP, UDP fallback).
         return crate::dns::rfc2136::update(host, addrs.v4, addrs.v6, now);
     }
     let t = Target { host, ipv4: addrs.v4, ipv6: addrs.v6 };
