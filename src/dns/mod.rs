@@ -4,8 +4,8 @@
 //! (RFC 8945 signing and verification), `rfc2136` (UPDATE messages and what their answers
 //! mean, plus the `update` entry point), `lookup` (A/AAAA queries), `client` (the only
 //! module with sockets: UDP and TCP, one deadline per exchange; lookups start with UDP,
-//! updates with TCP). Everything but `client` and the
-//! two entry points `rfc2136::update` and `lookup::lookup` is pure.
+//! updates with TCP). Everything but `client` and the two entry points `rfc2136::update`
+//! and `lookup::lookup` is pure.
 
 pub mod base64;
 pub mod client;
