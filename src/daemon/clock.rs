@@ -22,11 +22,12 @@ pub struct EngineClock {
     mono0: Instant,
 }
 
-/// Nanoseconds since the epoch (negative before it).
-fn unix_nanos(t: SystemTime) -> i128 {
+/// Milliseconds since the epoch (negative before it): i64 holds 292 million years.
+fn unix_millis(t: SystemTime) -> i64 {
+    let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_nanos() as i128,
-        Err(e) => -(e.duration().as_nanos() as i128),
+        Ok(d) => ms(d),
+        Err(e) => -ms(e.duration()),
     }
 }
 
@@ -47,9 +48,8 @@ impl EngineClock {
     /// How far the wall clock has been stepped since the start, in whole seconds
     /// (negative: back): add it to an engine time to get the wall time it stands for.
     pub fn step(&self, wall: SystemTime, mono: Instant) -> i64 {
-        let nanos = unix_nanos(wall) - self.at(mono).as_nanos() as i128;
-        let secs = (nanos + nanos.signum() * 500_000_000) / 1_000_000_000;
-        i64::try_from(secs).unwrap_or(if secs < 0 { i64::MIN } else { i64::MAX })
+        let ms = unix_millis(wall).saturating_sub(i64::try_from(self.at(mono).as_millis()).unwrap_or(i64::MAX));
+        ms.saturating_add(ms.signum() * 500) / 1000
     }
 }
 
@@ -115,7 +115,7 @@ mod tests {
         assert_eq!(step, -(YEAR.as_secs() as i64));
         // The loop sleeps until the wake-up, as a wall time, minus the wall clock now: 50 s.
         let wake = to_wall(e.next_deadline().unwrap(), step);
-        assert_eq!(wake as i128 - unix_nanos(wall) / 1_000_000_000, 50);
+        assert_eq!(wake as i64 - unix_millis(wall) / 1000, 50);
         // 61 s after the failure on the monotonic clock, the retry goes out...
         let mut old = e.clone();
         assert_eq!(updates(&e.tick(clock.now(mono0 + Duration::from_secs(61)))), 1);

@@ -92,16 +92,24 @@ impl FingerprintKey {
             Err(e) => return Err(err(e)),
         };
         // One byte more than a key, to tell a longer file from a key.
-        let mut buf = Vec::with_capacity(LEN + 1);
-        Read::by_ref(&mut f).take(LEN as u64 + 1).read_to_end(&mut buf).map_err(err)?;
-        if buf.len() != LEN {
-            return Err(KeyError::Length { path, len: buf.len() });
+        let mut buf = [0u8; LEN + 1];
+        let mut len = 0;
+        while let Some(rest) = buf.get_mut(len..).filter(|r| !r.is_empty()) {
+            match f.read(rest) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(err(e)),
+            }
         }
+        let Some(key) = buf.get(..LEN).filter(|_| len == LEN) else {
+            return Err(KeyError::Length { path, len });
+        };
         // A key someone made readable to others is tightened back to 0600.
         if f.metadata().is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
             f.set_permissions(fs::Permissions::from_mode(0o600)).map_err(err)?;
         }
-        Ok(Some(FingerprintKey::from_bytes(&buf)))
+        Ok(Some(FingerprintKey::from_bytes(key)))
     }
 
     /// The key of `dir`, created (with the directory, mode 0700) when there is none.
@@ -146,10 +154,12 @@ impl FingerprintKey {
         }
         FingerprintKey::ephemeral().unwrap_or_else(|_| {
             // getrandom(2) does not fail on the kernels OpenWrt ships. Should it, this
-            // run's clock and an address in it key the fingerprints: weaker than random,
-            // but still nothing a state file holds.
-            let seed = format!("{:?}{:p}", std::time::SystemTime::now(), &dir);
-            FingerprintKey::from_bytes(seed.as_bytes())
+            // run's clock and process id key the fingerprints: weaker than random, but
+            // still nothing a state file holds.
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let mut seed = t.as_nanos().to_le_bytes().to_vec();
+            seed.extend_from_slice(&std::process::id().to_le_bytes());
+            FingerprintKey::from_bytes(&seed)
         })
     }
 }

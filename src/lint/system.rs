@@ -55,12 +55,16 @@ fn lan_interfaces<'a>(network: &'a Package, exclude: &'a [String]) -> impl Itera
 /// devices reflection (NAT loopback) is taken from. Interfaces whose device cannot be
 /// told are left out, which keeps their traffic on the internet path (`src_ip` applies).
 pub fn lan_devices(network: &Package, exclude: &[String]) -> Vec<IfName> {
-    let mut out: Vec<IfName> = lan_interfaces(network, exclude)
+    let mut out: Vec<IfName> = Vec::new();
+    let devices = lan_interfaces(network, exclude)
         .filter_map(|s| UciName::parse(s.name.as_deref()?).ok())
-        .filter_map(|n| crate::wan::network_config::device_of(network, &n).ok())
-        .collect();
-    out.sort();
-    out.dedup();
+        .filter_map(|n| crate::wan::network_config::device_of(network, &n).ok());
+    // In file order, once each (the renderer sorts): a handful of names, no sort needed.
+    for d in devices {
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
     out
 }
 

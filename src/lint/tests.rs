@@ -103,7 +103,7 @@ fn system_sources() {
     assert_eq!(lans, ["10.9.0.0/24", "192.168.1.0/24"]);
     // The second uplink `wanb` is static too, but in the WAN zone: not a LAN device.
     let devs: Vec<String> = ctx.lan_devices.unwrap().iter().map(|d| d.to_string()).collect();
-    assert_eq!(devs, ["br-guest", "br-lan"]);
+    assert_eq!(devs, ["br-lan", "br-guest"]);
     assert_eq!(ctx.static_leases.unwrap(), ["192.168.1.10".parse::<IpAddr>().unwrap()]);
     assert_eq!(ctx.redirects.len(), 3);
 }

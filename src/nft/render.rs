@@ -296,9 +296,10 @@ fn chains(out: &mut Out, net: &Network) {
     not_lan.dedup();
     // A device listed on both sides is a WAN device: the allow list wins.
     let lan: Option<Vec<&str>> = net.lan_devices.as_ref().map(|l| {
-        let set: std::collections::BTreeSet<&str> =
-            l.iter().map(IfName::as_str).filter(|d| !not_lan.contains(d)).collect();
-        set.into_iter().collect()
+        let mut v: Vec<&str> = l.iter().map(IfName::as_str).filter(|d| !not_lan.contains(d)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     });
     let mut other = not_lan.clone();
     other.extend(lan.iter().flatten());
