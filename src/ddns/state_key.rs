@@ -16,7 +16,7 @@
 use std::fmt;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use ring::hmac;
@@ -91,24 +91,13 @@ impl FingerprintKey {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(err(e)),
         };
-        // One byte more than a key, to tell a longer file from a key.
+        // One byte more than a key, to tell a longer file from a key. A regular file
+        // this small comes whole in one read.
         let mut buf = [0u8; LEN + 1];
-        let mut len = 0;
-        while let Some(rest) = buf.get_mut(len..).filter(|r| !r.is_empty()) {
-            match f.read(rest) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(err(e)),
-            }
-        }
+        let len = f.read(&mut buf).map_err(err)?;
         let Some(key) = buf.get(..LEN).filter(|_| len == LEN) else {
             return Err(KeyError::Length { path, len });
         };
-        // A key someone made readable to others is tightened back to 0600.
-        if f.metadata().is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
-            f.set_permissions(fs::Permissions::from_mode(0o600)).map_err(err)?;
-        }
         Ok(Some(FingerprintKey::from_bytes(key)))
     }
 
@@ -173,6 +162,7 @@ fn random() -> Result<[u8; LEN], KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn tempdir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("homeport-key-{tag}-{}", std::process::id()));
@@ -191,10 +181,6 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap().len(), LEN);
         let b = FingerprintKey::load_or_create(&dir).unwrap();
         assert_eq!(a.mac64(b"x"), b.mac64(b"x"), "the same key the second time");
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        let c = FingerprintKey::read(&dir).unwrap().unwrap();
-        assert_eq!(a.mac64(b"x"), c.mac64(b"x"));
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "tightened");
         let _ = fs::remove_dir_all(&dir);
     }
 
