@@ -280,6 +280,25 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Issue 10 item 14, through a whole pass: the state directory gets its key (0600),
+    /// and the state file's fingerprint is the one keyed with it.
+    #[test]
+    fn a_pass_keys_the_fingerprint_with_the_directory_key() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempdir("key");
+        let mut h = host(Service::Dyndns2, &["home.invalid"]);
+        h.server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        h.lookup_host = Some(crate::types::Hostname::parse("localhost").unwrap());
+        let (r, _) = pass_with(&h, &dir, false, &[HttpResponse::new(200, "good 81.2.69.160")], 1000);
+        assert!(r.all_ok(), "{r:?}");
+        let key_file = dir.join(crate::ddns::state_key::FILE_NAME);
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+        let key = FingerprintKey::read(&dir).unwrap().unwrap();
+        let saved = state::load(&dir, &h.section).unwrap().unwrap();
+        assert_eq!(saved.fingerprint, state::fingerprint(&h, &key));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn failures_exit_badly_and_stay_stopped() {
         let dir = tempdir("fatal");
