@@ -76,6 +76,7 @@ fn main() {
     let nft = Nft::default();
     let net = Network {
         wan_devices: vec![IfName::parse("wan0").unwrap_or_else(|e| panic!("{e}"))],
+        lan_devices: Some(vec![IfName::parse("br-lan").unwrap_or_else(|e| panic!("{e}"))]),
         lan_subnets: Some(vec![Cidr::parse("192.168.0.0/16").unwrap_or_else(|e| panic!("{e}"))]),
     };
     println!("nft benchmark: median of {RUNS} runs, times in ms, in a private network namespace");

@@ -258,11 +258,13 @@ fn hostile_configs_are_contained() {
     let mut rng = Rng(0x5eed_c0ff_ee00_0001);
     let net = Network {
         wan_devices: vec![IfName::parse("pppoe-wan").unwrap()],
+        lan_devices: Some(vec![IfName::parse("br-lan").unwrap()]),
         lan_subnets: Some(vec![Cidr::parse("192.168.1.0/24").unwrap(), Cidr::parse("2001:db8::/64").unwrap()]),
     };
     let ctx = Context {
         zone: None,
         lan_subnets: net.lan_subnets.clone(),
+        lan_devices: net.lan_devices.clone(),
         static_leases: Some(vec!["192.168.1.10".parse().unwrap()]),
         redirects: vec![],
         dhcp_path: "/etc/config/dhcp".into(),
@@ -377,12 +379,20 @@ fn hostile_router_files_are_contained() {
         let net = match wan::choose(&cfg.main, &Answer::NoUbus, Ok(&network)) {
             Ok(w) => {
                 wan_found += 1;
-                Network { wan_devices: vec![w.device], lan_subnets: ctx.lan_subnets.clone() }
+                Network {
+                    wan_devices: vec![w.device],
+                    lan_devices: ctx.lan_devices.clone(),
+                    lan_subnets: ctx.lan_subnets.clone(),
+                }
             }
             Err(e) => {
                 let e = e.to_string();
                 assert!(!e.contains(['\n', '\r']), "case {case}: {e:?}\n--- from:\n{}", texts[0]);
-                Network { wan_devices: vec![], lan_subnets: ctx.lan_subnets.clone() }
+                Network {
+                    wan_devices: vec![],
+                    lan_devices: ctx.lan_devices.clone(),
+                    lan_subnets: ctx.lan_subnets.clone(),
+                }
             }
         };
         let prepared = prepare(&cfg.forwards, &net, &ctx);

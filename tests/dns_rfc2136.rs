@@ -122,6 +122,19 @@ fn all_three_algorithms_and_explicit_zone() {
     }
 }
 
+/// A BADKEY or BADSIG answer is unsigned (RFC 8945 §5.3.2): a long wait and a warning
+/// naming what to check, not a stop for good (issue 10 item 4).
+fn unsigned_key_error(o: Outcome, word: &str) -> String {
+    match o {
+        Outcome::Retry { after, reason } => {
+            assert_eq!(after, Some(rfc2136::UNVERIFIED_ERROR_RETRY), "{reason}");
+            assert!(reason.contains(&format!("the server said {word}, unsigned: check key_name")), "{reason}");
+            reason
+        }
+        o => panic!("expected a long retry, got {o:?}"),
+    }
+}
+
 fn fatal_reason(o: Outcome) -> String {
     match o {
         Outcome::Fatal { reason } => reason,
@@ -130,7 +143,7 @@ fn fatal_reason(o: Outcome) -> String {
 }
 
 #[test]
-fn wrong_keys_and_zones_are_fatal() {
+fn wrong_keys_retry_long_and_wrong_zones_are_fatal() {
     let named = named_or_skip!("wrong");
     let before = addrs(&named, "host.example.test", AddrFamily::Both);
     let v4 = Some(Ipv4Addr::new(192, 0, 2, 66));
@@ -141,16 +154,16 @@ fn wrong_keys_and_zones_are_fatal() {
         Some(("homeport-key", TsigAlgorithm::HmacSha256, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")),
         &["host.example.test"],
     );
-    let r = fatal_reason(rfc2136::update(&h, v4, None, now()));
-    assert!(r.starts_with("host.example.test: ") && r.contains("BADSIG"), "{r}");
+    let r = unsigned_key_error(rfc2136::update(&h, v4, None, now()), "BADSIG");
+    assert!(r.starts_with("host.example.test: "), "{r}");
 
     // A key name the server does not know: BADKEY.
     let h = host(named.server(), Some(("stranger", TsigAlgorithm::HmacSha256, KEYS[0].2)), &["host.example.test"]);
-    assert!(fatal_reason(rfc2136::update(&h, v4, None, now())).contains("BADKEY"));
+    unsigned_key_error(rfc2136::update(&h, v4, None, now()), "BADKEY");
 
     // The right secret under the wrong algorithm: BADKEY too (key = name + algorithm).
     let h = host(named.server(), Some(("homeport-key", TsigAlgorithm::HmacSha512, KEYS[0].2)), &["host.example.test"]);
-    assert!(fatal_reason(rfc2136::update(&h, v4, None, now())).contains("BADKEY"));
+    unsigned_key_error(rfc2136::update(&h, v4, None, now()), "BADKEY");
 
     // A valid key without update rights, and no key at all: REFUSED.
     let h = host(named.server(), Some((KEYS[3].0, TsigAlgorithm::HmacSha256, KEYS[3].2)), &["host.example.test"]);
@@ -217,4 +230,96 @@ fn unreachable_server_and_config_gaps() {
     h.key_secret = Some(Secret::new("not base64!"));
     let r = fatal_reason(rfc2136::update(&h, Some(Ipv4Addr::LOCALHOST), None, now()));
     assert!(r.contains("key_secret") && !r.contains("not base64!"), "{r}");
+}
+
+/// A stand-in for an off-path forger racing the real server: on one loopback port, over
+/// UDP and over TCP, it answers every message with an unsigned BADKEY (NOTAUTH, TSIG
+/// error 17, no MAC) built from the request, and counts what came over which transport.
+struct Forger {
+    addr: std::net::SocketAddr,
+    udp_seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tcp_seen: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+fn forged_badkey(request: &[u8]) -> Vec<u8> {
+    let m = wire::parse(request).expect("a request we can read");
+    let q = m.questions.first().expect("a zone section");
+    let tsig = m.additional.last().expect("a signed request");
+    let alg = match &tsig.data {
+        wire::RData::Tsig(t) => t.algorithm.clone(),
+        _ => panic!("the request's last record is not a TSIG"),
+    };
+    let mut rd = Vec::new();
+    alg.write(&mut rd);
+    rd.extend_from_slice(&[0, 0, 0x65, 0x4e, 0x6f, 0x00]); // time signed: any
+    rd.extend_from_slice(&300u16.to_be_bytes()); // fudge
+    rd.extend_from_slice(&0u16.to_be_bytes()); // MAC size 0: unsigned
+    rd.extend_from_slice(&m.header.id.to_be_bytes()); // original ID
+    rd.extend_from_slice(&17u16.to_be_bytes()); // error BADKEY
+    rd.extend_from_slice(&0u16.to_be_bytes()); // other len
+    wire::MessageBuilder::new(m.header.id, wire::opcode::UPDATE, 0x8000 | 9)
+        .question(&q.name, q.qtype, q.qclass)
+        .record(wire::Section::Additional, &tsig.name, wire::rtype::TSIG, wire::class::ANY, 0, &rd)
+        .finish()
+}
+
+impl Forger {
+    fn start() -> Forger {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, UdpSocket};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (tcp, udp) = loop {
+            let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+            if let Ok(u) = UdpSocket::bind(tcp.local_addr().unwrap()) {
+                break (tcp, u);
+            }
+        };
+        let addr = tcp.local_addr().unwrap();
+        let (udp_seen, tcp_seen) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let seen = udp_seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok((n, from)) = udp.recv_from(&mut buf) {
+                seen.fetch_add(1, Ordering::SeqCst);
+                let _ = udp.send_to(&forged_badkey(&buf[..n]), from);
+            }
+        });
+        let seen = tcp_seen.clone();
+        std::thread::spawn(move || {
+            for mut s in tcp.incoming().flatten() {
+                let mut l = [0u8; 2];
+                if s.read_exact(&mut l).is_err() {
+                    continue;
+                }
+                let mut q = vec![0u8; usize::from(u16::from_be_bytes(l))];
+                if s.read_exact(&mut q).is_err() {
+                    continue;
+                }
+                seen.fetch_add(1, Ordering::SeqCst);
+                let a = forged_badkey(&q);
+                let _ = s.write_all(&(a.len() as u16).to_be_bytes());
+                let _ = s.write_all(&a);
+            }
+        });
+        Forger { addr, udp_seen, tcp_seen }
+    }
+
+    fn seen(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering;
+        (self.udp_seen.load(Ordering::SeqCst), self.tcp_seen.load(Ordering::SeqCst))
+    }
+}
+
+/// Issue 10 item 4: one forged, unsigned BADKEY must not stop updates for good, and the
+/// UPDATE goes over TCP, where an off-path forger cannot answer.
+#[test]
+fn a_forged_unsigned_badkey_is_a_long_retry_and_updates_go_over_tcp() {
+    let forger = Forger::start();
+    let mut h = host(HostPort::parse(&forger.addr.to_string()).unwrap(), good_key(), &["host.example.test"]);
+    h.zone = Some(Hostname::parse("example.test").unwrap());
+    let r = unsigned_key_error(rfc2136::update(&h, Some(Ipv4Addr::new(192, 0, 2, 9)), None, now()), "BADKEY");
+    assert!(r.starts_with("host.example.test: "), "{r}");
+    // The UPDATE went over TCP, and nothing over UDP since TCP worked.
+    assert_eq!(forger.seen(), (0, 1));
 }

@@ -47,6 +47,7 @@ fn ruleset(forwards: &[Forward]) -> (Ruleset, Vec<String>) {
     assert!(d.is_empty(), "{d:?}");
     let net = Network {
         wan_devices: vec![IfName::parse("wan0").unwrap()],
+        lan_devices: Some(vec![IfName::parse("br-lan").unwrap()]),
         lan_subnets: Some(vec![Cidr::parse("192.168.50.0/24").unwrap(), Cidr::parse("fd00:50::/64").unwrap()]),
     };
     let names = p.forwards.iter().map(|f| f.name.clone()).collect();
@@ -136,6 +137,39 @@ fn source_outside_src_ip_is_refused() {
     assert_eq!(lab.probe(&lab.inet, "tcp", WAN_IP, 2222, Some(INET_ALLOWED)), Ok(format!("srv 22 {INET_ALLOWED}")));
     // Unrestricted forwards take the other source.
     assert_eq!(lab.probe(&lab.inet, "tcp", WAN_IP, 8080, Some(INET_OTHER)), Ok(format!("srv 80 {INET_OTHER}")));
+}
+
+/// Issue 10 item 3: a source arriving on a device homeport was not told about (here a
+/// second uplink in fw4's wan zone) meets the `src_ip` allow list and `!` exclusions as
+/// one on the WAN device does; reflection is taken only from the LAN devices, and still
+/// works there, for restricted forwards too.
+#[test]
+fn src_ip_holds_on_a_second_uplink() {
+    require_netns!();
+    let mut lab = Lab::new();
+    let inet2 = lab.add_second_uplink();
+    let srv = lab.server.clone();
+    lab.serve(&srv, "srv", &["tcp/22", "tcp/80"]);
+    let mut ssh = fwd(0, "ssh", Proto::Tcp, "2222", Some(SERVER), "22");
+    ssh.src_ip = [INET_ALLOWED, INET2_ALLOWED].iter().map(|a| AddrMatch::parse(a).unwrap()).collect();
+    let mut web = fwd(1, "web", Proto::Tcp, "8080", Some(SERVER), "80");
+    web.src_ip = vec![AddrMatch::parse(&format!("!{INET2_OTHER}")).unwrap()];
+    assert_eq!(apply(&lab, &[ssh, web]).expect("apply"), Applied::Replaced);
+    let from2 = |dst: &str, port: u16, src: &str| lab.probe(&inet2, "tcp", dst, port, Some(src));
+    // To the WAN address and to the router's LAN address, through the second uplink.
+    for dst in [WAN_IP, ROUTER_LAN] {
+        assert!(from2(dst, 2222, INET2_OTHER).is_err(), "{dst}:2222 open to a source outside src_ip");
+        assert!(from2(dst, 8080, INET2_OTHER).is_err(), "{dst}:8080 open to an excluded source");
+    }
+    assert_eq!(from2(WAN_IP, 2222, INET2_ALLOWED), Ok(format!("srv 22 {INET2_ALLOWED}")));
+    assert_eq!(from2(WAN_IP, 8080, INET2_ALLOWED), Ok(format!("srv 80 {INET2_ALLOWED}")));
+    // The known WAN device as before.
+    assert!(lab.probe(&lab.inet, "tcp", WAN_IP, 2222, Some(INET_OTHER)).is_err());
+    assert_eq!(lab.probe(&lab.inet, "tcp", WAN_IP, 2222, Some(INET_ALLOWED)), Ok(format!("srv 22 {INET_ALLOWED}")));
+    // Reflection from the LAN, where src_ip does not apply (the client could reach the
+    // server directly anyway).
+    assert_eq!(lab.probe(&lab.lan, "tcp", WAN_IP, 2222, None), Ok(format!("srv 22 {ROUTER_LAN}")));
+    assert_eq!(lab.probe(&lab.lan, "tcp", WAN_IP, 8080, None), Ok(format!("srv 80 {ROUTER_LAN}")));
 }
 
 #[test]

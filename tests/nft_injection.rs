@@ -45,6 +45,7 @@ fn forward(index: usize, name: &str, port: u16) -> Forward {
 fn net() -> Network {
     Network {
         wan_devices: vec![IfName::parse("wan0").unwrap()],
+        lan_devices: Some(vec![IfName::parse("br-lan").unwrap()]),
         lan_subnets: Some(vec![Cidr::parse("192.168.1.0/24").unwrap()]),
     }
 }

@@ -45,7 +45,11 @@ pub fn context(cfg: &Config, paths: &Paths) -> (Context, Vec<Diagnostic>) {
 pub fn network(cfg: &Config, ctx: &Context, network_config: &Path) -> Result<Network, WanError> {
     let sources = Sources { network_config: network_config.to_path_buf(), ..Sources::openwrt() };
     let wan = wan::resolve(&cfg.main, &sources)?;
-    Ok(Network { wan_devices: vec![wan.device], lan_subnets: ctx.lan_subnets.clone() })
+    Ok(Network {
+        wan_devices: vec![wan.device],
+        lan_devices: ctx.lan_devices.clone(),
+        lan_subnets: ctx.lan_subnets.clone(),
+    })
 }
 
 /// Plan, lint and render the forwards of `cfg`.

@@ -50,7 +50,11 @@ pub fn run(args: RulesArgs) -> Outcome {
         Ok(n) => n,
         Err(e) => {
             diags.push(crate::diag::Diagnostic::warning(format!("{e}; the ruleset below has no WAN side")));
-            crate::nft::Network { wan_devices: vec![], lan_subnets: ctx.lan_subnets.clone() }
+            crate::nft::Network {
+                wan_devices: vec![],
+                lan_devices: ctx.lan_devices.clone(),
+                lan_subnets: ctx.lan_subnets.clone(),
+            }
         }
     };
     let prepared = forwarding::compute(&loaded.config, &ctx, &net);

@@ -7,8 +7,9 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use super::clock::{self, EngineClock};
 use super::services::{Ddns, JobOutput, UpdateJob, WanSnapshot};
 use crate::addr::reach::{self, Observation};
 use crate::config::{DdnsHost, Service};
@@ -17,6 +18,7 @@ use crate::ddns::engine::{Action, Addrs, Engine, Event, Level};
 use crate::ddns::http::{HttpClient, Transport};
 use crate::ddns::plan::{self, Seen};
 use crate::ddns::providers::{Exchange, Step, Target};
+use crate::ddns::state_key::FingerprintKey;
 use crate::ddns::{run, state};
 use crate::netlink::AddrInfo;
 use crate::status::{HostStatus, Warning};
@@ -34,6 +36,8 @@ pub struct EngineDriver {
     all: Vec<DdnsHost>,
     active: Vec<usize>,
     engine: Engine,
+    /// The engine's time: monotonic, so that wall-clock steps do not move timers.
+    clock: EngineClock,
     state_dir: PathBuf,
     dry_run: bool,
     /// Per engine host: the last choice (keeps it stable) and why a family is missing.
@@ -65,12 +69,15 @@ impl EngineDriver {
             }));
         }
         let chosen = persisted.iter().map(|p| p.as_ref().and_then(|p| p.registered).unwrap_or_default()).collect();
-        let policies = active.iter().map(|&i| run::policy(&hosts[i])).collect();
+        // Under --dry-run nothing is written, the key file included.
+        let key = FingerprintKey::for_state_dir(&state_dir, !dry_run, &mut |w| log::warn!("{w}"));
+        let policies = active.iter().map(|&i| run::policy(&hosts[i], &key)).collect();
         let n = active.len();
         EngineDriver {
             all: hosts.to_vec(),
             active,
             engine: Engine::new(policies, persisted, unix(now)),
+            clock: EngineClock::new(now, Instant::now()),
             state_dir,
             dry_run,
             chosen,
@@ -82,6 +89,17 @@ impl EngineDriver {
             warnings: Vec::new(),
             started: false,
         }
+    }
+
+    /// Engine time now. The loop's wall-clock readings are not used for it: see
+    /// `daemon::clock`.
+    fn now(&self) -> u64 {
+        self.clock.now(Instant::now())
+    }
+
+    /// What to add to an engine time to make it a wall time now.
+    fn step(&self) -> i64 {
+        self.clock.step(SystemTime::now(), Instant::now())
     }
 
     fn host(&self, id: usize) -> Option<&DdnsHost> {
@@ -99,6 +117,7 @@ impl EngineDriver {
                     if self.dry_run {
                         continue;
                     }
+                    let st = clock::persisted_as_wall(&st, self.step());
                     if let Some(h) = self.host(host)
                         && let Err(e) = state::save(&self.state_dir, &h.section, &st)
                     {
@@ -273,8 +292,8 @@ fn describe(h: &DdnsHost, addrs: Addrs) -> String {
 }
 
 impl Ddns for EngineDriver {
-    fn wan_changed(&mut self, wan: &WanSnapshot, now: SystemTime) -> Vec<UpdateJob> {
-        let now = unix(now);
+    fn wan_changed(&mut self, wan: &WanSnapshot, _wall: SystemTime) -> Vec<UpdateJob> {
+        let now = self.now();
         self.wan = wan.addrs.clone();
         self.wan_known = wan.present;
         let mut jobs = Vec::new();
@@ -288,8 +307,8 @@ impl Ddns for EngineDriver {
         jobs
     }
 
-    fn finished(&mut self, host: usize, output: JobOutput, now: SystemTime) -> Vec<UpdateJob> {
-        let now = unix(now);
+    fn finished(&mut self, host: usize, output: JobOutput, _wall: SystemTime) -> Vec<UpdateJob> {
+        let now = self.now();
         let Ok(done) = output.downcast::<Done>() else { return Vec::new() };
         match *done {
             Done::Update { sent, outcome, confirmed } => {
@@ -324,8 +343,8 @@ impl Ddns for EngineDriver {
         }
     }
 
-    fn tick(&mut self, now: SystemTime) -> Vec<UpdateJob> {
-        let now = unix(now);
+    fn tick(&mut self, _wall: SystemTime) -> Vec<UpdateJob> {
+        let now = self.now();
         let actions = self.engine.tick(now);
         let mut jobs = self.carry_out(actions, now);
         jobs.extend(self.echo_jobs(now, true));
@@ -338,7 +357,7 @@ impl Ddns for EngineDriver {
             .into_iter()
             .flatten()
             .min()
-            .map(|t| UNIX_EPOCH + std::time::Duration::from_secs(t))
+            .map(|t| UNIX_EPOCH + std::time::Duration::from_secs(clock::to_wall(t, self.step())))
     }
 
     fn seen_outside_v4(&self) -> Option<std::net::Ipv4Addr> {
@@ -349,7 +368,8 @@ impl Ddns for EngineDriver {
     }
 
     fn status(&self) -> (Vec<HostStatus>, Vec<Warning>) {
-        let now = unix(SystemTime::now());
+        let (now, step) = (self.now(), self.step());
+        let wall = |t: Option<u64>| t.map(|t| clock::to_wall(t, step));
         let mut out = Vec::new();
         for (i, h) in self.all.iter().enumerate() {
             let mut s = HostStatus {
@@ -362,6 +382,8 @@ impl Ddns for EngineDriver {
             };
             if let Some(id) = self.active.iter().position(|&a| a == i) {
                 self.engine.fill_status(id, now, &mut s);
+                (s.last_attempt, s.last_success, s.next_at) =
+                    (wall(s.last_attempt), wall(s.last_success), wall(s.next_at));
                 if s.error.is_none()
                     && let Some(n) = self.notes.get(id).filter(|n| !n.is_empty())
                 {

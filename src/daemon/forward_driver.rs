@@ -76,7 +76,11 @@ impl NftDriver {
 
 impl Forwards for NftDriver {
     fn render(&self, wan_devices: &[IfName]) -> Rules {
-        let net = Network { wan_devices: wan_devices.to_vec(), lan_subnets: self.ctx.lan_subnets.clone() };
+        let net = Network {
+            wan_devices: wan_devices.to_vec(),
+            lan_devices: self.ctx.lan_devices.clone(),
+            lan_subnets: self.ctx.lan_subnets.clone(),
+        };
         let p = prepare(&self.forwards, &net, &self.ctx);
         // Forward-specific lines go with their forward; the rest are table-wide warnings.
         let warnings = p

@@ -8,6 +8,7 @@
 //! behind [`services::Ddns`], the renderer behind [`services::Forwards`]; the loop only
 //! routes events between them and the shell (worker threads, nft, status file).
 
+pub mod clock;
 pub mod compose;
 pub mod ddns_driver;
 pub mod debounce;

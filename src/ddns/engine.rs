@@ -505,8 +505,16 @@ fn finished(id: HostId, h: &mut Host, sent: Addrs, outcome: Outcome, now: u64, o
 }
 
 /// Keeps times from a state file within reason: a router without a real-time clock may
-/// boot with a clock behind the one that wrote the file.
+/// boot with a clock behind the one that wrote the file, and a clock may be stepped back.
 fn sane(mut p: Persisted, now: u64) -> Persisted {
+    // An attempt "in the future" means the clock went back since: the retry keeps the
+    // wait it was given, counted from now, rather than the date it had on the old clock
+    // (issue 10 item 10: a year back must not mean a year, or a day, of waiting).
+    if let (Some(retry), Some(attempt)) = (p.retry_at, p.last_attempt)
+        && attempt > now
+    {
+        p.retry_at = Some(now.saturating_add(retry.saturating_sub(attempt)));
+    }
     p.confirmed_at = p.confirmed_at.map(|t| t.min(now));
     p.last_success = p.last_success.map(|t| t.min(now));
     p.last_attempt = p.last_attempt.map(|t| t.min(now));
@@ -827,6 +835,23 @@ mod tests {
                 .all(|a| !matches!(a, Action::Update { .. } | Action::Lookup { .. }))
         );
         assert_eq!(lookups(&e2.tick(T0 + 600)), 1);
+    }
+
+    /// Issue 10 item 10: a retry saved just before the clock stepped back a year waits
+    /// the minute it was given, not a year, nor the day `RETRY_AFTER_MAX` allows.
+    #[test]
+    fn a_saved_retry_keeps_its_wait_after_the_clock_steps_back() {
+        let mut e = Engine::new(vec![policy(Lookup::None)], vec![], T0);
+        assert_eq!(updates(&e.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, T0)).len(), 1);
+        let done = Event::Finished { host: 0, sent: a4("81.2.69.160"), outcome: retry(None) };
+        let p = persisted(&e.handle(done, T0 + 2)).unwrap();
+        assert_eq!(p.retry_at, Some(T0 + 2 + 60));
+        let then = T0 - 365 * 86_400;
+        let mut e2 = Engine::new(vec![policy(Lookup::None)], vec![Some(p)], then);
+        e2.start(then);
+        assert!(updates(&e2.handle(Event::Wanted { host: 0, addrs: a4("81.2.69.160") }, then)).is_empty());
+        assert_eq!(e2.next_deadline(), Some(then + 62));
+        assert_eq!(updates(&e2.tick(then + 62)).len(), 1);
     }
 
     /// The figure for the lead's note: a provider down for one hour (every answer a

@@ -11,6 +11,7 @@ pub mod providers;
 pub mod request;
 pub mod run;
 pub mod state;
+pub mod state_key;
 
 use std::time::Duration;
 

@@ -16,6 +16,7 @@ use crate::ddns::Outcome;
 use crate::ddns::engine::{Action, Addrs, Engine, Event, Level, words};
 use crate::ddns::http::Transport;
 use crate::ddns::plan::{self, Seen};
+use crate::ddns::state_key::FingerprintKey;
 use crate::ddns::{run, state};
 use crate::netlink::AddrInfo;
 use crate::status::{HostStatus, Warning};
@@ -61,9 +62,12 @@ pub fn run_pass(
     let mut report = PassReport::default();
     let dev: &[AddrInfo] = device.as_ref().map(|d| *d).unwrap_or(&[]);
     let mut outside_v4 = None;
+    let mut key_trouble = None;
+    let key = FingerprintKey::for_state_dir(pass.state_dir, true, &mut |w| key_trouble = Some(w));
     for host in hosts {
         let mut transport = transport_for(host);
-        let (r, seen) = one_host(host, &device, dev, pass, transport.as_mut(), log);
+        let (mut r, seen) = one_host(host, &device, dev, pass, &key, transport.as_mut(), log);
+        r.notes.extend(key_trouble.clone());
         if let Some(IpAddr::V4(a)) = seen.v4 {
             outside_v4 = Some(a);
         }
@@ -87,6 +91,7 @@ fn one_host(
     device: &Result<&[AddrInfo], String>,
     dev: &[AddrInfo],
     pass: &Pass,
+    key: &FingerprintKey,
     transport: &mut dyn Transport,
     log: &mut dyn FnMut(Level, &str),
 ) -> (HostReport, Seen) {
@@ -97,7 +102,7 @@ fn one_host(
         None
     });
     let current = persisted.as_ref().and_then(|p| p.registered).unwrap_or_default();
-    let mut engine = Engine::new(vec![run::policy(host)], vec![persisted], now);
+    let mut engine = Engine::new(vec![run::policy(host, key)], vec![persisted], now);
 
     let mut seen = Seen::default();
     if run::uses_web(host) {
@@ -283,6 +288,25 @@ mod tests {
         let (r, sent) = pass_with(&h, &dir, true, &[HttpResponse::new(200, "nochg 81.2.69.160")], 3000);
         assert_eq!(sent.len(), 1);
         assert!(r.hosts[0].line.contains("already registered"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Issue 10 item 14, through a whole pass: the state directory gets its key (0600),
+    /// and the state file's fingerprint is the one keyed with it.
+    #[test]
+    fn a_pass_keys_the_fingerprint_with_the_directory_key() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempdir("key");
+        let mut h = host(Service::Dyndns2, &["home.invalid"]);
+        h.server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        h.lookup_host = Some(crate::types::Hostname::parse("localhost").unwrap());
+        let (r, _) = pass_with(&h, &dir, false, &[HttpResponse::new(200, "good 81.2.69.160")], 1000);
+        assert!(r.all_ok(), "{r:?}");
+        let key_file = dir.join(crate::ddns::state_key::FILE_NAME);
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+        let key = FingerprintKey::read(&dir).unwrap().unwrap();
+        let saved = state::load(&dir, &h.section).unwrap().unwrap();
+        assert_eq!(saved.fingerprint, state::fingerprint(&h, &key));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -12,16 +12,17 @@ use crate::ddns::engine::{Addrs, HostPolicy, Lookup};
 use crate::ddns::http::Transport;
 use crate::ddns::providers::{Exchange, Step, Target, cloudflare};
 use crate::ddns::request::HttpRequest;
+use crate::ddns::state_key::FingerprintKey;
 
 /// More steps than any provider needs (Cloudflare with two families and several names
 /// stays well below); a guard against a loop, not a limit in practice.
 const MAX_STEPS: usize = 64;
 
-/// The engine's view of a host.
-pub fn policy(host: &DdnsHost) -> HostPolicy {
+/// The engine's view of a host; `key` is the install's fingerprint key.
+pub fn policy(host: &DdnsHost, key: &FingerprintKey) -> HostPolicy {
     HostPolicy {
         label: label(host),
-        fingerprint: crate::ddns::state::fingerprint(host),
+        fingerprint: crate::ddns::state::fingerprint(host, key),
         force_interval: host.force_interval.secs(),
         retry_interval: host.retry_interval.secs().max(min_retry(host.service)),
         lookup: lookup_kind(host),
@@ -74,7 +75,7 @@ pub fn update_names(
     let subset = only(host, names);
     let host = subset.as_ref().unwrap_or(host);
     if host.service == Service::Rfc2136 {
-        // Not HTTP: the dns module speaks to the name server itself (UDP, TCP fallback).
+        // Not HTTP: the dns module speaks to the name server itself (TCP, UDP fallback).
         return (crate::dns::rfc2136::update(host, addrs.v4, addrs.v6, now), Vec::new());
     }
     let t = Target { host, ipv4: addrs.v4, ipv6: addrs.v6 };
@@ -316,7 +317,8 @@ mod tests {
     #[test]
     fn dyn_retries_no_sooner_than_five_minutes() {
         let h = host(Service::Dyn, &["home.dyndns.org"]);
-        assert_eq!(policy(&h).retry_interval, 300);
-        assert_eq!(policy(&host(Service::Noip, &["home.ddns.net"])).retry_interval, 60);
+        let key = crate::ddns::state_key::FingerprintKey::from_bytes(&[7; 32]);
+        assert_eq!(policy(&h, &key).retry_interval, 300);
+        assert_eq!(policy(&host(Service::Noip, &["home.ddns.net"]), &key).retry_interval, 60);
     }
 }

@@ -3,8 +3,8 @@
 //! never half of either.
 //!
 //! Shell for the file IO; [`fingerprint`] and [`file_name`] are pure. The files hold
-//! no secret: the fingerprint mixes the credentials into a 64-bit hash, only so that a
-//! changed password counts as a changed configuration (which lifts a fatal stop).
+//! no secret: the fingerprint mixes the credentials into a 64-bit keyed hash, only so
+//! that a changed password counts as a changed configuration (which lifts a fatal stop).
 
 use std::fs;
 use std::io::{self, Write};
@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::DdnsHost;
 use crate::ddns::engine::Persisted;
+use crate::ddns::state_key::FingerprintKey;
 use crate::diag::SectionRef;
 use crate::status::HostStatus;
 use crate::types::Secret;
@@ -28,8 +29,10 @@ pub fn file_name(section: &SectionRef) -> String {
     }
 }
 
-/// FNV-1a (64-bit) over everything that defines the host, credentials included.
-pub fn fingerprint(host: &DdnsHost) -> u64 {
+/// A keyed hash (HMAC-SHA-256 under the install's key, `state_key`, first 64 bits) over
+/// everything that defines the host, credentials included: without the key, the value in
+/// a state file says nothing about the secrets.
+pub fn fingerprint(host: &DdnsHost, key: &FingerprintKey) -> u64 {
     // Secrets serialize as "***" and `update_url` redacted (it may hold a token), so the
     // credentials are added explicitly: fixing a token must lift a fatal stop.
     let mut text = serde_json::to_string(host).unwrap_or_default();
@@ -38,12 +41,7 @@ pub fn fingerprint(host: &DdnsHost) -> u64 {
         text.push('\0');
         text.push_str(s);
     }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    key.mac64(text.as_bytes())
 }
 
 #[derive(Debug)]
@@ -187,13 +185,47 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
     }
 
+    fn key() -> FingerprintKey {
+        FingerprintKey::from_bytes(&[7; 32])
+    }
+
     #[test]
     fn a_changed_update_url_is_a_new_fingerprint() {
         let mut h = host(Service::Custom, &["home.example.org"]);
         h.update_url = Some("https://webcall.example.net/update/OLDTOKEN?ip=[IP]".into());
-        let before = fingerprint(&h);
+        let before = fingerprint(&h, &key());
         h.update_url = Some("https://webcall.example.net/update/NEWTOKEN?ip=[IP]".into());
-        assert_ne!(before, fingerprint(&h));
+        assert_ne!(before, fingerprint(&h, &key()));
+    }
+
+    /// Issue 10 item 14: the fingerprint depends on the install's key, and what a state
+    /// file holds is not an unkeyed hash of the configuration and its secrets.
+    #[test]
+    fn fingerprints_are_keyed() {
+        let mut h = host(Service::Noip, &["home.ddns.net"]);
+        h.password = Some(Secret::new("hunter2"));
+        let other = FingerprintKey::from_bytes(&[8; 32]);
+        assert_ne!(fingerprint(&h, &key()), fingerprint(&h, &other));
+        assert_eq!(fingerprint(&h, &key()), fingerprint(&h.clone(), &key()));
+
+        let dir = tempdir("keyed");
+        let s = SectionRef { ty: "ddns".into(), index: 0, name: Some("home".into()) };
+        save(&dir, &s, &Persisted { fingerprint: fingerprint(&h, &key()), ..Persisted::default() }).unwrap();
+        let text = fs::read_to_string(dir.join("ddns-home.json")).unwrap();
+        // The unkeyed hashes a guesser could recompute from a candidate password: FNV-1a
+        // (what this file held before) and the first 64 bits of SHA-256, over the same text.
+        let mut material = serde_json::to_string(&h).unwrap();
+        material.push('\0');
+        material.push_str("hunter2");
+        let fnv =
+            material.bytes().fold(0xcbf2_9ce4_8422_2325u64, |a, b| (a ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let sha = ring::digest::digest(&ring::digest::SHA256, material.as_bytes());
+        let sha64 = u64::from_be_bytes(sha.as_ref()[..8].try_into().unwrap());
+        for unkeyed in [fnv, sha64] {
+            assert!(!text.contains(&unkeyed.to_string()), "state file holds an unkeyed hash: {text}");
+        }
+        assert!(!text.contains("hunter2"));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -202,11 +234,11 @@ mod tests {
         assert_eq!(file_name(&SectionRef { ty: "ddns".into(), index: 3, name: Some("../x".into()) }), "ddns-@3.json");
         let a = host(Service::Noip, &["home.ddns.net"]);
         let mut b = a.clone();
-        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a, &key()), fingerprint(&b, &key()));
         b.password = Some(Secret::new("other"));
-        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_ne!(fingerprint(&a, &key()), fingerprint(&b, &key()));
         let mut c = a.clone();
         c.domains = vec![crate::types::Hostname::parse("nas.ddns.net").unwrap()];
-        assert_ne!(fingerprint(&a), fingerprint(&c));
+        assert_ne!(fingerprint(&a, &key()), fingerprint(&c, &key()));
     }
 }

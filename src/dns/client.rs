@@ -112,42 +112,71 @@ pub fn exchange_udp(server: SocketAddr, query: &[u8], t: Timeouts) -> Result<Vec
     Err(DnsError::Timeout { server, transport: Transport::Udp })
 }
 
-/// One TCP exchange: connect, send with a length prefix, read one length-prefixed answer.
+/// One TCP exchange: connect, send with a length prefix, read one length-prefixed answer,
+/// all before one deadline `timeout` from now. Socket timeouts bound each system call,
+/// not the exchange: a server dripping one byte per call would keep `read_exact` going
+/// for days, so every read and write is given only what is left of the deadline.
 pub fn exchange_tcp(server: SocketAddr, query: &[u8], timeout: Duration) -> Result<Vec<u8>, DnsError> {
     let deadline = Instant::now() + timeout;
-    let io = |op: &'static str| {
-        move |e: io::Error| {
-            if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
-                DnsError::Timeout { server, transport: Transport::Tcp }
-            } else {
-                DnsError::Io { server, op, detail: e.to_string() }
-            }
-        }
-    };
-    let left = || {
-        let d = deadline.saturating_duration_since(Instant::now());
-        if d.is_zero() { Err(DnsError::Timeout { server, transport: Transport::Tcp }) } else { Ok(d) }
-    };
     let len = u16::try_from(query.len()).map_err(|_| DnsError::Io {
         server,
         op: "send",
         detail: "message too long".into(),
     })?;
-    let mut s = TcpStream::connect_timeout(&server, left()?).map_err(io("connect"))?;
-    s.set_write_timeout(Some(left()?)).map_err(io("set timeout"))?;
+    let mut s = TcpStream::connect_timeout(&server, left(deadline, server)?).map_err(tcp_err(server, "connect"))?;
     let mut framed = Vec::with_capacity(query.len() + 2);
     framed.extend_from_slice(&len.to_be_bytes());
     framed.extend_from_slice(query);
-    s.write_all(&framed).map_err(io("send"))?;
-    let mut read_exact = |buf: &mut [u8]| -> Result<(), DnsError> {
-        s.set_read_timeout(Some(left()?)).map_err(io("set timeout"))?;
-        s.read_exact(buf).map_err(io("receive"))
-    };
+    write_all_by(&mut s, &framed, deadline, server)?;
     let mut lenb = [0u8; 2];
-    read_exact(&mut lenb)?;
+    read_exact_by(&mut s, &mut lenb, deadline, server)?;
     let mut answer = vec![0u8; usize::from(u16::from_be_bytes(lenb))];
-    read_exact(&mut answer)?;
+    read_exact_by(&mut s, &mut answer, deadline, server)?;
     Ok(answer)
+}
+
+/// What is left until `deadline`, or the TCP timeout error once it has passed.
+fn left(deadline: Instant, server: SocketAddr) -> Result<Duration, DnsError> {
+    let d = deadline.saturating_duration_since(Instant::now());
+    if d.is_zero() { Err(DnsError::Timeout { server, transport: Transport::Tcp }) } else { Ok(d) }
+}
+
+fn tcp_err(server: SocketAddr, op: &'static str) -> impl Fn(io::Error) -> DnsError {
+    move |e: io::Error| {
+        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) {
+            DnsError::Timeout { server, transport: Transport::Tcp }
+        } else {
+            DnsError::Io { server, op, detail: e.to_string() }
+        }
+    }
+}
+
+fn read_exact_by(s: &mut TcpStream, buf: &mut [u8], deadline: Instant, server: SocketAddr) -> Result<(), DnsError> {
+    let mut done = 0;
+    while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
+        s.set_read_timeout(Some(left(deadline, server)?)).map_err(tcp_err(server, "set timeout"))?;
+        match s.read(rest) {
+            Ok(0) => return Err(tcp_err(server, "receive")(io::ErrorKind::UnexpectedEof.into())),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(tcp_err(server, "receive")(e)),
+        }
+    }
+    Ok(())
+}
+
+fn write_all_by(s: &mut TcpStream, buf: &[u8], deadline: Instant, server: SocketAddr) -> Result<(), DnsError> {
+    let mut done = 0;
+    while let Some(rest) = buf.get(done..).filter(|r| !r.is_empty()) {
+        s.set_write_timeout(Some(left(deadline, server)?)).map_err(tcp_err(server, "set timeout"))?;
+        match s.write(rest) {
+            Ok(0) => return Err(tcp_err(server, "send")(io::ErrorKind::WriteZero.into())),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(tcp_err(server, "send")(e)),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -234,6 +263,43 @@ mod tests {
         let (_, t) = exchange(addr, &QUERY, FAST).unwrap();
         assert_eq!(t, Transport::Tcp);
         h.join().unwrap();
+    }
+
+    /// Issue 10 item 5: a server that answers one byte at a time, each well inside the
+    /// socket timeout, must not stretch the exchange past its one deadline.
+    #[test]
+    fn a_dripping_tcp_server_meets_one_deadline() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let server = thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut q = [0u8; 14];
+            let _ = s.read_exact(&mut q);
+            // Announce the largest answer, then drip it; stop when the client hangs up
+            // or the test is over (at most a minute, whatever happens).
+            let _ = s.write_all(&[0xff, 0xff]);
+            for _ in 0..600 {
+                if stop2.load(std::sync::atomic::Ordering::SeqCst) || s.write_all(&[0]).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(exchange_tcp(addr, &QUERY, Duration::from_secs(1)));
+        });
+        // Generous: the deadline is 1 s; a slow emulated machine still answers in 30 s,
+        // while without the deadline the exchange would take 65535 drips (1.8 hours).
+        let got = rx.recv_timeout(Duration::from_secs(30));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        match got {
+            Ok(Err(DnsError::Timeout { transport: Transport::Tcp, .. })) => {}
+            other => panic!("expected a TCP timeout, got {other:?}"),
+        }
+        server.join().unwrap();
     }
 
     #[test]

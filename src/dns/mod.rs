@@ -3,8 +3,9 @@
 //! Layout: `wire` (messages, never panics on input), `base64` (TSIG secrets), `tsig`
 //! (RFC 8945 signing and verification), `rfc2136` (UPDATE messages and what their answers
 //! mean, plus the `update` entry point), `lookup` (A/AAAA queries), `client` (the only
-//! module with sockets: UDP with TCP fallback, timeouts). Everything but `client` and the
-//! two entry points `rfc2136::update` and `lookup::lookup` is pure.
+//! module with sockets: UDP and TCP, one deadline per exchange; lookups start with UDP,
+//! updates with TCP). Everything but `client` and the two entry points `rfc2136::update`
+//! and `lookup::lookup` is pure.
 
 pub mod base64;
 pub mod client;

@@ -29,6 +29,12 @@ pub const DEFAULT_TTL: u32 = 60;
 /// router's clock after boot.
 pub const BADTIME_RETRY: Duration = Duration::from_secs(300);
 
+/// How long to wait after a BADKEY, BADSIG or BADTRUNC answer. Such an answer carries no
+/// MAC (RFC 8945 §5.3.2: the server cannot sign with a key it does not know, or whose MAC
+/// did not verify), so nothing proves it came from the server: one forged datagram must
+/// not stop updates for good. A real key error costs one UPDATE per hour.
+pub const UNVERIFIED_ERROR_RETRY: Duration = Duration::from_secs(3600);
+
 /// The UPDATE for `name` in `zone`: for each family given, delete its RRset and add the
 /// new address. A family given as `None` is left as it is.
 pub fn build_update(
@@ -90,8 +96,14 @@ pub fn classify(answer: &[u8], id: u16, signed: Option<(&TsigKey, &[u8])>, now: 
             Err(e @ TsigError::Server { error: Rcode::BADTIME, .. }) => {
                 return retry(Some(BADTIME_RETRY), format!("{e}; check the router's clock (NTP)"));
             }
-            Err(e @ TsigError::Server { .. }) => {
-                return Outcome::Fatal { reason: format!("{e}; check key_name, key_algorithm and key_secret") };
+            Err(e @ TsigError::Server { error, .. }) => {
+                return retry(
+                    Some(UNVERIFIED_ERROR_RETRY),
+                    format!(
+                        "the server said {error}, unsigned: check key_name, key_algorithm and key_secret ({e}); \
+                         an unsigned answer may be forged, so updates go on, hourly"
+                    ),
+                );
             }
             // The answer is not provably from the server: do not believe its RCODE, and
             // do not give up for good on the word of a possible forger.
@@ -124,7 +136,7 @@ fn retry(after: Option<Duration>, reason: String) -> Outcome {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
     pub timeouts: Timeouts,
-    /// Skip UDP (the exchange then starts over TCP).
+    /// No UDP fallback after a failed TCP exchange.
     pub tcp_only: bool,
 }
 
@@ -241,11 +253,21 @@ fn update_name(
     last
 }
 
+/// TCP first, for the UPDATE and the SOA query alike: to answer over TCP a forger must
+/// be on the path (an off-path one would have to guess the connection's sequence
+/// numbers), while over UDP it only has to guess a 16-bit ID and a port. RFC 7766 §5:
+/// "all general-purpose DNS implementations MUST support both UDP and TCP transport".
+/// UDP remains the fallback when TCP cannot be had (refused, or no answer in time), for
+/// servers that break that rule: with a key, what a forger can make of it is at most a
+/// retry, since only an answer with a verified TSIG stops a host for good.
 fn send(addr: SocketAddr, message: &[u8], opt: Options) -> Result<(Vec<u8>, Transport), DnsError> {
-    if opt.tcp_only {
-        client::exchange_tcp(addr, message, opt.timeouts.tcp).map(|a| (a, Transport::Tcp))
-    } else {
-        client::exchange(addr, message, opt.timeouts)
+    match client::exchange_tcp(addr, message, opt.timeouts.tcp) {
+        Ok(a) => Ok((a, Transport::Tcp)),
+        Err(e) if opt.tcp_only => Err(e),
+        Err(tcp) => {
+            log::debug!("DNS over TCP to {addr} failed ({tcp}); trying UDP");
+            client::exchange_udp(addr, message, opt.timeouts).map(|a| (a, Transport::Udp)).map_err(|_| tcp)
+        }
     }
 }
 
@@ -358,9 +380,13 @@ mod tests {
         assert!(matches!(classify(&ok, 0x710f, Some((&k, &mac)), T), Outcome::Retry { .. }));
 
         for (resp, id, word) in [(BADSIG_RESP, 0xe46c, "BADSIG"), (BADKEY_RESP, 0xf669, "BADKEY")] {
+            // Issue 10 item 4: unsigned (RFC 8945 §5.3.2), so possibly forged: a long
+            // wait and a clear warning, never a stop for good.
             match classify(&hex(resp), id, Some((&k, &mac)), T) {
-                Outcome::Fatal { reason } => {
-                    assert!(reason.contains(word) && reason.contains("key_secret"), "{reason}")
+                Outcome::Retry { after, reason } => {
+                    assert_eq!(after, Some(UNVERIFIED_ERROR_RETRY));
+                    assert!(reason.contains(&format!("the server said {word}, unsigned")), "{reason}");
+                    assert!(reason.contains("key_name") && reason.contains("key_secret"), "{reason}");
                 }
                 o => panic!("{word}: {o:?}"),
             }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{Forward, MainSettings};
 use crate::diag::Diagnostic;
 use crate::nft::plan::{Family, L4};
-use crate::types::{Cidr, UciName};
+use crate::types::{Cidr, IfName, UciName};
 use crate::uci::Package;
 pub use system::Redirect;
 
@@ -44,6 +44,8 @@ pub struct Context {
     /// The WAN firewall zone (`main.zone`): fw4 redirects from it may overlap ours.
     pub zone: Option<UciName>,
     pub lan_subnets: Option<Vec<Cidr>>,
+    /// The devices of the same LAN-side interfaces: reflection comes only from these.
+    pub lan_devices: Option<Vec<IfName>>,
     pub static_leases: Option<Vec<IpAddr>>,
     pub redirects: Vec<Redirect>,
     /// The dhcp file's path, for the advice text.
@@ -76,6 +78,7 @@ pub fn load_context(
     let ctx = Context {
         zone: Some(main.zone.clone()),
         lan_subnets: network.as_ref().map(|n| system::lan_subnets(n, &wan_ifaces)),
+        lan_devices: network.as_ref().map(|n| system::lan_devices(n, &wan_ifaces)),
         static_leases: dhcp.as_ref().map(system::static_leases),
         redirects: firewall.as_ref().map(system::redirects).unwrap_or_default(),
         dhcp_path: paths.dhcp.display().to_string(),

@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::diag::SectionRef;
 use crate::nft::plan::{Family, L4};
-use crate::types::{Cidr, PortRange, UciName};
+use crate::types::{Cidr, IfName, PortRange, UciName};
 use crate::uci::{Package, Section, Value};
 
 fn single<'a>(s: &'a Section, name: &str) -> Option<&'a str> {
@@ -42,15 +42,37 @@ pub fn zone_networks(firewall: &Package, zone: &UciName) -> Vec<String> {
         .collect()
 }
 
+/// The LAN-side interfaces: `proto static`, not `loopback` and not one of `exclude` (the
+/// networks of the WAN zone). Both the LAN prefixes and the LAN devices come from these.
+fn lan_interfaces<'a>(network: &'a Package, exclude: &'a [String]) -> impl Iterator<Item = &'a Section> {
+    network.sections_of("interface").map(|(_, s)| s).filter(move |s| {
+        let name = s.name.as_deref().unwrap_or_default();
+        name != "loopback" && !exclude.iter().any(|e| e == name) && single(s, "proto") == Some("static")
+    })
+}
+
+/// The L3 devices of the LAN-side interfaces (as netifd names them, `br-lan`): the only
+/// devices reflection (NAT loopback) is taken from. Interfaces whose device cannot be
+/// told are left out, which keeps their traffic on the internet path (`src_ip` applies).
+pub fn lan_devices(network: &Package, exclude: &[String]) -> Vec<IfName> {
+    let mut out: Vec<IfName> = Vec::new();
+    let devices = lan_interfaces(network, exclude)
+        .filter_map(|s| UciName::parse(s.name.as_deref()?).ok())
+        .filter_map(|n| crate::wan::network_config::device_of(network, &n).ok());
+    // In file order, once each (the renderer sorts): a handful of names, no sort needed.
+    for d in devices {
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
 /// Static IPv4/IPv6 prefixes of every interface that is not `loopback` and not one of
 /// `exclude` (the WAN interfaces).
 pub fn lan_subnets(network: &Package, exclude: &[String]) -> Vec<Cidr> {
     let mut out = Vec::new();
-    for (_, s) in network.sections_of("interface") {
-        let name = s.name.as_deref().unwrap_or_default();
-        if name == "loopback" || exclude.iter().any(|e| e == name) || single(s, "proto") != Some("static") {
-            continue;
-        }
+    for s in lan_interfaces(network, exclude) {
         let netmask = single(s, "netmask");
         for a in items(s, "ipaddr") {
             let c = match (a.contains('/'), netmask) {

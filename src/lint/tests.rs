@@ -34,10 +34,14 @@ fn router() -> (Package, Package, Package) {
         "network",
         &[
             ("interface", Some("loopback"), &[("proto", "static"), ("ipaddr", "127.0.0.1"), ("netmask", "255.0.0.0")]),
-            ("interface", Some("lan"), &[("proto", "static"), ("ipaddr", "192.168.1.1"), ("netmask", "255.255.255.0")]),
-            ("interface", Some("guest"), &[("proto", "static"), ("ipaddr", "10.9.0.1/24")]),
+            (
+                "interface",
+                Some("lan"),
+                &[("device", "br-lan"), ("proto", "static"), ("ipaddr", "192.168.1.1"), ("netmask", "255.255.255.0")],
+            ),
+            ("interface", Some("guest"), &[("device", "br-guest"), ("proto", "static"), ("ipaddr", "10.9.0.1/24")]),
             ("interface", Some("wan"), &[("proto", "dhcp")]),
-            ("interface", Some("wanb"), &[("proto", "static"), ("ipaddr", "198.51.100.2/24")]),
+            ("interface", Some("wanb"), &[("device", "eth2"), ("proto", "static"), ("ipaddr", "198.51.100.2/24")]),
         ],
     );
     let dhcp = pkg(
@@ -97,6 +101,9 @@ fn system_sources() {
     let ctx = context();
     let lans: Vec<String> = ctx.lan_subnets.unwrap().iter().map(|c| c.to_string()).collect();
     assert_eq!(lans, ["10.9.0.0/24", "192.168.1.0/24"]);
+    // The second uplink `wanb` is static too, but in the WAN zone: not a LAN device.
+    let devs: Vec<String> = ctx.lan_devices.unwrap().iter().map(|d| d.to_string()).collect();
+    assert_eq!(devs, ["br-lan", "br-guest"]);
     assert_eq!(ctx.static_leases.unwrap(), ["192.168.1.10".parse::<IpAddr>().unwrap()]);
     assert_eq!(ctx.redirects.len(), 3);
 }

@@ -34,6 +34,10 @@ pub const SRCNAT_PRIORITY: &str = "srcnat - 10";
 pub struct Network {
     /// L3 devices on which forwarded traffic arrives from the internet.
     pub wan_devices: Vec<IfName>,
+    /// The LAN-side devices (from /etc/config/network), when known: reflection (NAT
+    /// loopback, where `src_ip` does not apply) is taken only from these. Traffic from any
+    /// other device (a tunnel, a second uplink) is treated as coming from the internet.
+    pub lan_devices: Option<Vec<IfName>>,
     /// The LAN prefixes, when known (from /etc/config/network). Reflection is SNATed only
     /// when client and server sit in the same one of them; unknown means every reflected
     /// connection is SNATed, as firewall4 does.
@@ -95,6 +99,11 @@ pub fn render(plan: &Plan, net: &Network) -> Ruleset {
     if net.wan_devices.is_empty() && !plan.entries.is_empty() {
         diagnostics.push(Diagnostic::warning(
             "no WAN device is known: forwards are rendered but nothing from the internet reaches them",
+        ));
+    }
+    if net.lan_devices.is_none() && plan.entries.iter().any(|e| e.reflection && e.restricted) {
+        diagnostics.push(Diagnostic::warning(
+            "LAN devices are unknown: src_ip also limits reflected (NAT loopback) connections",
         ));
     }
     if net.lan_subnets.is_none() && plan.entries.iter().any(|e| e.reflection && e.dest.is_some()) {
@@ -285,20 +294,38 @@ fn chains(out: &mut Out, net: &Network) {
     not_lan.push("lo");
     not_lan.sort_unstable();
     not_lan.dedup();
+    // A device listed on both sides is a WAN device: the allow list wins.
+    let lan: Option<Vec<&str>> = net.lan_devices.as_ref().map(|l| {
+        let mut v: Vec<&str> = l.iter().map(IfName::as_str).filter(|d| !not_lan.contains(d)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
+    let mut other = not_lan.clone();
+    other.extend(lan.iter().flatten());
+    other.sort_unstable();
+    other.dedup();
 
+    // Three disjoint sources, one rule each (issue 10 item 3: `src_ip` must hold on every
+    // path, so only traffic known to come from the LAN skips it).
     out.line(1, "chain dstnat {");
     out.line(2, format!("type nat hook prerouting priority {DSTNAT_PRIORITY}; policy accept;"));
     if !wan.is_empty() {
         // To one of the router's own addresses, from the internet.
         out.rule(format!("iifname {} fib daddr type local goto from_wan", devices(&wan)));
     }
-    // Reflection: from inside, to one of the router's addresses that is not an address of
+    // Reflection: from the LAN, to one of the router's addresses that is not an address of
     // the interface the packet came in on (the WAN address, whatever it is right now), so
     // LuCI or SSH on the router's LAN address is never taken over by a forward.
-    out.rule(format!(
-        "iifname != {} fib daddr type local fib daddr . iif type != local goto from_lan",
-        devices(&not_lan)
-    ));
+    let local_elsewhere = "fib daddr type local fib daddr . iif type != local";
+    if let Some(lan) = lan.as_ref().filter(|l| !l.is_empty()) {
+        out.rule(format!("iifname {} {local_elsewhere} goto from_lan", devices(lan)));
+    }
+    // Any other device (6in4 tunnel, second uplink, VPN) is the internet: `from_wan`, with
+    // its allow list. When the LAN devices are unknown, it cannot be told from the LAN:
+    // `from_lan` honours `reflection 0` and then applies the allow list too.
+    let to = if lan.is_some() { "from_wan" } else { "from_lan" };
+    out.rule(format!("iifname != {} {local_elsewhere} goto {to}", devices(&other)));
     out.line(1, "}");
 
     out.line(1, "chain from_wan {");
@@ -318,7 +345,7 @@ fn chains(out: &mut Out, net: &Network) {
         let (s, nf) = (fam.suffix(), nfproto(fam));
         out.rule(format!("meta nfproto {nf} meta l4proto . th dport @noreflect{s} return"));
     }
-    out.rule("goto lookup");
+    out.rule(if lan.is_some() { "goto lookup" } else { "goto from_wan" });
     out.line(1, "}");
 
     out.line(1, "chain lookup {");
@@ -382,8 +409,50 @@ mod tests {
     fn net() -> Network {
         Network {
             wan_devices: vec![IfName::parse("wan0").unwrap()],
+            lan_devices: Some(vec![IfName::parse("br-lan").unwrap()]),
             lan_subnets: Some(vec![Cidr::parse("192.168.1.0/24").unwrap()]),
         }
+    }
+
+    fn dstnat_rules(rs: &Ruleset) -> Vec<&str> {
+        let t = &rs.text;
+        let start = t.find("chain dstnat {").unwrap();
+        let end = start + t[start..].find("\n\t}").unwrap();
+        t[start..end].lines().skip(2).map(str::trim).collect()
+    }
+
+    #[test]
+    fn reflection_only_from_lan_devices_and_every_other_device_gets_the_allow_list() {
+        let rs = render(&sample(), &net());
+        assert_eq!(
+            dstnat_rules(&rs),
+            [
+                "iifname { \"wan0\" } fib daddr type local goto from_wan",
+                "iifname { \"br-lan\" } fib daddr type local fib daddr . iif type != local goto from_lan",
+                "iifname != { \"br-lan\", \"lo\", \"wan0\" } fib daddr type local fib daddr . iif type != local goto from_wan",
+            ]
+        );
+        assert!(rs.text.contains("\t\tgoto lookup\n\t}\n\tchain lookup"), "from_lan ends in the lookup");
+        // LAN devices unknown: what is not WAN cannot be told from the LAN, so it keeps
+        // `reflection 0` and then meets the allow list as well.
+        let unknown = Network { lan_devices: None, ..net() };
+        let rs = render(&sample(), &unknown);
+        assert_eq!(
+            dstnat_rules(&rs),
+            [
+                "iifname { \"wan0\" } fib daddr type local goto from_wan",
+                "iifname != { \"lo\", \"wan0\" } fib daddr type local fib daddr . iif type != local goto from_lan",
+            ]
+        );
+        assert!(rs.text.contains("\t\tgoto from_wan\n\t}\n\tchain lookup"));
+        assert!(rs.diagnostics.iter().any(|d| d.message.contains("src_ip also limits reflected")));
+        // A device named on both sides is WAN; a device named twice is written once.
+        let br = IfName::parse("br-lan").unwrap();
+        let twice = Network { lan_devices: Some(vec![br.clone(), br]), ..net() };
+        assert_eq!(dstnat_rules(&render(&sample(), &twice)), dstnat_rules(&render(&sample(), &net())));
+        let both = Network { lan_devices: Some(vec![IfName::parse("wan0").unwrap()]), ..net() };
+        let rules = render(&sample(), &both);
+        assert!(!dstnat_rules(&rules).iter().any(|r| r.ends_with("goto from_lan")), "{}", rules.text);
     }
 
     fn sample() -> Plan {
@@ -455,8 +524,8 @@ mod tests {
     #[test]
     fn unknown_sides_are_reported() {
         let rs = render(&sample(), &Network::default());
-        assert_eq!(rs.diagnostics.len(), 2);
-        assert!(!rs.text.contains("goto from_wan"));
+        assert_eq!(rs.diagnostics.len(), 3);
+        assert!(!rs.text.contains("fib daddr type local goto from_wan"));
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //!  inet (203.0.113.2, .3)      router                          server 192.168.50.10
 //!     eth0 ─────────── wan0 203.0.113.1    br-lan 192.168.50.1 ─┬─ eth0
 //!                                                               └─ eth0  lanclient 192.168.50.20
+//!  inet2 (198.51.100.2, .3)
+//!     eth0 ─────────── wan1 198.51.100.1   (only with `add_second_uplink`)
 //! ```
+//! `wan1` is a second uplink in fw4's wan zone that homeport is not told about (a 6in4
+//! tunnel, an LTE backup): the case where `src_ip` was once bypassed (issue 10 item 3).
 //! The router forwards, masquerades LAN→WAN, and carries an fw4-shaped `table inet fw4`
 //! (input/forward policy drop, zone chains, `jump handle_reject` at the end) with the
 //! include files homeport ships pasted where fw4 would put them. Every name carries the
@@ -30,12 +34,17 @@ pub const INET_IP6: &str = "2001:db8:113::2";
 pub const SERVER6: &str = "fd00:50::10";
 pub const LAN_CLIENT6: &str = "fd00:50::20";
 pub const ROUTER_LAN6: &str = "fd00:50::1";
+pub const WAN2_IP: &str = "198.51.100.1";
+pub const INET2_ALLOWED: &str = "198.51.100.2";
+pub const INET2_OTHER: &str = "198.51.100.3";
 
 pub struct Lab {
     pub inet: String,
     pub router: String,
     pub server: String,
     pub lan: String,
+    /// The second uplink's internet, once added.
+    pub inet2: Option<String>,
     children: Vec<Child>,
 }
 
@@ -58,14 +67,14 @@ fn fw4_table() -> String {
 		ct state vmap {{ established : accept, related : accept }}
 		icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }} accept
 		iifname "br-lan" jump input_lan
-		iifname "wan0" jump input_wan
+		iifname {{ "wan0", "wan1" }} jump input_wan
 		jump handle_reject
 	}}
 	chain forward {{
 		type filter hook forward priority filter; policy drop;
 		ct state vmap {{ established : accept, related : accept }}
 		iifname "br-lan" jump forward_lan
-		iifname "wan0" jump forward_wan
+		iifname {{ "wan0", "wan1" }} jump forward_wan
 		jump handle_reject
 	}}
 	chain output {{
@@ -90,17 +99,17 @@ fn fw4_table() -> String {
 		jump drop_to_wan
 	}}
 	chain drop_to_wan {{
-		oifname "wan0" drop
+		oifname {{ "wan0", "wan1" }} drop
 	}}
 	chain reject_from_wan {{
-		iifname "wan0" jump handle_reject
+		iifname {{ "wan0", "wan1" }} jump handle_reject
 	}}
 	chain dstnat {{
 		type nat hook prerouting priority dstnat; policy accept;
 	}}
 	chain srcnat {{
 		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
+		oifname {{ "wan0", "wan1" }} masquerade
 	}}
 }}
 "#,
@@ -117,6 +126,7 @@ impl Lab {
             router: format!("hp-rtr-{id}"),
             server: format!("hp-srv-{id}"),
             lan: format!("hp-lan-{id}"),
+            inet2: None,
             children: Vec::new(),
         };
         for ns in [&lab.inet, &lab.router, &lab.server, &lab.lan] {
@@ -154,6 +164,29 @@ impl Lab {
         }
         lab.nft_script(&fw4_table()).expect("fw4-shaped table loads");
         lab
+    }
+
+    /// Adds `inet2` behind the router's `wan1` (see the module docs); returns its name.
+    pub fn add_second_uplink(&mut self) -> String {
+        let ns = self.lab_name("hp-inet2");
+        sh(&["ip", "netns", "add", &ns]);
+        self.inet2 = Some(ns.clone());
+        sh(&["ip", "-n", &ns, "link", "set", "lo", "up"]);
+        let r = self.router.as_str();
+        sh(&["ip", "-n", r, "link", "add", "wan1", "type", "veth", "peer", "name", "eth0", "netns", &ns]);
+        sh(&["ip", "-n", r, "addr", "add", &format!("{WAN2_IP}/24"), "dev", "wan1"]);
+        sh(&["ip", "-n", r, "link", "set", "wan1", "up"]);
+        for a in [INET2_ALLOWED, INET2_OTHER] {
+            sh(&["ip", "-n", &ns, "addr", "add", &format!("{a}/24"), "dev", "eth0"]);
+        }
+        sh(&["ip", "-n", &ns, "link", "set", "eth0", "up"]);
+        sh(&["ip", "-n", &ns, "route", "add", "default", "via", WAN2_IP]);
+        ns
+    }
+
+    /// `<prefix>-<id>` with this lab's id (the part after `hp-inet-`).
+    fn lab_name(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.inet.trim_start_matches("hp-inet-"))
     }
 
     /// nft inside the router namespace, as homeport's shell would run it there.
@@ -214,7 +247,7 @@ impl Drop for Lab {
             let _ = c.kill();
             let _ = c.wait();
         }
-        for ns in [&self.inet, &self.router, &self.server, &self.lan] {
+        for ns in [&self.inet, &self.router, &self.server, &self.lan].into_iter().chain(&self.inet2) {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
     }
