@@ -25,9 +25,9 @@ use crate::wan::{self, WanDevice};
 
 /// After a failed `nft` apply, try again this much later (or at the next change).
 const APPLY_RETRY: Duration = Duration::from_secs(30);
-/// How long SIGTERM waits for an apply already on a worker (nft answers in milliseconds),
-/// within the one second a stop may take.
-const STOP_APPLY_WAIT: Duration = Duration::from_millis(700);
+/// How long a stop waits for the apply job to report back after its nft child was killed
+/// (a killed child is reaped within milliseconds; procd's term_timeout is 10 s).
+const STOP_REAP_WAIT: Duration = Duration::from_secs(5);
 /// Our nftables table (family inet).
 const TABLE: &str = "homeport";
 
@@ -71,6 +71,15 @@ enum JobResult {
     Apply(Result<(), String>),
 }
 
+/// The one apply on a worker: what it writes, so its result can be recorded for what it
+/// was (a reload may have rendered something newer meanwhile).
+struct Applying {
+    digest: String,
+    forced: bool,
+    /// Active forwards in the rendering it applies, for the log line.
+    active: usize,
+}
+
 struct Daemon<'a> {
     opts: &'a Options,
     setup: Setup,
@@ -89,8 +98,9 @@ struct Daemon<'a> {
     rules: Rules,
     /// Digest of what nft last accepted (None: nothing applied, or it was removed).
     applied: Option<String>,
-    /// The apply on a worker, if one runs: its digest, and whether it was forced.
-    applying: Option<(String, bool)>,
+    /// The apply on a worker, if one runs. There is never more than one: another waits
+    /// until it has reported back (the digests decide then whether one is needed).
+    applying: Option<Applying>,
     /// The next apply must rewrite the table even if its digest matches (restoring).
     force_apply: bool,
     /// Why the last apply failed (cleared by a success).
@@ -365,33 +375,34 @@ impl Daemon<'_> {
                 self.start_jobs(more);
             }
             (JobKey::Apply { generation }, JobResult::Apply(result)) => {
-                if generation != self.generation {
-                    // Started before SIGHUP; the reload rendered again and applies that.
-                    log::debug!("an apply started before the configuration was re-read ended");
-                    return;
-                }
-                let Some((digest, forced)) = self.applying.take() else { return };
+                // Whatever configuration it was started for, its result is what the
+                // kernel now has: record it as such, then apply the newest rendering.
+                let Some(job) = self.applying.take() else { return };
+                let reloaded = generation != self.generation;
                 match result {
                     Ok(()) => {
-                        log::info!(
-                            "forward table applied ({} forwards)",
-                            self.rules.forwards.iter().filter(|f| f.active).count()
-                        );
-                        self.applied = Some(digest);
+                        log::info!("forward table applied ({} forwards)", job.active);
+                        self.applied = Some(job.digest);
                         self.apply_error = None;
                         self.apply_failed = None;
                         self.apply_retry_at = None;
+                    }
+                    Err(e) if reloaded => {
+                        // SIGHUP came while it ran: that asks for a new try now.
+                        log::error!("applying the forward table failed: {e}; applying the re-read configuration");
+                        self.apply_error = Some(e);
+                        self.force_apply |= job.forced;
                     }
                     Err(e) => {
                         log::error!("applying the forward table failed: {e}; retrying in {} s", APPLY_RETRY.as_secs());
                         self.apply_retry_at = Some(Instant::now() + APPLY_RETRY);
                         self.apply_error = Some(e);
-                        self.apply_failed = Some(digest);
+                        self.apply_failed = Some(job.digest);
                         // A restore that failed is still a restore when it is retried.
-                        self.force_apply |= forced;
+                        self.force_apply |= job.forced;
                     }
                 }
-                // A newer rendering may have arrived meanwhile.
+                // A newer rendering (a reload, a WAN change) may have waited for it.
                 self.apply_forwards();
             }
             _ => {}
@@ -423,14 +434,15 @@ impl Daemon<'_> {
         let force = std::mem::take(&mut self.force_apply);
         let job = self.setup.forwards.apply_job(&self.rules, force);
         let key = JobKey::Apply { generation: self.generation };
-        match self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
-            Ok(()) => {
-                self.applying = Some((self.rules.digest.clone(), force));
-            }
-            Err(e) => {
-                log::error!("cannot start the nft thread: {e}");
-                self.force_apply |= force;
-            }
+        let active = self.rules.forwards.iter().filter(|f| f.active).count();
+        self.applying = Some(Applying { digest: self.rules.digest.clone(), forced: force, active });
+        // status.json names the digest before nft can commit it, so `homeport status`
+        // always knows the live table's digest as one of the daemon's.
+        self.write_status();
+        if let Err(e) = self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
+            log::error!("cannot start the nft thread: {e}");
+            self.applying = None;
+            self.force_apply |= force;
         }
     }
 
@@ -465,8 +477,9 @@ impl Daemon<'_> {
         let jobs = self.setup.ddns.wan_changed(&snap, SystemTime::now());
         self.start_jobs(jobs);
         // Re-rendered; applied only if the digest differs from what nft has. A failed
-        // apply is tried again now (SIGHUP is how a user says "try again").
-        self.applying = None;
+        // apply is tried again now (SIGHUP is how a user says "try again"). An apply still
+        // running is not abandoned: two nft children could commit in either order, and
+        // the older one would win. The new rendering waits for it (`job_done`).
         self.apply_failed = None;
         self.apply_retry_at = None;
         self.render_forwards();
@@ -474,32 +487,36 @@ impl Daemon<'_> {
 
     /// SIGTERM/SIGINT: a stopped daemon leaves no port open.
     fn stop(&mut self) {
-        if !self.opts.dry_run {
-            // An apply still running on a worker would re-create the table after we
-            // removed it: let it end first.
-            let deadline = Instant::now() + STOP_APPLY_WAIT;
-            while self.applying.is_some() {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    log::warn!("stopping: an apply of the forward table is still running");
-                    break;
-                }
-                let mut fds = [PollFd::new(self.workers.as_fd(), PollFlags::POLLIN)];
-                let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
-                if matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0) {
-                    for (key, _) in self.workers.take() {
-                        if matches!(key, JobKey::Apply { .. }) {
-                            self.applying = None;
-                        }
+        if self.opts.dry_run {
+            log::info!("stopping");
+            return;
+        }
+        // An nft child still running could commit after the table is removed and reopen
+        // the ports with no daemon left: end it and wait until its job has reaped it,
+        // then remove the table (issue 10, item 2).
+        if self.setup.forwards.end_applying() {
+            log::info!("stopping: ended the nft still applying the forward table");
+        }
+        let deadline = Instant::now() + STOP_REAP_WAIT;
+        while self.applying.is_some() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                log::error!("stopping: the apply of the forward table has not ended; removing the table anyway");
+                break;
+            }
+            let mut fds = [PollFd::new(self.workers.as_fd(), PollFlags::POLLIN)];
+            let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+            if matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0) {
+                for (key, _) in self.workers.take() {
+                    if matches!(key, JobKey::Apply { .. }) {
+                        self.applying = None;
                     }
                 }
             }
-            match self.setup.forwards.remove() {
-                Ok(()) => log::info!("stopping: table inet {TABLE} removed"),
-                Err(e) => log::error!("stopping: removing table inet {TABLE} failed: {e}"),
-            }
-        } else {
-            log::info!("stopping");
+        }
+        match self.setup.forwards.remove() {
+            Ok(()) => log::info!("stopping: table inet {TABLE} removed"),
+            Err(e) => log::error!("stopping: removing table inet {TABLE} failed: {e}"),
         }
     }
 

@@ -1,0 +1,117 @@
+//! The one `nft` child the daemon may have running, held where a stop can reach it.
+//!
+//! Shell. Why it exists: an `nft -f` still running when the daemon removes its table and
+//! exits commits afterwards, and the ports are open with nobody managing them (issue 10,
+//! item 2). Every nft the daemon starts goes through one [`Children`], shared by all its
+//! configurations; the loop starts one apply at a time, so there is at most one child.
+//! [`Children::stop`] kills that child's process group (a wrapper script and whatever it
+//! started go too) and refuses new children, so an apply cannot go on to its next step.
+//!
+//! Invariant: a recorded pid always names our unreaped child. It is forgotten after the
+//! child exits but before it is reaped (`waitid` with `WNOWAIT`, waitid(2)), so a kill
+//! can never reach a process that inherited a recycled pid.
+
+use std::io;
+use std::process::{Child, Command};
+use std::sync::{Mutex, MutexGuard};
+
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, killpg};
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::Pid;
+
+#[derive(Debug, Default)]
+pub struct Children {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The running child; it leads its own process group.
+    pid: Option<Pid>,
+    stopped: bool,
+}
+
+impl Children {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere cannot leave `State` half-written: take it as it is.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts `cmd` in a process group of its own and records it; refused after [`stop`].
+    ///
+    /// [`stop`]: Children::stop
+    pub fn spawn(&self, cmd: &mut Command) -> io::Result<Child> {
+        use std::os::unix::process::CommandExt as _;
+        cmd.process_group(0);
+        let mut state = self.lock();
+        if state.stopped {
+            return Err(io::Error::other("homeport is stopping"));
+        }
+        let child = cmd.spawn()?;
+        state.pid = i32::try_from(child.id()).ok().map(Pid::from_raw);
+        Ok(child)
+    }
+
+    /// Waits until `child` has exited, without reaping it, and forgets it. The caller
+    /// reaps it afterwards (`Child::wait`).
+    pub fn exited(&self, child: &Child) {
+        let Some(pid) = i32::try_from(child.id()).ok().map(Pid::from_raw) else { return };
+        loop {
+            match waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {
+                Err(Errno::EINTR) => continue,
+                // Exited, or already reaped (ECHILD): it can be forgotten either way.
+                _ => break,
+            }
+        }
+        let mut state = self.lock();
+        if state.pid == Some(pid) {
+            state.pid = None;
+        }
+    }
+
+    /// Kills the running child with its process group (SIGKILL: nft keeps no state worth
+    /// a clean exit; its transaction either committed already or never will) and refuses
+    /// any new child. True when a child was running.
+    pub fn stop(&self) -> bool {
+        let mut state = self.lock();
+        state.stopped = true;
+        match state.pid {
+            Some(pid) => {
+                let _ = killpg(pid, Signal::SIGKILL);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn stop_kills_the_child_and_its_group_and_refuses_more() {
+        let children = Children::default();
+        // A shell that starts a grandchild in the same group and waits for it.
+        let mut child = children.spawn(Command::new("sh").args(["-c", "sleep 30 & wait"])).unwrap();
+        let started = Instant::now();
+        assert!(children.stop(), "a child was running");
+        children.exited(&child);
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        assert!(started.elapsed() < Duration::from_secs(20), "the child was not killed");
+        assert!(children.spawn(&mut Command::new("true")).is_err(), "a child after stop");
+        assert!(!children.stop(), "nothing left to kill");
+    }
+
+    #[test]
+    fn an_exited_child_is_forgotten() {
+        let children = Children::default();
+        let mut child = children.spawn(&mut Command::new("true")).unwrap();
+        children.exited(&child);
+        assert!(child.wait().unwrap().success());
+        assert!(!children.stop(), "the exited child is no longer recorded");
+    }
+}
