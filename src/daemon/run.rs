@@ -541,6 +541,13 @@ impl Daemon<'_> {
             version: crate::VERSION.to_string(),
             written_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             pid: std::process::id(),
+            running: true,
+            table_digests: if self.opts.dry_run {
+                Vec::new()
+            } else {
+                let applying = self.applying.as_ref().map(|a| &a.digest).filter(|d| self.applied.as_ref() != Some(*d));
+                self.applied.iter().chain(applying).cloned().collect()
+            },
             wan: WanStatus {
                 interface: self.setup.main.interface.to_string(),
                 device: snap.device.as_ref().map(|d| d.to_string()),
