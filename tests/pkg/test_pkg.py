@@ -757,8 +757,18 @@ def rpcd_plugin_with_real_status_command():
         err = plugin_call("call", "status", prog_body=body)
         check("error" in err and "no status" in err["error"], f"no status document: {err}")
         fixture = os.path.join(ROOT, "tests", "pkg", "fixtures", "status.json")
-        shutil.copy(fixture, os.path.join(state, "status.json"))
-        eq(plugin_call("call", "status", prog_body=body), json.load(open(fixture)), "status document through the plugin")
+        doc = json.load(open(fixture))
+        # Written by a live process (this one): `status` finds its writer running.
+        doc["pid"] = os.getpid()
+        with open(os.path.join(state, "status.json"), "w") as f:
+            json.dump(doc, f)
+        eq(plugin_call("call", "status", prog_body=body), doc, "status document through the plugin")
+        # A writer that is gone: `status` exits 1, its first stderr line is the reason.
+        doc["pid"] = 4194304 + 7
+        with open(os.path.join(state, "status.json"), "w") as f:
+            json.dump(doc, f)
+        err = plugin_call("call", "status", prog_body=body)
+        check(err.get("error", "").startswith("homeport is not running"), f"a stopped daemon: {err}")
 
 
 def status_schema():
