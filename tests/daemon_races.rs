@@ -200,6 +200,11 @@ fn sighup_during_a_slow_apply_ends_with_the_new_configuration_in_the_kernel() {
     std::thread::sleep(emulated(Duration::from_secs(1)));
     assert!(!lab.table().unwrap_or_default().contains("tcp . 8443"), "log:\n{}", lab.log());
 
+    // The log says what the kernel got, in order: `web`'s table, then the one without it.
+    let log = lab.log();
+    let applied: Vec<&str> = log.lines().filter(|l| l.contains("forward table applied")).collect();
+    assert_eq!(applied.last().map(|l| l.contains("(0 forwards)")), Some(true), "log:\n{log}");
+
     // The daemon runs and its table is live: status says so, `web` is disabled.
     let (out, status) = lab.status();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -207,6 +212,7 @@ fn sighup_during_a_slow_apply_ends_with_the_new_configuration_in_the_kernel() {
     assert_eq!(status["forwards"][0]["reason"], "disabled", "{status}");
     lab.signal("TERM");
     lab.wait_exit(emulated(Duration::from_secs(10)));
+    eprintln!("daemon log:\n{}", lab.log());
 }
 
 #[test]
@@ -232,4 +238,5 @@ fn sigterm_during_a_slow_apply_leaves_no_table_and_no_nft_behind() {
     assert_eq!(status["forwards"][0]["active"], false, "{status}");
     assert_eq!(status["forwards"][0]["reason"], "homeport is not running", "{status}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("homeport is not running"), "{out:?}");
+    eprintln!("daemon log:\n{}", lab.log());
 }

@@ -73,7 +73,10 @@ fn a_dead_writer_and_no_status_are_said_plainly() {
     let out = status(&dir, false);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("homeport is not running: the daemon that wrote this status (pid 4194311) is gone"), "{text}");
+    assert!(
+        text.contains("homeport is not running: the daemon that wrote this status (pid 4194311) is gone"),
+        "{text}"
+    );
     // The form LuCI reads: the document, not running, nothing active; the reason on stderr.
     let mut s = sample(4_194_304 + 7);
     s.forwards = vec![ForwardStatus { name: "web".into(), active: true, ..ForwardStatus::default() }];

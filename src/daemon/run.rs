@@ -20,7 +20,7 @@ use super::status_file;
 use super::workers::Workers;
 use super::{Configure, Options, Setup};
 use crate::netlink::{Change, Watcher};
-use crate::status::{Status, WanStatus, Warning};
+use crate::status::{ForwardStatus, Status, WanStatus, Warning};
 use crate::wan::{self, WanDevice};
 
 /// After a failed `nft` apply, try again this much later (or at the next change).
@@ -76,8 +76,8 @@ enum JobResult {
 struct Applying {
     digest: String,
     forced: bool,
-    /// Active forwards in the rendering it applies, for the log line.
-    active: usize,
+    /// The forwards of the rendering it applies: what the kernel holds once it succeeds.
+    forwards: Vec<ForwardStatus>,
 }
 
 struct Daemon<'a> {
@@ -98,6 +98,10 @@ struct Daemon<'a> {
     rules: Rules,
     /// Digest of what nft last accepted (None: nothing applied, or it was removed).
     applied: Option<String>,
+    /// The forwards of the `applied` rendering while it is not the current one (an apply
+    /// runs or failed): status shows what the kernel has. None when `applied` is current
+    /// or absent (a second copy of the forwards is kept only while they differ).
+    kernel: Option<Vec<ForwardStatus>>,
     /// The apply on a worker, if one runs. There is never more than one: another waits
     /// until it has reported back (the digests decide then whether one is needed).
     applying: Option<Applying>,
@@ -160,6 +164,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         queued: VecDeque::new(),
         rules: Rules { text: None, digest: String::new(), forwards: Vec::new(), warnings: Vec::new() },
         applied: None,
+        kernel: None,
         applying: None,
         force_apply: false,
         apply_error: None,
@@ -230,6 +235,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 Ok(true) if !d.opts.dry_run => {
                     log::warn!("table inet {TABLE} was removed by something else; restoring it");
                     d.applied = None;
+                    d.kernel = None;
                     d.force_apply = true;
                     d.apply_forwards();
                 }
@@ -381,7 +387,11 @@ impl Daemon<'_> {
                 let reloaded = generation != self.generation;
                 match result {
                     Ok(()) => {
-                        log::info!("forward table applied ({} forwards)", job.active);
+                        log::info!(
+                            "forward table applied ({} forwards)",
+                            job.forwards.iter().filter(|f| f.active).count()
+                        );
+                        self.kernel = (job.digest != self.rules.digest).then_some(job.forwards);
                         self.applied = Some(job.digest);
                         self.apply_error = None;
                         self.apply_failed = None;
@@ -411,7 +421,13 @@ impl Daemon<'_> {
 
     fn render_forwards(&mut self) {
         let devices: Vec<_> = self.wan.iter().map(|w| w.device.clone()).collect();
-        self.rules = self.setup.forwards.render(&devices);
+        let old = std::mem::replace(&mut self.rules, self.setup.forwards.render(&devices));
+        if self.applied.as_deref() == Some(self.rules.digest.as_str()) {
+            self.kernel = None;
+        } else if self.applied.as_deref() == Some(old.digest.as_str()) {
+            // The kernel keeps the old rendering until the new one is applied.
+            self.kernel = Some(old.forwards);
+        }
         self.apply_forwards();
     }
 
@@ -429,13 +445,14 @@ impl Daemon<'_> {
                 None => println!("would remove table inet {TABLE} (nothing to forward)"),
             }
             self.applied = Some(self.rules.digest.clone());
+            self.kernel = None;
             return;
         }
         let force = std::mem::take(&mut self.force_apply);
         let job = self.setup.forwards.apply_job(&self.rules, force);
         let key = JobKey::Apply { generation: self.generation };
-        let active = self.rules.forwards.iter().filter(|f| f.active).count();
-        self.applying = Some(Applying { digest: self.rules.digest.clone(), forced: force, active });
+        let forwards = self.rules.forwards.clone();
+        self.applying = Some(Applying { digest: self.rules.digest.clone(), forced: force, forwards });
         // status.json names the digest before nft can commit it, so `homeport status`
         // always knows the live table's digest as one of the daemon's.
         self.write_status();
@@ -483,6 +500,9 @@ impl Daemon<'_> {
         self.apply_failed = None;
         self.apply_retry_at = None;
         self.render_forwards();
+        if self.applying.as_ref().is_some_and(|a| a.digest != self.rules.digest) {
+            log::info!("an apply of the forward table is still running; the re-read configuration follows it");
+        }
     }
 
     /// SIGTERM/SIGINT: a stopped daemon leaves no port open.
@@ -520,6 +540,30 @@ impl Daemon<'_> {
         }
     }
 
+    /// The forwards as the kernel has them (issue 10: status says what is really there,
+    /// not what an apply still running or a failed one was to put there).
+    fn forwards_in_force(&self, warnings: &mut Vec<Warning>) -> Vec<ForwardStatus> {
+        if self.applied.as_deref() == Some(self.rules.digest.as_str()) {
+            return self.rules.forwards.clone();
+        }
+        let why = match (&self.apply_error, &self.applying) {
+            (_, Some(_)) => "the forward table is being applied".to_string(),
+            (Some(e), None) => format!("the forward table could not be applied: {e}"),
+            (None, None) => "the forward table is not applied yet".to_string(),
+        };
+        if let (Some(_), Some(kernel)) = (&self.applied, &self.kernel) {
+            let message = format!("{why}; the forwards shown are those of the table in force");
+            warnings.push(Warning { code: "apply".into(), message });
+            return kernel.clone();
+        }
+        let mut forwards = self.rules.forwards.clone();
+        for f in forwards.iter_mut().filter(|f| f.active) {
+            f.active = false;
+            f.reason = Some(why.clone());
+        }
+        forwards
+    }
+
     fn status(&self) -> Status {
         let snap = self.snapshot();
         let (hosts, mut warnings) = self.setup.ddns.status();
@@ -530,13 +574,7 @@ impl Daemon<'_> {
         for d in &self.setup.diagnostics {
             warnings.push(Warning { code: "config".into(), message: d.to_string() });
         }
-        let mut forwards = self.rules.forwards.clone();
-        if let Some(e) = &self.apply_error {
-            for f in forwards.iter_mut().filter(|f| f.active) {
-                f.active = false;
-                f.reason = Some(format!("the forward table could not be applied: {e}"));
-            }
-        }
+        let forwards = self.forwards_in_force(&mut warnings);
         Status {
             version: crate::VERSION.to_string(),
             written_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
