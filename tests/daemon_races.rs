@@ -240,3 +240,22 @@ fn sigterm_during_a_slow_apply_leaves_no_table_and_no_nft_behind() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("homeport is not running"), "{out:?}");
     eprintln!("daemon log:\n{}", lab.log());
 }
+
+/// procd sends SIGKILL when a stop takes longer than its term_timeout: the daemon cannot
+/// act then, but its nft child must not commit after it is gone.
+#[test]
+fn a_daemon_killed_outright_takes_its_slow_nft_with_it() {
+    require_netns!();
+    let mut lab = Lab::new("racekill");
+    lab.config(true);
+    lab.start();
+    lab.wait_for_slow_commit();
+    lab.signal("KILL");
+    let mut child = lab.child.take().unwrap();
+    let _ = child.wait();
+
+    std::thread::sleep(SLOW + Duration::from_secs(2));
+    assert_eq!(lab.table(), None, "the slow commit happened after the daemon was killed; log:\n{}", lab.log());
+    let left: Vec<String> = lab.wrapper_pids().into_iter().filter(|p| alive(p)).collect();
+    assert!(left.is_empty(), "nft (or its wrapper) outlived the daemon: pids {left:?}");
+}

@@ -6,6 +6,7 @@
 //! configurations; the loop starts one apply at a time, so there is at most one child.
 //! [`Children::stop`] kills that child's process group (a wrapper script and whatever it
 //! started go too) and refuses new children, so an apply cannot go on to its next step.
+//! A daemon killed outright takes its child with it (the parent-death signal).
 //!
 //! Invariant: a recorded pid always names our unreaped child. It is forgotten after the
 //! child exits but before it is reaped (`waitid` with `WNOWAIT`, waitid(2)), so a kill
@@ -44,6 +45,18 @@ impl Children {
     pub fn spawn(&self, cmd: &mut Command) -> io::Result<Child> {
         use std::os::unix::process::CommandExt as _;
         cmd.process_group(0);
+        // A daemon killed outright (SIGKILL after procd's term_timeout) cannot end its
+        // child: the kernel does, when the thread that started it dies (prctl(2),
+        // PR_SET_PDEATHSIG; kept across the exec of a wrapper's real nft).
+        // SAFETY: only prctl, which is async-signal-safe, runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         let mut state = self.lock();
         if state.stopped {
             return Err(io::Error::other("homeport is stopping"));
