@@ -31,7 +31,13 @@ struct Lab {
 }
 
 impl Lab {
+    /// A lab whose wrapper holds commits of `web`'s table.
     fn new(tag: &str) -> Lab {
+        Lab::holding(tag, "tcp . 8443")
+    }
+
+    /// A lab whose wrapper holds every commit whose script contains `slow_if`.
+    fn holding(tag: &str, slow_if: &str) -> Lab {
         let ns = Netns::new(tag);
         ns.ip("link add wan0 type veth peer name wan1");
         ns.ip("link set wan1 up");
@@ -41,7 +47,7 @@ impl Lab {
         let dir = std::env::temp_dir().join(format!("hp-races-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("bin")).unwrap();
-        write_wrapper(&dir);
+        write_wrapper(&dir, slow_if);
         Lab { ns, dir, child: None }
     }
 
@@ -130,9 +136,9 @@ impl Drop for Lab {
     }
 }
 
-/// `bin/nft`: records its pid, and before committing (`-f`, not `-c`) a script that holds
-/// `web`'s port sleeps [`SLOW`] (marking that it does); then execs the real nft.
-fn write_wrapper(dir: &Path) {
+/// `bin/nft`: records its pid, and before committing (`-f`, not `-c`) a script that
+/// contains `slow_if` sleeps [`SLOW`] (marking that it does); then execs the real nft.
+fn write_wrapper(dir: &Path, slow_if: &str) {
     let real = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"]
         .into_iter()
         .find(|p| Path::new(p).exists())
@@ -146,7 +152,7 @@ fn write_wrapper(dir: &Path) {
          cat >\"$tmp\"\n\
          exec 3<\"$tmp\"\n\
          rm -f \"$tmp\"\n\
-         if grep -q 'tcp . 8443' <&3; then\n\
+         if grep -q '{slow_if}' <&3; then\n\
          \ttouch '{d}/slow-started'\n\
          \tsleep {secs} &\n\
          \techo $! >>'{d}/pids'\n\
@@ -258,4 +264,62 @@ fn a_daemon_killed_outright_takes_its_slow_nft_with_it() {
     assert_eq!(lab.table(), None, "the slow commit happened after the daemon was killed; log:\n{}", lab.log());
     let left: Vec<String> = lab.wrapper_pids().into_iter().filter(|p| alive(p)).collect();
     assert!(left.is_empty(), "nft (or its wrapper) outlived the daemon: pids {left:?}");
+}
+
+/// While a reload waits for a slow apply and then is slow itself, status.json shows what
+/// the kernel has at each moment: `web` active (with a warning) once the first commit put
+/// it there, inactive once the second removed it.
+#[test]
+fn status_follows_the_kernel_while_a_reload_waits_for_an_apply() {
+    require_netns!();
+    // Every commit of a whole table is slow (the stop's removal is not).
+    let mut lab = Lab::holding("racestat", "chain ");
+    lab.config(true);
+    lab.start();
+    lab.wait_for_slow_commit();
+    lab.config(false);
+    lab.signal("HUP");
+
+    let read_status = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(lab.dir.join("state/status.json")).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let web_active = |s: &serde_json::Value| s["forwards"][0]["active"] == true;
+    let apply_warning =
+        |s: &serde_json::Value| s["warnings"].as_array().is_some_and(|w| w.iter().any(|w| w["code"] == "apply"));
+    // Until the first commit, the kernel has no table of ours: `web` is not active.
+    let t = Instant::now();
+    while !lab.table().unwrap_or_default().contains("tcp . 8443") {
+        let s = read_status();
+        assert!(!web_active(&s), "web shown active before the kernel had it: {s}");
+        assert!(t.elapsed() < SLOW + emulated(Duration::from_secs(5)), "web never committed; log:\n{}", lab.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The first commit is in: status follows while the re-read configuration is applied.
+    let t = Instant::now();
+    loop {
+        let s = read_status();
+        if web_active(&s) && apply_warning(&s) {
+            break;
+        }
+        assert!(
+            lab.table().unwrap_or_default().contains("tcp . 8443") && t.elapsed() < SLOW,
+            "the kernel had web, status never said so: {s}\nlog:\n{}",
+            lab.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Then the second commit removes it, and status says that, without the warning.
+    let t = Instant::now();
+    loop {
+        let s = read_status();
+        if !lab.table().unwrap_or_default().contains("tcp . 8443") && !web_active(&s) && !apply_warning(&s) {
+            assert_eq!(s["forwards"][0]["reason"], "disabled", "{s}");
+            break;
+        }
+        assert!(t.elapsed() < SLOW + emulated(Duration::from_secs(5)), "{s}\nlog:\n{}", lab.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    lab.signal("TERM");
+    lab.wait_exit(emulated(Duration::from_secs(10)));
 }

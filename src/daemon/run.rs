@@ -76,8 +76,11 @@ enum JobResult {
 struct Applying {
     digest: String,
     forced: bool,
-    /// The forwards of the rendering it applies: what the kernel holds once it succeeds.
-    forwards: Vec<ForwardStatus>,
+    /// Active forwards in the rendering it applies, for the log line.
+    active: usize,
+    /// That rendering's forwards, once a newer rendering has replaced it in `rules`:
+    /// what the kernel holds if this apply succeeds (moved here, not copied per apply).
+    forwards: Option<Vec<ForwardStatus>>,
 }
 
 struct Daemon<'a> {
@@ -387,11 +390,8 @@ impl Daemon<'_> {
                 let reloaded = generation != self.generation;
                 match result {
                     Ok(()) => {
-                        log::info!(
-                            "forward table applied ({} forwards)",
-                            job.forwards.iter().filter(|f| f.active).count()
-                        );
-                        self.kernel = (job.digest != self.rules.digest).then_some(job.forwards);
+                        log::info!("forward table applied ({} forwards)", job.active);
+                        self.kernel = if job.digest == self.rules.digest { None } else { job.forwards };
                         self.applied = Some(job.digest);
                         self.apply_error = None;
                         self.apply_failed = None;
@@ -427,6 +427,9 @@ impl Daemon<'_> {
         } else if self.applied.as_deref() == Some(old.digest.as_str()) {
             // The kernel keeps the old rendering until the new one is applied.
             self.kernel = Some(old.forwards);
+        } else if let Some(a) = self.applying.as_mut().filter(|a| a.digest == old.digest) {
+            // The apply running commits the old rendering; the new one waits for it.
+            a.forwards = Some(old.forwards);
         }
         self.apply_forwards();
     }
@@ -451,8 +454,8 @@ impl Daemon<'_> {
         let force = std::mem::take(&mut self.force_apply);
         let job = self.setup.forwards.apply_job(&self.rules, force);
         let key = JobKey::Apply { generation: self.generation };
-        let forwards = self.rules.forwards.clone();
-        self.applying = Some(Applying { digest: self.rules.digest.clone(), forced: force, forwards });
+        let active = self.rules.forwards.iter().filter(|f| f.active).count();
+        self.applying = Some(Applying { digest: self.rules.digest.clone(), forced: force, active, forwards: None });
         // status.json names the digest before nft can commit it, so `homeport status`
         // always knows the live table's digest as one of the daemon's.
         self.write_status();
