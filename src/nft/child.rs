@@ -70,13 +70,9 @@ impl Children {
     /// reaps it afterwards (`Child::wait`).
     pub fn exited(&self, child: &Child) {
         let Some(pid) = i32::try_from(child.id()).ok().map(Pid::from_raw) else { return };
-        loop {
-            match waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {
-                Err(Errno::EINTR) => continue,
-                // Exited, or already reaped (ECHILD): it can be forgotten either way.
-                _ => break,
-            }
-        }
+        // Until it has exited; an error other than EINTR (ECHILD: already reaped) means
+        // it is gone too. Either way it can be forgotten.
+        while let Err(Errno::EINTR) = waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT) {}
         let mut state = self.lock();
         if state.pid == Some(pid) {
             state.pid = None;
