@@ -61,7 +61,7 @@ impl Failure for StatusError {
 }
 
 /// What the forwards say when the daemon is not running (a contract with LuCI).
-pub const NOT_RUNNING: &str = "homeport is not running";
+const NOT_RUNNING: &str = "homeport is not running";
 
 /// The live `table inet homeport`, as far as `homeport status` could see it.
 #[derive(Debug)]
@@ -140,8 +140,8 @@ pub fn run(a: StatusArgs) -> Outcome {
     match why {
         None => Ok(0),
         Some(why) => {
-            // One line on stderr in both forms: the rpcd plugin passes the first line
-            // of stderr to LuCI when the exit status is not 0.
+            // With --json the reason goes to stderr, one line: the rpcd plugin hands the
+            // first line of stderr to LuCI when the exit status is not 0.
             if a.json {
                 eprintln!("{NOT_RUNNING}: {why}");
             } else {
