@@ -91,23 +91,21 @@ impl Nft {
             None => cmd.spawn(),
         }
         .map_err(spawn_err)?;
-        let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
-        let (out, err) = std::thread::scope(|s| {
-            // Write and read from separate threads so a chatty nft cannot deadlock us on
-            // a full pipe.
+        let stdin = child.stdin.take();
+        let output = std::thread::scope(|s| {
+            // Write from a second thread so a chatty nft cannot deadlock us on a full pipe.
             s.spawn(move || {
                 if let Some(mut w) = stdin {
                     let _ = w.write_all(input.as_bytes());
                 }
             });
-            let err = s.spawn(move || read_all(stderr));
-            let out = read_all(stdout);
-            (out, err.join().unwrap_or_default())
+            child.wait_with_output()
         });
         if let Some(children) = &self.children {
-            children.exited(&child);
+            children.reaped();
         }
-        let status = child.wait().map_err(spawn_err)?;
+        let output = output.map_err(spawn_err)?;
+        let (status, out, err) = (output.status, output.stdout, output.stderr);
         if status.success() {
             Ok(Ok(String::from_utf8_lossy(&out).into_owned()))
         } else {
@@ -170,14 +168,6 @@ impl Nft {
             Err(m) => Err(NftError::Rejected { stage: Stage::Read, message: m, forwards: vec![] }),
         }
     }
-}
-
-fn read_all(pipe: Option<impl std::io::Read>) -> Vec<u8> {
-    let mut buf = Vec::new();
-    if let Some(mut p) = pipe {
-        let _ = p.read_to_end(&mut buf);
-    }
-    buf
 }
 
 fn rejected(stage: Stage, message: String, rs: &Ruleset, names: &[String]) -> NftError {
