@@ -69,25 +69,23 @@ fn people_and_machines() {
 fn a_dead_writer_and_no_status_are_said_plainly() {
     let dir = state_dir("dead");
     // pid_max is at most 2^22: this pid cannot exist.
-    status_file::write(&dir, &sample(4_194_304 + 7)).unwrap();
-    let out = status(&dir, false);
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("homeport is not running: the daemon that wrote this status (pid 4194311) is gone"),
-        "{text}"
-    );
-    // The form LuCI reads: the document, not running, nothing active; the reason on stderr.
     let mut s = sample(4_194_304 + 7);
     s.forwards = vec![ForwardStatus { name: "web".into(), active: true, ..ForwardStatus::default() }];
     status_file::write(&dir, &s).unwrap();
+    let out = status(&dir, false);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(inactive: homeport is not running)"), "{text}");
+    let why = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(why, "homeport is not running (pid 4194311): the process that wrote this status is gone\n");
+    // The form LuCI reads: the document, not running, nothing active; the reason on stderr.
     let out = status(&dir, true);
     assert_eq!(out.status.code(), Some(1));
     let back: Status = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!back.running);
     assert!(!back.forwards[0].active);
     assert_eq!(back.forwards[0].reason.as_deref(), Some("homeport is not running"));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("homeport is not running"), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), why);
     std::fs::remove_dir_all(&dir).unwrap();
 
     let out = status(&state_dir("none"), false);

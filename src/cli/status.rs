@@ -5,7 +5,7 @@
 //! carries a digest the daemon recorded (issue 10, item 11): after a stop, a crash or a
 //! removed table, the document alone would still show forwards as active. Exit status:
 //! 0 running, 1 not running (the document is still printed, every forward inactive with
-//! reason `homeport is not running`), 3 no document at all.
+//! reason `homeport is not running`, and the reason on stderr), 3 no document at all.
 
 use std::fmt;
 use std::io;
@@ -74,9 +74,9 @@ enum Live {
 }
 
 /// Why a daemon that wrote a status is not running; `None` when it is. Pure.
-fn not_running(status: &Status, pid_alive: bool, live: &Live) -> Option<String> {
+fn not_running(status: &Status, pid_alive: bool, live: &Live) -> Option<&'static str> {
     if !pid_alive {
-        return Some(format!("the daemon that wrote this status (pid {}) is gone", status.pid));
+        return Some("the process that wrote this status is gone");
     }
     if status.table_digests.is_empty() {
         // It has applied no table (dry run, or no apply succeeded yet): the pid decides.
@@ -84,10 +84,10 @@ fn not_running(status: &Status, pid_alive: bool, live: &Live) -> Option<String> 
     }
     match live {
         Live::Unknown => None,
-        Live::Absent => Some("its forward table (table inet homeport) is absent".into()),
+        Live::Absent => Some("its forward table (table inet homeport) is absent"),
         Live::Table(listing) => match parse_digest(listing) {
             Some(d) if status.table_digests.contains(&d) => None,
-            _ => Some("the live forward table is not the one it applied".into()),
+            _ => Some("the live forward table is not the one it applied"),
         },
     }
 }
@@ -140,13 +140,9 @@ pub fn run(a: StatusArgs) -> Outcome {
     match why {
         None => Ok(0),
         Some(why) => {
-            // With --json the reason goes to stderr, one line: the rpcd plugin hands the
-            // first line of stderr to LuCI when the exit status is not 0.
-            if a.json {
-                eprintln!("{NOT_RUNNING}: {why}");
-            } else {
-                println!("\n{NOT_RUNNING}: {why}.");
-            }
+            // The reason on stderr, one line (the rpcd plugin hands the first line of
+            // stderr to LuCI when the exit status is not 0).
+            eprintln!("{NOT_RUNNING} (pid {}): {why}", status.pid);
             Ok(1)
         }
     }
@@ -196,7 +192,7 @@ mod tests {
         // During an apply either digest may be live.
         assert_eq!(not_running(&status(&["fedcba9876543210", DIGEST]), true, &table(DIGEST)), None);
         let gone = not_running(&status(&[DIGEST]), false, &table(DIGEST)).unwrap();
-        assert!(gone.contains("pid 42"), "{gone}");
+        assert!(gone.contains("gone"), "{gone}");
         let absent = not_running(&status(&[DIGEST]), true, &Live::Absent).unwrap();
         assert!(absent.contains("absent"), "{absent}");
         assert!(not_running(&status(&[DIGEST]), true, &table("fedcba9876543210")).is_some());
