@@ -422,14 +422,15 @@ impl Daemon<'_> {
     fn render_forwards(&mut self) {
         let devices: Vec<_> = self.wan.iter().map(|w| w.device.clone()).collect();
         let old = std::mem::replace(&mut self.rules, self.setup.forwards.render(&devices));
-        if self.applied.as_deref() == Some(self.rules.digest.as_str()) {
-            self.kernel = None;
+        if let Some(a) = self.applying.as_mut().filter(|a| a.digest == old.digest) {
+            // The apply running commits the old rendering; the new one waits for it.
+            a.forwards = Some(old.forwards);
         } else if self.applied.as_deref() == Some(old.digest.as_str()) {
             // The kernel keeps the old rendering until the new one is applied.
             self.kernel = Some(old.forwards);
-        } else if let Some(a) = self.applying.as_mut().filter(|a| a.digest == old.digest) {
-            // The apply running commits the old rendering; the new one waits for it.
-            a.forwards = Some(old.forwards);
+        }
+        if self.applied.as_deref() == Some(self.rules.digest.as_str()) {
+            self.kernel = None;
         }
         self.apply_forwards();
     }
