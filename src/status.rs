@@ -14,6 +14,17 @@ pub struct Status {
     /// When the daemon wrote this document.
     pub written_at: u64,
     pub pid: u32,
+    /// Whether the daemon runs: its pid is alive and the live forward table carries one
+    /// of `table_digests`. Decided by `homeport status` when it reads the document (the
+    /// file holds `true`, as its writer was running then); when false, every forward
+    /// is inactive with reason `homeport is not running`.
+    #[serde(default)]
+    pub running: bool,
+    /// The digests the live `table inet homeport` may carry: the one the daemon last
+    /// applied and, while an apply runs, the one being applied. Empty when it has applied
+    /// none (dry run, or every apply failed so far): then the pid alone decides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table_digests: Vec<String>,
     pub wan: WanStatus,
     pub hosts: Vec<HostStatus>,
     pub forwards: Vec<ForwardStatus>,
@@ -80,7 +91,8 @@ pub struct ForwardStatus {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Warning {
-    /// Stable code: `cgnat`, `private_wan`, `double_nat`, `no_ipv6`, `lint`, `config`...
+    /// Stable code: `cgnat`, `private_wan`, `double_nat`, `no_ipv6`, `lint`, `config`,
+    /// `apply` (the forwards shown are the table in force while another is applied)...
     pub code: String,
     /// Plain words for a person.
     pub message: String,

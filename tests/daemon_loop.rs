@@ -117,6 +117,11 @@ impl Forwards for FakeForwards {
         let _ = self.tx.send(Seen::Removed);
         Ok(())
     }
+
+    fn end_applying(&self) -> bool {
+        // The fake's applies run no child process.
+        false
+    }
 }
 
 struct FakeConfig {

@@ -60,7 +60,8 @@ fn people_and_machines() {
     let out = status(&dir, true);
     assert_eq!(out.status.code(), Some(0));
     let back: Status = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(back, sample(std::process::id()));
+    // `running` is decided by `status` (no table was applied: the live pid decides).
+    assert_eq!(back, Status { running: true, ..sample(std::process::id()) });
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -68,10 +69,23 @@ fn people_and_machines() {
 fn a_dead_writer_and_no_status_are_said_plainly() {
     let dir = state_dir("dead");
     // pid_max is at most 2^22: this pid cannot exist.
-    status_file::write(&dir, &sample(4_194_304 + 7)).unwrap();
+    let mut s = sample(4_194_304 + 7);
+    s.forwards = vec![ForwardStatus { name: "web".into(), active: true, ..ForwardStatus::default() }];
+    status_file::write(&dir, &s).unwrap();
     let out = status(&dir, false);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no longer running"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(inactive: homeport is not running)"), "{text}");
+    let why = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(why, "homeport is not running (pid 4194311): the process that wrote this status is gone\n");
+    // The form LuCI reads: the document, not running, nothing active; the reason on stderr.
+    let out = status(&dir, true);
+    assert_eq!(out.status.code(), Some(1));
+    let back: Status = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!back.running);
+    assert!(!back.forwards[0].active);
+    assert_eq!(back.forwards[0].reason.as_deref(), Some("homeport is not running"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), why);
     std::fs::remove_dir_all(&dir).unwrap();
 
     let out = status(&state_dir("none"), false);
@@ -142,5 +156,44 @@ fn forward_counters_come_from_the_live_table() {
     assert_eq!(out.status.code(), Some(0));
     let back: Status = serde_json::from_slice(&out.stdout).unwrap();
     assert!(back.forwards.iter().all(|f| f.packets.is_none()), "{back:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A live pid is not enough: the table the daemon applied must be in the kernel, with the
+/// digest it recorded (after a stop or `nft flush ruleset` it is not).
+#[test]
+fn running_needs_the_applied_table_in_the_kernel() {
+    require_netns!();
+    let ns = support::netns::Netns::new("strun");
+    let mut s = sample(std::process::id());
+    s.table_digests = vec!["0123456789abcdef".into()];
+    s.forwards = vec![ForwardStatus { name: "web".into(), active: true, ..ForwardStatus::default() }];
+    let dir = state_dir("table");
+    status_file::write(&dir, &s).unwrap();
+    let run = || {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &ns.name]).args(support::runner_words()).arg(support::homeport_bin());
+        c.arg("status").arg("--json").arg("--state-dir").arg(&dir);
+        let out = c.output().unwrap();
+        let back: Status = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), back.running, back.forwards[0].active, back.forwards[0].reason.clone())
+    };
+    let stopped = (Some(1), false, false, Some("homeport is not running".to_string()));
+    assert_eq!(run(), stopped, "no table");
+
+    let load = |table: &str| {
+        let mut nft = Command::new("ip")
+            .args(["netns", "exec", &ns.name, "nft", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        nft.stdin.take().unwrap().write_all(table.as_bytes()).unwrap();
+        assert!(nft.wait().unwrap().success());
+    };
+    load("table inet homeport {\n\tcomment \"homeport fedcba9876543210\"\n}\n");
+    assert_eq!(run(), stopped, "someone else's table");
+    load("delete table inet homeport\ntable inet homeport {\n\tcomment \"homeport 0123456789abcdef\"\n}\n");
+    assert_eq!(run(), (Some(0), true, true, None), "the table it applied");
     std::fs::remove_dir_all(&dir).unwrap();
 }

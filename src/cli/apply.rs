@@ -66,7 +66,7 @@ impl Failure for ApplyError {}
 
 pub fn run(args: ApplyArgs) -> Outcome {
     let loaded = common::load_config(&args.config)?;
-    let nft = Nft { program: args.nft.clone(), prefix: vec![] };
+    let nft = Nft { program: args.nft.clone(), ..Nft::default() };
     if !loaded.config.main.enabled {
         common::print_diagnostics(&loaded.diagnostics);
         nft.flush().map_err(ApplyError::Nft)?;

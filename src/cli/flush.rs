@@ -23,7 +23,7 @@ pub struct FlushArgs {
 
 pub fn run(args: FlushArgs) -> Outcome {
     let _ = args.config;
-    Nft { program: args.nft, prefix: vec![] }.flush().map_err(ApplyError::Nft)?;
+    Nft { program: args.nft, ..Nft::default() }.flush().map_err(ApplyError::Nft)?;
     println!("port-forward table removed");
     Ok(0)
 }

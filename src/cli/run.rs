@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use argh::FromArgs;
 
@@ -12,6 +13,7 @@ use crate::config::LogLevel;
 use crate::daemon::{self, Options, compose::FromFiles, logging};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
+use crate::nft::child::Children;
 use crate::wan;
 
 /// watch the WAN and keep DNS names and port forwards in step with it (the daemon)
@@ -72,7 +74,9 @@ pub fn run(a: RunArgs) -> Outcome {
         dry_run: a.dry_run,
         wan_sources: wan::Sources { ubus: a.ubus, network_config: a.network_config },
     };
-    let mut configure = FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft: Nft::default(), lint_paths };
+    // One holder for every nft child of this daemon, whatever configuration started it.
+    let nft = Nft { children: Some(Arc::new(Children::default())), ..Nft::default() };
+    let mut configure = FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft, lint_paths };
     daemon::run(&opts, &mut configure).map_err(RunError)?;
     Ok(0)
 }

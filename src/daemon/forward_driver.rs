@@ -3,7 +3,9 @@
 //!
 //! Adapter, no policy: the lint context (LAN subnets, leases, fw4 redirects) is read once
 //! per configuration; rendering depends only on the WAN device names; applying pipes the
-//! text to `nft` on a worker thread.
+//! text to `nft` on a worker thread. The `Nft` handed in carries the daemon's one
+//! [`crate::nft::child::Children`], shared by every configuration the daemon reads, so a
+//! stop reaches an apply started before a reload too.
 
 use std::cell::RefCell;
 
@@ -113,6 +115,13 @@ impl Forwards for NftDriver {
     }
 
     fn remove(&self) -> Result<(), String> {
-        self.nft.flush().map_err(|e| e.to_string())
+        // Not through `children`: at stop it refuses new children, and the loop calls
+        // this only after the apply's child was reaped, so this is still the only one.
+        let nft = Nft { children: None, ..self.nft.clone() };
+        nft.flush().map_err(|e| e.to_string())
+    }
+
+    fn end_applying(&self) -> bool {
+        self.nft.children.as_ref().is_some_and(|c| c.stop())
     }
 }

@@ -20,14 +20,14 @@ use super::status_file;
 use super::workers::Workers;
 use super::{Configure, Options, Setup};
 use crate::netlink::{Change, Watcher};
-use crate::status::{Status, WanStatus, Warning};
+use crate::status::{ForwardStatus, Status, WanStatus, Warning};
 use crate::wan::{self, WanDevice};
 
 /// After a failed `nft` apply, try again this much later (or at the next change).
 const APPLY_RETRY: Duration = Duration::from_secs(30);
-/// How long SIGTERM waits for an apply already on a worker (nft answers in milliseconds),
-/// within the one second a stop may take.
-const STOP_APPLY_WAIT: Duration = Duration::from_millis(700);
+/// How long a stop waits for the apply job to report back after its nft child was killed
+/// (a killed child is reaped within milliseconds; procd's term_timeout is 10 s).
+const STOP_REAP_WAIT: Duration = Duration::from_secs(5);
 /// Our nftables table (family inet).
 const TABLE: &str = "homeport";
 
@@ -71,6 +71,18 @@ enum JobResult {
     Apply(Result<(), String>),
 }
 
+/// The one apply on a worker: what it writes, so its result can be recorded for what it
+/// was (a reload may have rendered something newer meanwhile).
+struct Applying {
+    digest: String,
+    forced: bool,
+    /// Active forwards in the rendering it applies, for the log line.
+    active: usize,
+    /// That rendering's forwards, once a newer rendering has replaced it in `rules`:
+    /// what the kernel holds if this apply succeeds (moved here, not copied per apply).
+    forwards: Option<Vec<ForwardStatus>>,
+}
+
 struct Daemon<'a> {
     opts: &'a Options,
     setup: Setup,
@@ -89,8 +101,13 @@ struct Daemon<'a> {
     rules: Rules,
     /// Digest of what nft last accepted (None: nothing applied, or it was removed).
     applied: Option<String>,
-    /// The apply on a worker, if one runs: its digest, and whether it was forced.
-    applying: Option<(String, bool)>,
+    /// The forwards of the `applied` rendering while it is not the current one (an apply
+    /// runs or failed): status shows what the kernel has. None when `applied` is current
+    /// or absent (a second copy of the forwards is kept only while they differ).
+    kernel: Option<Vec<ForwardStatus>>,
+    /// The apply on a worker, if one runs. There is never more than one: another waits
+    /// until it has reported back (the digests decide then whether one is needed).
+    applying: Option<Applying>,
     /// The next apply must rewrite the table even if its digest matches (restoring).
     force_apply: bool,
     /// Why the last apply failed (cleared by a success).
@@ -150,6 +167,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         queued: VecDeque::new(),
         rules: Rules { text: None, digest: String::new(), forwards: Vec::new(), warnings: Vec::new() },
         applied: None,
+        kernel: None,
         applying: None,
         force_apply: false,
         apply_error: None,
@@ -220,6 +238,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 Ok(true) if !d.opts.dry_run => {
                     log::warn!("table inet {TABLE} was removed by something else; restoring it");
                     d.applied = None;
+                    d.kernel = None;
                     d.force_apply = true;
                     d.apply_forwards();
                 }
@@ -365,33 +384,35 @@ impl Daemon<'_> {
                 self.start_jobs(more);
             }
             (JobKey::Apply { generation }, JobResult::Apply(result)) => {
-                if generation != self.generation {
-                    // Started before SIGHUP; the reload rendered again and applies that.
-                    log::debug!("an apply started before the configuration was re-read ended");
-                    return;
-                }
-                let Some((digest, forced)) = self.applying.take() else { return };
+                // Whatever configuration it was started for, its result is what the
+                // kernel now has: record it as such, then apply the newest rendering.
+                let Some(job) = self.applying.take() else { return };
+                let reloaded = generation != self.generation;
                 match result {
                     Ok(()) => {
-                        log::info!(
-                            "forward table applied ({} forwards)",
-                            self.rules.forwards.iter().filter(|f| f.active).count()
-                        );
-                        self.applied = Some(digest);
+                        log::info!("forward table applied ({} forwards)", job.active);
+                        self.kernel = if job.digest == self.rules.digest { None } else { job.forwards };
+                        self.applied = Some(job.digest);
                         self.apply_error = None;
                         self.apply_failed = None;
                         self.apply_retry_at = None;
+                    }
+                    Err(e) if reloaded => {
+                        // SIGHUP came while it ran: that asks for a new try now.
+                        log::error!("applying the forward table failed: {e}; applying the re-read configuration");
+                        self.apply_error = Some(e);
+                        self.force_apply |= job.forced;
                     }
                     Err(e) => {
                         log::error!("applying the forward table failed: {e}; retrying in {} s", APPLY_RETRY.as_secs());
                         self.apply_retry_at = Some(Instant::now() + APPLY_RETRY);
                         self.apply_error = Some(e);
-                        self.apply_failed = Some(digest);
+                        self.apply_failed = Some(job.digest);
                         // A restore that failed is still a restore when it is retried.
-                        self.force_apply |= forced;
+                        self.force_apply |= job.forced;
                     }
                 }
-                // A newer rendering may have arrived meanwhile.
+                // A newer rendering (a reload, a WAN change) may have waited for it.
                 self.apply_forwards();
             }
             _ => {}
@@ -400,7 +421,17 @@ impl Daemon<'_> {
 
     fn render_forwards(&mut self) {
         let devices: Vec<_> = self.wan.iter().map(|w| w.device.clone()).collect();
-        self.rules = self.setup.forwards.render(&devices);
+        let old = std::mem::replace(&mut self.rules, self.setup.forwards.render(&devices));
+        if let Some(a) = self.applying.as_mut().filter(|a| a.digest == old.digest) {
+            // The apply running commits the old rendering; the new one waits for it.
+            a.forwards = Some(old.forwards);
+        } else if self.applied.as_deref() == Some(old.digest.as_str()) {
+            // The kernel keeps the old rendering until the new one is applied.
+            self.kernel = Some(old.forwards);
+        }
+        if self.applied.as_deref() == Some(self.rules.digest.as_str()) {
+            self.kernel = None;
+        }
         self.apply_forwards();
     }
 
@@ -418,19 +449,21 @@ impl Daemon<'_> {
                 None => println!("would remove table inet {TABLE} (nothing to forward)"),
             }
             self.applied = Some(self.rules.digest.clone());
+            self.kernel = None;
             return;
         }
         let force = std::mem::take(&mut self.force_apply);
         let job = self.setup.forwards.apply_job(&self.rules, force);
         let key = JobKey::Apply { generation: self.generation };
-        match self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
-            Ok(()) => {
-                self.applying = Some((self.rules.digest.clone(), force));
-            }
-            Err(e) => {
-                log::error!("cannot start the nft thread: {e}");
-                self.force_apply |= force;
-            }
+        let active = self.rules.forwards.iter().filter(|f| f.active).count();
+        self.applying = Some(Applying { digest: self.rules.digest.clone(), forced: force, active, forwards: None });
+        // status.json names the digest before nft can commit it, so `homeport status`
+        // always knows the live table's digest as one of the daemon's.
+        self.write_status();
+        if let Err(e) = self.workers.spawn(key, "hp-nft", move || JobResult::Apply(job())) {
+            log::error!("cannot start the nft thread: {e}");
+            self.applying = None;
+            self.force_apply |= force;
         }
     }
 
@@ -465,42 +498,74 @@ impl Daemon<'_> {
         let jobs = self.setup.ddns.wan_changed(&snap, SystemTime::now());
         self.start_jobs(jobs);
         // Re-rendered; applied only if the digest differs from what nft has. A failed
-        // apply is tried again now (SIGHUP is how a user says "try again").
-        self.applying = None;
+        // apply is tried again now (SIGHUP is how a user says "try again"). An apply still
+        // running is not abandoned: two nft children could commit in either order, and
+        // the older one would win. The new rendering waits for it (`job_done`).
         self.apply_failed = None;
         self.apply_retry_at = None;
         self.render_forwards();
+        if self.applying.as_ref().is_some_and(|a| a.digest != self.rules.digest) {
+            log::info!("an apply of the forward table is still running; the re-read configuration follows it");
+        }
     }
 
     /// SIGTERM/SIGINT: a stopped daemon leaves no port open.
     fn stop(&mut self) {
-        if !self.opts.dry_run {
-            // An apply still running on a worker would re-create the table after we
-            // removed it: let it end first.
-            let deadline = Instant::now() + STOP_APPLY_WAIT;
-            while self.applying.is_some() {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    log::warn!("stopping: an apply of the forward table is still running");
-                    break;
-                }
-                let mut fds = [PollFd::new(self.workers.as_fd(), PollFlags::POLLIN)];
-                let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
-                if matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0) {
-                    for (key, _) in self.workers.take() {
-                        if matches!(key, JobKey::Apply { .. }) {
-                            self.applying = None;
-                        }
+        if self.opts.dry_run {
+            log::info!("stopping");
+            return;
+        }
+        // An nft child still running could commit after the table is removed and reopen
+        // the ports with no daemon left: end it and wait until its job has reaped it,
+        // then remove the table (issue 10, item 2).
+        if self.setup.forwards.end_applying() {
+            log::info!("stopping: ended the nft still applying the forward table");
+        }
+        let deadline = Instant::now() + STOP_REAP_WAIT;
+        while self.applying.is_some() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                log::error!("stopping: the apply of the forward table has not ended; removing the table anyway");
+                break;
+            }
+            let mut fds = [PollFd::new(self.workers.as_fd(), PollFlags::POLLIN)];
+            let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+            if matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0) {
+                for (key, _) in self.workers.take() {
+                    if matches!(key, JobKey::Apply { .. }) {
+                        self.applying = None;
                     }
                 }
             }
-            match self.setup.forwards.remove() {
-                Ok(()) => log::info!("stopping: table inet {TABLE} removed"),
-                Err(e) => log::error!("stopping: removing table inet {TABLE} failed: {e}"),
-            }
-        } else {
-            log::info!("stopping");
         }
+        match self.setup.forwards.remove() {
+            Ok(()) => log::info!("stopping: table inet {TABLE} removed"),
+            Err(e) => log::error!("stopping: removing table inet {TABLE} failed: {e}"),
+        }
+    }
+
+    /// The forwards as the kernel has them (issue 10: status says what is really there,
+    /// not what an apply still running or a failed one was to put there).
+    fn forwards_in_force(&self, warnings: &mut Vec<Warning>) -> Vec<ForwardStatus> {
+        if self.applied.as_deref() == Some(self.rules.digest.as_str()) {
+            return self.rules.forwards.clone();
+        }
+        let why = match (&self.apply_error, &self.applying) {
+            (_, Some(_)) => "the forward table is being applied".to_string(),
+            (Some(e), None) => format!("the forward table could not be applied: {e}"),
+            (None, None) => "the forward table is not applied yet".to_string(),
+        };
+        if let (Some(_), Some(kernel)) = (&self.applied, &self.kernel) {
+            let message = format!("{why}; the forwards shown are those of the table in force");
+            warnings.push(Warning { code: "apply".into(), message });
+            return kernel.clone();
+        }
+        let mut forwards = self.rules.forwards.clone();
+        for f in forwards.iter_mut().filter(|f| f.active) {
+            f.active = false;
+            f.reason = Some(why.clone());
+        }
+        forwards
     }
 
     fn status(&self) -> Status {
@@ -513,17 +578,18 @@ impl Daemon<'_> {
         for d in &self.setup.diagnostics {
             warnings.push(Warning { code: "config".into(), message: d.to_string() });
         }
-        let mut forwards = self.rules.forwards.clone();
-        if let Some(e) = &self.apply_error {
-            for f in forwards.iter_mut().filter(|f| f.active) {
-                f.active = false;
-                f.reason = Some(format!("the forward table could not be applied: {e}"));
-            }
-        }
+        let forwards = self.forwards_in_force(&mut warnings);
         Status {
             version: crate::VERSION.to_string(),
             written_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             pid: std::process::id(),
+            running: true,
+            table_digests: if self.opts.dry_run {
+                Vec::new()
+            } else {
+                let applying = self.applying.as_ref().map(|a| &a.digest).filter(|d| self.applied.as_ref() != Some(*d));
+                self.applied.iter().chain(applying).cloned().collect()
+            },
             wan: WanStatus {
                 interface: self.setup.main.interface.to_string(),
                 device: snap.device.as_ref().map(|d| d.to_string()),

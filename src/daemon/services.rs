@@ -94,6 +94,10 @@ pub trait Forwards {
     /// restart keeps its counters); with it (restoring after someone else's removal) the
     /// table is written regardless.
     fn apply_job(&self, rules: &Rules, force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send>;
-    /// Removes `table inet homeport`, synchronously (at exit).
+    /// Removes `table inet homeport`, synchronously (at exit, after [`Self::end_applying`]
+    /// and once the apply job has reported back).
     fn remove(&self) -> Result<(), String>;
+    /// At stop: ends the apply's running child, if any, and refuses to start another, so
+    /// nothing can commit after [`Self::remove`]. True when a child was running.
+    fn end_applying(&self) -> bool;
 }

@@ -141,6 +141,8 @@ mod tests {
             version: "0.1.0".into(),
             written_at: 1000,
             pid: 42,
+            running: true,
+            table_digests: vec!["0123456789abcdef".into()],
             wan: WanStatus {
                 interface: "wan".into(),
                 device: Some("pppoe-wan".into()),

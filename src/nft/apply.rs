@@ -9,7 +9,9 @@ use std::fmt;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
+use super::child::Children;
 use super::render::{Ruleset, TABLE, render_flush};
 
 /// How to run nft (the program is configurable for tests and odd installs).
@@ -19,11 +21,14 @@ pub struct Nft {
     /// Words before nft's own arguments: with `program` = `ip`, `netns exec NS nft` runs
     /// it inside a network namespace (the end-to-end tests do).
     pub prefix: Vec<String>,
+    /// The daemon's: every child is started and can be ended through it. `None` for the
+    /// one-shot commands, whose nft ends with them.
+    pub children: Option<Arc<Children>>,
 }
 
 impl Default for Nft {
     fn default() -> Self {
-        Nft { program: PathBuf::from("nft"), prefix: Vec::new() }
+        Nft { program: PathBuf::from("nft"), prefix: Vec::new(), children: None }
     }
 }
 
@@ -79,14 +84,13 @@ impl Nft {
     /// Runs nft with `args`, feeding `input` on stdin; returns stdout, or stderr as error.
     fn run(&self, args: &[&str], input: &str) -> Result<Result<String, String>, NftError> {
         let spawn_err = |error| NftError::Spawn { program: self.program.clone(), error };
-        let mut child = Command::new(&self.program)
-            .args(&self.prefix)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(spawn_err)?;
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.prefix).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = match &self.children {
+            Some(children) => children.spawn(&mut cmd),
+            None => cmd.spawn(),
+        }
+        .map_err(spawn_err)?;
         let stdin = child.stdin.take();
         let output = std::thread::scope(|s| {
             // Write from a second thread so a chatty nft cannot deadlock us on a full pipe.
@@ -96,14 +100,18 @@ impl Nft {
                 }
             });
             child.wait_with_output()
-        })
-        .map_err(spawn_err)?;
-        if output.status.success() {
-            Ok(Ok(String::from_utf8_lossy(&output.stdout).into_owned()))
+        });
+        if let Some(children) = &self.children {
+            children.reaped();
+        }
+        let output = output.map_err(spawn_err)?;
+        let (status, out, err) = (output.status, output.stdout, output.stderr);
+        if status.success() {
+            Ok(Ok(String::from_utf8_lossy(&out).into_owned()))
         } else {
-            let mut msg = String::from_utf8_lossy(&output.stderr).into_owned();
+            let mut msg = String::from_utf8_lossy(&err).into_owned();
             if msg.trim().is_empty() {
-                msg = format!("nft exited with {}", output.status);
+                msg = format!("nft exited with {status}");
             }
             Ok(Err(msg))
         }

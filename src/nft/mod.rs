@@ -3,11 +3,13 @@
 //! The pure core is [`plan`] (forwards → conflict-free entries), [`render`] (entries +
 //! WAN side → the whole ruleset text), [`quote`] (the only way text reaches nft) and
 //! [`fw4`] (the firewall4 include files). [`apply`] is the shell: it pipes the text to
-//! `nft` on stdin, never through a shell. [`linear`] renders the same forwards one rule
-//! per forward, as firewall4 would, for the benchmark's comparison.
+//! `nft` on stdin, never through a shell; [`child`] keeps the daemon's one nft child
+//! within its reach. [`linear`] renders the same forwards one rule per forward, as
+//! firewall4 would, for the benchmark's comparison.
 //! Design and priorities: docs/forwarding.md.
 
 pub mod apply;
+pub mod child;
 pub mod counters;
 pub mod fw4;
 pub mod linear;

@@ -194,6 +194,7 @@ impl Lab {
         Nft {
             program: "ip".into(),
             prefix: ["netns", "exec", self.router.as_str(), "nft"].iter().map(|s| s.to_string()).collect(),
+            ..Nft::default()
         }
     }
 

@@ -757,8 +757,21 @@ def rpcd_plugin_with_real_status_command():
         err = plugin_call("call", "status", prog_body=body)
         check("error" in err and "no status" in err["error"], f"no status document: {err}")
         fixture = os.path.join(ROOT, "tests", "pkg", "fixtures", "status.json")
-        shutil.copy(fixture, os.path.join(state, "status.json"))
-        eq(plugin_call("call", "status", prog_body=body), json.load(open(fixture)), "status document through the plugin")
+        doc = json.load(open(fixture))
+        # Written by a live process (this one): `status` finds its writer running.
+        doc["pid"] = os.getpid()
+        with open(os.path.join(state, "status.json"), "w") as f:
+            json.dump(doc, f)
+        eq(plugin_call("call", "status", prog_body=body), doc, "status document through the plugin")
+        # A writer that is gone: `status` exits 1, and the plugin still hands the views the
+        # document, marked not running with every forward inactive (what status.js shows).
+        doc["pid"] = 4194304 + 7
+        with open(os.path.join(state, "status.json"), "w") as f:
+            json.dump(doc, f)
+        got = plugin_call("call", "status", prog_body=body)
+        eq(got.get("running"), False, f"a stopped daemon is not running: {got}")
+        check(got["forwards"] and all(not f["active"] and f["reason"] == "homeport is not running" for f in got["forwards"]),
+              f"a stopped daemon has no active forward: {got['forwards']}")
 
 
 UCI_TOOL = os.path.join(ROOT, "..", "shared", "tools", "openwrt", "bin", "uci")
