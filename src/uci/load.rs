@@ -9,7 +9,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use super::error::ParseError;
@@ -84,6 +84,15 @@ pub fn resolve(path: &Path, dirs: &ConfigDirs) -> PathBuf {
     path.to_path_buf()
 }
 
+/// Reads `path`, but at most one byte more than [`MAX_FILE`](super::MAX_FILE): enough for
+/// the parser to refuse an oversized file without it ever being held in memory whole.
+pub fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
+    let limit = u64::try_from(super::MAX_FILE).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Reads and parses `path` with the standard directories (`/etc/config`, `/var/run/uci`).
 pub fn load(path: &Path, mode: Mode) -> Result<Loaded, LoadError> {
     load_in(path, &ConfigDirs::default(), mode)
@@ -93,7 +102,7 @@ pub fn load(path: &Path, mode: Mode) -> Result<Loaded, LoadError> {
 /// The package is named after `path`'s base name.
 pub fn load_in(path: &Path, dirs: &ConfigDirs, mode: Mode) -> Result<Loaded, LoadError> {
     let real = resolve(path, dirs);
-    let bytes = std::fs::read(&real).map_err(|source| LoadError::Io { path: real.clone(), source })?;
+    let bytes = read_bounded(&real).map_err(|source| LoadError::Io { path: real.clone(), source })?;
     match parse_raw(&bytes, &package_name(path), mode) {
         Ok((raw, errors)) => Ok(Loaded { package: raw.to_model(), errors, path: real }),
         Err(error) => Err(LoadError::Parse { path: real, error }),

@@ -19,6 +19,9 @@ pub(crate) struct RawPackage {
     pub sections: Vec<RawSection>,
     /// libuci's `n_section`: sections created so far, named ones included.
     n_section: u64,
+    /// Lenient parsing: sections next to a syntax error, with the error's line; each
+    /// section once, at its first error.
+    pub suspect: Vec<(usize, usize)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +63,32 @@ pub(crate) enum Reopen {
 
 impl RawPackage {
     pub fn new(name: &str) -> RawPackage {
-        RawPackage { name: name.to_string(), sections: Vec::new(), n_section: 0 }
+        RawPackage { name: name.to_string(), sections: Vec::new(), n_section: 0, suspect: Vec::new() }
+    }
+
+    /// Records that section `idx` is next to the syntax error at `line`.
+    pub fn mark_suspect(&mut self, idx: usize, line: usize) {
+        if !self.suspect.iter().any(|&(s, _)| s == idx) {
+            self.suspect.push((idx, line));
+        }
+    }
+
+    /// Options (by section index and name) with a value or list item that is not UTF-8.
+    pub fn not_utf8(&self) -> Vec<(usize, String)> {
+        let bad = |v: &[u8]| std::str::from_utf8(v).is_err();
+        let mut out = Vec::new();
+        for (i, s) in self.sections.iter().enumerate() {
+            for o in &s.options {
+                let hit = match &o.value {
+                    RawValue::Single(v) => bad(v),
+                    RawValue::List(items) => items.iter().any(|v| bad(v)),
+                };
+                if hit {
+                    out.push((i, String::from_utf8_lossy(&o.name).into_owned()));
+                }
+            }
+        }
+        out
     }
 
     /// `config <type>` without a name: a new anonymous section, returned by index.
@@ -209,6 +237,7 @@ impl RawPackage {
                 })
                 .collect(),
             n_section: 0,
+            suspect: Vec::new(),
         }
     }
 }
