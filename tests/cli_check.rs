@@ -166,8 +166,8 @@ fn syntax_errors_are_diagnostics_in_lenient_mode() {
     assert_eq!(
         text(&out.stderr),
         "error: Parse error (invalid character in name field) at line 2, byte 18; the rest of that line is ignored\n\
-         error: section @forward[0] ('a'): option 'src_dport': is required: the external port or range (like 8443 or 6000-6010)\n\
-         warning: section @forward[0] ('a'): skipped due to invalid options\n"
+         error: section @forward[0] ('a'): not applied because of the syntax error at line 2 (a broken line can \
+         move options from one section into another)\n"
     );
 }
 
@@ -181,7 +181,9 @@ fn what_only_strict_readers_refuse_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: Parse error (too many arguments) at line 2, byte 30; uci and LuCI refuse the file because of it\n"
+        "error: Parse error (too many arguments) at line 2, byte 30; uci and LuCI refuse the file because of it\n\
+         error: section @forward[0] ('a'): not applied because of the syntax error at line 2 (a broken line can \
+         move options from one section into another)\n"
     );
 }
 
