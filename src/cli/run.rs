@@ -72,7 +72,8 @@ pub fn run(a: RunArgs) -> Outcome {
         dry_run: a.dry_run,
         wan_sources: wan::Sources { ubus: a.ubus, network_config: a.network_config },
     };
-    let mut configure = FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft: Nft::default(), lint_paths };
+    let mut configure =
+        FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft: Nft::default(), lint_paths, running: false };
     daemon::run(&opts, &mut configure).map_err(RunError)?;
     Ok(0)
 }
