@@ -220,7 +220,8 @@ fn show_is_byte_identical_to_recorded_uci_show() {
     let none = none.to_str().expect("utf-8 path");
     for name in ["firewall", "network", "dhcp"] {
         let want = fs::read(data.join(format!("{name}.show"))).expect("recorded uci show output");
-        let out = check(&data.join(name), &["--show", "--network", none, "--dhcp", none, "--firewall", none]);
+        let out =
+            check(&data.join(name), &["--show", "--reveal", "--network", none, "--dhcp", none, "--firewall", none]);
         assert!(matches!(out.status.code(), Some(0 | 1)), "{name}: {:?} {}", out.status, text(&out.stderr));
         assert!(out.stdout == want, "{name}: stdout differs from uci show:\n{}", text(&out.stdout));
     }

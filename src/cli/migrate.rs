@@ -30,9 +30,6 @@ pub struct MigrateArgs {
     pub dry_run: bool,
 }
 
-/// Options printed as `***` by `--dry-run` (`update_url` often embeds a token).
-const MASKED: &[&str] = &["password", "key_secret", "update_url"];
-
 #[derive(Debug)]
 pub enum MigrateError {
     Read(uci::LoadError),
@@ -98,7 +95,8 @@ pub fn run(args: MigrateArgs) -> Outcome {
 
 fn mask(mut s: uci::Section) -> uci::Section {
     for o in &mut s.options {
-        if MASKED.contains(&o.name.as_str()) {
+        // As `check --show` does (`update_url` often embeds a token).
+        if crate::config::is_secret_option(&o.name) {
             o.value = Value::Single("***".into());
         }
     }

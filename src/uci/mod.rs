@@ -95,6 +95,18 @@ pub fn show_bytes(
     parse::parse_raw(input.as_ref(), package, mode).map(|(raw, errors)| (show::render(&raw), errors))
 }
 
+/// [`show_bytes`] with the value of each option whose name `masked` holds printed as
+/// `'***'`: `homeport check --show` hides secrets this way unless asked not to.
+pub fn show_bytes_masked(
+    input: impl AsRef<[u8]>,
+    package: &str,
+    mode: Mode,
+    masked: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<u8>, Vec<ParseError>), ParseError> {
+    let by_name = |name: &[u8]| std::str::from_utf8(name).is_ok_and(masked);
+    parse::parse_raw(input.as_ref(), package, mode).map(|(raw, errors)| (show::render_masked(&raw, &by_name), errors))
+}
+
 /// The file `uci commit` would write for the package.
 pub fn write(p: &Package) -> String {
     String::from_utf8_lossy(&write::render(&tree::RawPackage::from_model(p))).into_owned()
