@@ -107,6 +107,15 @@ pub fn show_bytes_masked(
     parse::parse_raw(input.as_ref(), package, mode).map(|(raw, errors)| (show::render_masked(&raw, &by_name), errors))
 }
 
+/// The file `uci commit` would write after `sections` are added to the package held in
+/// `input` (parsed strictly, as `uci` loads a file before changing it). The sections
+/// already there keep their bytes, including values that are not UTF-8, as with libuci.
+pub fn write_adding(input: impl AsRef<[u8]>, package: &str, sections: &[Section]) -> Result<Vec<u8>, ParseError> {
+    let (mut raw, _) = parse::parse_raw(input.as_ref(), package, Mode::Strict)?;
+    raw.append_model(sections);
+    Ok(write::render(&raw))
+}
+
 /// The file `uci commit` would write for the package.
 pub fn write(p: &Package) -> String {
     String::from_utf8_lossy(&write::render(&tree::RawPackage::from_model(p))).into_owned()

@@ -207,6 +207,12 @@ impl RawPackage {
         }
     }
 
+    /// Appends model sections (their values are text, hence their bytes are exact).
+    pub fn append_model(&mut self, sections: &[Section]) {
+        let p = Package { name: String::new(), sections: sections.to_vec() };
+        self.sections.extend(RawPackage::from_model(&p).sections);
+    }
+
     /// The raw form of a model package, for rendering it; anonymous sections get no
     /// generated name (rendering never prints one).
     pub fn from_model(p: &Package) -> RawPackage {
