@@ -217,3 +217,54 @@ fn check_show_masks_secrets_and_reveal_is_uci_show_byte_for_byte() {
         assert!(revealed.stdout == uci_show(&uci, &p, false), "bytes differ from uci show");
     }
 }
+
+/// `run --dry-run` without `--state-dir` (issue 10, item 13): a directory another user
+/// made under the old fixed name is not used; the run makes its own (mode 0700), writes
+/// status.json there, and removes it at the end.
+#[test]
+fn a_dry_run_keeps_its_state_in_a_directory_of_its_own() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let s = Scratch::new("dryrun");
+    let tmp = s.0.join("tmp");
+    fs::create_dir_all(&tmp).expect("tmp");
+    // What another local user could prepare: the old fixed name, theirs, open to all.
+    let uid = nix::unistd::getuid().as_raw();
+    let planted = tmp.join(format!("homeport-dry-run-{uid}"));
+    fs::create_dir_all(&planted).expect("planted");
+    fs::set_permissions(&planted, fs::Permissions::from_mode(0o777)).expect("chmod");
+    if uid == 0 {
+        std::os::unix::fs::chown(&planted, Some(65534), Some(65534)).expect("chown");
+    }
+    let cfg = s.file(
+        "homeport",
+        b"config homeport 'main'\n\toption device 'lo'\n\toption debounce '0'\n\n\
+          config forward 'web'\n\toption src_dport '8080'\n\toption dest_ip '192.168.1.30'\n",
+    );
+    let mut c = support::homeport();
+    c.args(["run", "--dry-run", "-c"]).arg(&cfg).env("TMPDIR", &tmp);
+    c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("start homeport run --dry-run");
+    let started = std::time::Instant::now();
+    let own = loop {
+        let made: Vec<PathBuf> = fs::read_dir(&tmp)
+            .expect("list tmp")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p != &planted && p.join("status.json").exists())
+            .collect();
+        if let [one] = made.as_slice() {
+            break one.clone();
+        }
+        assert!(child.try_wait().expect("wait").is_none(), "homeport exited early");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "no status.json in a private directory");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let meta = fs::symlink_metadata(&own).expect("stat");
+    assert!(meta.is_dir() && meta.uid() == uid && meta.mode() & 0o7777 == 0o700, "{own:?}: {meta:?}");
+    assert!(own.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("homeport-dry-run-")));
+    assert_eq!(fs::read_dir(&planted).expect("planted").count(), 0, "something was written in the planted directory");
+    assert!(Command::new("kill").args(["-s", "INT", &child.id().to_string()]).status().expect("kill").success());
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(&format!("dry run: state and status.json in {}", own.display())));
+    assert!(!own.exists(), "the private directory is removed at the end");
+}

@@ -126,23 +126,9 @@ fn report(notes: &[Diagnostic]) {
     }
 }
 
-/// Writes as `uci commit` does: a temporary file in the same directory, the old file's
-/// mode (0600 for a new one), fsync, rename over.
+/// Writes as `uci commit` does: a temporary file in the same directory (created fresh,
+/// never through a link), the old file's mode (0600 for a new one), fsync, rename over.
 fn write_atomic(path: &Path, text: &[u8]) -> Result<(), MigrateError> {
-    let wrap = |source| MigrateError::Write { path: path.to_path_buf(), source };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("homeport");
-    let tmp = dir.join(format!(".{name}.homeport-migrate"));
     let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
-    let result = (|| {
-        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
-        f.write_all(text)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(wrap)
+    crate::statefile::write_atomic(path, text, mode).map_err(|source| MigrateError::Write { path: path.to_path_buf(), source })
 }
