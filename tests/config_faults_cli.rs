@@ -243,7 +243,8 @@ fn a_dry_run_keeps_its_state_in_a_directory_of_its_own() {
     let mut c = support::homeport();
     c.args(["run", "--dry-run", "-c"]).arg(&cfg).env("TMPDIR", &tmp);
     c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().expect("start homeport run --dry-run");
+    let mut guard = KillOnDrop(Some(c.spawn().expect("start homeport run --dry-run")));
+    let child = guard.0.as_mut().expect("child");
     let started = std::time::Instant::now();
     let own = loop {
         let made: Vec<PathBuf> = fs::read_dir(&tmp)
@@ -263,8 +264,20 @@ fn a_dry_run_keeps_its_state_in_a_directory_of_its_own() {
     assert!(own.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("homeport-dry-run-")));
     assert_eq!(fs::read_dir(&planted).expect("planted").count(), 0, "something was written in the planted directory");
     assert!(Command::new("kill").args(["-s", "INT", &child.id().to_string()]).status().expect("kill").success());
-    let out = child.wait_with_output().expect("wait");
+    let out = guard.0.take().expect("child").wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains(&format!("dry run: state and status.json in {}", own.display())));
     assert!(!own.exists(), "the private directory is removed at the end");
+}
+
+/// Kills the child if the test fails before it is waited for.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }
