@@ -113,7 +113,10 @@ fn oversized_files_and_lines_are_refused_and_nul_bytes_cost_no_memory() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stderr),
-        format!("error: cannot read {}: the file is larger than 1 MiB (1048576 bytes); homeport does not read it\n", big.display())
+        format!(
+            "error: cannot read {}: the file is larger than 1 MiB (1048576 bytes); homeport does not read it\n",
+            big.display()
+        )
     );
     let long = s.file("long", &[b"config forward 'a'\n\toption name '".as_slice(), &[b'x'; 70_000], b"'\n"].concat());
     let out = homeport(&["check", "--show"], &long);
@@ -169,10 +172,7 @@ fn migrate_keeps_untouched_sections_byte_for_byte_and_skips_non_utf8_sources() {
     let out = homeport(&["migrate", "--from", from.to_str().expect("utf-8")], &target);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(
-        err.contains("section @service[1] ('bad'): option 'password': is not valid UTF-8: not migrated"),
-        "{err}"
-    );
+    assert!(err.contains("section @service[1] ('bad'): option 'password': is not valid UTF-8: not migrated"), "{err}");
     assert!(!err.contains("t\u{FFFD}k") && !err.contains("tok"), "a secret was printed: {err}");
     let written = fs::read(&target).expect("read back");
     assert!(written.starts_with(target_bytes), "{}", text(&written));

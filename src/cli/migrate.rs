@@ -130,5 +130,6 @@ fn report(notes: &[Diagnostic]) {
 /// never through a link), the old file's mode (0600 for a new one), fsync, rename over.
 fn write_atomic(path: &Path, text: &[u8]) -> Result<(), MigrateError> {
     let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
-    crate::statefile::write_atomic(path, text, mode).map_err(|source| MigrateError::Write { path: path.to_path_buf(), source })
+    crate::statefile::write_atomic(path, text, mode)
+        .map_err(|source| MigrateError::Write { path: path.to_path_buf(), source })
 }

@@ -64,7 +64,9 @@ pub fn migrate_parsed(ddns: &crate::uci::Parsed) -> Migration {
         .iter()
         .map(|(i, o)| (*i, format!("option {}: is not valid UTF-8: not migrated (no byte is changed)", quote_value(o))))
         .collect();
-    skip.extend(ddns.suspect.iter().map(|(i, line)| (*i, format!("next to the syntax error at line {line}: not migrated"))));
+    skip.extend(
+        ddns.suspect.iter().map(|(i, line)| (*i, format!("next to the syntax error at line {line}: not migrated"))),
+    );
     migrate_except(&ddns.package, &skip)
 }
 
