@@ -281,3 +281,19 @@ impl Drop for KillOnDrop {
         }
     }
 }
+
+#[test]
+fn a_main_section_next_to_a_syntax_error_leaves_the_defaults() {
+    let loaded = config::from_text(
+        "config homeport 'main'\n\toption device 'eth9'\n\nconfg forward 'x'\n\toption device 'eth8'\n",
+        "homeport",
+    );
+    let last = loaded.diagnostics.last().map(ToString::to_string).unwrap_or_default();
+    assert_eq!(
+        last,
+        "error: section @homeport[0] ('main'): not applied because of the syntax error at line 4 (a broken line \
+         can move options from one section into another); the defaults apply until it is fixed"
+    );
+    assert_eq!(loaded.config.main.device, None);
+    assert_eq!(loaded.syntax.len(), 1);
+}

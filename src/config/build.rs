@@ -28,12 +28,14 @@ fn build_except(pkg: &Package, suspect: &[(usize, usize)], not_utf8: &[(usize, S
         if !b.unique_name(section, &at) {
             continue;
         }
+        // As for a main section with an invalid option: the defaults stand in for it.
+        let instead = if section.ty == "homeport" { "; the defaults apply until it is fixed" } else { "" };
         if let Some((_, line)) = suspect.iter().find(|(s, _)| *s == i) {
             // A broken `config` line leaves the lines after it in the section before:
             // a forward would point where another one should (issue 10, item 7).
             let msg = format!(
                 "not applied because of the syntax error at line {line} (a broken line can move \
-                 options from one section into another)"
+                 options from one section into another){instead}"
             );
             b.diags.push(Diagnostic::error(msg).in_section(&at));
             continue;
@@ -48,7 +50,8 @@ fn build_except(pkg: &Package, suspect: &[(usize, usize)], not_utf8: &[(usize, S
                 };
                 b.diags.push(d.in_section(&at));
             }
-            b.diags.push(Diagnostic::warning("not applied: a value is not UTF-8").in_section(&at));
+            let msg = format!("not applied: a value is not UTF-8{instead}");
+            b.diags.push(Diagnostic::warning(msg).in_section(&at));
             continue;
         }
         match section.ty.as_str() {
