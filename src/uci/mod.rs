@@ -70,11 +70,11 @@ pub fn parse_strict(input: impl AsRef<[u8]>, package: &str) -> Result<Package, P
     parse(input, package, Mode::Strict).map(|(p, _)| p)
 }
 
-/// [`parse`] in lenient mode: never fails.
+/// [`parse`] in lenient mode: never fails. Input over [`MAX_FILE`] or [`MAX_LINE`] gives
+/// an empty package and that one error.
 pub fn parse_lenient(input: impl AsRef<[u8]>, package: &str) -> (Package, Vec<ParseError>) {
     match parse::parse_raw(input.as_ref(), package, Mode::Lenient) {
         Ok((raw, errors)) => (raw.to_model(), errors),
-        // Lenient parsing reports errors in the list; keep whatever the error says anyway.
         Err(e) => (Package { name: package.to_string(), sections: Vec::new() }, vec![e]),
     }
 }
