@@ -63,7 +63,7 @@ pub fn run(a: RunArgs) -> Outcome {
     logging::init(a.foreground || a.dry_run, LogLevel::Info);
     // A dry run without --state-dir keeps its state in a directory of its own, made for
     // it (mkdtemp: mode 0700, a fresh name), never one another user could have prepared;
-    // removed again at the end.
+    // removed again at the end (left in place if something else was put in it).
     let private = match (&a.state_dir, a.dry_run) {
         (None, true) => Some(statefile::private_dir("homeport-dry-run-").map_err(RunError::StateDir)?),
         _ => None,
@@ -90,7 +90,9 @@ pub fn run(a: RunArgs) -> Outcome {
         FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft: Nft::default(), lint_paths, running: false };
     let result = daemon::run(&opts, &mut configure).map_err(RunError::Daemon);
     if let Some(dir) = private {
-        let _ = std::fs::remove_dir_all(dir);
+        // A dry run persists no DDNS state: status.json is all there is.
+        let _ = std::fs::remove_file(daemon::status_file::path(&dir));
+        let _ = std::fs::remove_dir(dir);
     }
     result?;
     Ok(0)

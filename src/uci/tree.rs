@@ -209,8 +209,7 @@ impl RawPackage {
 
     /// Appends model sections (their values are text, hence their bytes are exact).
     pub fn append_model(&mut self, sections: &[Section]) {
-        let p = Package { name: String::new(), sections: sections.to_vec() };
-        self.sections.extend(RawPackage::from_model(&p).sections);
+        self.sections.extend(sections.iter().map(raw_section));
     }
 
     /// The raw form of a model package, for rendering it; anonymous sections get no
@@ -218,33 +217,31 @@ impl RawPackage {
     pub fn from_model(p: &Package) -> RawPackage {
         RawPackage {
             name: p.name.clone(),
-            sections: p
-                .sections
-                .iter()
-                .map(|s| RawSection {
-                    ty: s.ty.as_bytes().to_vec(),
-                    name: s.name.as_deref().unwrap_or_default().as_bytes().to_vec(),
-                    anonymous: s.name.is_none(),
-                    options: s
-                        .options
-                        .iter()
-                        .map(|o| RawOption {
-                            name: o.name.as_bytes().to_vec(),
-                            value: match &o.value {
-                                Value::Single(v) => RawValue::Single(v.as_bytes().to_vec()),
-                                Value::List(items) => {
-                                    RawValue::List(items.iter().map(|i| i.as_bytes().to_vec()).collect())
-                                }
-                            },
-                            line: o.line,
-                        })
-                        .collect(),
-                    line: s.line,
-                })
-                .collect(),
+            sections: p.sections.iter().map(raw_section).collect(),
             n_section: 0,
             suspect: Vec::new(),
         }
+    }
+}
+
+fn raw_section(s: &Section) -> RawSection {
+    RawSection {
+        ty: s.ty.as_bytes().to_vec(),
+        name: s.name.as_deref().unwrap_or_default().as_bytes().to_vec(),
+        anonymous: s.name.is_none(),
+        options: s
+            .options
+            .iter()
+            .map(|o| RawOption {
+                name: o.name.as_bytes().to_vec(),
+                value: match &o.value {
+                    Value::Single(v) => RawValue::Single(v.as_bytes().to_vec()),
+                    Value::List(items) => RawValue::List(items.iter().map(|i| i.as_bytes().to_vec()).collect()),
+                },
+                line: o.line,
+            })
+            .collect(),
+        line: s.line,
     }
 }
 
