@@ -142,10 +142,10 @@ fn a_value_that_is_not_utf8_is_refused_by_section_and_option_never_altered() {
     assert_eq!(
         diags,
         [
-            "error: section @ddns[0] ('home'): option 'password': is not valid UTF-8; homeport does not change a byte of it to guess",
-            "warning: section @ddns[0] ('home'): not applied: a value is not UTF-8",
-            "error: section @forward[0] ('web'): option 'name': is not valid UTF-8; homeport does not change a byte of it to guess",
-            "warning: section @forward[0] ('web'): not applied: a value is not UTF-8",
+            "error: section @ddns[0] ('home'): option 'password': is not valid UTF-8; no byte is changed to guess, \
+             the section is not applied",
+            "error: section @forward[0] ('web'): option 'name': is not valid UTF-8; no byte is changed to guess, \
+             the section is not applied",
         ]
     );
     assert!(loaded.config.ddns.is_empty());

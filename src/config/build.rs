@@ -41,17 +41,12 @@ fn build_except(pkg: &Package, suspect: &[(usize, usize)], not_utf8: &[(usize, S
             continue;
         }
         let bad: Vec<&String> = not_utf8.iter().filter(|(s, _)| *s == i).map(|(_, o)| o).collect();
+        for option in &bad {
+            // The value is never shown: it may be a secret, and it is not text.
+            let msg = format!("is not valid UTF-8; no byte is changed to guess, the section is not applied{instead}");
+            b.diags.push(Diagnostic { option: Some(option.to_string()), ..Diagnostic::error(msg) }.in_section(&at));
+        }
         if !bad.is_empty() {
-            for option in bad {
-                // The value is never shown: it may be a secret, and it is not text.
-                let d = Diagnostic {
-                    option: Some(option.clone()),
-                    ..Diagnostic::error("is not valid UTF-8; homeport does not change a byte of it to guess")
-                };
-                b.diags.push(d.in_section(&at));
-            }
-            let msg = format!("not applied: a value is not UTF-8{instead}");
-            b.diags.push(Diagnostic::warning(msg).in_section(&at));
             continue;
         }
         match section.ty.as_str() {
