@@ -15,6 +15,7 @@ pub mod lint;
 pub mod migrate;
 pub mod netlink;
 pub mod nft;
+pub mod statefile;
 pub mod status;
 pub mod types;
 pub mod uci;

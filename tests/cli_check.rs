@@ -166,8 +166,8 @@ fn syntax_errors_are_diagnostics_in_lenient_mode() {
     assert_eq!(
         text(&out.stderr),
         "error: Parse error (invalid character in name field) at line 2, byte 18; the rest of that line is ignored\n\
-         error: section @forward[0] ('a'): option 'src_dport': is required: the external port or range (like 8443 or 6000-6010)\n\
-         warning: section @forward[0] ('a'): skipped due to invalid options\n"
+         error: section @forward[0] ('a'): not applied because of the syntax error at line 2 (a broken line can \
+         move options from one section into another)\n"
     );
 }
 
@@ -181,7 +181,9 @@ fn what_only_strict_readers_refuse_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: Parse error (too many arguments) at line 2, byte 30; uci and LuCI refuse the file because of it\n"
+        "error: Parse error (too many arguments) at line 2, byte 30; uci and LuCI refuse the file because of it\n\
+         error: section @forward[0] ('a'): not applied because of the syntax error at line 2 (a broken line can \
+         move options from one section into another)\n"
     );
 }
 
@@ -218,7 +220,8 @@ fn show_is_byte_identical_to_recorded_uci_show() {
     let none = none.to_str().expect("utf-8 path");
     for name in ["firewall", "network", "dhcp"] {
         let want = fs::read(data.join(format!("{name}.show"))).expect("recorded uci show output");
-        let out = check(&data.join(name), &["--show", "--network", none, "--dhcp", none, "--firewall", none]);
+        let out =
+            check(&data.join(name), &["--show", "--reveal", "--network", none, "--dhcp", none, "--firewall", none]);
         assert!(matches!(out.status.code(), Some(0 | 1)), "{name}: {:?} {}", out.status, text(&out.stderr));
         assert!(out.stdout == want, "{name}: stdout differs from uci show:\n{}", text(&out.stdout));
     }

@@ -68,7 +68,8 @@ fn check_json_reports_each_problem_with_stable_fields() {
         "report",
         b"config homeport 'main'\n\toption debounce '15m'\n\toption log_level 'debug'\n\n\
           config forward 'rdp'\n\toption src_dport '3389'\n\toption dest_ip '192.168.1.5'\n\n\
-          config forward\n\toption src_dport '70000'\n\toption name 'a\xff\x01b'\n\n\
+          config forward\n\toption src_dport '70000'\n\n\
+          config forward\n\toption src_dport '8080'\n\toption name 'a\xff\x01b'\n\n\
           config ddns 'home'\n\toption service 'duckdns'\n\toption domain 'x'\n\toption password 's3cr3t\x07'\n",
     );
     let p = cfg.to_str().unwrap();
@@ -96,6 +97,9 @@ fn check_json_reports_each_problem_with_stable_fields() {
     assert_eq!((rdp["name"].as_str(), rdp["index"].as_u64()), (Some("rdp"), Some(0)));
     let port = find("src_dport", "error").expect("port error");
     assert_eq!((port["section"].as_str(), port["name"].as_str()), (Some("@forward[1]"), None));
+    // A value that is not UTF-8 costs its section (issue 10 item 9), named by option.
+    let name = find("name", "error").expect("non-UTF-8 name error");
+    assert_eq!(name["section"].as_str(), Some("@forward[2]"));
     let pw = find("password", "error").expect("password error");
     assert!(pw["value"].is_null(), "a secret's value is never shown");
 

@@ -269,8 +269,11 @@ fn mutated_files_never_panic_and_round_trip() {
 
 #[test]
 fn pathological_inputs() {
-    let long_line = [b"config t\n\toption a '".as_slice(), &vec![b'x'; 100_000], b"'\n"].concat();
+    let long_line = [b"config t\n\toption a '".as_slice(), &vec![b'x'; 65_000], b"'\n"].concat();
     check(&long_line);
+    // Over homeport's line bound (64 KiB), both modes refuse the file (docs/config.md).
+    let too_long = [b"config t\n\toption a '".as_slice(), &vec![b'x'; 100_000], b"'\n"].concat();
+    assert!(uci::parse(&too_long, "t", Mode::Lenient).is_err() && uci::parse(&too_long, "t", Mode::Strict).is_err());
     check(&vec![b'\\'; 10_000]);
     check(&vec![b'\''; 10_001]);
     check(&vec![b'\n'; 10_000]);

@@ -2,8 +2,9 @@
 //!
 //! Shell around [`crate::config::from_text`]. Diagnostics go to stderr, one per line;
 //! with `--show` the file is also printed on stdout as `uci show` prints it, after a
-//! strict parse as `uci show` does. With `--json` the diagnostics are one JSON document on
-//! stdout instead (what LuCI shows before Save & Apply, issue 12 item 5). Exit status: 0
+//! strict parse as `uci show` does, secrets masked unless `--reveal`. With `--json` the
+//! diagnostics are one JSON document on stdout instead (what LuCI shows before Save &
+//! Apply, issue 12 item 5). Exit status: 0
 //! usable, 1 errors, 2 unreadable.
 
 use std::fmt;
@@ -27,12 +28,16 @@ pub struct CheckArgs {
     /// the UCI file to read (default /etc/config/homeport)
     #[argh(option, short = 'c', default = "common::default_config()")]
     pub config: PathBuf,
-    /// also print the file on stdout as `uci show` does (parsing it strictly)
+    /// also print the file on stdout as `uci show` does (parsing it strictly), with the
+    /// values of password, key_secret and update_url as '***'
     #[argh(switch)]
     pub show: bool,
     /// print the problems on stdout as JSON
     #[argh(switch)]
     pub json: bool,
+    /// with --show, print secret values as they are
+    #[argh(switch)]
+    pub reveal: bool,
     /// the network config, for the forward lint's LAN subnets (default /etc/config/network)
     #[argh(option, default = "forwarding::default_network()")]
     pub network: PathBuf,
@@ -82,7 +87,10 @@ pub fn run(args: CheckArgs) -> Outcome {
     let (bytes, real) = common::read_config_file(&args.config)?;
     let name = uci::package_name(&args.config);
     if args.show {
-        let shown = uci::show_bytes(&bytes, &name, uci::Mode::Strict)
+        // docs/config.md: secrets are never printed unless asked for (`--reveal`, which
+        // makes the output byte for byte `uci show`'s).
+        let masked = |option: &str| !args.reveal && config::is_secret_option(option);
+        let shown = uci::show_bytes_masked(&bytes, &name, uci::Mode::Strict, &masked)
             .map_err(|error| CheckError::Syntax { path: real.clone(), error })?;
         let mut out = io::stdout().lock();
         out.write_all(&shown.0).and_then(|()| out.flush()).map_err(CheckError::Stdout)?;

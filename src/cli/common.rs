@@ -54,12 +54,18 @@ impl Failure for Unreadable {
 }
 
 /// The bytes of the file libuci would read for `path` (`/var/run/uci/<name>` when it
-/// exists for a file in `/etc/config`), and that file's path.
+/// exists for a file in `/etc/config`), and that file's path. A file over the reader's
+/// bounds (1 MiB, or a line over 64 KiB) is unreadable as well: nothing of it is used.
 pub fn read_config_file(path: &Path) -> Result<(Vec<u8>, PathBuf), Unreadable> {
     let real = uci::resolve(path, &uci::ConfigDirs::default());
-    match std::fs::read(&real) {
-        Ok(bytes) => Ok((bytes, real)),
-        Err(source) => Err(Unreadable { path: real, source }),
+    let bytes = match uci::read_bounded(&real) {
+        Ok(bytes) => bytes,
+        Err(source) => return Err(Unreadable { path: real, source }),
+    };
+    match uci::check_bounds(&bytes) {
+        Ok(()) => Ok((bytes, real)),
+        // As text: wrapping the error itself would add its `Debug` to the binary.
+        Err(e) => Err(Unreadable { path: real, source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()) }),
     }
 }
 

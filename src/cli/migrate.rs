@@ -13,7 +13,7 @@ use argh::FromArgs;
 use super::{Failure, Outcome, common};
 use crate::diag::Diagnostic;
 use crate::migrate;
-use crate::uci::{self, Mode, Package, Value};
+use crate::uci::{self, Package, Value};
 
 /// convert ddns-scripts' /etc/config/ddns into homeport `config ddns` sections
 #[derive(FromArgs, Debug)]
@@ -29,9 +29,6 @@ pub struct MigrateArgs {
     #[argh(switch, short = 'n')]
     pub dry_run: bool,
 }
-
-/// Options printed as `***` by `--dry-run` (`update_url` often embeds a token).
-const MASKED: &[&str] = &["password", "key_secret", "update_url"];
 
 #[derive(Debug)]
 pub enum MigrateError {
@@ -60,12 +57,23 @@ impl Failure for MigrateError {
     }
 }
 
+/// Reads the file libuci would read for `path`, within the reader's bounds.
+fn read(path: &Path) -> Result<(Vec<u8>, PathBuf), uci::LoadError> {
+    let real = uci::resolve(path, &uci::ConfigDirs::default());
+    match uci::read_bounded(&real) {
+        Ok(bytes) => Ok((bytes, real)),
+        Err(source) => Err(uci::LoadError::Io { path: real, source }),
+    }
+}
+
 pub fn run(args: MigrateArgs) -> Outcome {
-    let ddns = uci::load(&args.from, Mode::Lenient).map_err(MigrateError::Read)?;
-    let migration = migrate::migrate(&ddns.package);
+    let (bytes, from) = read(&args.from).map_err(MigrateError::Read)?;
+    let ddns = uci::parse_checked(&bytes, &uci::package_name(&args.from))
+        .map_err(|error| MigrateError::Read(uci::LoadError::Parse { path: from.clone(), error }))?;
+    let migration = migrate::migrate_parsed(&ddns);
     let mut notes: Vec<Diagnostic> = Vec::new();
     for e in &ddns.errors {
-        notes.push(Diagnostic::warning(format!("{}: {e}: line skipped", ddns.path.display())));
+        notes.push(Diagnostic::warning(format!("{}: {e}: line skipped", from.display())));
     }
 
     if args.dry_run {
@@ -77,19 +85,24 @@ pub fn run(args: MigrateArgs) -> Outcome {
         return Ok(0);
     }
 
-    let target = uci::load(&args.config, Mode::Strict).map_err(MigrateError::Target)?;
-    let mut package = target.package;
+    let (text, target) = read(&args.config).map_err(MigrateError::Target)?;
+    let name = uci::package_name(&args.config);
+    let parse_err = |error| MigrateError::Target(uci::LoadError::Parse { path: target.clone(), error });
+    let mut package = uci::parse_strict(&text, &name).map_err(parse_err)?;
     let before = package.sections.len();
     notes.extend(migrate::add_to(&mut package, migration));
-    let added: Vec<String> = package.sections.iter().skip(before).filter_map(|s| s.name.clone()).collect();
+    let added = package.sections.get(before..).unwrap_or_default();
     if !added.is_empty() {
-        write_atomic(&target.path, &uci::write(&package))?;
+        // From the file's bytes, not the model: a value that is not UTF-8 in a section
+        // left as it was stays byte for byte what it was (as `uci commit` keeps it).
+        write_atomic(&target, &uci::write_adding(&text, &name, added).map_err(parse_err)?)?;
     }
+    let added: Vec<String> = added.iter().filter_map(|s| s.name.clone()).collect();
     report(&notes);
     if added.is_empty() {
-        println!("nothing added to {}", target.path.display());
+        println!("nothing added to {}", target.display());
     } else {
-        println!("added to {}: {}", target.path.display(), added.join(", "));
+        println!("added to {}: {}", target.display(), added.join(", "));
         println!("next: homeport check; stop ddns-scripts so the two do not both update the same names");
         println!("      (/etc/init.d/ddns stop; /etc/init.d/ddns disable); then /etc/init.d/homeport reload");
     }
@@ -98,7 +111,8 @@ pub fn run(args: MigrateArgs) -> Outcome {
 
 fn mask(mut s: uci::Section) -> uci::Section {
     for o in &mut s.options {
-        if MASKED.contains(&o.name.as_str()) {
+        // As `check --show` does (`update_url` often embeds a token).
+        if crate::config::is_secret_option(&o.name) {
             o.value = Value::Single("***".into());
         }
     }
@@ -112,23 +126,10 @@ fn report(notes: &[Diagnostic]) {
     }
 }
 
-/// Writes as `uci commit` does: a temporary file in the same directory, the old file's
-/// mode (0600 for a new one), fsync, rename over.
-fn write_atomic(path: &Path, text: &str) -> Result<(), MigrateError> {
-    let wrap = |source| MigrateError::Write { path: path.to_path_buf(), source };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("homeport");
-    let tmp = dir.join(format!(".{name}.homeport-migrate"));
+/// Writes as `uci commit` does: a temporary file in the same directory (created fresh,
+/// never through a link), the old file's mode (0600 for a new one), fsync, rename over.
+fn write_atomic(path: &Path, text: &[u8]) -> Result<(), MigrateError> {
     let mode = fs::metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o600);
-    let result = (|| {
-        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(wrap)
+    crate::statefile::write_atomic(path, text, mode)
+        .map_err(|source| MigrateError::Write { path: path.to_path_buf(), source })
 }

@@ -14,7 +14,7 @@ use crate::daemon::{self, Options, compose::FromFiles, logging};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
 use crate::nft::child::Children;
-use crate::wan;
+use crate::{statefile, wan};
 
 /// watch the WAN and keep DNS names and port forwards in step with it (the daemon)
 #[derive(FromArgs, Debug)]
@@ -43,11 +43,18 @@ pub struct RunArgs {
 }
 
 #[derive(Debug)]
-struct RunError(daemon::DaemonError);
+enum RunError {
+    Daemon(daemon::DaemonError),
+    /// `--dry-run`: the private state directory could not be made.
+    StateDir(std::io::Error),
+}
 
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        match self {
+            RunError::Daemon(e) => e.fmt(f),
+            RunError::StateDir(e) => write!(f, "cannot make a private state directory for the dry run: {e}"),
+        }
     }
 }
 
@@ -56,14 +63,21 @@ impl Failure for RunError {}
 pub fn run(a: RunArgs) -> Outcome {
     // A dry run prints what it would do: it logs to stderr too.
     logging::init(a.foreground || a.dry_run, LogLevel::Info);
-    let state_dir = a.state_dir.unwrap_or_else(|| {
-        if a.dry_run {
-            // SAFETY: getuid has no preconditions and cannot fail.
-            std::env::temp_dir().join(format!("homeport-dry-run-{}", unsafe { libc::getuid() }))
-        } else {
-            common::default_state_dir()
+    // A dry run without --state-dir keeps its state in a directory of its own, made for
+    // it (mkdtemp: mode 0700, a fresh name), never one another user could have prepared;
+    // removed again at the end (left in place if something else was put in it).
+    let private = match (&a.state_dir, a.dry_run) {
+        (None, true) => Some(statefile::private_dir("homeport-dry-run-").map_err(RunError::StateDir)?),
+        _ => None,
+    };
+    let state_dir = match (&a.state_dir, &private) {
+        (Some(d), _) => d.clone(),
+        (None, Some(p)) => {
+            log::info!("dry run: state and status.json in {}", p.display());
+            p.clone()
         }
-    });
+        (None, None) => common::default_state_dir(),
+    };
     let lint_paths = Paths {
         network: a.network_config.clone(),
         dhcp: forwarding::default_dhcp(),
@@ -76,7 +90,13 @@ pub fn run(a: RunArgs) -> Outcome {
     };
     // One holder for every nft child of this daemon, whatever configuration started it.
     let nft = Nft { children: Some(Arc::new(Children::default())), ..Nft::default() };
-    let mut configure = FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft, lint_paths };
-    daemon::run(&opts, &mut configure).map_err(RunError)?;
+    let mut configure = FromFiles { config: a.config, state_dir, dry_run: a.dry_run, nft, lint_paths, running: false };
+    let result = daemon::run(&opts, &mut configure).map_err(RunError::Daemon);
+    if let Some(dir) = private {
+        // A dry run persists no DDNS state: status.json is all there is.
+        let _ = std::fs::remove_file(daemon::status_file::path(&dir));
+        let _ = std::fs::remove_dir(dir);
+    }
+    result?;
     Ok(0)
 }

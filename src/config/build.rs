@@ -17,10 +17,37 @@ pub const SECTION_TYPES: &[&str] = &["homeport", "ddns", "forward"];
 
 /// Reads `pkg` into a [`Config`]; the diagnostics are in file order.
 pub fn build(pkg: &Package) -> (Config, Vec<Diagnostic>) {
+    build_except(pkg, &[], &[])
+}
+
+/// [`build`], leaving out (with an error naming them) the sections next to a syntax error
+/// and those with a value that is not UTF-8 (`uci::Parsed::suspect`, `not_utf8`).
+fn build_except(pkg: &Package, suspect: &[(usize, usize)], not_utf8: &[(usize, String)]) -> (Config, Vec<Diagnostic>) {
     let mut b = Builder::default();
-    for section in &pkg.sections {
+    for (i, section) in pkg.sections.iter().enumerate() {
         let at = b.section_ref(section);
         if !b.unique_name(section, &at) {
+            continue;
+        }
+        // As for a main section with an invalid option: the defaults stand in for it.
+        let instead = if section.ty == "homeport" { "; the defaults apply until it is fixed" } else { "" };
+        if let Some((_, line)) = suspect.iter().find(|(s, _)| *s == i) {
+            // A broken `config` line leaves the lines after it in the section before:
+            // a forward would point where another one should (issue 10, item 7).
+            let msg = format!(
+                "not applied because of the syntax error at line {line} (a broken line can move \
+                 options from one section into another){instead}"
+            );
+            b.diags.push(Diagnostic::error(msg).in_section(&at));
+            continue;
+        }
+        let bad: Vec<&String> = not_utf8.iter().filter(|(s, _)| *s == i).map(|(_, o)| o).collect();
+        for option in &bad {
+            // The value is never shown: it may be a secret, and it is not text.
+            let msg = format!("is not valid UTF-8; no byte is changed to guess, the section is not applied{instead}");
+            b.diags.push(Diagnostic { option: Some(option.to_string()), ..Diagnostic::error(msg) }.in_section(&at));
+        }
+        if !bad.is_empty() {
             continue;
         }
         match section.ty.as_str() {
@@ -47,28 +74,41 @@ pub struct Loaded {
     pub package: Package,
     pub config: Config,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every syntax error: those lenient reading skipped, and the one strict reading (uci,
+    /// LuCI) stops at. A file with any is not one libuci accepts: a running daemon keeps
+    /// its configuration rather than take this one (docs/config.md).
+    pub syntax: Vec<ParseError>,
 }
 
 /// Parses `input` leniently, as OpenWrt's init scripts read a config (a syntax error
-/// skips the rest of its line and is reported), and builds the config from it. What a
-/// strict parse (uci, LuCI) would refuse is reported too.
+/// skips the rest of its line and is reported), and builds the config from it, leaving
+/// out the sections next to a syntax error and those holding a value that is not UTF-8.
+/// What a strict parse (uci, LuCI) would refuse is reported too. A file over the reader's
+/// bounds gives no section at all.
 pub fn from_text(input: impl AsRef<[u8]>, package_name: &str) -> Loaded {
     let input = input.as_ref();
-    let (package, errors) = uci::parse_lenient(input, package_name);
+    let parsed = match uci::parse_checked(input, package_name) {
+        Ok(p) => p,
+        Err(e) => {
+            let package = Package { name: package_name.to_string(), sections: Vec::new() };
+            let (config, _) = build(&package);
+            return Loaded { package, config, diagnostics: vec![Diagnostic::error(e.to_string())], syntax: vec![e] };
+        }
+    };
     let mut syntax: Vec<(ParseError, String)> =
-        errors.iter().map(|e| (*e, format!("{e}; the rest of that line is ignored"))).collect();
+        parsed.errors.iter().map(|e| (*e, format!("{e}; the rest of that line is ignored"))).collect();
     // Lenient reading passes over some mistakes in silence (extra words on a line, a
     // name reused with another type) that make uci and LuCI refuse the whole file.
     if let Err(e) = uci::parse_strict(input, package_name) {
-        if !errors.contains(&e) {
+        if !parsed.errors.contains(&e) {
             syntax.push((e, format!("{e}; uci and LuCI refuse the file because of it")));
         }
     }
     syntax.sort_by_key(|(e, _)| (e.line, e.byte));
-    let mut diagnostics: Vec<Diagnostic> = syntax.into_iter().map(|(_, m)| Diagnostic::error(m)).collect();
-    let (config, diags) = build(&package);
+    let mut diagnostics: Vec<Diagnostic> = syntax.iter().map(|(_, m)| Diagnostic::error(m.clone())).collect();
+    let (config, diags) = build_except(&parsed.package, &parsed.suspect, &parsed.not_utf8);
     diagnostics.extend(diags);
-    Loaded { package, config, diagnostics }
+    Loaded { package: parsed.package, config, diagnostics, syntax: syntax.into_iter().map(|(e, _)| e).collect() }
 }
 
 /// Whether any diagnostic is an error (the config is then not fully usable).

@@ -16,6 +16,7 @@ pub mod url;
 
 pub use build::{Loaded, SECTION_TYPES, build, from_text, has_errors};
 pub use ddns::{DEFAULT_CHECK, DEFAULT_FORCE, DEFAULT_RETRY};
+pub use read::{SECRET_OPTIONS, is_secret_option};
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -176,6 +176,17 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Options whose value is a secret: `password`, `password_ipv6`, `key_secret`, and
+/// `update_url`, which often embeds a token (docs/config.md, "Secrets are never printed").
+pub const SECRET_OPTIONS: &[&str] = &["password", "password_ipv6", "key_secret", "update_url"];
+
+/// Whether an option's value is hidden wherever homeport prints the file
+/// (`check --show`): a secret option, or a likely misspelling of one (`pasword` holds
+/// the password all the same).
+pub fn is_secret_option(name: &str) -> bool {
+    SECRET_OPTIONS.contains(&name) || did_you_mean(name, SECRET_OPTIONS).is_some()
+}
+
 /// UCI's boolean spellings (`get_bool` in OpenWrt's functions.sh, ubox's validator).
 pub fn parse_bool(s: &str) -> Result<bool, String> {
     let l = s.to_ascii_lowercase();
@@ -324,6 +335,16 @@ mod tests {
         assert_eq!(did_you_mean("reflexion", &known), Some("reflection"));
         assert_eq!(did_you_mean("foo", &known), None);
         assert_eq!(did_you_mean("ip", &["id"]), None);
+    }
+
+    #[test]
+    fn secret_options_and_their_misspellings() {
+        for name in ["password", "key_secret", "update_url", "pasword", "passwd", "key_secrte", "updateurl"] {
+            assert!(is_secret_option(name), "{name}");
+        }
+        for name in ["username", "key_name", "domain", "server", "ip_url", "dest_port"] {
+            assert!(!is_secret_option(name), "{name}");
+        }
     }
 
     #[test]

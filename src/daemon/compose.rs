@@ -23,12 +23,30 @@ pub struct FromFiles {
     pub nft: Nft,
     /// network, dhcp and firewall packages, for the forward lint and LAN subnets.
     pub lint_paths: Paths,
+    /// A configuration has been handed to the daemon: from now on a file with syntax
+    /// errors is refused as a whole instead of being read around them.
+    pub running: bool,
 }
 
 impl FromFiles {
     /// Reads and builds the configuration; problems are logged, bad sections skipped.
+    ///
+    /// Once running, a file with any syntax error does not replace the running
+    /// configuration (docs/config.md, "Reloading"): a file turned to garbage would read as
+    /// an empty one and remove every forward, and a broken `config` line moves options
+    /// between sections. At start there is nothing to keep: the sections next to the
+    /// errors are left out and the rest is used.
     pub fn read(&self) -> Result<(Config, Vec<Diagnostic>), String> {
         let loaded = load_config(&self.config).map_err(|e| e.to_string())?;
+        if self.running
+            && let Some(first) = loaded.syntax.first()
+        {
+            return Err(format!(
+                "{} has {} syntax error(s), the first: {first}; fix it (homeport check) and reload",
+                self.config.display(),
+                loaded.syntax.len()
+            ));
+        }
         let (cfg, diags) = (loaded.config, loaded.diagnostics);
         for d in &diags {
             match d.severity {
@@ -51,6 +69,7 @@ impl Configure for FromFiles {
             }
         }
         diagnostics.extend(more);
+        self.running = true;
         Ok(Setup {
             ddns: Box::new(EngineDriver::new(&cfg.ddns, self.state_dir.clone(), self.dry_run, SystemTime::now())),
             forwards: Box::new(NftDriver::new(&cfg.forwards, ctx, self.nft.clone())),

@@ -116,6 +116,8 @@ struct Daemon<'a> {
     /// Digest of the rendering whose apply failed: it waits for `apply_retry_at` (a new
     /// rendering, or SIGHUP, goes at once).
     apply_failed: Option<String>,
+    /// Why the last SIGHUP kept the running configuration (cleared by a reload that works).
+    reload_error: Option<String>,
     /// FNV-1a of the last status written, without its timestamp (a digest rather than a
     /// copy: with 100 forwards a copy of the status is ~40 KiB of heap kept for nothing).
     status_written: Option<u64>,
@@ -173,6 +175,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         apply_error: None,
         apply_retry_at: None,
         apply_failed: None,
+        reload_error: None,
         status_written: None,
     };
     log::info!(
@@ -473,9 +476,11 @@ impl Daemon<'_> {
             Ok(s) => s,
             Err(e) => {
                 log::error!("configuration not reloaded, keeping the running one: {e}");
+                self.reload_error = Some(e);
                 return;
             }
         };
+        self.reload_error = None;
         log::info!("configuration re-read");
         let wan_changed = new.main.interface != self.setup.main.interface || new.main.device != self.setup.main.device;
         if new.main.log_level != self.setup.main.log_level {
@@ -574,6 +579,10 @@ impl Daemon<'_> {
         warnings.extend(self.rules.warnings.iter().cloned());
         if let Some(e) = &self.wan_error {
             warnings.push(Warning { code: "wan".into(), message: e.clone() });
+        }
+        if let Some(e) = &self.reload_error {
+            let message = format!("configuration not reloaded, the running one is kept: {e}");
+            warnings.push(Warning { code: "reload".into(), message });
         }
         for d in &self.setup.diagnostics {
             warnings.push(Warning { code: "config".into(), message: d.to_string() });

@@ -7,9 +7,10 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::statefile;
 use crate::status::{HostStatus, Status};
 
 pub const FILE_NAME: &str = "status.json";
@@ -18,21 +19,13 @@ pub fn path(state_dir: &Path) -> PathBuf {
     state_dir.join(FILE_NAME)
 }
 
+/// Writes the status (mode 0644: `homeport status` and LuCI read it) through
+/// [`statefile::write_atomic`]: a fresh temporary file, never one found in place.
 pub fn write(state_dir: &Path, status: &Status) -> io::Result<()> {
     fs::create_dir_all(state_dir)?;
-    let json = serde_json::to_vec_pretty(status).map_err(io::Error::other)?;
-    let tmp = state_dir.join(format!(".{FILE_NAME}.{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(&json)?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-        fs::rename(&tmp, path(state_dir))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let mut json = serde_json::to_vec_pretty(status).map_err(io::Error::other)?;
+    json.push(b'\n');
+    statefile::write_atomic(&path(state_dir), &json, 0o644)
 }
 
 pub fn read(state_dir: &Path) -> io::Result<Status> {
@@ -208,6 +201,21 @@ Warnings:
         assert_eq!(read(&dir).unwrap(), sample());
         let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, [FILE_NAME], "no temporary file left behind");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_planted_symlink_is_not_written_through() {
+        let dir = std::env::temp_dir().join(format!("hp-status-link-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim");
+        fs::write(&victim, "precious").unwrap();
+        // The temporary name earlier versions used, planted as a link to another file.
+        std::os::unix::fs::symlink(&victim, dir.join(format!(".{FILE_NAME}.{}", std::process::id()))).unwrap();
+        write(&dir, &sample()).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(read(&dir).unwrap(), sample());
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -7,8 +7,8 @@
 //! that a changed password counts as a changed configuration (which lifts a fatal stop).
 
 use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::config::DdnsHost;
@@ -79,22 +79,14 @@ pub fn load(dir: &Path, section: &SectionRef) -> Result<Option<Persisted>, State
 /// Writes the host's state atomically (mode 0600; the directory is created 0700).
 pub fn save(dir: &Path, section: &SectionRef, state: &Persisted) -> Result<(), StateError> {
     let path = dir.join(file_name(section));
-    let tmp = dir.join(format!(".{}.tmp", file_name(section)));
     let werr = |err| StateError::Write { path: path.clone(), err };
     if !dir.is_dir() {
         fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(werr)?;
     }
     let mut text = serde_json::to_vec_pretty(state).map_err(|e| werr(io::Error::other(e)))?;
     text.push(b'\n');
-    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(werr)?;
-    f.write_all(&text).and_then(|_| f.sync_all()).map_err(werr)?;
-    drop(f);
-    fs::rename(&tmp, &path).map_err(werr)?;
-    // The rename is durable only once the directory entry is.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    // A fresh temporary file (O_EXCL|O_NOFOLLOW), never one found in place.
+    crate::statefile::write_atomic(&path, &text, 0o600).map_err(werr)
 }
 
 /// Every state file in `dir` with its section (the file name's `<section>`), sorted;
@@ -187,6 +179,21 @@ mod tests {
 
     fn key() -> FingerprintKey {
         FingerprintKey::from_bytes(&[7; 32])
+    }
+
+    #[test]
+    fn a_planted_symlink_is_not_written_through() {
+        let dir = tempdir("link");
+        fs::create_dir_all(&dir).unwrap();
+        let victim = dir.join("victim");
+        fs::write(&victim, "precious").unwrap();
+        // The temporary name earlier versions used, planted as a link to another file.
+        std::os::unix::fs::symlink(&victim, dir.join(".ddns-home.json.tmp")).unwrap();
+        let s = SectionRef { ty: "ddns".into(), index: 0, name: Some("home".into()) };
+        save(&dir, &s, &Persisted::default()).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(load(&dir, &s).unwrap(), Some(Persisted::default()));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -51,11 +51,41 @@ const HARMLESS: &[(&str, &str)] = &[
 
 /// Converts every `config service` section of a ddns-scripts package.
 pub fn migrate(ddns: &Package) -> Migration {
+    migrate_except(ddns, &[])
+}
+
+/// [`migrate`] from a lenient parse: a section whose options are not all as written is not
+/// converted, with a note saying why. That is a section with a value that is not UTF-8
+/// (the model holds U+FFFD there: a password would change), and a section next to a syntax
+/// error (a broken `config` line leaves another section's options in it).
+pub fn migrate_parsed(ddns: &crate::uci::Parsed) -> Migration {
+    let mut skip: Vec<(usize, String)> = ddns
+        .not_utf8
+        .iter()
+        .map(|(i, o)| (*i, format!("option {}: is not valid UTF-8: not migrated (no byte is changed)", quote_value(o))))
+        .collect();
+    skip.extend(
+        ddns.suspect.iter().map(|(i, line)| (*i, format!("next to the syntax error at line {line}: not migrated"))),
+    );
+    migrate_except(&ddns.package, &skip)
+}
+
+/// [`migrate`], leaving out the sections listed (by index in `ddns.sections`) with a note
+/// giving the reason.
+fn migrate_except(ddns: &Package, skip: &[(usize, String)]) -> Migration {
     let mut notes = Vec::new();
     let globals = Globals::read(ddns, &mut notes);
     let mut hosts: Vec<Host> = Vec::new();
-    for (index, section) in ddns.sections_of("service") {
+    let services = ddns.sections.iter().enumerate().filter(|(_, s)| s.ty == "service");
+    for (index, (at, section)) in services.enumerate() {
         let sref = SectionRef { ty: "service".into(), index, name: section.name.clone() };
+        let reasons: Vec<&String> = skip.iter().filter(|(i, _)| *i == at).map(|(_, r)| r).collect();
+        if !reasons.is_empty() {
+            for r in reasons {
+                notes.push(Diagnostic::warning(r.clone()).in_section(&sref));
+            }
+            continue;
+        }
         if let Some(host) = convert(section, &sref, &globals, &mut notes) {
             hosts.push(host);
         }

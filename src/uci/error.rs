@@ -35,6 +35,10 @@ pub enum ParseErrorKind {
     OptionWithoutName,
     /// `package` is the last thing in the file, not even followed by a newline.
     PackageWithoutName,
+    /// homeport's bound, not libuci's: the file is larger than [`MAX_FILE`](super::MAX_FILE).
+    FileTooLarge,
+    /// homeport's bound, not libuci's: a line is longer than [`MAX_LINE`](super::MAX_LINE).
+    LineTooLong,
 }
 
 impl ParseErrorKind {
@@ -53,6 +57,8 @@ impl ParseErrorKind {
             ParseErrorKind::ConfigWithoutName => "config without name",
             ParseErrorKind::OptionWithoutName => "option without name",
             ParseErrorKind::PackageWithoutName => "package without name",
+            ParseErrorKind::FileTooLarge => "file larger than 1 MiB",
+            ParseErrorKind::LineTooLong => "line longer than 64 KiB",
         }
     }
 }
@@ -73,9 +79,21 @@ pub struct ParseError {
 }
 
 impl fmt::Display for ParseError {
-    /// `Parse error (too many arguments) at line 3, byte 13`, as libuci prints it.
+    /// `Parse error (too many arguments) at line 3, byte 13`, as libuci prints it. The two
+    /// bounds libuci does not have say so in words of their own.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Parse error ({}) at line {}, byte {}", self.kind.reason(), self.line, self.byte)
+        match self.kind {
+            ParseErrorKind::FileTooLarge => {
+                write!(f, "the file is larger than 1 MiB ({} bytes); homeport does not read it", super::MAX_FILE)
+            }
+            ParseErrorKind::LineTooLong => write!(
+                f,
+                "line {} is longer than 64 KiB ({} bytes); homeport does not read the file",
+                self.line,
+                super::MAX_LINE
+            ),
+            _ => write!(f, "Parse error ({}) at line {}, byte {}", self.kind.reason(), self.line, self.byte),
+        }
     }
 }
 
@@ -91,5 +109,13 @@ mod tests {
         assert_eq!(e.to_string(), "Parse error (too many arguments) at line 2, byte 12");
         let e = ParseError { kind: ParseErrorKind::UnterminatedDoubleQuote, line: 3, byte: 23 };
         assert_eq!(e.to_string(), "Parse error (EOF with unterminated \") at line 3, byte 23");
+    }
+
+    #[test]
+    fn bounds_say_what_they_are() {
+        let e = ParseError { kind: ParseErrorKind::LineTooLong, line: 7, byte: 0 };
+        assert_eq!(e.to_string(), "line 7 is longer than 64 KiB (65536 bytes); homeport does not read the file");
+        let e = ParseError { kind: ParseErrorKind::FileTooLarge, line: 0, byte: 0 };
+        assert_eq!(e.to_string(), "the file is larger than 1 MiB (1048576 bytes); homeport does not read it");
     }
 }

@@ -9,7 +9,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use super::error::ParseError;
@@ -84,6 +84,24 @@ pub fn resolve(path: &Path, dirs: &ConfigDirs) -> PathBuf {
     path.to_path_buf()
 }
 
+/// Reads `path`, but at most one byte more than [`MAX_FILE`](super::MAX_FILE): enough for
+/// the parser to refuse an oversized file without it ever being held in memory whole.
+pub fn read_bounded(path: &Path) -> io::Result<Vec<u8>> {
+    // A plain loop rather than `take().read_to_end()`: the same, in a fraction of the code.
+    let mut f = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while bytes.len() <= super::MAX_FILE {
+        match f.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(bytes)
+}
+
 /// Reads and parses `path` with the standard directories (`/etc/config`, `/var/run/uci`).
 pub fn load(path: &Path, mode: Mode) -> Result<Loaded, LoadError> {
     load_in(path, &ConfigDirs::default(), mode)
@@ -93,7 +111,7 @@ pub fn load(path: &Path, mode: Mode) -> Result<Loaded, LoadError> {
 /// The package is named after `path`'s base name.
 pub fn load_in(path: &Path, dirs: &ConfigDirs, mode: Mode) -> Result<Loaded, LoadError> {
     let real = resolve(path, dirs);
-    let bytes = std::fs::read(&real).map_err(|source| LoadError::Io { path: real.clone(), source })?;
+    let bytes = read_bounded(&real).map_err(|source| LoadError::Io { path: real.clone(), source })?;
     match parse_raw(&bytes, &package_name(path), mode) {
         Ok((raw, errors)) => Ok(Loaded { package: raw.to_model(), errors, path: real }),
         Err(error) => Err(LoadError::Parse { path: real, error }),
@@ -108,6 +126,17 @@ mod tests {
     fn names_files_by_base_name() {
         assert_eq!(package_name(Path::new("/etc/config/homeport")), "homeport");
         assert_eq!(package_name(Path::new("case.uci")), "case.uci");
+    }
+
+    #[test]
+    fn reads_whole_small_files_and_stops_just_past_the_limit() {
+        let path = std::env::temp_dir().join(format!("hp-read-bounded-{}", std::process::id()));
+        std::fs::write(&path, b"config t\n").unwrap_or_default();
+        assert_eq!(read_bounded(&path).ok(), Some(b"config t\n".to_vec()));
+        std::fs::write(&path, vec![b'#'; 3 * super::super::MAX_FILE]).unwrap_or_default();
+        let n = read_bounded(&path).map(|b| b.len()).unwrap_or_default();
+        assert!(n > super::super::MAX_FILE && n <= super::super::MAX_FILE + 4096, "{n}");
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -16,11 +16,38 @@
 //! - a NUL byte ends the buffer as `fgets`/`strlen` see it (the rest of that chunk is lost).
 //!
 //! Positions in errors (`line`, `byte`) are therefore libuci's own (see [`ParseError`]).
+//!
+//! Where homeport differs from libuci, on purpose: a file over [`MAX_FILE`] or with a line
+//! over [`MAX_LINE`] is refused as a whole, in both modes ([`check_bounds`]); and the line
+//! buffer's size is bookkeeping only (libuci doubles a real allocation each time a NUL
+//! byte cuts a chunk short, so a few hundred bytes of `a\0\n` lines ask for gigabytes).
+//! Within the bounds, what is parsed is exactly what libuci parses.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::error::{ParseError, ParseErrorKind};
 use super::tree::{RawPackage, Reopen};
+
+/// The largest file homeport reads: a home router's config is a few KiB.
+pub const MAX_FILE: usize = 1 << 20;
+/// The longest line homeport reads (its newline not counted).
+pub const MAX_LINE: usize = 64 << 10;
+/// The line buffer size at which the model stops doubling it: above twice the largest
+/// file, `fgets` never splits a line any more, so libuci (whose buffer keeps doubling)
+/// and this model split every line alike.
+const BUFSZ_CAP: usize = 4 * MAX_FILE;
+
+/// Refuses input over homeport's bounds: [`MAX_FILE`] bytes, or a line of more than
+/// [`MAX_LINE`] bytes (the error names the first such line, 1-based).
+pub(crate) fn check_bounds(input: &[u8]) -> Result<(), ParseError> {
+    if input.len() > MAX_FILE {
+        return Err(ParseError { kind: ParseErrorKind::FileTooLarge, line: 0, byte: 0 });
+    }
+    match input.split(|&b| b == b'\n').position(|l| l.len() > MAX_LINE) {
+        Some(i) => Err(ParseError { kind: ParseErrorKind::LineTooLong, line: i + 1, byte: MAX_LINE }),
+        None => Ok(()),
+    }
+}
 
 /// How parse errors are handled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,17 +63,28 @@ pub enum Mode {
 /// Parses `input` as package `package`. In strict mode the first error is returned; in
 /// lenient mode every error is collected and the package holds everything else.
 pub(crate) fn parse_raw(input: &[u8], package: &str, mode: Mode) -> Result<(RawPackage, Vec<ParseError>), ParseError> {
+    check_bounds(input)?;
     let mut p = Parser::new(input, package, mode);
     let mut errors = Vec::new();
     // libuci: `while (!feof(file)) { pos = 0; getln(0); if (buf[0]) parse_line(); }`
     while !p.stream.eof {
         p.pos = 0;
         p.stmt_line = p.line + 1;
+        p.strict_only = false;
+        let before = p.section;
         p.getln(0);
         if p.ch(0) == 0 {
             continue;
         }
-        if let Err(kind) = p.parse_line() {
+        let result = p.parse_line();
+        if result.is_err() || p.strict_only {
+            // The section the bad line belongs to (or follows: a broken `config` line
+            // leaves the next lines in it) and any section the line opened.
+            for s in [before, p.section].into_iter().flatten() {
+                p.tree.mark_suspect(s, p.line);
+            }
+        }
+        if let Err(kind) = result {
             let err = ParseError { kind, line: p.line, byte: p.pos };
             match mode {
                 Mode::Strict => return Err(err),
@@ -132,6 +170,8 @@ struct Parser<'a> {
     tree: RawPackage,
     /// The section that `option`/`list` statements go to.
     section: Option<usize>,
+    /// Lenient mode: the current line has a mistake that strict mode refuses.
+    strict_only: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -147,6 +187,7 @@ impl<'a> Parser<'a> {
             stmt_line: 1,
             tree: RawPackage::new(package),
             section: None,
+            strict_only: false,
         }
     }
 
@@ -178,11 +219,10 @@ impl<'a> Parser<'a> {
         self.buf.get(i..i + self.cstr_len(i)).unwrap_or_default().to_vec()
     }
 
+    /// libuci doubles its buffer here; the model only doubles the number (capped at
+    /// [`BUFSZ_CAP`]), since `buf` grows as bytes are written into it.
     fn grow(&mut self) {
-        self.bufsz = self.bufsz.saturating_mul(2);
-        if self.buf.len() < self.bufsz {
-            self.buf.resize(self.bufsz, 0);
-        }
+        self.bufsz = self.bufsz.saturating_mul(2).min(BUFSZ_CAP);
     }
 
     /// `uci_getln`: reads the next line into the buffer at `offset`, growing the buffer
@@ -354,8 +394,11 @@ impl<'a> Parser<'a> {
     fn assert_eol(&mut self) -> Step<()> {
         self.skip_whitespace();
         let extra = self.next_arg(false, Check::None)?;
-        if !extra.is_empty() && self.mode == Mode::Strict {
-            return Err(ParseErrorKind::TooManyArguments);
+        if !extra.is_empty() {
+            if self.mode == Mode::Strict {
+                return Err(ParseErrorKind::TooManyArguments);
+            }
+            self.strict_only = true;
         }
         Ok(())
     }
@@ -431,10 +474,12 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         if let Some(idx) = self.tree.find(&name)
-            && self.mode == Mode::Strict
             && matches!(self.tree.reopen_check(idx, &ty), Reopen::TypeDiffers)
         {
-            return Err(ParseErrorKind::SectionTypeConflict);
+            if self.mode == Mode::Strict {
+                return Err(ParseErrorKind::SectionTypeConflict);
+            }
+            self.strict_only = true;
         }
         self.section = Some(self.tree.open_named(&ty, &name, line));
         Ok(())
@@ -457,6 +502,7 @@ impl<'a> Parser<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -494,6 +540,57 @@ mod tests {
         let err = parse_raw(b"config\r\n", "t", Mode::Strict).err();
         assert_eq!(err, Some(ParseError { kind: ParseErrorKind::InvalidCommand, line: 1, byte: 0 }));
         assert!(parse_raw(b"config\tt\r\n", "t", Mode::Strict).is_ok());
+    }
+
+    #[test]
+    fn nul_bytes_do_not_double_memory_per_line() {
+        // Each `a\0\n` line doubles libuci's buffer; 2,000 of them would ask for 2^2000
+        // bytes. The model's buffer holds only what was read (the joined `aaa…`).
+        let input = b"a\0\n".repeat(2000);
+        let mut p = Parser::new(&input, "t", Mode::Lenient);
+        p.getln(0);
+        assert_eq!(p.cstr(0), vec![b'a'; 2000]);
+        assert!(p.buf.len() <= 2 * input.len(), "buffer of {} bytes", p.buf.len());
+        let (_, errors) = parse_raw(&input, "t", Mode::Lenient).expect("within bounds");
+        assert_eq!(errors.len(), 1, "one joined line, one invalid command");
+    }
+
+    #[test]
+    fn bounds_refuse_big_files_and_long_lines_in_both_modes() {
+        let long = [b"config t\n\toption a '".as_slice(), &vec![b'x'; MAX_LINE], b"'\n"].concat();
+        for mode in [Mode::Strict, Mode::Lenient] {
+            let err = parse_raw(&long, "t", mode).err().map(|e| (e.kind, e.line));
+            assert_eq!(err, Some((ParseErrorKind::LineTooLong, 2)));
+            let big = b"# comment\n".repeat(MAX_FILE / 10 + 1);
+            let err = parse_raw(&big, "t", mode).err().map(|e| e.kind);
+            assert_eq!(err, Some(ParseErrorKind::FileTooLarge));
+        }
+        // Exactly at the bounds is fine.
+        let at = [b"#".as_slice(), &vec![b'x'; MAX_LINE - 1], b"\n"].concat();
+        assert!(parse_raw(&at, "t", Mode::Strict).is_ok());
+    }
+
+    #[test]
+    fn sections_next_to_a_syntax_error_are_suspect() {
+        let input = b"config forward nas\n\toption dest_ip '10.0.0.2'\n\
+            confg forward cam\n\toption dest_ip '10.0.0.3'\n\
+            config forward ok\n\toption dest_ip '10.0.0.4'\n\
+            config forward web extra\n\
+            config forward tv\n\toption a 'b' 'c'\n\
+            config ddns ok\n";
+        let (p, errors) = parse_raw(input, "t", Mode::Lenient).expect("lenient");
+        assert_eq!(errors.len(), 1);
+        let names = |v: &[(usize, usize)]| -> Vec<(String, usize)> {
+            v.iter().map(|&(i, l)| (String::from_utf8_lossy(&p.sections[i].name).into_owned(), l)).collect()
+        };
+        // `nas` holds cam's dest_ip (the broken `config` line 3 left it open); the surplus
+        // word on line 7 marks `ok`, which the line follows, and `web`, which it opens;
+        // `tv` has a third word on line 9; the type change of `ok` on line 10 (strict mode
+        // refuses it) marks no section not already marked.
+        assert_eq!(
+            names(&p.suspect),
+            [("nas".to_string(), 3), ("ok".to_string(), 7), ("web".to_string(), 7), ("tv".to_string(), 9)]
+        );
     }
 
     #[test]

@@ -25,6 +25,12 @@ fn quote_into(out: &mut Vec<u8>, v: &[u8]) {
 }
 
 pub(crate) fn render(p: &RawPackage) -> Vec<u8> {
+    render_masked(p, &|_| false)
+}
+
+/// [`render`], with the value of every option for which `masked(name)` holds printed as
+/// `'***'` (each item of a list alike); all else byte for byte.
+pub(crate) fn render_masked(p: &RawPackage, masked: &dyn Fn(&[u8]) -> bool) -> Vec<u8> {
     let mut out = Vec::new();
     let mut seen: HashMap<&[u8], usize> = HashMap::new();
     for s in &p.sections {
@@ -48,14 +54,16 @@ pub(crate) fn render(p: &RawPackage) -> Vec<u8> {
             out.push(b'.');
             out.extend_from_slice(&o.name);
             out.push(b'=');
+            let hide = masked(&o.name);
+            let shown = |v: &'_ [u8]| -> Vec<u8> { if hide { b"***".to_vec() } else { v.to_vec() } };
             match &o.value {
-                RawValue::Single(v) => quote_into(&mut out, v),
+                RawValue::Single(v) => quote_into(&mut out, &shown(v)),
                 RawValue::List(items) => {
                     for (i, item) in items.iter().enumerate() {
                         if i > 0 {
                             out.push(b' ');
                         }
-                        quote_into(&mut out, item);
+                        quote_into(&mut out, &shown(item));
                     }
                 }
             }

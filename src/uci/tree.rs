@@ -19,6 +19,9 @@ pub(crate) struct RawPackage {
     pub sections: Vec<RawSection>,
     /// libuci's `n_section`: sections created so far, named ones included.
     n_section: u64,
+    /// Lenient parsing: sections next to a syntax error, with the error's line; each
+    /// section once, at its first error.
+    pub suspect: Vec<(usize, usize)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,7 +63,32 @@ pub(crate) enum Reopen {
 
 impl RawPackage {
     pub fn new(name: &str) -> RawPackage {
-        RawPackage { name: name.to_string(), sections: Vec::new(), n_section: 0 }
+        RawPackage { name: name.to_string(), sections: Vec::new(), n_section: 0, suspect: Vec::new() }
+    }
+
+    /// Records that section `idx` is next to the syntax error at `line`.
+    pub fn mark_suspect(&mut self, idx: usize, line: usize) {
+        if !self.suspect.iter().any(|&(s, _)| s == idx) {
+            self.suspect.push((idx, line));
+        }
+    }
+
+    /// Options (by section index and name) with a value or list item that is not UTF-8.
+    pub fn not_utf8(&self) -> Vec<(usize, String)> {
+        let bad = |v: &[u8]| std::str::from_utf8(v).is_err();
+        let mut out = Vec::new();
+        for (i, s) in self.sections.iter().enumerate() {
+            for o in &s.options {
+                let hit = match &o.value {
+                    RawValue::Single(v) => bad(v),
+                    RawValue::List(items) => items.iter().any(|v| bad(v)),
+                };
+                if hit {
+                    out.push((i, String::from_utf8_lossy(&o.name).into_owned()));
+                }
+            }
+        }
+        out
     }
 
     /// `config <type>` without a name: a new anonymous section, returned by index.
@@ -179,37 +207,41 @@ impl RawPackage {
         }
     }
 
+    /// Appends model sections (their values are text, hence their bytes are exact).
+    pub fn append_model(&mut self, sections: &[Section]) {
+        self.sections.extend(sections.iter().map(raw_section));
+    }
+
     /// The raw form of a model package, for rendering it; anonymous sections get no
     /// generated name (rendering never prints one).
     pub fn from_model(p: &Package) -> RawPackage {
         RawPackage {
             name: p.name.clone(),
-            sections: p
-                .sections
-                .iter()
-                .map(|s| RawSection {
-                    ty: s.ty.as_bytes().to_vec(),
-                    name: s.name.as_deref().unwrap_or_default().as_bytes().to_vec(),
-                    anonymous: s.name.is_none(),
-                    options: s
-                        .options
-                        .iter()
-                        .map(|o| RawOption {
-                            name: o.name.as_bytes().to_vec(),
-                            value: match &o.value {
-                                Value::Single(v) => RawValue::Single(v.as_bytes().to_vec()),
-                                Value::List(items) => {
-                                    RawValue::List(items.iter().map(|i| i.as_bytes().to_vec()).collect())
-                                }
-                            },
-                            line: o.line,
-                        })
-                        .collect(),
-                    line: s.line,
-                })
-                .collect(),
+            sections: p.sections.iter().map(raw_section).collect(),
             n_section: 0,
+            suspect: Vec::new(),
         }
+    }
+}
+
+fn raw_section(s: &Section) -> RawSection {
+    RawSection {
+        ty: s.ty.as_bytes().to_vec(),
+        name: s.name.as_deref().unwrap_or_default().as_bytes().to_vec(),
+        anonymous: s.name.is_none(),
+        options: s
+            .options
+            .iter()
+            .map(|o| RawOption {
+                name: o.name.as_bytes().to_vec(),
+                value: match &o.value {
+                    Value::Single(v) => RawValue::Single(v.as_bytes().to_vec()),
+                    Value::List(items) => RawValue::List(items.iter().map(|i| i.as_bytes().to_vec()).collect()),
+                },
+                line: o.line,
+            })
+            .collect(),
+        line: s.line,
     }
 }
 
