@@ -15,6 +15,7 @@ Environment:
 
 import gzip
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -397,70 +398,236 @@ def ipk_path_binary(arch):
 
 
 # ---------------------------------------------------------------------------------
-# .apk (apk-tools v3, OpenWrt 25.12+): only where an apk-tools 3.x binary is given in $APK
-# (none is packaged for Debian bookworm, PyPI or npm; see the report).
+# The real package managers (../shared/tools, see its README.md): apk-tools 3.0.2 as on
+# OpenWrt 25.12 routers, opkg-lede 38eccbb as on 24.10, and libuci's `uci`.
 
 
 class Skip(Exception):
     pass
 
 
+TOOLS = os.path.join(os.path.dirname(ROOT), "shared", "tools", "openwrt")
+
+
+def tool(name):
+    """A real OpenWrt tool from ../shared/tools; a missing one skips the test (a machine
+    outside this workplace has no ../shared), with the reason printed."""
+    path = os.path.join(TOOLS, "bin", name)
+    if not os.path.exists(path):
+        raise Skip(f"{path} absent (../shared/tools): the real {name} is not available here")
+    return path
+
+
 def apk_tool():
-    apk = os.environ.get("APK")
-    if not apk:
-        raise Skip("no apk-tools 3.x binary in $APK: .apk packages not tested")
-    return apk
+    return os.environ.get("APK") or tool("apk")
+
+
+def build_apk_feed(out, arches, version=None, sign_key=None, user=None):
+    """build-apk.py into out for arches (binaries taken from the built .ipks); as `user`
+    (a name for runuser) when given."""
+    args = [sys.executable, os.path.join(PKG, "build-apk.py"), "--apk", apk_tool(), "--out", out]
+    for a in arches:
+        args += ["--arch", a, "--binary", f"{a}={ipk_path_binary(a)}"]
+    if version:
+        args += ["--version", version]
+    if sign_key:
+        args += ["--sign-key", sign_key]
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    if user:
+        args = ["runuser", "-u", user, "--", "env", f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}",
+                f"PATH={env['PATH']}", *args]
+    r = run(args, env=env)
+    eq(r.returncode, 0, f"build-apk.py: {r.stdout}{r.stderr}")
+    return r
+
+
+def adb_acls(dump):
+    """(path, user, group) of every directory and file in `apk adbdump` output (the
+    schema's paths[].acl and paths[].files[].acl; the first, nameless path is /)."""
+    out, name, user = [], "/", None
+    for line in dump.splitlines():
+        key, _, val = line.strip().lstrip("- ").partition(": ")
+        if line.strip() == "- acl:":
+            name = "/"
+        elif key == "name":
+            name = val
+        elif key == "user":
+            user = val
+        elif key == "group":
+            out.append((name, user, val))
+    return out
 
 
 @test
-def apk_packages_install():
+def apk_owned_by_root_when_built_by_a_user():
+    """Built by an unprivileged user, every file and directory of the .apk is root:root,
+    in the package's metadata and once installed (a router has only root and a few
+    system users; the DDNS credentials file must stay root's)."""
+    apk = apk_tool()
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        raise Skip("building as another user needs root and runuser")
+    arch = ARCHES[0]
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o777)
+        out = os.path.join(d, "out")
+        binary = ipk_path_binary(arch)
+        os.chmod(os.path.dirname(binary), 0o755)
+        # The system python: the test's own may live under a home nobody cannot enter.
+        python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
+        args = [python, os.path.join(PKG, "build-apk.py"), "--apk", apk, "--out", out,
+                "--arch", arch, "--binary", f"{arch}={binary}"]
+        r = run(["runuser", "-u", "nobody", "--", "env", "SOURCE_DATE_EPOCH=1700000000",
+                 "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + d, *args])
+        eq(r.returncode, 0, f"build-apk.py as nobody: {r.stdout}{r.stderr}")
+        pkg = os.path.join(out, arch, f"homeport-{apk_version()}.apk")
+        eq(os.stat(pkg).st_uid, pwd_uid("nobody"), "the test really built as nobody")
+        dump = run([apk, "adbdump", pkg]).stdout
+        acls = adb_acls(dump)
+        check(len(acls) > 10, f"too few acl entries in adbdump ({len(acls)}): parser broken?\n{dump[:600]}")
+        bad = [a for a in acls if a[1:] != ("root", "root")]
+        eq(bad, [], "entries not owned by root:root")
+        root = os.path.join(d, "root")
+        os.makedirs(os.path.join(root, "etc"))
+        with open(os.path.join(root, "etc", "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/ash\nnobody:*:65534:65534:nobody:/var:/bin/false\n")
+        with open(os.path.join(root, "etc", "group"), "w") as f:
+            f.write("root:x:0:\nnogroup:x:65534:\n")
+        stubs, stub_pub = stub_apks(apk, d, ("firewall4", "ca-bundle"))
+        os.makedirs(os.path.join(root, "etc", "apk", "keys"))
+        shutil.copy(stub_pub, os.path.join(root, "etc", "apk", "keys"))
+        r = run([apk, "add", "--root", root, "--initdb", "--allow-untrusted", "--no-network", "--no-scripts",
+                 "--arch", arch, "--repository", stubs, pkg])
+        eq(r.returncode, 0, f"apk add: {r.stdout}{r.stderr}")
+        owners = {}
+        for rel in ("usr/sbin/homeport", "etc/init.d/homeport", "etc/config/homeport", "usr/share/homeport",
+                    "usr/share/homeport/firewall.include", "etc/uci-defaults/80_homeport"):
+            st = os.lstat(os.path.join(root, rel))
+            owners[rel] = (st.st_uid, st.st_gid)
+        eq({k: v for k, v in owners.items() if v != (0, 0)}, {}, "installed files not owned by root")
+
+
+def pwd_uid(name):
+    import pwd
+    return pwd.getpwnam(name).pw_uid
+
+
+def apk_version(semver=None):
+    return package_version(semver or cargo_version(), "apk") + "-r1"
+
+
+def package_version(semver, fmt):
+    spec = importlib.util.spec_from_file_location("build_ipk_v", os.path.join(PKG, "build-ipk.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.package_version(semver, fmt)
+
+
+def stub_apks(apk, d, names):
+    """Empty stand-in packages for dependencies, in a feed signed with a test key."""
+    feed = os.path.join(d, "stubs")
+    files = os.path.join(d, "stub-files")
+    os.makedirs(feed)
+    os.makedirs(files)
+    for dep in names:
+        r = run([apk, "mkpkg", "--info", f"name:{dep}", "--info", "version:1-r1", "--info", "arch:noarch",
+                 "--info", "description:stand-in", "--files", files, "--output", os.path.join(feed, f"{dep}-1-r1.apk")])
+        eq(r.returncode, 0, r.stderr)
+    key = os.path.join(d, "stub.key")
+    eq(run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]).returncode, 0, "stub key")
+    pub = os.path.join(d, "stub.pem")
+    eq(run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub]).returncode, 0, "stub pub key")
+    r = run([apk, "mkndx", "--allow-untrusted", "--sign-key", key, "--output", os.path.join(feed, "packages.adb"),
+             *sorted(os.path.join(feed, n) for n in os.listdir(feed))])
+    eq(r.returncode, 0, r.stderr)
+    return os.path.join(feed, "packages.adb"), pub
+
+
+@test
+def apk_feed_installs_by_name():
+    """Every arch's feed: OpenWrt's file names, an index signed with the build's key;
+    `apk add homeport luci-app-homeport` by name from it works with that key in
+    /etc/apk/keys and is refused without it; the installed files have their modes."""
     apk = apk_tool()
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "out")
-        args = [sys.executable, os.path.join(PKG, "build-apk.py"), "--apk", apk, "--out", out]
-        for a in ARCHES:
-            args += ["--arch", a, "--binary", f"{a}={ipk_path_binary(a)}"]
-        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
-        r = run(args, env=env)
-        eq(r.returncode, 0, f"build-apk.py: {r.stderr}")
+        build_apk_feed(out, ARCHES)
         again = os.path.join(d, "again")
-        r = run([*args[:5], again, *args[6:]], env=env)
-        eq(r.returncode, 0, r.stderr)
-        for name in os.listdir(out):
-            check(open(os.path.join(out, name), "rb").read() == open(os.path.join(again, name), "rb").read(),
-                  f"{name} differs on rebuild")
-        version = cargo_version() + "-r1"
-        # Stand-in packages for the dependencies, so apk resolves without a repository.
-        stub_files = os.path.join(d, "stub")
-        os.makedirs(stub_files)
-        stubs = []
-        for dep in ("firewall4", "ca-bundle", "luci-base"):
-            path = os.path.join(d, dep + ".apk")
-            r = run([apk, "mkpkg", "--info", f"name:{dep}", "--info", "version:1-r1", "--info", "arch:noarch",
-                     "--info", "description:stand-in", "--files", stub_files, "--output", path])
-            eq(r.returncode, 0, r.stderr)
-            stubs.append(path)
+        shutil.copytree(os.path.join(out, "keys"), os.path.join(again, "keys"))
+        build_apk_feed(again, ARCHES)
+        version = apk_version()
+        stubs, stub_pub = stub_apks(apk, d, ("firewall4", "ca-bundle", "luci-base"))
         for arch in ARCHES:
-            dump = run([apk, "adbdump", os.path.join(out, f"homeport-{version}.{arch}.apk")]).stdout
+            feed = os.path.join(out, arch)
+            eq(sorted(os.listdir(feed)), sorted([f"homeport-{version}.apk", f"luci-app-homeport-{version}.apk",
+                                                 "packages.adb"]), f"{arch}: feed files")
+            for name in (f"homeport-{version}.apk", f"luci-app-homeport-{version}.apk"):
+                check(open(os.path.join(feed, name), "rb").read() == open(os.path.join(again, arch, name), "rb").read(),
+                      f"{arch}/{name} differs on rebuild")
+            dump = run([apk, "adbdump", os.path.join(feed, f"homeport-{version}.apk")]).stdout
             check(f"arch: {arch}" in dump and "- firewall4" in dump and "- ca-bundle" in dump,
                   f"{arch}: info block\n{dump[:400]}")
-            root = os.path.join(d, "root-" + arch)
-            os.makedirs(root)
-            r = run([apk, "add", "--root", root, "--initdb", "--allow-untrusted", "--no-network", "--no-scripts",
-                     "--arch", arch, *stubs, os.path.join(out, f"homeport-{version}.{arch}.apk"),
-                     os.path.join(out, f"luci-app-homeport-{version}.noarch.apk")])
-            eq(r.returncode, 0, f"apk add ({arch}): {r.stdout}{r.stderr}")
-            for path, mode in (("usr/sbin/homeport", 0o755), ("etc/config/homeport", 0o600),
-                               ("etc/init.d/homeport", 0o755), ("usr/libexec/rpcd/homeport", 0o755)):
-                st = os.stat(os.path.join(root, path))
-                eq(stat.S_IMODE(st.st_mode), mode, f"{arch}: mode of /{path}")
-            conffiles = open(os.path.join(root, "lib/apk/packages/homeport.conffiles")).read().split()
-            eq(conffiles, ["/etc/config/homeport"], "apk conffiles")
-            static = open(os.path.join(root, "lib/apk/packages/homeport.conffiles_static")).read().split()
-            eq(static[1], hashlib.sha256(open(os.path.join(root, "etc/config/homeport"), "rb").read()).hexdigest(),
-               "conffiles_static checksum")
-            binary = open(os.path.join(root, "usr/sbin/homeport"), "rb").read()
-            eq(elf_header(binary)[:3], ELF_ARCH[arch], f"{arch}: installed binary's ELF header")
+            for trusted in (False, True):
+                root = os.path.join(d, f"root-{arch}-{trusted}")
+                keys = os.path.join(root, "etc", "apk", "keys")
+                os.makedirs(keys)
+                shutil.copy(stub_pub, keys)
+                if trusted:
+                    shutil.copy(os.path.join(out, "keys", "homeport-feed.pem"), keys)
+                r = run([apk, "add", "--root", root, "--initdb", "--no-network", "--no-scripts", "--arch", arch,
+                         "--repository", os.path.join(feed, "packages.adb"), "--repository", stubs,
+                         "homeport", "luci-app-homeport"])
+                if not trusted:
+                    check(r.returncode != 0, f"{arch}: installed from a feed whose key is not trusted")
+                    continue
+                eq(r.returncode, 0, f"apk add by name ({arch}): {r.stdout}{r.stderr}")
+                for path, mode in (("usr/sbin/homeport", 0o755), ("etc/config/homeport", 0o600),
+                                   ("etc/init.d/homeport", 0o755), ("usr/libexec/rpcd/homeport", 0o755)):
+                    st = os.stat(os.path.join(root, path))
+                    eq(stat.S_IMODE(st.st_mode), mode, f"{arch}: mode of /{path}")
+                conffiles = open(os.path.join(root, "lib/apk/packages/homeport.conffiles")).read().split()
+                eq(conffiles, ["/etc/config/homeport"], "apk conffiles")
+                static = open(os.path.join(root, "lib/apk/packages/homeport.conffiles_static")).read().split()
+                eq(static[1], hashlib.sha256(open(os.path.join(root, "etc/config/homeport"), "rb").read()).hexdigest(),
+                   "conffiles_static checksum")
+                binary = open(os.path.join(root, "usr/sbin/homeport"), "rb").read()
+                eq(elf_header(binary)[:3], ELF_ARCH[arch], f"{arch}: installed binary's ELF header")
+                eq(binary, ipk(arch).file("/usr/sbin/homeport"), f"{arch}: the same binary as the .ipk's")
+
+
+@test
+def prerelease_versions_order_before_the_release():
+    """SemVer 0.2.0-rc.1 becomes a version each package manager accepts and orders before
+    0.2.0 (and after 0.1.9): checked with the real apk and opkg, and in the built files."""
+    apk, opkg = apk_tool(), tool("opkg")
+    cases = {"0.2.0-rc.1": ("0.2.0_rc1", "0.2.0~rc1"), "0.2.0-beta": ("0.2.0_beta", "0.2.0~beta"),
+             "1.0.0-alpha.3+build.7": ("1.0.0_alpha3", "1.0.0~alpha3"), "0.2.0": ("0.2.0", "0.2.0")}
+    for semver, (want_apk, want_ipk) in cases.items():
+        eq(package_version(semver, "apk"), want_apk, f"apk version of {semver}")
+        eq(package_version(semver, "ipk"), want_ipk, f"ipk version of {semver}")
+    with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "var", "lock"))
+        conf = os.path.join(d, "opkg.conf")
+        open(conf, "w").close()
+        for pre, final, older in (("0.2.0_rc1-r1", "0.2.0-r1", "0.1.9-r1"), ("0.2.0_rc1-r1", "0.2.0_rc2-r1", "0.2.0_beta-r1")):
+            eq(run([apk, "version", "-t", pre, final]).stdout.strip(), "<", f"apk: {pre} < {final}")
+            eq(run([apk, "version", "-t", older, pre]).stdout.strip(), "<", f"apk: {older} < {pre}")
+            ipre, ifinal, iolder = (v.replace("_", "~") for v in (pre, final, older))
+            for a, b in ((ipre, ifinal), (iolder, ipre)):
+                r = run([opkg, "--conf", conf, "--offline-root", d, "compare-versions", a, "<<", b])
+                eq(r.returncode, 0, f"opkg: {a} << {b}")
+        for bad in ("0.2.0-dev.1", "0.2", "0.2.0-rc.1.2"):
+            r = run([sys.executable, os.path.join(PKG, "build-ipk.py"), "--out", d, "--no-luci", "--version", bad,
+                     "--arch", ARCHES[0], "--binary", f"{ARCHES[0]}={ipk_path_binary(ARCHES[0])}"])
+            check(r.returncode != 0 and bad in r.stderr, f"build-ipk.py accepted version {bad}: {r.stderr}")
+        arch = ARCHES[0]
+        r = run([sys.executable, os.path.join(PKG, "build-ipk.py"), "--out", d, "--no-luci", "--version", "0.2.0-rc.1",
+                 "--arch", arch, "--binary", f"{arch}={ipk_path_binary(arch)}"])
+        eq(r.returncode, 0, r.stderr)
+        p = Ipk(os.path.join(d, f"homeport_0.2.0~rc1-r1_{arch}.ipk"))
+        eq(p.control()["Version"], "0.2.0~rc1-r1", "ipk Version")
+        build_apk_feed(os.path.join(d, "apk"), [arch], version="0.2.0-rc.1")
+        dump = run([apk, "adbdump", os.path.join(d, "apk", arch, "homeport-0.2.0_rc1-r1.apk")]).stdout
+        check("version: 0.2.0_rc1-r1" in dump, f"apk version field:\n{dump[:300]}")
 
 
 # ---------------------------------------------------------------------------------
