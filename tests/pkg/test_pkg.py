@@ -422,12 +422,12 @@ def apk_tool():
     return os.environ.get("APK") or tool("apk")
 
 
-def build_apk_feed(out, arches, version=None, sign_key=None, user=None):
-    """build-apk.py into out for arches (binaries taken from the built .ipks); as `user`
-    (a name for runuser) when given."""
+def build_apk_feed(out, arches, version=None, sign_key=None, user=None, binaries=None):
+    """build-apk.py into out for arches (binaries taken from the built .ipks unless given
+    in binaries); as `user` (a name for runuser) when given."""
     args = [sys.executable, os.path.join(PKG, "build-apk.py"), "--apk", apk_tool(), "--out", out]
     for a in arches:
-        args += ["--arch", a, "--binary", f"{a}={ipk_path_binary(a)}"]
+        args += ["--arch", a, "--binary", f"{a}={(binaries or {}).get(a) or ipk_path_binary(a)}"]
     if version:
         args += ["--version", version]
     if sign_key:
@@ -628,6 +628,240 @@ def prerelease_versions_order_before_the_release():
         build_apk_feed(os.path.join(d, "apk"), [arch], version="0.2.0-rc.1")
         dump = run([apk, "adbdump", os.path.join(d, "apk", arch, "homeport-0.2.0_rc1-r1.apk")]).stdout
         check("version: 0.2.0_rc1-r1" in dump, f"apk version field:\n{dump[:300]}")
+
+
+# ---------------------------------------------------------------------------------
+# Install, upgrade and remove with scripts, as on a router: a chroot with busybox-static
+# as /bin/sh and its applets, OpenWrt's own /etc/rc.common, /lib/functions.sh,
+# /lib/functions/service.sh and /lib/config/uci.sh (../shared/tools/openwrt/base-files),
+# the real uci (and opkg, which runs inside the chroot as on a 24.10 router; apk runs
+# outside with --root and chroots into it for the scripts, as apk does), and stand-ins
+# that record what they were asked: procd (tests/pkg/standin/procd.sh, in the place of
+# /lib/functions/procd.sh) and ubus (/bin/ubus).
+
+FIREWALL_CONFIG = """config defaults
+	option input 'REJECT'
+
+config zone
+	option name 'wan'
+	list network 'wan'
+"""
+
+
+def router_root(d):
+    """A chroot in d; returns its path. Skips when a piece is missing."""
+    uci, opkg = tool("uci"), tool("opkg")
+    base = os.path.join(TOOLS, "base-files")
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    if os.geteuid() != 0:
+        raise Skip("the chroot needs root")
+    if not os.path.isfile(busybox) or "statically linked" not in run(["file", "-L", busybox]).stdout:
+        raise Skip(f"{busybox} is not busybox-static (apt install busybox-static; tests/pkg/run.sh does)")
+    root = os.path.join(d, "router")
+    for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "usr/lib", "lib/functions", "lib/config", "lib64",
+                "etc/config", "etc/init.d", "etc/rc.d", "etc/uci-defaults", "etc/apk/keys", "tmp", "var/run",
+                "var/lock", "usr/lib/opkg/info", "dev", "root"):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    os.chmod(os.path.join(root, "tmp"), 0o1777)
+    shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
+    for applet in run([busybox, "--list-full"]).stdout.split():
+        path = os.path.join(root, applet)
+        if not os.path.lexists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.symlink("/bin/busybox", path)
+    for rel in ("etc/rc.common", "lib/functions.sh", "lib/functions/service.sh", "lib/config/uci.sh"):
+        shutil.copy(os.path.join(base, rel), os.path.join(root, rel))
+    shutil.copy(os.path.join(STANDIN, "procd.sh"), os.path.join(root, "lib/functions/procd.sh"))
+    with open(os.path.join(root, "bin", "ubus"), "w") as f:
+        f.write('#!/bin/sh\nprintf "%s\\n" "$*" >> /tmp/ubus.log\n')
+    os.chmod(os.path.join(root, "bin", "ubus"), 0o755)
+    # The real uci and opkg (glibc programs): themselves, their libraries and the loader.
+    libs = os.path.join(TOOLS, "lib")
+    shutil.copy(os.path.join(TOOLS, "bin", "uci.real"), os.path.join(root, "sbin", "uci"))
+    shutil.copy(os.path.join(TOOLS, "bin", "opkg.real"), os.path.join(root, "bin", "opkg"))
+    for name in os.listdir(libs):
+        shutil.copy(os.path.join(libs, name), os.path.join(root, "usr", "lib", name))
+    for prog in (os.path.join(TOOLS, "bin", "uci.real"), os.path.join(TOOLS, "bin", "opkg.real")):
+        ldd = run(["ldd", prog], env=dict(os.environ, LD_LIBRARY_PATH=libs)).stdout
+        for lib in re.findall(r"(/\S+) \(0x", ldd):
+            dest = os.path.join(root, lib.lstrip("/"))
+            if not os.path.exists(dest):
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copy(os.path.realpath(lib), dest)
+    for name, text in (("passwd", "root:x:0:0:root:/root:/bin/ash\nnobody:*:65534:65534:nobody:/var:/bin/false\n"),
+                       ("group", "root:x:0:\nnogroup:x:65534:\n"),
+                       ("config/firewall", FIREWALL_CONFIG),
+                       ("opkg.conf", "dest root /\nlists_dir ext /var/opkg-lists\narch all 1\narch noarch 1\n"
+                                     "arch x86_64 10\n")):
+        with open(os.path.join(root, "etc", name), "w") as f:
+            f.write(text)
+    # Dependencies the router has: recorded as installed for opkg.
+    with open(os.path.join(root, "usr/lib/opkg/status"), "w") as f:
+        for dep in ("firewall4", "ca-bundle", "luci-base"):
+            f.write(f"Package: {dep}\nVersion: 1-r1\nStatus: install ok installed\nArchitecture: all\n\n")
+    eq(run(["chroot", root, "/sbin/uci", "-q", "get", "firewall.@defaults[0].input"]).stdout.strip(), "REJECT",
+       "the real uci runs in the chroot")
+    return root
+
+
+def in_root(root, *cmd):
+    return run(["chroot", root, "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", *cmd])
+
+
+def uci_get(root, key):
+    r = in_root(root, "uci", "-q", "get", key)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def procd_log(root):
+    path = os.path.join(root, "tmp", "procd.log")
+    return open(path).read().splitlines() if os.path.exists(path) else []
+
+
+def running_exec(root):
+    """The identity of the program procd (the stand-in) runs for homeport, or None."""
+    path = os.path.join(root, "var/run/procd-standin/homeport")
+    if not os.path.exists(path):
+        return None
+    return dict(line.split("=", 1) for line in open(path).read().splitlines())["exec"]
+
+
+def file_identity(root, rel):
+    st = os.stat(os.path.join(root, rel))
+    return f"inode={st.st_ino} sha256={hashlib.sha256(open(os.path.join(root, rel), 'rb').read()).hexdigest()}"
+
+
+def lifecycle(manager, install, upgrade, remove):
+    """Install, edit the config, upgrade, remove; checks what a router would show after
+    each step. install/upgrade/remove run the manager against the chroot."""
+    with tempfile.TemporaryDirectory() as d:
+        root = router_root(d)
+        r = install(d, root)
+        eq(r.returncode, 0, f"{manager} install: {r.stdout}{r.stderr}")
+        # default_postinst ran the uci-defaults script, enabled and started the service.
+        check(not os.path.exists(os.path.join(root, "etc/uci-defaults/80_homeport")), "uci-defaults script left behind")
+        eq(uci_get(root, "firewall.homeport"), "include", f"{manager}: fw4 include added")
+        eq(uci_get(root, "firewall.homeport.path"), "/usr/share/homeport/firewall.include", "include path")
+        eq(uci_get(root, "homeport.main"), "homeport", "main section")
+        check(os.path.islink(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: not enabled")
+        eq(running_exec(root), file_identity(root, "usr/sbin/homeport"), f"{manager}: service started with the binary")
+        for rel in ("usr/sbin/homeport", "etc/config/homeport", "etc/init.d/homeport"):
+            st = os.stat(os.path.join(root, rel))
+            eq((st.st_uid, st.st_gid), (0, 0), f"{manager}: owner of /{rel}")
+        eq(stat.S_IMODE(os.stat(os.path.join(root, "etc/config/homeport")).st_mode), 0o600, "config mode")
+
+        # The user edits the config.
+        r = in_root(root, "sh", "-c", "uci set homeport.main.log_level=debug && uci commit homeport")
+        eq(r.returncode, 0, r.stderr)
+        edited = open(os.path.join(root, "etc/config/homeport")).read()
+        old_exec = running_exec(root)
+
+        r = upgrade(d, root)
+        eq(r.returncode, 0, f"{manager} upgrade: {r.stdout}{r.stderr}")
+        new_exec = file_identity(root, "usr/sbin/homeport")
+        check(new_exec != old_exec, "the upgrade did not replace the binary")
+        eq(running_exec(root), new_exec, f"{manager}: after the upgrade the running service is the new binary "
+                                         f"(procd log: {procd_log(root)[-6:]})")
+        eq(uci_get(root, "homeport.main.log_level"), "debug", f"{manager}: the user's config kept on upgrade")
+        eq(uci_get(root, "firewall.homeport"), "include", f"{manager}: fw4 include kept on upgrade")
+        check(os.path.islink(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: disabled by the upgrade")
+
+        if os.environ.get("PKG_DEBUG"):
+            print(f"{manager} procd log after upgrade:", *procd_log(root), sep="\n  ")
+        r = remove(d, root)
+        eq(r.returncode, 0, f"{manager} remove: {r.stdout}{r.stderr}")
+        check(not os.path.exists(os.path.join(root, "usr/sbin/homeport")), "binary left after removal")
+        eq(running_exec(root), None, f"{manager}: service still running after removal")
+        check(not os.path.lexists(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: still enabled after removal")
+        eq(uci_get(root, "firewall.homeport"), None, f"{manager}: firewall.homeport left in /etc/config/firewall")
+        eq(uci_get(root, "firewall.@zone[0].name"), "wan", f"{manager}: the rest of the firewall config kept")
+        config = os.path.join(root, "etc/config/homeport")
+        check(os.path.exists(config) and open(config).read() == edited,
+              f"{manager}: the user's /etc/config/homeport not kept on removal")
+
+
+def next_version():
+    major, minor, patch = cargo_version().split("-")[0].split(".")
+    return f"{major}.{minor}.{int(patch) + 1}"
+
+
+def upgrade_binary(arch):
+    """The packaged binary with a trailer appended: another file (another sha256; the
+    inode number alone may be reused), still the same runnable ELF, standing in for the
+    next release's binary."""
+    path = ipk_path_binary(arch)
+    with open(path, "ab") as f:
+        f.write(b"\0homeport upgrade test\0")
+    return path
+
+
+@test
+def opkg_install_upgrade_remove_with_scripts():
+    """opkg-lede in the chroot, as on a 24.10 router: the version from Cargo.toml, then
+    the next patch version, then removal."""
+    if "x86_64" not in ARCHES:
+        raise Skip("needs the x86_64 package (PKG_ARCHES)")
+    tool("opkg")
+    binary, new_binary = ipk_path_binary("x86_64"), upgrade_binary("x86_64")
+
+    def build(d, version):
+        out = os.path.join(d, "ipk-" + version)
+        r = run([sys.executable, os.path.join(PKG, "build-ipk.py"), "--out", out, "--no-luci", "--version", version,
+                 "--arch", "x86_64", "--binary", f"x86_64={binary if version == cargo_version() else new_binary}"])
+        eq(r.returncode, 0, r.stderr)
+        return os.path.join(out, os.listdir(out)[0])
+
+    def opkg(root, *args):
+        return in_root(root, "opkg", *args)
+
+    def install(d, root):
+        shutil.copy(build(d, cargo_version()), os.path.join(root, "tmp", "old.ipk"))
+        return opkg(root, "install", "/tmp/old.ipk")
+
+    def upgrade(d, root):
+        shutil.copy(build(d, next_version()), os.path.join(root, "tmp", "new.ipk"))
+        return opkg(root, "install", "/tmp/new.ipk")
+
+    lifecycle("opkg", install, upgrade, lambda d, root: opkg(root, "remove", "homeport"))
+
+
+@test
+def apk_install_upgrade_remove_with_scripts():
+    """apk-tools 3.0.2 with --root (scripts chrooted), as on a 25.12 router: homeport by
+    name from the signed feed, then the next patch version from a second feed, then
+    `apk del`."""
+    if "x86_64" not in ARCHES:
+        raise Skip("needs the x86_64 package (PKG_ARCHES)")
+    apk = apk_tool()
+
+    def apk_run(root, *args):
+        return run([apk, "--root", root, "--no-network", "--arch", "x86_64", *args])
+
+    def feed(d, version):
+        out = os.path.join(d, "apk-" + version)
+        key = os.path.join(d, "feed.key")
+        if not os.path.exists(key):
+            eq(run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]).returncode, 0, "key")
+        binaries = None if version == cargo_version() else {"x86_64": upgrade_binary("x86_64")}
+        build_apk_feed(out, ["x86_64"], version=version, sign_key=key, binaries=binaries)
+        return out
+
+    def install(d, root):
+        out = feed(d, cargo_version())
+        stubs, stub_pub = stub_apks(apk_tool(), d, ("firewall4", "ca-bundle"))
+        for pem in (stub_pub, os.path.join(out, "keys", "homeport-feed.pem")):
+            shutil.copy(pem, os.path.join(root, "etc/apk/keys"))
+        with open(os.path.join(d, "repos"), "w") as f:
+            f.write(stubs + "\n")
+        return apk_run(root, "add", "--initdb", "--repository", stubs,
+                       "--repository", os.path.join(out, "x86_64", "packages.adb"), "homeport")
+
+    def upgrade(d, root):
+        out = feed(d, next_version())
+        stubs = open(os.path.join(d, "repos")).read().strip()
+        return apk_run(root, "upgrade", "--repository", stubs, "--repository", os.path.join(out, "x86_64", "packages.adb"))
+
+    lifecycle("apk", install, upgrade, lambda d, root: apk_run(root, "del", "homeport"))
 
 
 # ---------------------------------------------------------------------------------
