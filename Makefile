@@ -75,8 +75,10 @@ HOMEPORT_TEST_TIMEOUT ?= 900
 export HOMEPORT_TEST_TIMEOUT
 
 test-native: deps
-	cargo test --locked --no-run
-	timeout --kill-after=30 $(HOMEPORT_TEST_TIMEOUT) cargo test --locked --no-fail-fast
+	@start=$$(date +%s); \
+	cargo test --locked --no-run; \
+	timeout --kill-after=30 $(HOMEPORT_TEST_TIMEOUT) cargo test --locked --no-fail-fast; \
+	echo "==> native tests: $$(( $$(date +%s) - start )) s (build and tests)"
 
 test-qemu: deps
 	cross/test-qemu.sh $(QEMU_TARGETS)

@@ -8,7 +8,9 @@ and ends with the line `pkg: N passed, N failed`.
 
 Environment:
   DIST            where the .ipk files are (default dist/)
-  PKG_ARCHES      space-separated subset of architectures to expect (default: all five)
+  PKG_ARCHES      space-separated subset of architectures to expect (default: every
+                  arch name in openwrt-package/arches.tsv)
+  APK_DIST        the apk feeds (default $DIST/apk)
   HOMEPORT_BIN    a native homeport binary for the config-contract check
                   (default target/debug/homeport)
 """
@@ -39,16 +41,31 @@ STANDIN = os.path.join(ROOT, "tests", "pkg", "standin")
 INIT = os.path.join(HOMEPORT_FILES, "etc", "init.d", "homeport")
 DIST = os.environ.get("DIST", os.path.join(ROOT, "dist"))
 
-# OpenWrt arch -> (ELF class, ELF data, e_machine, description).
+# The package architectures: openwrt-package/arches.tsv (arch -> Rust target, qemu command).
+def load_arch_table():
+    table = {}
+    with open(os.path.join(PKG, "arches.tsv"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            arch, triple, qemu = line.rstrip("\n").split("\t")
+            table[arch] = (triple, qemu)
+    return table
+
+
+ARCH_TABLE = load_arch_table()
+
+# Rust target -> (ELF class, ELF data, e_machine).
 # ELFCLASS32=1/64=2, ELFDATA2LSB=1/MSB=2; EM_MIPS=8, EM_ARM=40, EM_X86_64=62, EM_AARCH64=183.
-ELF_ARCH = {
-    "mips_24kc": (1, 2, 8),
-    "mipsel_24kc": (1, 1, 8),
-    "arm_cortex-a7_neon-vfpv4": (1, 1, 40),
-    "aarch64_cortex-a53": (2, 1, 183),
-    "x86_64": (2, 1, 62),
+TRIPLE_ELF = {
+    "mips-unknown-linux-musl": (1, 2, 8),
+    "mipsel-unknown-linux-musl": (1, 1, 8),
+    "armv7-unknown-linux-musleabihf": (1, 1, 40),
+    "aarch64-unknown-linux-musl": (2, 1, 183),
+    "x86_64-unknown-linux-musl": (2, 1, 62),
 }
-ARCHES = os.environ.get("PKG_ARCHES", " ".join(ELF_ARCH)).split()
+ELF_ARCH = {arch: TRIPLE_ELF[triple] for arch, (triple, _) in ARCH_TABLE.items()}
+ARCHES = os.environ.get("PKG_ARCHES", " ".join(ARCH_TABLE)).split()
 
 TESTS = []
 
@@ -241,15 +258,67 @@ def elf_test(arch):
             eq(binary[abi[0] + 7], 3, "MIPS fp_abi (3 = soft-float)")
             eq(binary[abi[0] + 2], 32, "MIPS ISA level")
         if arch.startswith("arm_"):
-            check(e_flags & 0x400, "ARM e_flags lacks EF_ARM_ABI_FLOAT_HARD (neon-vfpv4 is hard-float)")
+            check(e_flags & 0x400, f"ARM e_flags lacks EF_ARM_ABI_FLOAT_HARD ({arch} is hard-float)")
 
     t.__name__ = f"ipk_elf_{arch}"
     return t
 
 
+def qemu_test(arch):
+    """The packaged binary runs on the CPU of its arch name: qemu-user emulating that CPU
+    (arches.tsv) runs `--version` and `check` on the shipped example config. An
+    instruction the CPU lacks is SIGILL under qemu as on the device."""
+    def t():
+        qemu = ARCH_TABLE[arch][1]
+        runner = [] if qemu == "native" else qemu.split()
+        if runner and not shutil.which(runner[0]):
+            raise Skip(f"{runner[0]} not installed (apt install qemu-user)")
+        binary = ipk_path_binary(arch)
+        os.chmod(binary, 0o755)
+        r = run([*runner, binary, "--version"])
+        eq(r.returncode, 0, f"{qemu} {arch} --version: {r.stderr}")
+        check(r.stdout.startswith("homeport "), f"--version said {r.stdout!r}")
+        r = run([*runner, binary, "check", "-c", os.path.join(HOMEPORT_FILES, "etc", "config", "homeport")])
+        eq(r.returncode, 0, f"{qemu} {arch} check of the example config: {r.stderr}")
+        _qemu_proved[arch] = qemu
+
+    t.__name__ = f"qemu_runs_{arch}"
+    return t
+
+
+_qemu_proved = {}
+
+
 for _a in ARCHES:
     test(homeport_ipk_test(_a))
     test(elf_test(_a))
+    test(qemu_test(_a))
+
+
+# NEON data types and registers, and the VFP registers above d15: none of them exists on
+# a VFPv3-D16 core (arm_cortex-a9_vfpv3-d16: Armada 370/XP, mvebu).
+ARM_BEYOND_D16 = re.compile(r"\bd(1[6-9]|2[0-9]|3[01])\b|\bq([0-9]|1[0-5])\b|\bv(ld|st)[1-4]\.|\.(i8|i16|i32|i64|p8)\b")
+
+
+@test
+def armv7_code_fits_vfpv3_d16():
+    """The ARMv7 binary serves arm_cortex-a9_vfpv3-d16, so its code must not touch d16-d31
+    or NEON: disassembled (ARM state, llvm-objdump), no instruction does. qemu's
+    Cortex-A9 has 32 d-registers and NEON, so running it there cannot show this.
+    ring's hand-written assembly chooses its NEON routines at run time (HWCAP_NEON)."""
+    arms = [a for a in ARCHES if ARCH_TABLE[a][0].startswith("armv7")]
+    if not arms:
+        raise Skip("no ARMv7 package in PKG_ARCHES")
+    objdump = shutil.which("llvm-objdump")
+    if not objdump:
+        raise Skip("llvm-objdump not installed (apt install llvm)")
+    r = run([objdump, "-d", "--no-show-raw-insn", "--triple=armv7-linux-gnueabihf", ipk_path_binary(arms[0])])
+    eq(r.returncode, 0, r.stderr)
+    insns = [line for line in r.stdout.splitlines() if re.match(r"^\s+[0-9a-f]+:\s", line)]
+    check(len(insns) > 100_000, f"only {len(insns)} instructions disassembled")
+    check(sum(1 for i in insns if re.search(r"\tv(ldr|str|mov|add|mul)", i)) > 50, "no VFP code found: wrong decoder?")
+    bad = [i.strip() for i in insns if ARM_BEYOND_D16.search(i.split(";")[0].split("@")[0])]
+    eq(bad[:5], [], f"{len(bad)} instructions beyond VFPv3-D16 in the ARMv7 binary")
 
 
 def tree_files(base, prefix):
@@ -542,27 +611,46 @@ def stub_apks(apk, d, names):
     return os.path.join(feed, "packages.adb"), pub
 
 
+APK_DIST = os.environ.get("APK_DIST", os.path.join(DIST, "apk"))
+
+
+def apk_dist(arch, name):
+    apk_tool()
+    path = os.path.join(APK_DIST, arch, name)
+    check(os.path.isfile(path), f"{path} missing: run `make apk`")
+    return path
+
+
 @test
 def apk_feed_installs_by_name():
-    """Every arch's feed: OpenWrt's file names, an index signed with the build's key;
-    `apk add homeport luci-app-homeport` by name from it works with that key in
-    /etc/apk/keys and is refused without it; the installed files have their modes."""
+    """Every arch's feed that `make apk` built: OpenWrt's file names, an index signed with
+    the build's key; `apk add homeport luci-app-homeport` by name from it works with that
+    key in /etc/apk/keys and is refused without it; the installed files have their modes
+    and the binary is the .ipk's. Rebuilt (one arch name per binary), the same bytes."""
     apk = apk_tool()
+    version = apk_version()
+    key = os.path.join(APK_DIST, "keys", "homeport-feed.pem")
+    check(os.path.isfile(key), f"{key} missing: run `make apk`")
     with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "out")
-        build_apk_feed(out, ARCHES)
-        again = os.path.join(d, "again")
-        shutil.copytree(os.path.join(out, "keys"), os.path.join(again, "keys"))
-        build_apk_feed(again, ARCHES)
-        version = apk_version()
         stubs, stub_pub = stub_apks(apk, d, ("firewall4", "ca-bundle", "luci-base"))
+        first_of_binary = {}
         for arch in ARCHES:
-            feed = os.path.join(out, arch)
+            first_of_binary.setdefault(ARCH_TABLE[arch][0], arch)
+        again = os.path.join(d, "again")
+        env_epoch = str(ipk("all").data_entries[0].mtime)
+        args = [sys.executable, os.path.join(PKG, "build-apk.py"), "--apk", apk, "--out", again]
+        for arch in first_of_binary.values():
+            args += ["--arch", arch, "--binary", f"{arch}={ipk_path_binary(arch)}"]
+        r = run(args, env=dict(os.environ, SOURCE_DATE_EPOCH=env_epoch))
+        eq(r.returncode, 0, f"build-apk.py: {r.stdout}{r.stderr}")
+        for arch in first_of_binary.values():
+            for name in (f"homeport-{version}.apk", f"luci-app-homeport-{version}.apk"):
+                check(open(apk_dist(arch, name), "rb").read() == open(os.path.join(again, arch, name), "rb").read(),
+                      f"{arch}/{name} differs on rebuild")
+        for arch in ARCHES:
+            feed = os.path.dirname(apk_dist(arch, "packages.adb"))
             eq(sorted(os.listdir(feed)), sorted([f"homeport-{version}.apk", f"luci-app-homeport-{version}.apk",
                                                  "packages.adb"]), f"{arch}: feed files")
-            for name in (f"homeport-{version}.apk", f"luci-app-homeport-{version}.apk"):
-                check(open(os.path.join(feed, name), "rb").read() == open(os.path.join(again, arch, name), "rb").read(),
-                      f"{arch}/{name} differs on rebuild")
             dump = run([apk, "adbdump", os.path.join(feed, f"homeport-{version}.apk")]).stdout
             check(f"arch: {arch}" in dump and "- firewall4" in dump and "- ca-bundle" in dump,
                   f"{arch}: info block\n{dump[:400]}")
@@ -572,7 +660,7 @@ def apk_feed_installs_by_name():
                 os.makedirs(keys)
                 shutil.copy(stub_pub, keys)
                 if trusted:
-                    shutil.copy(os.path.join(out, "keys", "homeport-feed.pem"), keys)
+                    shutil.copy(key, keys)
                 r = run([apk, "add", "--root", root, "--initdb", "--no-network", "--no-scripts", "--arch", arch,
                          "--repository", os.path.join(feed, "packages.adb"), "--repository", stubs,
                          "homeport", "luci-app-homeport"])
@@ -590,8 +678,40 @@ def apk_feed_installs_by_name():
                 eq(static[1], hashlib.sha256(open(os.path.join(root, "etc/config/homeport"), "rb").read()).hexdigest(),
                    "conffiles_static checksum")
                 binary = open(os.path.join(root, "usr/sbin/homeport"), "rb").read()
-                eq(elf_header(binary)[:3], ELF_ARCH[arch], f"{arch}: installed binary's ELF header")
                 eq(binary, ipk(arch).file("/usr/sbin/homeport"), f"{arch}: the same binary as the .ipk's")
+                shutil.rmtree(root)
+
+
+# The flash budget (README, "Size"): both formats of the mipsel_24kc package.
+SIZE_BUDGET = {"mipsel_24kc": 700_000}
+
+
+@test
+def package_sizes():
+    """Both formats under the budget for mipsel_24kc; prints the table of packages
+    (format x arch name: size, installed size, the qemu CPU that ran it)."""
+    try:
+        apk = apk_tool()
+    except Skip as e:
+        print(f"     .apk not measured: {e}")
+        apk = None
+    rows = []
+    for arch in ARCHES:
+        p = ipk(arch)
+        rows.append(("ipk", arch, len(p.raw), int(p.control()["Installed-Size"])))
+        if apk:
+            path = apk_dist(arch, f"homeport-{apk_version()}.apk")
+            dump = run([apk, "adbdump", path]).stdout
+            m = re.search(r"^\s+installed-size: (\d+)$", dump, re.M)
+            check(m, f"{arch}: no installed-size in the .apk")
+            rows.append(("apk", arch, os.path.getsize(path), int(m.group(1))))
+    print(f"     {'format':6} {'arch':26} {'size':>9} {'installed':>10}  qemu")
+    for fmt, arch, size, installed in rows:
+        print(f"     {fmt:6} {arch:26} {size:>9,} {installed:>10,}  {_qemu_proved.get(arch, ARCH_TABLE[arch][1])}")
+    over = [(f, a, s) for f, a, s, _ in rows if a in SIZE_BUDGET and s >= SIZE_BUDGET[a]]
+    eq(over, [], "packages over the flash budget")
+    check(apk is None or any(f == "apk" and a in SIZE_BUDGET for f, a, _, _ in rows) or
+          not set(SIZE_BUDGET) & set(ARCHES), "no .apk measured for the budget")
 
 
 @test
@@ -878,6 +998,7 @@ def shell_scripts():
         os.path.join(ROOT, "tests", "pkg", "run.sh"),
         os.path.join(STANDIN, "rc.common"),
         os.path.join(STANDIN, "functions.sh"),
+        os.path.join(STANDIN, "procd.sh"),
     ]
     tmp = tempfile.mkdtemp(prefix="hp-ctl-")
     # the apk (v3) maintainer scripts, as build-apk.py writes them
@@ -885,7 +1006,9 @@ def shell_scripts():
     spec = importlib.util.spec_from_file_location("build_apk", os.path.join(PKG, "build-apk.py"))
     build_apk = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build_apk)
-    for name, text in (("post-install", build_apk.POST_INSTALL), ("pre-deinstall", build_apk.PRE_DEINSTALL)):
+    ipk_mod = build_apk.ipk
+    for name, text in (("post-install", build_apk.POST_INSTALL + ipk_mod.HOMEPORT_POSTINST_PKG.split("\n", 1)[1]),
+                       ("pre-deinstall", build_apk.PRE_DEINSTALL + ipk_mod.HOMEPORT_PRERM_PKG.split("\n", 1)[1])):
         path = os.path.join(tmp, "apk." + name)
         with open(path, "w") as f:
             f.write(text.replace("@PKG@", "homeport"))

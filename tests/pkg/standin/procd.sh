@@ -41,7 +41,7 @@ procd_close_instance() {
 }
 
 procd_set_param() {
-	local key=$1
+	local key="$1"
 	shift
 	case "$key" in
 	command) _procd_command="$*" ;;
@@ -52,7 +52,7 @@ procd_set_param() {
 }
 
 procd_append_param() {
-	local key=$1
+	local key="$1"
 	shift
 	case "$key" in
 	command) _procd_command="$_procd_command $*" ;;
@@ -82,8 +82,8 @@ _procd_files_md5() {
 # What procd would run: the program's inode and content, so a test can tell which binary
 # the running instance is.
 _procd_exec_identity() {
-	local prog=${_procd_command%% *}
-	printf 'inode=%s sha256=%s' "$(ls -i "$prog" | { read -r n _ && echo "$n"; })" \
+	local prog="${_procd_command%% *}"
+	printf 'inode=%s sha256=%s' "$(stat -c %i "$prog")" \
 		"$(sha256sum "$prog" | { read -r s _ && echo "$s"; })"
 }
 
