@@ -295,30 +295,72 @@ for _a in ARCHES:
     test(qemu_test(_a))
 
 
-# NEON data types and registers, and the VFP registers above d15: none of them exists on
-# a VFPv3-D16 core (arm_cortex-a9_vfpv3-d16: Armada 370/XP, mvebu).
-ARM_BEYOND_D16 = re.compile(r"\bd(1[6-9]|2[0-9]|3[01])\b|\bq([0-9]|1[0-5])\b|\bv(ld|st)[1-4]\.|\.(i8|i16|i32|i64|p8)\b")
+# A VFPv3-D16 core (arm_cortex-a9_vfpv3-d16: Armada 370/XP, mvebu) has d0-d15 and no NEON.
+ARM_D16_UP = re.compile(r"\bd(1[6-9]|2[0-9]|3[01])\b")
+ARM_NEON = re.compile(r"\bq([0-9]|1[0-5])\b|\tv(ld|st)[1-4]\.|\tv\w+\.[iusp](8|16|32|64)\b")
+# libunwind's Registers_arm::saveVFPv3/restoreVFPv3 for d16-d31: called only when unwind
+# info names those registers (nothing unwinds: panic=immediate-abort).
+ARM_UNWIND_HELPER = re.compile(r"\tv(ld|st)mia\tr0, \{d16, d17, d18, d19, d20, d21, d22, d23, d24, d25, d26, d27, "
+                               r"d28, d29, d30, d31\}$")
+
+
+def arm_code_beyond_d16(listing):
+    """Instructions of an `llvm-objdump -d --mattr=+neon,+d32` listing that use d16-d31
+    or NEON outside a routine chosen at run time. ring's assembly has NEON routines next
+    to plain ones and picks them by HWCAP_NEON, so a use counts only when nothing within
+    16 instructions is NEON or undecodable (data in .text, another instruction set):
+    compiler output for a d32 target puts d16-d31 in ordinary code (vldr d16 for an
+    8-byte copy), where neither is near."""
+    insns = [line.rstrip() for line in listing.splitlines() if re.match(r"^\s+[0-9a-f]+:\s", line)]
+    marks = [bool(ARM_NEON.search(i)) or "<unknown>" in i for i in insns]
+    bad = []
+    for n, i in enumerate(insns):
+        code = i.split("@")[0].split(";")[0]
+        if (ARM_D16_UP.search(code) or ARM_NEON.search(code)) and not ARM_UNWIND_HELPER.search(code):
+            if not any(marks[max(0, n - 16):n + 17]):
+                bad.append(i.strip())
+    return insns, bad
 
 
 @test
 def armv7_code_fits_vfpv3_d16():
-    """The ARMv7 binary serves arm_cortex-a9_vfpv3-d16, so its code must not touch d16-d31
-    or NEON: disassembled (ARM state, llvm-objdump), no instruction does. qemu's
-    Cortex-A9 has 32 d-registers and NEON, so running it there cannot show this.
-    ring's hand-written assembly chooses its NEON routines at run time (HWCAP_NEON)."""
+    """The ARMv7 binary serves arm_cortex-a9_vfpv3-d16, so its code must not need d16-d31
+    or NEON. qemu's Cortex-A9 has both, so running it there cannot show this; instead
+    (1) qemu's Cortex-R5F (ARMv7, VFPv3-D16, no NEON: qemu makes d16-d31 undefined and
+    reports no HWCAP_NEON) runs it, and (2) the disassembly has no such instruction
+    outside ring's run-time-selected NEON routines (arm_code_beyond_d16)."""
     arms = [a for a in ARCHES if ARCH_TABLE[a][0].startswith("armv7")]
     if not arms:
         raise Skip("no ARMv7 package in PKG_ARCHES")
-    objdump = shutil.which("llvm-objdump")
-    if not objdump:
-        raise Skip("llvm-objdump not installed (apt install llvm)")
-    r = run([objdump, "-d", "--no-show-raw-insn", "--triple=armv7-linux-gnueabihf", ipk_path_binary(arms[0])])
+    objdump, qemu = shutil.which("llvm-objdump"), shutil.which("qemu-arm")
+    if not objdump or not qemu:
+        raise Skip("llvm-objdump or qemu-arm not installed (apt install llvm qemu-user)")
+    binary = ipk_path_binary(arms[0])
+    os.chmod(binary, 0o755)
+    for args in (["--version"], ["check", "-c", os.path.join(HOMEPORT_FILES, "etc", "config", "homeport")]):
+        r = run([qemu, "-cpu", "cortex-r5f", binary, *args])
+        eq(r.returncode, 0, f"qemu-arm -cpu cortex-r5f homeport {' '.join(args)}: {r.stderr}")
+    r = run([objdump, "-d", "--no-show-raw-insn", "--mattr=+neon,+d32", binary])
     eq(r.returncode, 0, r.stderr)
-    insns = [line for line in r.stdout.splitlines() if re.match(r"^\s+[0-9a-f]+:\s", line)]
+    insns, bad = arm_code_beyond_d16(r.stdout)
     check(len(insns) > 100_000, f"only {len(insns)} instructions disassembled")
     check(sum(1 for i in insns if re.search(r"\tv(ldr|str|mov|add|mul)", i)) > 50, "no VFP code found: wrong decoder?")
-    bad = [i.strip() for i in insns if ARM_BEYOND_D16.search(i.split(";")[0].split("@")[0])]
     eq(bad[:5], [], f"{len(bad)} instructions beyond VFPv3-D16 in the ARMv7 binary")
+
+
+@test
+def armv7_d16_check_catches_compiler_d32_code():
+    """arm_code_beyond_d16 is not vacuous: a routine like the one the release binary had
+    before `-C target-feature=-d32` (an 8-byte copy through d16) is found, the same
+    inside ring-like NEON code is not."""
+    plain = "\n".join(f"   {0x1000 + 4 * n:x}:      \t{i}" for n, i in enumerate(
+        ["push\t{r4, r5, r11, lr}", "mov\tr0, #3", "ldr\tr2, [pc, #116]", "vldr\td16, [r1]", "add\tr1, sp, #63",
+         "strb\tr0, [sp, #40]", "vstr\td16, [sp, #48]", "bl\t0xeea44", "pop\t{r4, r5, r11, pc}"] + ["nop"] * 40))
+    _, bad = arm_code_beyond_d16(plain)
+    eq(len(bad), 2, f"compiler-style d16 uses found: {bad}")
+    neon = plain.replace("\tnop", "\tvadd.i64\tq8, q8, q9", 1)
+    _, bad = arm_code_beyond_d16(neon)
+    eq(bad, [], "uses next to NEON code are ring's run-time-selected routines")
 
 
 def tree_files(base, prefix):
