@@ -390,6 +390,14 @@ def ipk_ships_every_file():
         check(f"./files/{sub}" in makefile, f"feed Makefile does not install {sub}")
     if os.path.isdir(os.path.join(HOMEPORT_FILES, "usr", "share", "nftables.d")):
         check("./files/usr/share/nftables.d" in makefile, "feed Makefile does not install nftables.d")
+    # ... and carries the same postinst/prerm as the standalone builders (make's $$ is $).
+    spec = importlib.util.spec_from_file_location("build_ipk_s", os.path.join(PKG, "build-ipk.py"))
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    for name, text in (("postinst", builder.HOMEPORT_POSTINST_PKG), ("prerm", builder.HOMEPORT_PRERM_PKG)):
+        m = re.search(r"^define Package/homeport/%s\n(.*?)^endef$" % name, makefile, re.M | re.S)
+        check(m, f"feed Makefile has no Package/homeport/{name}")
+        eq(m.group(1).replace("$$", "$"), text, f"feed Makefile's {name}")
 
 
 @test
