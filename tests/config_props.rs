@@ -7,10 +7,10 @@
 //! one line; no secret (each contains `s3cr3t`, and only secret options get one) shows
 //! in diagnostics, the JSON dump or `Debug`; every nft line keeps its quotes balanced.
 
-#[path = "support/cases.rs"]
-mod support_cases;
 #[path = "support/rng.rs"]
 mod rng;
+#[path = "support/cases.rs"]
+mod support_cases;
 
 use homeport::config;
 use homeport::lint::Context;

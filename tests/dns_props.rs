@@ -6,10 +6,10 @@
 //! of untrusted bytes: the parser, TSIG verification, the RFC 2136 classifier, zone
 //! discovery and the lookup answer check. See `cases()` for how long a run is.
 
-#[path = "support/cases.rs"]
-mod support_cases;
 #[path = "support/rng.rs"]
 mod rng;
+#[path = "support/cases.rs"]
+mod support_cases;
 
 use homeport::config::TsigAlgorithm;
 use homeport::dns::lookup::check_answer;
