@@ -765,15 +765,29 @@ def package_sizes():
 
 
 @test
+def prerelease_versions_mapped_per_format():
+    """SemVer pre-releases in each package manager's syntax; other pre-release names and
+    malformed versions are refused, never passed through."""
+    cases = {"0.2.0-rc.1": ("0.2.0_rc1", "0.2.0~rc1"), "0.2.0-beta": ("0.2.0_beta", "0.2.0~beta"),
+             "1.0.0-alpha.3+build.7": ("1.0.0_alpha3", "1.0.0~alpha3"), "0.2.0": ("0.2.0", "0.2.0"),
+             "0.2.0-pre2": ("0.2.0_pre2", "0.2.0~pre2")}
+    for semver, (want_apk, want_ipk) in cases.items():
+        eq(package_version(semver, "apk"), want_apk, f"apk version of {semver}")
+        eq(package_version(semver, "ipk"), want_ipk, f"ipk version of {semver}")
+    for bad in ("0.2.0-dev.1", "0.2", "0.2.0-rc.1.2", "v0.2.0"):
+        try:
+            package_version(bad, "apk")
+        except SystemExit as e:
+            check(bad in str(e), f"refusal names the version: {e}")
+            continue
+        raise AssertionError(f"version {bad} accepted")
+
+
+@test
 def prerelease_versions_order_before_the_release():
     """SemVer 0.2.0-rc.1 becomes a version each package manager accepts and orders before
     0.2.0 (and after 0.1.9): checked with the real apk and opkg, and in the built files."""
     apk, opkg = apk_tool(), tool("opkg")
-    cases = {"0.2.0-rc.1": ("0.2.0_rc1", "0.2.0~rc1"), "0.2.0-beta": ("0.2.0_beta", "0.2.0~beta"),
-             "1.0.0-alpha.3+build.7": ("1.0.0_alpha3", "1.0.0~alpha3"), "0.2.0": ("0.2.0", "0.2.0")}
-    for semver, (want_apk, want_ipk) in cases.items():
-        eq(package_version(semver, "apk"), want_apk, f"apk version of {semver}")
-        eq(package_version(semver, "ipk"), want_ipk, f"ipk version of {semver}")
     with tempfile.TemporaryDirectory() as d:
         os.makedirs(os.path.join(d, "var", "lock"))
         conf = os.path.join(d, "opkg.conf")
