@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Package tests for openwrt-package/: the .ipk files, the init script under stand-in
-procd functions, the shell scripts, and the LuCI app against the daemon's contracts.
+"""Package tests for openwrt-package/: the .ipk files and .apk feeds (each arch name's
+binary under qemu as that CPU), installed, upgraded and removed with their scripts by
+the real opkg and apk (../shared/tools) in an OpenWrt-like chroot, the init script under
+stand-in procd functions, the shell scripts, and the LuCI app against the daemon's
+contracts.
 
-Run by tests/pkg/run.sh (make test-pkg) after `make ipk`. Exits non-zero on any failure
-and ends with the line `pkg: N passed, N failed`.
+Run by tests/pkg/run.sh (make test-pkg) after `make ipk` and `make apk`. Exits non-zero
+on any failure and ends with the line `pkg: N passed, N failed[, N skipped]`; a test
+whose tool is absent (no ../shared/tools, not root for the chroot) skips and says why.
+Arguments: substrings of test names to run only those.
 
 Environment:
   DIST            where the .ipk files are (default dist/)
