@@ -300,6 +300,30 @@ for _a in ARCHES:
     test(qemu_test(_a))
 
 
+@test
+def arch_table_matches_cross_targets():
+    """openwrt-package/arches.tsv and cross/targets.tsv agree: every built target serves
+    its own arch name and at least that, every packaged binary is built, and every qemu
+    CPU named exists in the installed qemu."""
+    targets = {}
+    with open(os.path.join(ROOT, "cross", "targets.tsv")) as f:
+        for line in f:
+            if not line.startswith("#") and line.strip():
+                fields = line.rstrip("\n").split("\t")
+                targets[fields[0]] = fields[1]
+    for triple, arch in targets.items():
+        eq(ARCH_TABLE.get(arch, (None,))[0], triple, f"arches.tsv row for {arch} (cross/targets.tsv)")
+    eq(sorted({t for t, _ in ARCH_TABLE.values()} - set(targets)), [], "packaged targets cross/build.sh does not build")
+    for arch, (_, qemu) in ARCH_TABLE.items():
+        if qemu == "native":
+            continue
+        words = qemu.split()
+        eq(words[1:2], ["-cpu"], f"{arch}: qemu command names a CPU")
+        if shutil.which(words[0]):
+            cpus = run([words[0], "-cpu", "help"]).stdout
+            check(re.search(r"(^|\s|')%s('|\s|$)" % re.escape(words[2]), cpus, re.M), f"{arch}: {words[0]} has no CPU {words[2]}")
+
+
 # A VFPv3-D16 core (arm_cortex-a9_vfpv3-d16: Armada 370/XP, mvebu) has d0-d15 and no NEON.
 ARM_D16_UP = re.compile(r"\bd(1[6-9]|2[0-9]|3[01])\b")
 ARM_NEON = re.compile(r"\bq([0-9]|1[0-5])\b|\tv(ld|st)[1-4]\.|\tv\w+\.[iusp](8|16|32|64)\b")
