@@ -958,6 +958,10 @@ def lifecycle(manager, install, upgrade, remove):
         eq(uci_get(root, "homeport.main"), "homeport", "main section")
         check(os.path.islink(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: not enabled")
         eq(running_exec(root), file_identity(root, "usr/sbin/homeport"), f"{manager}: service started with the binary")
+        log = procd_log(root)
+        check("set_param command /usr/sbin/homeport run -c /etc/config/homeport --state-dir /var/run/homeport" in log,
+              f"{manager}: the init script's instance did not reach procd through rc.common: {log}")
+        check("trigger reload homeport" in log, f"{manager}: service_triggers did not run: {log}")
         for rel in ("usr/sbin/homeport", "etc/config/homeport", "etc/init.d/homeport"):
             st = os.stat(os.path.join(root, rel))
             eq((st.st_uid, st.st_gid), (0, 0), f"{manager}: owner of /{rel}")
@@ -985,6 +989,7 @@ def lifecycle(manager, install, upgrade, remove):
         eq(r.returncode, 0, f"{manager} remove: {r.stdout}{r.stderr}")
         check(not os.path.exists(os.path.join(root, "usr/sbin/homeport")), "binary left after removal")
         eq(running_exec(root), None, f"{manager}: service still running after removal")
+        check("stop homeport" in procd_log(root)[-3:], f"{manager}: removal did not stop the service through procd")
         check(not os.path.lexists(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: still enabled after removal")
         eq(uci_get(root, "firewall.homeport"), None, f"{manager}: firewall.homeport left in /etc/config/firewall")
         eq(uci_get(root, "firewall.@zone[0].name"), "wan", f"{manager}: the rest of the firewall config kept")

@@ -99,6 +99,9 @@ _procd_start() {
 
 procd_close_service() {
 	local state="$PROCD_STATE/$_procd_service"
+	# As procd.sh's _procd_close_service: the triggers (and data) go with the service.
+	service_triggers
+	service_data
 	_procd_log "close_service ${1:-set}"
 	if [ -z "$_procd_command" ]; then
 		if [ -f "$state" ]; then
