@@ -31,6 +31,10 @@ help:
 	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS)'
 	@echo 'make test         deps, fmt, clippy, shellcheck, native tests, tests under qemu,'
 	@echo '                  then the packages built and tested (make test-pkg)'
+	@echo 'make ipk          make cross, then dist/*.ipk for every arch in openwrt-package/arches.tsv'
+	@echo 'make apk          make cross, then signed .apk feeds dist/apk/<arch>/ (apk-tools 3: APK=,'
+	@echo '                  default ../shared/tools/openwrt/bin/apk)'
+	@echo 'make test-pkg     both, then the package tests with the real opkg and apk'
 	@echo 'make build        native release build ($(NATIVE_BIN))'
 	@echo 'make cross        static release binaries target/<triple>/release/homeport for every'
 	@echo '                  target in cross/targets.tsv, checked (static, stripped, soft-float'
@@ -75,8 +79,10 @@ HOMEPORT_TEST_TIMEOUT ?= 900
 export HOMEPORT_TEST_TIMEOUT
 
 test-native: deps
-	cargo test --locked --no-run
-	timeout --kill-after=30 $(HOMEPORT_TEST_TIMEOUT) cargo test --locked --no-fail-fast
+	@start=$$(date +%s); \
+	cargo test --locked --no-run; \
+	timeout --kill-after=30 $(HOMEPORT_TEST_TIMEOUT) cargo test --locked --no-fail-fast; \
+	echo "==> native tests: $$(( $$(date +%s) - start )) s (build and tests)"
 
 test-qemu: deps
 	cross/test-qemu.sh $(QEMU_TARGETS)
@@ -93,5 +99,5 @@ bench: deps
 	cross/build.sh x86_64-unknown-linux-musl
 	HOMEPORT=$(CURDIR)/target/x86_64-unknown-linux-musl/release/homeport cross/run-benches.sh
 
-# OpenWrt packages: make ipk, make test-pkg, make apk (openwrt-package/pkg.mk).
+# OpenWrt packages: make ipk, make apk, make test-pkg (openwrt-package/pkg.mk).
 include openwrt-package/pkg.mk

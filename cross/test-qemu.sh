@@ -17,8 +17,9 @@ main() {
     if (($#)); then triples=("$@"); else mapfile -t triples < <(qemu_triples); fi
     ((${#triples[@]})) || die "no qemu targets in $TARGETS_FILE"
     read -r -a extra <<<"${CARGO_TEST_ARGS:-}"
-    local triple failed=()
+    local triple failed=() times=() start
     for triple in "${triples[@]}"; do
+        start=$SECONDS
         load_target "$triple"
         [[ $T_RUNNER != native ]] || die "$triple runs natively; use make test-native"
         command -v "${T_RUNNER%% *}" >/dev/null || die "${T_RUNNER%% *} is not installed (make deps)"
@@ -34,7 +35,13 @@ main() {
             ((rc != 124 && rc != 137)) || printf 'error: %s: tests still running after %ss (a hung test?); killed\n' "$triple" "${HOMEPORT_TEST_TIMEOUT:-900}" >&2
         fi
         ((rc == 0)) || failed+=("$triple")
+        # Build and run time per target, so a slow emulated suite shows before it hits
+        # its limit (issue 13: the armv7 suite ran into 900 s on a loaded machine).
+        times+=("$(printf '%-32s %5d s  %s' "$triple" $((SECONDS - start)) "$( ((rc == 0)) && echo passed || echo FAILED)")")
+        step "$triple: $((SECONDS - start)) s (build and tests)"
     done
+    step "time per target under qemu:"
+    printf '    %s\n' "${times[@]}" >&2
     if ((${#failed[@]})); then
         die "tests failed under qemu for: ${failed[*]}"
     fi

@@ -16,6 +16,7 @@ Without --arch, every architecture in ARCHES is packaged, plus the LuCI app (arc
 
 import argparse
 import gzip
+import hashlib
 import io
 import os
 import re
@@ -26,36 +27,28 @@ import tarfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG_DIR = os.path.join(ROOT, "openwrt-package")
 
-# OpenWrt ARCH_PACKAGES -> Rust target whose static release binary goes into it.
-# cross/targets.tsv (the build's own map) wins when present; this is the same table.
-ARCHES = {
-    "mips_24kc": "mips-unknown-linux-musl",
-    "mipsel_24kc": "mipsel-unknown-linux-musl",
-    "arm_cortex-a7_neon-vfpv4": "armv7-unknown-linux-musleabihf",
-    "aarch64_cortex-a53": "aarch64-unknown-linux-musl",
-    "x86_64": "x86_64-unknown-linux-musl",
-}
+# OpenWrt ARCH_PACKAGES -> the Rust target whose static release binary goes into it, and
+# the qemu command that proves the binary runs on that CPU: openwrt-package/arches.tsv.
+# Several arch names share one binary (every MIPS32r2 soft-float core, every ARMv7 core
+# with VFPv3-D16, every ARMv8 core).
+ARCHES_FILE = os.path.join(PKG_DIR, "arches.tsv")
 
 
-
-def load_cross_map():
-    path = os.path.join(ROOT, "cross", "targets.tsv")
-    if not os.path.isfile(path):
-        return
+def load_arches(path=ARCHES_FILE):
+    """{arch: (triple, qemu)} in file order; a malformed row is an error, not a skip."""
     arches = {}
     with open(path, encoding="utf-8") as f:
-        for line in f:
+        for n, line in enumerate(f, 1):
             if line.startswith("#") or not line.strip():
                 continue
             fields = line.rstrip("\n").split("\t")
-            if len(fields) >= 2:
-                arches[fields[1]] = fields[0]
-    if arches:
-        ARCHES.clear()
-        ARCHES.update(arches)
+            if len(fields) != 3 or not all(fields) or fields[0] in arches:
+                raise SystemExit(f"{path}:{n}: want 'arch<TAB>triple<TAB>qemu' once per arch: {line!r}")
+            arches[fields[0]] = (fields[1], fields[2])
+    return arches
 
 
-load_cross_map()
+ARCHES = {arch: triple for arch, (triple, _) in load_arches().items()}
 
 RELEASE = "r1"
 # Static binary: no libc. fw4 brings nft and the NAT kernel modules; HTTPS verifies
@@ -77,6 +70,34 @@ PRERM = """#!/bin/sh
 # shellcheck source=/dev/null
 . "${IPKG_INSTROOT}/lib/functions.sh"
 default_prerm "$0" "$@"
+"""
+
+# The package's own postinst/prerm, in OpenWrt's place for them (package-pack.mk): the
+# .ipk carries them as postinst-pkg / prerm-pkg, which default_postinst / default_prerm
+# source (../shared/tools/openwrt/base-files/lib/functions.sh); the .apk appends them to
+# post-install, post-upgrade and pre-deinstall after default_postinst / default_prerm.
+#
+# Upgrade on a running router: procd keeps an instance whose command line and watched
+# files did not change, so default_postinst's `start` leaves the old binary running (and
+# apk runs no pre-deinstall on upgrade to stop it). Restart the service if it runs.
+HOMEPORT_POSTINST_PKG = """#!/bin/sh
+if [ -z "${IPKG_INSTROOT}" ] && [ "${PKG_UPGRADE}" = "1" ] && /etc/init.d/homeport running; then
+	/etc/init.d/homeport restart
+fi
+"""
+
+# Removal (not upgrade): drop the fw4 include that /etc/uci-defaults/80_homeport added, or
+# fw4 warns about the missing script on every reload. The user's /etc/config/homeport
+# stays (a conffile: opkg and apk keep it when edited). opkg-lede runs the old package's
+# prerm with "upgrade <version>" on an upgrade and "remove" on removal (libopkg
+# opkg_install.c prerm_upgrade_old_pkg, opkg_remove.c); apk runs pre-deinstall only on
+# removal. default_prerm sources this with its own arguments (script path, then action).
+HOMEPORT_PRERM_PKG = """#!/bin/sh
+if [ "${PKG_UPGRADE}" != "1" ] && [ "${2:-remove}" = "remove" ] &&
+	uci -q -c "${IPKG_INSTROOT}/etc/config" get firewall.homeport >/dev/null; then
+	uci -q -c "${IPKG_INSTROOT}/etc/config" delete firewall.homeport
+	uci -q -c "${IPKG_INSTROOT}/etc/config" commit firewall
+fi
 """
 
 # luci.mk's postinst: drop LuCI's caches and make rpcd read the new ACL and plugin.
@@ -106,6 +127,36 @@ def cargo_version():
             if m:
                 return m.group(1)
     raise SystemExit("build-ipk: no version in Cargo.toml")
+
+
+# SemVer pre-release -> the package managers' own pre-release syntax. SemVer orders
+# 0.2.0-rc.1 before 0.2.0 (semver.org §11); so must the package version, or an upgrade
+# from the release candidate to the release is not seen as one.
+# - apk (apk-tools' version.c, apk-package(5)): suffixes _alpha _beta _pre _rc, each with
+#   an optional number, sort before the release: 0.2.0_rc1-r1 < 0.2.0-r1. "-" is reserved
+#   for the -r<release> part, so `apk mkpkg` refuses 0.2.0-rc.1-r1.
+# - opkg (opkg-lede libopkg/pkg.c verrevcmp, as dpkg): only "~" sorts before the end of a
+#   version; "_rc1" sorts after it (opkg compare-versions 0.2.0_rc1-r1 '<<' 0.2.0-r1 is
+#   false), so the .ipk uses 0.2.0~rc1-r1. Tested with both real tools (tests/pkg).
+PRERELEASE_TAGS = ("alpha", "beta", "pre", "rc")
+
+
+def package_version(semver, fmt):
+    """The package version (without -r<release>) for a Cargo (SemVer) version; fmt is
+    "ipk" or "apk". Build metadata (+…) is dropped, as both managers ignore or refuse it.
+    A pre-release the managers cannot order is an error, never passed through."""
+    core, _, _build = semver.partition("+")
+    core, dash, pre = core.partition("-")
+    if not re.fullmatch(r"\d+\.\d+\.\d+", core):
+        raise SystemExit(f"build: version {semver!r} is not MAJOR.MINOR.PATCH[-PRE]")
+    if not dash:
+        return core
+    m = re.fullmatch(r"(alpha|beta|pre|rc)(?:\.?(\d+))?", pre)
+    if not m:
+        raise SystemExit(f"build: pre-release {pre!r} of {semver!r} has no package form: "
+                         f"use one of {', '.join(PRERELEASE_TAGS)}, optionally with a number (rc.1)")
+    tag, num = m.group(1), m.group(2) or ""
+    return f"{core}{'~' if fmt == 'ipk' else '_'}{tag}{num}"
 
 
 def source_date_epoch():
@@ -194,7 +245,19 @@ def gz(data):
     return buf.getvalue()
 
 
+_gz_best_cache = {}
+
+
 def gz_best(data):
+    """gz_best_uncached, once per distinct input: every arch name of one binary has the
+    same data.tar, so the slow compressor runs once per binary."""
+    key = hashlib.sha256(data).digest()
+    if key not in _gz_best_cache:
+        _gz_best_cache[key] = gz_best_uncached(data)
+    return _gz_best_cache[key]
+
+
+def gz_best_uncached(data):
     """The same gzip format, compressed by zopfli: about 4% smaller than gzip -9 for the
     binaries (the mipsel_24kc package must stay under 700 KB), decompressed by the same
     inflate as any gzip file (opkg, busybox tar, zcat). zopfli's gzip header carries no
@@ -315,9 +378,10 @@ def main():
     ap.add_argument("--arch", action="append", choices=sorted(ARCHES), help="only these (repeatable)")
     ap.add_argument("--binary", action="append", default=[], metavar="ARCH=PATH")
     ap.add_argument("--no-luci", action="store_true")
+    ap.add_argument("--version", default=None, help="SemVer version (default: Cargo.toml's)")
     args = ap.parse_args()
 
-    version = f"{cargo_version()}-{RELEASE}"
+    version = f"{package_version(args.version or cargo_version(), 'ipk')}-{RELEASE}"
     mtime = source_date_epoch()
     os.makedirs(args.out, exist_ok=True)
     overrides = dict(b.split("=", 1) for b in args.binary)
@@ -340,7 +404,8 @@ def main():
         }
         built.append(build_ipk(
             args.out, meta, homeport_entries(binary), ["/etc/config/homeport"],
-            {"postinst": POSTINST, "prerm": PRERM}, mtime,
+            {"postinst": POSTINST, "prerm": PRERM, "postinst-pkg": HOMEPORT_POSTINST_PKG,
+             "prerm-pkg": HOMEPORT_PRERM_PKG}, mtime,
         ))
 
     if not args.no_luci:

@@ -9,6 +9,8 @@
 
 #[path = "support/rng.rs"]
 mod rng;
+#[path = "support/cases.rs"]
+mod support_cases;
 
 use homeport::config;
 use homeport::lint::Context;
@@ -243,10 +245,9 @@ fn config_text(rng: &mut Rng) -> String {
     t
 }
 
+/// 3,000 natively, 300 under qemu (support/cases.rs).
 fn cases() -> usize {
-    let emulated = std::env::var("HOMEPORT_TEST_RUNNER").is_ok_and(|r| !r.trim().is_empty());
-    let default = if emulated { 300 } else { 3_000 };
-    std::env::var("HOMEPORT_PROP_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    support_cases::cases(3_000)
 }
 
 fn quotes_balanced(line: &str) -> bool {

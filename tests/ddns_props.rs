@@ -3,6 +3,8 @@
 //! mutated inputs from a small deterministic PRNG (xorshift64*; no dependency), and
 //! every produced request must stay well-formed.
 
+#[path = "support/cases.rs"]
+mod cases;
 #[path = "support/rng.rs"]
 mod rng;
 
@@ -139,7 +141,7 @@ fn response(r: &mut Rng) -> HttpResponse {
 #[test]
 fn no_exchange_panics_and_requests_stay_well_formed() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..12_000 {
+    for _ in 0..cases::cases(12_000) {
         let h = host(&mut r);
         let ipv4 = (r.below(4) != 0).then(|| Ipv4Addr::from(r.next() as u32));
         let ipv6 = (r.below(2) == 0).then(|| Ipv6Addr::from(u128::from(r.next()) << 64 | u128::from(r.next())));
@@ -167,7 +169,7 @@ fn no_exchange_panics_and_requests_stay_well_formed() {
 #[test]
 fn no_parser_panics() {
     let mut r = Rng(42);
-    for _ in 0..20_000 {
+    for _ in 0..cases::cases(20_000) {
         let resp = response(&mut r);
         let _ = http_status::retry_after(&resp);
         let _ = http_status::classify(&resp);

@@ -8,6 +8,8 @@
 
 #[path = "support/rng.rs"]
 mod rng;
+#[path = "support/cases.rs"]
+mod support_cases;
 
 use homeport::config::TsigAlgorithm;
 use homeport::dns::lookup::check_answer;
@@ -16,15 +18,10 @@ use homeport::dns::tsig::{self, TsigKey};
 use homeport::dns::wire::{self, Name, RData};
 use rng::Rng;
 
-/// Inputs per generator: `HOMEPORT_PROP_CASES`, else 30,000 natively and 3,000 under
-/// qemu-user (`HOMEPORT_TEST_RUNNER` set), where the native count takes minutes.
+/// Inputs per generator: 30,000 natively, 3,000 under qemu-user (support/cases.rs),
+/// where the native count takes minutes.
 fn cases() -> usize {
-    let emulated = std::env::var("HOMEPORT_TEST_RUNNER").is_ok_and(|r| !r.trim().is_empty());
-    std::env::var("HOMEPORT_PROP_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(if emulated {
-        3_000
-    } else {
-        30_000
-    })
+    support_cases::cases(30_000)
 }
 
 fn hex(s: &str) -> Vec<u8> {

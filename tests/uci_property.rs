@@ -12,6 +12,10 @@
 //!   libuci writes section types unquoted, so a type holding `'`, `"`, `\`, `#` or `;` does
 //!   not survive its own writer, in libuci as here: such packages are left out.
 
+#[path = "support/cases.rs"]
+mod cases;
+
+use cases::cases;
 use homeport::uci::{self, Mode, Package};
 
 /// SplitMix64: tiny, fast and good enough to drive a generator.
@@ -220,12 +224,13 @@ fn check(input: &[u8]) {
     }
 }
 
+/// Inputs per generator natively; a tenth under qemu (support/cases.rs).
 const PER_GENERATOR: usize = 3000;
 
 #[test]
 fn random_bytes_never_panic_and_round_trip() {
     let mut rng = Rng(0x5eed_0001);
-    for _ in 0..PER_GENERATOR {
+    for _ in 0..cases(PER_GENERATOR) {
         check(&random_bytes(&mut rng));
     }
 }
@@ -233,7 +238,7 @@ fn random_bytes_never_panic_and_round_trip() {
 #[test]
 fn random_words_never_panic_and_round_trip() {
     let mut rng = Rng(0x5eed_0002);
-    for _ in 0..PER_GENERATOR {
+    for _ in 0..cases(PER_GENERATOR) {
         check(&random_words(&mut rng));
     }
 }
@@ -242,13 +247,13 @@ fn random_words_never_panic_and_round_trip() {
 fn random_statements_never_panic_and_round_trip() {
     let mut rng = Rng(0x5eed_0003);
     let mut parsed_cleanly = 0;
-    for _ in 0..PER_GENERATOR {
+    for _ in 0..cases(PER_GENERATOR) {
         let input = random_statements(&mut rng);
         check(&input);
         parsed_cleanly += usize::from(uci::parse_strict(&input, "t").is_ok());
     }
     // The generator must reach the success paths too, not only errors.
-    assert!(parsed_cleanly > PER_GENERATOR / 10, "only {parsed_cleanly} inputs parsed cleanly");
+    assert!(parsed_cleanly > cases(PER_GENERATOR) / 10, "only {parsed_cleanly} inputs parsed cleanly");
 }
 
 #[test]
@@ -258,7 +263,7 @@ fn mutated_files_never_panic_and_round_trip() {
     for seed in &seeds {
         check(seed);
     }
-    for _ in 0..PER_GENERATOR {
+    for _ in 0..cases(PER_GENERATOR) {
         // A window of a seed, so that mutations meet every part of the files quickly.
         let seed = rng.pick(&seeds);
         let start = rng.below(seed.len());

@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Package tests for openwrt-package/: the .ipk files, the init script under stand-in
-procd functions, the shell scripts, and the LuCI app against the daemon's contracts.
+"""Package tests for openwrt-package/: the .ipk files and .apk feeds (each arch name's
+binary under qemu as that CPU), installed, upgraded and removed with their scripts by
+the real opkg and apk (../shared/tools) in an OpenWrt-like chroot, the init script under
+stand-in procd functions, the shell scripts, and the LuCI app against the daemon's
+contracts.
 
-Run by tests/pkg/run.sh (make test-pkg) after `make ipk`. Exits non-zero on any failure
-and ends with the line `pkg: N passed, N failed`.
+Run by tests/pkg/run.sh (make test-pkg) after `make ipk` and `make apk`. Exits non-zero
+on any failure and ends with the line `pkg: N passed, N failed[, N skipped]`; a test
+whose tool is absent (no ../shared/tools, not root for the chroot) skips and says why.
+Arguments: substrings of test names to run only those.
 
 Environment:
   DIST            where the .ipk files are (default dist/)
-  PKG_ARCHES      space-separated subset of architectures to expect (default: all five)
+  PKG_ARCHES      space-separated subset of architectures to expect (default: every
+                  arch name in openwrt-package/arches.tsv)
+  APK_DIST        the apk feeds (default $DIST/apk)
   HOMEPORT_BIN    a native homeport binary for the config-contract check
                   (default target/debug/homeport)
 """
 
 import gzip
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -38,16 +46,31 @@ STANDIN = os.path.join(ROOT, "tests", "pkg", "standin")
 INIT = os.path.join(HOMEPORT_FILES, "etc", "init.d", "homeport")
 DIST = os.environ.get("DIST", os.path.join(ROOT, "dist"))
 
-# OpenWrt arch -> (ELF class, ELF data, e_machine, description).
+# The package architectures: openwrt-package/arches.tsv (arch -> Rust target, qemu command).
+def load_arch_table():
+    table = {}
+    with open(os.path.join(PKG, "arches.tsv"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            arch, triple, qemu = line.rstrip("\n").split("\t")
+            table[arch] = (triple, qemu)
+    return table
+
+
+ARCH_TABLE = load_arch_table()
+
+# Rust target -> (ELF class, ELF data, e_machine).
 # ELFCLASS32=1/64=2, ELFDATA2LSB=1/MSB=2; EM_MIPS=8, EM_ARM=40, EM_X86_64=62, EM_AARCH64=183.
-ELF_ARCH = {
-    "mips_24kc": (1, 2, 8),
-    "mipsel_24kc": (1, 1, 8),
-    "arm_cortex-a7_neon-vfpv4": (1, 1, 40),
-    "aarch64_cortex-a53": (2, 1, 183),
-    "x86_64": (2, 1, 62),
+TRIPLE_ELF = {
+    "mips-unknown-linux-musl": (1, 2, 8),
+    "mipsel-unknown-linux-musl": (1, 1, 8),
+    "armv7-unknown-linux-musleabihf": (1, 1, 40),
+    "aarch64-unknown-linux-musl": (2, 1, 183),
+    "x86_64-unknown-linux-musl": (2, 1, 62),
 }
-ARCHES = os.environ.get("PKG_ARCHES", " ".join(ELF_ARCH)).split()
+ELF_ARCH = {arch: TRIPLE_ELF[triple] for arch, (triple, _) in ARCH_TABLE.items()}
+ARCHES = os.environ.get("PKG_ARCHES", " ".join(ARCH_TABLE)).split()
 
 TESTS = []
 
@@ -240,15 +263,133 @@ def elf_test(arch):
             eq(binary[abi[0] + 7], 3, "MIPS fp_abi (3 = soft-float)")
             eq(binary[abi[0] + 2], 32, "MIPS ISA level")
         if arch.startswith("arm_"):
-            check(e_flags & 0x400, "ARM e_flags lacks EF_ARM_ABI_FLOAT_HARD (neon-vfpv4 is hard-float)")
+            check(e_flags & 0x400, f"ARM e_flags lacks EF_ARM_ABI_FLOAT_HARD ({arch} is hard-float)")
 
     t.__name__ = f"ipk_elf_{arch}"
     return t
 
 
+def qemu_test(arch):
+    """The packaged binary runs on the CPU of its arch name: qemu-user emulating that CPU
+    (arches.tsv) runs `--version` and `check` on the shipped example config. An
+    instruction the CPU lacks is SIGILL under qemu as on the device."""
+    def t():
+        qemu = ARCH_TABLE[arch][1]
+        runner = [] if qemu == "native" else qemu.split()
+        if runner and not shutil.which(runner[0]):
+            raise Skip(f"{runner[0]} not installed (apt install qemu-user)")
+        binary = ipk_path_binary(arch)
+        os.chmod(binary, 0o755)
+        r = run([*runner, binary, "--version"])
+        eq(r.returncode, 0, f"{qemu} {arch} --version: {r.stderr}")
+        check(r.stdout.startswith("homeport "), f"--version said {r.stdout!r}")
+        r = run([*runner, binary, "check", "-c", os.path.join(HOMEPORT_FILES, "etc", "config", "homeport")])
+        eq(r.returncode, 0, f"{qemu} {arch} check of the example config: {r.stderr}")
+        _qemu_proved[arch] = qemu
+
+    t.__name__ = f"qemu_runs_{arch}"
+    return t
+
+
+_qemu_proved = {}
+
+
 for _a in ARCHES:
     test(homeport_ipk_test(_a))
     test(elf_test(_a))
+    test(qemu_test(_a))
+
+
+@test
+def arch_table_matches_cross_targets():
+    """openwrt-package/arches.tsv and cross/targets.tsv agree: every built target serves
+    its own arch name and at least that, every packaged binary is built, and every qemu
+    CPU named exists in the installed qemu."""
+    targets = {}
+    with open(os.path.join(ROOT, "cross", "targets.tsv")) as f:
+        for line in f:
+            if not line.startswith("#") and line.strip():
+                fields = line.rstrip("\n").split("\t")
+                targets[fields[0]] = fields[1]
+    for triple, arch in targets.items():
+        eq(ARCH_TABLE.get(arch, (None,))[0], triple, f"arches.tsv row for {arch} (cross/targets.tsv)")
+    eq(sorted({t for t, _ in ARCH_TABLE.values()} - set(targets)), [], "packaged targets cross/build.sh does not build")
+    for arch, (_, qemu) in ARCH_TABLE.items():
+        if qemu == "native":
+            continue
+        words = qemu.split()
+        eq(words[1:2], ["-cpu"], f"{arch}: qemu command names a CPU")
+        if shutil.which(words[0]):
+            cpus = run([words[0], "-cpu", "help"]).stdout
+            check(re.search(r"(^|\s|')%s('|\s|$)" % re.escape(words[2]), cpus, re.M), f"{arch}: {words[0]} has no CPU {words[2]}")
+
+
+# A VFPv3-D16 core (arm_cortex-a9_vfpv3-d16: Armada 370/XP, mvebu) has d0-d15 and no NEON.
+ARM_D16_UP = re.compile(r"\bd(1[6-9]|2[0-9]|3[01])\b")
+ARM_NEON = re.compile(r"\bq([0-9]|1[0-5])\b|\tv(ld|st)[1-4]\.|\tv\w+\.[iusp](8|16|32|64)\b")
+# libunwind's Registers_arm::saveVFPv3/restoreVFPv3 for d16-d31: called only when unwind
+# info names those registers (nothing unwinds: panic=immediate-abort).
+ARM_UNWIND_HELPER = re.compile(r"\tv(ld|st)mia\tr0, \{d16, d17, d18, d19, d20, d21, d22, d23, d24, d25, d26, d27, "
+                               r"d28, d29, d30, d31\}$")
+
+
+def arm_code_beyond_d16(listing):
+    """Instructions of an `llvm-objdump -d --mattr=+neon,+d32` listing that use d16-d31
+    or NEON outside a routine chosen at run time. ring's assembly has NEON routines next
+    to plain ones and picks them by HWCAP_NEON, so a use counts only when nothing within
+    16 instructions is NEON or undecodable (data in .text, another instruction set):
+    compiler output for a d32 target puts d16-d31 in ordinary code (vldr d16 for an
+    8-byte copy), where neither is near."""
+    insns = [line.rstrip() for line in listing.splitlines() if re.match(r"^\s+[0-9a-f]+:\s", line)]
+    marks = [bool(ARM_NEON.search(i)) or "<unknown>" in i for i in insns]
+    bad = []
+    for n, i in enumerate(insns):
+        code = i.split("@")[0].split(";")[0]
+        if (ARM_D16_UP.search(code) or ARM_NEON.search(code)) and not ARM_UNWIND_HELPER.search(code):
+            if not any(marks[max(0, n - 16):n + 17]):
+                bad.append(i.strip())
+    return insns, bad
+
+
+@test
+def armv7_code_fits_vfpv3_d16():
+    """The ARMv7 binary serves arm_cortex-a9_vfpv3-d16, so its code must not need d16-d31
+    or NEON. qemu's Cortex-A9 has both, so running it there cannot show this; instead
+    (1) qemu's Cortex-R5F (ARMv7, VFPv3-D16, no NEON: qemu makes d16-d31 undefined and
+    reports no HWCAP_NEON) runs it, and (2) the disassembly has no such instruction
+    outside ring's run-time-selected NEON routines (arm_code_beyond_d16)."""
+    arms = [a for a in ARCHES if ARCH_TABLE[a][0].startswith("armv7")]
+    if not arms:
+        raise Skip("no ARMv7 package in PKG_ARCHES")
+    objdump, qemu = shutil.which("llvm-objdump"), shutil.which("qemu-arm")
+    if not objdump or not qemu:
+        raise Skip("llvm-objdump or qemu-arm not installed (apt install llvm qemu-user)")
+    binary = ipk_path_binary(arms[0])
+    os.chmod(binary, 0o755)
+    for args in (["--version"], ["check", "-c", os.path.join(HOMEPORT_FILES, "etc", "config", "homeport")]):
+        r = run([qemu, "-cpu", "cortex-r5f", binary, *args])
+        eq(r.returncode, 0, f"qemu-arm -cpu cortex-r5f homeport {' '.join(args)}: {r.stderr}")
+    r = run([objdump, "-d", "--no-show-raw-insn", "--mattr=+neon,+d32", binary])
+    eq(r.returncode, 0, r.stderr)
+    insns, bad = arm_code_beyond_d16(r.stdout)
+    check(len(insns) > 100_000, f"only {len(insns)} instructions disassembled")
+    check(sum(1 for i in insns if re.search(r"\tv(ldr|str|mov|add|mul)", i)) > 50, "no VFP code found: wrong decoder?")
+    eq(bad[:5], [], f"{len(bad)} instructions beyond VFPv3-D16 in the ARMv7 binary")
+
+
+@test
+def armv7_d16_check_catches_compiler_d32_code():
+    """arm_code_beyond_d16 is not vacuous: a routine like the one the release binary had
+    before `-C target-feature=-d32` (an 8-byte copy through d16) is found, the same
+    inside ring-like NEON code is not."""
+    plain = "\n".join(f"   {0x1000 + 4 * n:x}:      \t{i}" for n, i in enumerate(
+        ["push\t{r4, r5, r11, lr}", "mov\tr0, #3", "ldr\tr2, [pc, #116]", "vldr\td16, [r1]", "add\tr1, sp, #63",
+         "strb\tr0, [sp, #40]", "vstr\td16, [sp, #48]", "bl\t0xeea44", "pop\t{r4, r5, r11, pc}"] + ["nop"] * 40))
+    _, bad = arm_code_beyond_d16(plain)
+    eq(len(bad), 2, f"compiler-style d16 uses found: {bad}")
+    neon = plain.replace("\tnop", "\tvadd.i64\tq8, q8, q9", 1)
+    _, bad = arm_code_beyond_d16(neon)
+    eq(bad, [], "uses next to NEON code are ring's run-time-selected routines")
 
 
 def tree_files(base, prefix):
@@ -278,6 +419,14 @@ def ipk_ships_every_file():
         check(f"./files/{sub}" in makefile, f"feed Makefile does not install {sub}")
     if os.path.isdir(os.path.join(HOMEPORT_FILES, "usr", "share", "nftables.d")):
         check("./files/usr/share/nftables.d" in makefile, "feed Makefile does not install nftables.d")
+    # ... and carries the same postinst/prerm as the standalone builders (make's $$ is $).
+    spec = importlib.util.spec_from_file_location("build_ipk_s", os.path.join(PKG, "build-ipk.py"))
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    for name, text in (("postinst", builder.HOMEPORT_POSTINST_PKG), ("prerm", builder.HOMEPORT_PRERM_PKG)):
+        m = re.search(r"^define Package/homeport/%s\n(.*?)^endef$" % name, makefile, re.M | re.S)
+        check(m, f"feed Makefile has no Package/homeport/{name}")
+        eq(m.group(1).replace("$$", "$"), text, f"feed Makefile's {name}")
 
 
 @test
@@ -397,70 +546,540 @@ def ipk_path_binary(arch):
 
 
 # ---------------------------------------------------------------------------------
-# .apk (apk-tools v3, OpenWrt 25.12+): only where an apk-tools 3.x binary is given in $APK
-# (none is packaged for Debian bookworm, PyPI or npm; see the report).
+# The real package managers (../shared/tools, see its README.md): apk-tools 3.0.2 as on
+# OpenWrt 25.12 routers, opkg-lede 38eccbb as on 24.10, and libuci's `uci`.
 
 
 class Skip(Exception):
     pass
 
 
+TOOLS = os.path.join(os.path.dirname(ROOT), "shared", "tools", "openwrt")
+
+
+def tool(name):
+    """A real OpenWrt tool from ../shared/tools; a missing one skips the test (a machine
+    outside this workplace has no ../shared), with the reason printed."""
+    path = os.path.join(TOOLS, "bin", name)
+    if not os.path.exists(path):
+        raise Skip(f"{path} absent (../shared/tools): the real {name} is not available here")
+    return path
+
+
 def apk_tool():
-    apk = os.environ.get("APK")
-    if not apk:
-        raise Skip("no apk-tools 3.x binary in $APK: .apk packages not tested")
-    return apk
+    return os.environ.get("APK") or tool("apk")
+
+
+def build_apk_feed(out, arches, version=None, sign_key=None, user=None, binaries=None):
+    """build-apk.py into out for arches (binaries taken from the built .ipks unless given
+    in binaries); as `user` (a name for runuser) when given."""
+    args = [sys.executable, os.path.join(PKG, "build-apk.py"), "--apk", apk_tool(), "--out", out]
+    for a in arches:
+        args += ["--arch", a, "--binary", f"{a}={(binaries or {}).get(a) or ipk_path_binary(a)}"]
+    if version:
+        args += ["--version", version]
+    if sign_key:
+        args += ["--sign-key", sign_key]
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    if user:
+        args = ["runuser", "-u", user, "--", "env", f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}",
+                f"PATH={env['PATH']}", *args]
+    r = run(args, env=env)
+    eq(r.returncode, 0, f"build-apk.py: {r.stdout}{r.stderr}")
+    return r
+
+
+def adb_acls(dump):
+    """(path, user, group) of every directory and file in `apk adbdump` output (the
+    schema's paths[].acl and paths[].files[].acl; the first, nameless path is /)."""
+    out, name, user = [], "/", None
+    for line in dump.splitlines():
+        key, _, val = line.strip().lstrip("- ").partition(": ")
+        if line.strip() == "- acl:":
+            name = "/"
+        elif key == "name":
+            name = val
+        elif key == "user":
+            user = val
+        elif key == "group":
+            out.append((name, user, val))
+    return out
 
 
 @test
-def apk_packages_install():
+def apk_owned_by_root_when_built_by_a_user():
+    """Built by an unprivileged user, every file and directory of the .apk is root:root,
+    in the package's metadata and once installed (a router has only root and a few
+    system users; the DDNS credentials file must stay root's)."""
     apk = apk_tool()
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        raise Skip("building as another user needs root and runuser")
+    arch = ARCHES[0]
     with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o777)
         out = os.path.join(d, "out")
-        args = [sys.executable, os.path.join(PKG, "build-apk.py"), "--apk", apk, "--out", out]
-        for a in ARCHES:
-            args += ["--arch", a, "--binary", f"{a}={ipk_path_binary(a)}"]
-        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
-        r = run(args, env=env)
-        eq(r.returncode, 0, f"build-apk.py: {r.stderr}")
-        again = os.path.join(d, "again")
-        r = run([*args[:5], again, *args[6:]], env=env)
+        binary = ipk_path_binary(arch)
+        os.chmod(os.path.dirname(binary), 0o755)
+        # The system python: the test's own may live under a home nobody cannot enter.
+        python = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
+        args = [python, os.path.join(PKG, "build-apk.py"), "--apk", apk, "--out", out,
+                "--arch", arch, "--binary", f"{arch}={binary}"]
+        r = run(["runuser", "-u", "nobody", "--", "env", "SOURCE_DATE_EPOCH=1700000000",
+                 "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + d, *args])
+        eq(r.returncode, 0, f"build-apk.py as nobody: {r.stdout}{r.stderr}")
+        pkg = os.path.join(out, arch, f"homeport-{apk_version()}.apk")
+        eq(os.stat(pkg).st_uid, pwd_uid("nobody"), "the test really built as nobody")
+        dump = run([apk, "adbdump", pkg]).stdout
+        acls = adb_acls(dump)
+        check(len(acls) > 10, f"too few acl entries in adbdump ({len(acls)}): parser broken?\n{dump[:600]}")
+        bad = [a for a in acls if a[1:] != ("root", "root")]
+        eq(bad, [], "entries not owned by root:root")
+        root = os.path.join(d, "root")
+        os.makedirs(os.path.join(root, "etc"))
+        with open(os.path.join(root, "etc", "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/ash\nnobody:*:65534:65534:nobody:/var:/bin/false\n")
+        with open(os.path.join(root, "etc", "group"), "w") as f:
+            f.write("root:x:0:\nnogroup:x:65534:\n")
+        stubs, stub_pub = stub_apks(apk, d, ("firewall4", "ca-bundle"))
+        os.makedirs(os.path.join(root, "etc", "apk", "keys"))
+        shutil.copy(stub_pub, os.path.join(root, "etc", "apk", "keys"))
+        r = run([apk, "add", "--root", root, "--initdb", "--allow-untrusted", "--no-network", "--no-scripts",
+                 "--arch", arch, "--repository", stubs, pkg])
+        eq(r.returncode, 0, f"apk add: {r.stdout}{r.stderr}")
+        owners = {}
+        for rel in ("usr/sbin/homeport", "etc/init.d/homeport", "etc/config/homeport", "usr/share/homeport",
+                    "usr/share/homeport/firewall.include", "etc/uci-defaults/80_homeport"):
+            st = os.lstat(os.path.join(root, rel))
+            owners[rel] = (st.st_uid, st.st_gid)
+        eq({k: v for k, v in owners.items() if v != (0, 0)}, {}, "installed files not owned by root")
+
+
+def pwd_uid(name):
+    import pwd
+    return pwd.getpwnam(name).pw_uid
+
+
+def apk_version(semver=None):
+    return package_version(semver or cargo_version(), "apk") + "-r1"
+
+
+def package_version(semver, fmt):
+    spec = importlib.util.spec_from_file_location("build_ipk_v", os.path.join(PKG, "build-ipk.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.package_version(semver, fmt)
+
+
+def stub_apks(apk, d, names):
+    """Empty stand-in packages for dependencies, in a feed signed with a test key."""
+    feed = os.path.join(d, "stubs")
+    files = os.path.join(d, "stub-files")
+    os.makedirs(feed)
+    os.makedirs(files)
+    for dep in names:
+        r = run([apk, "mkpkg", "--info", f"name:{dep}", "--info", "version:1-r1", "--info", "arch:noarch",
+                 "--info", "description:stand-in", "--files", files, "--output", os.path.join(feed, f"{dep}-1-r1.apk")])
         eq(r.returncode, 0, r.stderr)
-        for name in os.listdir(out):
-            check(open(os.path.join(out, name), "rb").read() == open(os.path.join(again, name), "rb").read(),
-                  f"{name} differs on rebuild")
-        version = cargo_version() + "-r1"
-        # Stand-in packages for the dependencies, so apk resolves without a repository.
-        stub_files = os.path.join(d, "stub")
-        os.makedirs(stub_files)
-        stubs = []
-        for dep in ("firewall4", "ca-bundle", "luci-base"):
-            path = os.path.join(d, dep + ".apk")
-            r = run([apk, "mkpkg", "--info", f"name:{dep}", "--info", "version:1-r1", "--info", "arch:noarch",
-                     "--info", "description:stand-in", "--files", stub_files, "--output", path])
-            eq(r.returncode, 0, r.stderr)
-            stubs.append(path)
+    key = os.path.join(d, "stub.key")
+    eq(run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]).returncode, 0, "stub key")
+    pub = os.path.join(d, "stub.pem")
+    eq(run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub]).returncode, 0, "stub pub key")
+    r = run([apk, "mkndx", "--allow-untrusted", "--sign-key", key, "--output", os.path.join(feed, "packages.adb"),
+             *sorted(os.path.join(feed, n) for n in os.listdir(feed))])
+    eq(r.returncode, 0, r.stderr)
+    return os.path.join(feed, "packages.adb"), pub
+
+
+APK_DIST = os.environ.get("APK_DIST", os.path.join(DIST, "apk"))
+
+
+def apk_dist(arch, name):
+    apk_tool()
+    path = os.path.join(APK_DIST, arch, name)
+    check(os.path.isfile(path), f"{path} missing: run `make apk`")
+    return path
+
+
+@test
+def apk_feed_installs_by_name():
+    """Every arch's feed that `make apk` built: OpenWrt's file names, an index signed with
+    the build's key; `apk add homeport luci-app-homeport` by name from it works with that
+    key in /etc/apk/keys and is refused without it; the installed files have their modes
+    and the binary is the .ipk's. Rebuilt (one arch name per binary), the same bytes."""
+    apk = apk_tool()
+    version = apk_version()
+    key = os.path.join(APK_DIST, "keys", "homeport-feed.pem")
+    check(os.path.isfile(key), f"{key} missing: run `make apk`")
+    with tempfile.TemporaryDirectory() as d:
+        stubs, stub_pub = stub_apks(apk, d, ("firewall4", "ca-bundle", "luci-base"))
+        first_of_binary = {}
         for arch in ARCHES:
-            dump = run([apk, "adbdump", os.path.join(out, f"homeport-{version}.{arch}.apk")]).stdout
+            first_of_binary.setdefault(ARCH_TABLE[arch][0], arch)
+        again = os.path.join(d, "again")
+        env_epoch = str(ipk("all").data_entries[0].mtime)
+        args = [sys.executable, os.path.join(PKG, "build-apk.py"), "--apk", apk, "--out", again]
+        for arch in first_of_binary.values():
+            args += ["--arch", arch, "--binary", f"{arch}={ipk_path_binary(arch)}"]
+        r = run(args, env=dict(os.environ, SOURCE_DATE_EPOCH=env_epoch))
+        eq(r.returncode, 0, f"build-apk.py: {r.stdout}{r.stderr}")
+        for arch in first_of_binary.values():
+            for name in (f"homeport-{version}.apk", f"luci-app-homeport-{version}.apk"):
+                check(open(apk_dist(arch, name), "rb").read() == open(os.path.join(again, arch, name), "rb").read(),
+                      f"{arch}/{name} differs on rebuild")
+        for arch in ARCHES:
+            feed = os.path.dirname(apk_dist(arch, "packages.adb"))
+            eq(sorted(os.listdir(feed)), sorted([f"homeport-{version}.apk", f"luci-app-homeport-{version}.apk",
+                                                 "packages.adb"]), f"{arch}: feed files")
+            dump = run([apk, "adbdump", os.path.join(feed, f"homeport-{version}.apk")]).stdout
             check(f"arch: {arch}" in dump and "- firewall4" in dump and "- ca-bundle" in dump,
                   f"{arch}: info block\n{dump[:400]}")
-            root = os.path.join(d, "root-" + arch)
-            os.makedirs(root)
-            r = run([apk, "add", "--root", root, "--initdb", "--allow-untrusted", "--no-network", "--no-scripts",
-                     "--arch", arch, *stubs, os.path.join(out, f"homeport-{version}.{arch}.apk"),
-                     os.path.join(out, f"luci-app-homeport-{version}.noarch.apk")])
-            eq(r.returncode, 0, f"apk add ({arch}): {r.stdout}{r.stderr}")
-            for path, mode in (("usr/sbin/homeport", 0o755), ("etc/config/homeport", 0o600),
-                               ("etc/init.d/homeport", 0o755), ("usr/libexec/rpcd/homeport", 0o755)):
-                st = os.stat(os.path.join(root, path))
-                eq(stat.S_IMODE(st.st_mode), mode, f"{arch}: mode of /{path}")
-            conffiles = open(os.path.join(root, "lib/apk/packages/homeport.conffiles")).read().split()
-            eq(conffiles, ["/etc/config/homeport"], "apk conffiles")
-            static = open(os.path.join(root, "lib/apk/packages/homeport.conffiles_static")).read().split()
-            eq(static[1], hashlib.sha256(open(os.path.join(root, "etc/config/homeport"), "rb").read()).hexdigest(),
-               "conffiles_static checksum")
-            binary = open(os.path.join(root, "usr/sbin/homeport"), "rb").read()
-            eq(elf_header(binary)[:3], ELF_ARCH[arch], f"{arch}: installed binary's ELF header")
+            for trusted in (False, True):
+                root = os.path.join(d, f"root-{arch}-{trusted}")
+                keys = os.path.join(root, "etc", "apk", "keys")
+                os.makedirs(keys)
+                shutil.copy(stub_pub, keys)
+                if trusted:
+                    shutil.copy(key, keys)
+                r = run([apk, "add", "--root", root, "--initdb", "--no-network", "--no-scripts", "--arch", arch,
+                         "--repository", os.path.join(feed, "packages.adb"), "--repository", stubs,
+                         "homeport", "luci-app-homeport"])
+                if not trusted:
+                    check(r.returncode != 0, f"{arch}: installed from a feed whose key is not trusted")
+                    continue
+                eq(r.returncode, 0, f"apk add by name ({arch}): {r.stdout}{r.stderr}")
+                for path, mode in (("usr/sbin/homeport", 0o755), ("etc/config/homeport", 0o600),
+                                   ("etc/init.d/homeport", 0o755), ("usr/libexec/rpcd/homeport", 0o755)):
+                    st = os.stat(os.path.join(root, path))
+                    eq(stat.S_IMODE(st.st_mode), mode, f"{arch}: mode of /{path}")
+                conffiles = open(os.path.join(root, "lib/apk/packages/homeport.conffiles")).read().split()
+                eq(conffiles, ["/etc/config/homeport"], "apk conffiles")
+                static = open(os.path.join(root, "lib/apk/packages/homeport.conffiles_static")).read().split()
+                eq(static[1], hashlib.sha256(open(os.path.join(root, "etc/config/homeport"), "rb").read()).hexdigest(),
+                   "conffiles_static checksum")
+                binary = open(os.path.join(root, "usr/sbin/homeport"), "rb").read()
+                eq(binary, ipk(arch).file("/usr/sbin/homeport"), f"{arch}: the same binary as the .ipk's")
+                shutil.rmtree(root)
+
+
+# The flash budget (README, "Size"): both formats of the mipsel_24kc package.
+SIZE_BUDGET = {"mipsel_24kc": 700_000}
+
+
+@test
+def package_sizes():
+    """Both formats under the budget for mipsel_24kc; prints the table of packages
+    (format x arch name: size, installed size, the qemu CPU that ran it)."""
+    try:
+        apk = apk_tool()
+    except Skip as e:
+        print(f"     .apk not measured: {e}")
+        apk = None
+    rows = []
+    for arch in ARCHES:
+        p = ipk(arch)
+        rows.append(("ipk", arch, len(p.raw), int(p.control()["Installed-Size"])))
+        if apk:
+            path = apk_dist(arch, f"homeport-{apk_version()}.apk")
+            dump = run([apk, "adbdump", path]).stdout
+            m = re.search(r"^\s+installed-size: (\d+)$", dump, re.M)
+            check(m, f"{arch}: no installed-size in the .apk")
+            rows.append(("apk", arch, os.path.getsize(path), int(m.group(1))))
+    print(f"     {'format':6} {'arch':26} {'size':>9} {'installed':>10}  qemu")
+    for fmt, arch, size, installed in rows:
+        print(f"     {fmt:6} {arch:26} {size:>9,} {installed:>10,}  {_qemu_proved.get(arch, ARCH_TABLE[arch][1])}")
+    over = [(f, a, s) for f, a, s, _ in rows if a in SIZE_BUDGET and s >= SIZE_BUDGET[a]]
+    eq(over, [], "packages over the flash budget")
+    check(apk is None or any(f == "apk" and a in SIZE_BUDGET for f, a, _, _ in rows) or
+          not set(SIZE_BUDGET) & set(ARCHES), "no .apk measured for the budget")
+
+
+@test
+def prerelease_versions_mapped_per_format():
+    """SemVer pre-releases in each package manager's syntax; other pre-release names and
+    malformed versions are refused, never passed through."""
+    cases = {"0.2.0-rc.1": ("0.2.0_rc1", "0.2.0~rc1"), "0.2.0-beta": ("0.2.0_beta", "0.2.0~beta"),
+             "1.0.0-alpha.3+build.7": ("1.0.0_alpha3", "1.0.0~alpha3"), "0.2.0": ("0.2.0", "0.2.0"),
+             "0.2.0-pre2": ("0.2.0_pre2", "0.2.0~pre2")}
+    for semver, (want_apk, want_ipk) in cases.items():
+        eq(package_version(semver, "apk"), want_apk, f"apk version of {semver}")
+        eq(package_version(semver, "ipk"), want_ipk, f"ipk version of {semver}")
+    for bad in ("0.2.0-dev.1", "0.2", "0.2.0-rc.1.2", "v0.2.0"):
+        try:
+            package_version(bad, "apk")
+        except SystemExit as e:
+            check(bad in str(e), f"refusal names the version: {e}")
+            continue
+        raise AssertionError(f"version {bad} accepted")
+
+
+@test
+def prerelease_versions_order_before_the_release():
+    """SemVer 0.2.0-rc.1 becomes a version each package manager accepts and orders before
+    0.2.0 (and after 0.1.9): checked with the real apk and opkg, and in the built files."""
+    apk, opkg = apk_tool(), tool("opkg")
+    with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "var", "lock"))
+        conf = os.path.join(d, "opkg.conf")
+        open(conf, "w").close()
+        for pre, final, older in (("0.2.0_rc1-r1", "0.2.0-r1", "0.1.9-r1"), ("0.2.0_rc1-r1", "0.2.0_rc2-r1", "0.2.0_beta-r1")):
+            eq(run([apk, "version", "-t", pre, final]).stdout.strip(), "<", f"apk: {pre} < {final}")
+            eq(run([apk, "version", "-t", older, pre]).stdout.strip(), "<", f"apk: {older} < {pre}")
+            ipre, ifinal, iolder = (v.replace("_", "~") for v in (pre, final, older))
+            for a, b in ((ipre, ifinal), (iolder, ipre)):
+                r = run([opkg, "--conf", conf, "--offline-root", d, "compare-versions", a, "<<", b])
+                eq(r.returncode, 0, f"opkg: {a} << {b}")
+        for bad in ("0.2.0-dev.1", "0.2", "0.2.0-rc.1.2"):
+            r = run([sys.executable, os.path.join(PKG, "build-ipk.py"), "--out", d, "--no-luci", "--version", bad,
+                     "--arch", ARCHES[0], "--binary", f"{ARCHES[0]}={ipk_path_binary(ARCHES[0])}"])
+            check(r.returncode != 0 and bad in r.stderr, f"build-ipk.py accepted version {bad}: {r.stderr}")
+        arch = ARCHES[0]
+        r = run([sys.executable, os.path.join(PKG, "build-ipk.py"), "--out", d, "--no-luci", "--version", "0.2.0-rc.1",
+                 "--arch", arch, "--binary", f"{arch}={ipk_path_binary(arch)}"])
+        eq(r.returncode, 0, r.stderr)
+        p = Ipk(os.path.join(d, f"homeport_0.2.0~rc1-r1_{arch}.ipk"))
+        eq(p.control()["Version"], "0.2.0~rc1-r1", "ipk Version")
+        build_apk_feed(os.path.join(d, "apk"), [arch], version="0.2.0-rc.1")
+        dump = run([apk, "adbdump", os.path.join(d, "apk", arch, "homeport-0.2.0_rc1-r1.apk")]).stdout
+        check("version: 0.2.0_rc1-r1" in dump, f"apk version field:\n{dump[:300]}")
+
+
+# ---------------------------------------------------------------------------------
+# Install, upgrade and remove with scripts, as on a router: a chroot with busybox-static
+# as /bin/sh and its applets, OpenWrt's own /etc/rc.common, /lib/functions.sh,
+# /lib/functions/service.sh and /lib/config/uci.sh (../shared/tools/openwrt/base-files),
+# the real uci (and opkg, which runs inside the chroot as on a 24.10 router; apk runs
+# outside with --root and chroots into it for the scripts, as apk does), and stand-ins
+# that record what they were asked: procd (tests/pkg/standin/procd.sh, in the place of
+# /lib/functions/procd.sh) and ubus (/bin/ubus).
+
+FIREWALL_CONFIG = """config defaults
+	option input 'REJECT'
+
+config zone
+	option name 'wan'
+	list network 'wan'
+"""
+
+
+def router_root(d):
+    """A chroot in d; returns its path. Skips when a piece is missing."""
+    uci, opkg = tool("uci"), tool("opkg")
+    base = os.path.join(TOOLS, "base-files")
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    if os.geteuid() != 0:
+        raise Skip("the chroot needs root")
+    if not os.path.isfile(busybox) or "statically linked" not in run(["file", "-L", busybox]).stdout:
+        raise Skip(f"{busybox} is not busybox-static (apt install busybox-static; tests/pkg/run.sh does)")
+    root = os.path.join(d, "router")
+    for sub in ("bin", "sbin", "usr/bin", "usr/sbin", "usr/lib", "lib/functions", "lib/config", "lib64",
+                "etc/config", "etc/init.d", "etc/rc.d", "etc/uci-defaults", "etc/apk/keys", "tmp", "var/run",
+                "var/lock", "usr/lib/opkg/info", "dev", "root"):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+    os.chmod(os.path.join(root, "tmp"), 0o1777)
+    shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
+    for applet in run([busybox, "--list-full"]).stdout.split():
+        path = os.path.join(root, applet)
+        if not os.path.lexists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.symlink("/bin/busybox", path)
+    for rel in ("etc/rc.common", "lib/functions.sh", "lib/functions/service.sh", "lib/config/uci.sh"):
+        shutil.copy(os.path.join(base, rel), os.path.join(root, rel))
+    shutil.copy(os.path.join(STANDIN, "procd.sh"), os.path.join(root, "lib/functions/procd.sh"))
+    with open(os.path.join(root, "bin", "ubus"), "w") as f:
+        f.write('#!/bin/sh\nprintf "%s\\n" "$*" >> /tmp/ubus.log\n')
+    os.chmod(os.path.join(root, "bin", "ubus"), 0o755)
+    # The real uci and opkg (glibc programs): themselves, their libraries and the loader.
+    libs = os.path.join(TOOLS, "lib")
+    shutil.copy(os.path.join(TOOLS, "bin", "uci.real"), os.path.join(root, "sbin", "uci"))
+    shutil.copy(os.path.join(TOOLS, "bin", "opkg.real"), os.path.join(root, "bin", "opkg"))
+    for name in os.listdir(libs):
+        shutil.copy(os.path.join(libs, name), os.path.join(root, "usr", "lib", name))
+    for prog in (os.path.join(TOOLS, "bin", "uci.real"), os.path.join(TOOLS, "bin", "opkg.real")):
+        ldd = run(["ldd", prog], env=dict(os.environ, LD_LIBRARY_PATH=libs)).stdout
+        for lib in re.findall(r"(/\S+) \(0x", ldd):
+            dest = os.path.join(root, lib.lstrip("/"))
+            if not os.path.exists(dest):
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copy(os.path.realpath(lib), dest)
+    for name, text in (("passwd", "root:x:0:0:root:/root:/bin/ash\nnobody:*:65534:65534:nobody:/var:/bin/false\n"),
+                       ("group", "root:x:0:\nnogroup:x:65534:\n"),
+                       ("config/firewall", FIREWALL_CONFIG),
+                       ("opkg.conf", "dest root /\nlists_dir ext /var/opkg-lists\narch all 1\narch noarch 1\n"
+                                     "arch x86_64 10\n")):
+        with open(os.path.join(root, "etc", name), "w") as f:
+            f.write(text)
+    # Dependencies the router has: recorded as installed for opkg.
+    with open(os.path.join(root, "usr/lib/opkg/status"), "w") as f:
+        for dep in ("firewall4", "ca-bundle", "luci-base"):
+            f.write(f"Package: {dep}\nVersion: 1-r1\nStatus: install ok installed\nArchitecture: all\n\n")
+    eq(run(["chroot", root, "/sbin/uci", "-q", "get", "firewall.@defaults[0].input"]).stdout.strip(), "REJECT",
+       "the real uci runs in the chroot")
+    return root
+
+
+def in_root(root, *cmd):
+    return run(["chroot", root, "/usr/bin/env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", *cmd])
+
+
+def uci_get(root, key):
+    r = in_root(root, "uci", "-q", "get", key)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def procd_log(root):
+    path = os.path.join(root, "tmp", "procd.log")
+    return open(path).read().splitlines() if os.path.exists(path) else []
+
+
+def running_exec(root):
+    """The identity of the program procd (the stand-in) runs for homeport, or None."""
+    path = os.path.join(root, "var/run/procd-standin/homeport")
+    if not os.path.exists(path):
+        return None
+    return dict(line.split("=", 1) for line in open(path).read().splitlines())["exec"]
+
+
+def file_identity(root, rel):
+    st = os.stat(os.path.join(root, rel))
+    return f"inode={st.st_ino} sha256={hashlib.sha256(open(os.path.join(root, rel), 'rb').read()).hexdigest()}"
+
+
+def lifecycle(manager, install, upgrade, remove):
+    """Install, edit the config, upgrade, remove; checks what a router would show after
+    each step. install/upgrade/remove run the manager against the chroot."""
+    with tempfile.TemporaryDirectory() as d:
+        root = router_root(d)
+        r = install(d, root)
+        eq(r.returncode, 0, f"{manager} install: {r.stdout}{r.stderr}")
+        # default_postinst ran the uci-defaults script, enabled and started the service.
+        check(not os.path.exists(os.path.join(root, "etc/uci-defaults/80_homeport")), "uci-defaults script left behind")
+        eq(uci_get(root, "firewall.homeport"), "include", f"{manager}: fw4 include added")
+        eq(uci_get(root, "firewall.homeport.path"), "/usr/share/homeport/firewall.include", "include path")
+        eq(uci_get(root, "homeport.main"), "homeport", "main section")
+        check(os.path.islink(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: not enabled")
+        eq(running_exec(root), file_identity(root, "usr/sbin/homeport"), f"{manager}: service started with the binary")
+        log = procd_log(root)
+        check("set_param command /usr/sbin/homeport run -c /etc/config/homeport --state-dir /var/run/homeport" in log,
+              f"{manager}: the init script's instance did not reach procd through rc.common: {log}")
+        check("trigger reload homeport" in log, f"{manager}: service_triggers did not run: {log}")
+        for rel in ("usr/sbin/homeport", "etc/config/homeport", "etc/init.d/homeport"):
+            st = os.stat(os.path.join(root, rel))
+            eq((st.st_uid, st.st_gid), (0, 0), f"{manager}: owner of /{rel}")
+        eq(stat.S_IMODE(os.stat(os.path.join(root, "etc/config/homeport")).st_mode), 0o600, "config mode")
+
+        # The user edits the config.
+        r = in_root(root, "sh", "-c", "uci set homeport.main.log_level=debug && uci commit homeport")
+        eq(r.returncode, 0, r.stderr)
+        edited = open(os.path.join(root, "etc/config/homeport")).read()
+        old_exec = running_exec(root)
+
+        r = upgrade(d, root)
+        eq(r.returncode, 0, f"{manager} upgrade: {r.stdout}{r.stderr}")
+        new_exec = file_identity(root, "usr/sbin/homeport")
+        check(new_exec != old_exec, "the upgrade did not replace the binary")
+        eq(running_exec(root), new_exec, f"{manager}: after the upgrade the running service is the new binary "
+                                         f"(procd log: {procd_log(root)[-6:]})")
+        eq(uci_get(root, "homeport.main.log_level"), "debug", f"{manager}: the user's config kept on upgrade")
+        eq(uci_get(root, "firewall.homeport"), "include", f"{manager}: fw4 include kept on upgrade")
+        check(os.path.islink(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: disabled by the upgrade")
+
+        if os.environ.get("PKG_DEBUG"):
+            print(f"{manager} procd log after upgrade:", *procd_log(root), sep="\n  ")
+        r = remove(d, root)
+        eq(r.returncode, 0, f"{manager} remove: {r.stdout}{r.stderr}")
+        check(not os.path.exists(os.path.join(root, "usr/sbin/homeport")), "binary left after removal")
+        eq(running_exec(root), None, f"{manager}: service still running after removal")
+        check("stop homeport" in procd_log(root)[-3:], f"{manager}: removal did not stop the service through procd")
+        check(not os.path.lexists(os.path.join(root, "etc/rc.d/S95homeport")), f"{manager}: still enabled after removal")
+        eq(uci_get(root, "firewall.homeport"), None, f"{manager}: firewall.homeport left in /etc/config/firewall")
+        eq(uci_get(root, "firewall.@zone[0].name"), "wan", f"{manager}: the rest of the firewall config kept")
+        config = os.path.join(root, "etc/config/homeport")
+        check(os.path.exists(config) and open(config).read() == edited,
+              f"{manager}: the user's /etc/config/homeport not kept on removal")
+
+
+def next_version():
+    major, minor, patch = cargo_version().split("-")[0].split(".")
+    return f"{major}.{minor}.{int(patch) + 1}"
+
+
+def upgrade_binary(arch):
+    """The packaged binary with a trailer appended: another file (another sha256; the
+    inode number alone may be reused), still the same runnable ELF, standing in for the
+    next release's binary."""
+    path = ipk_path_binary(arch)
+    with open(path, "ab") as f:
+        f.write(b"\0homeport upgrade test\0")
+    return path
+
+
+@test
+def opkg_install_upgrade_remove_with_scripts():
+    """opkg-lede in the chroot, as on a 24.10 router: the version from Cargo.toml, then
+    the next patch version, then removal."""
+    if "x86_64" not in ARCHES:
+        raise Skip("needs the x86_64 package (PKG_ARCHES)")
+    tool("opkg")
+    binary, new_binary = ipk_path_binary("x86_64"), upgrade_binary("x86_64")
+
+    def build(d, version):
+        out = os.path.join(d, "ipk-" + version)
+        r = run([sys.executable, os.path.join(PKG, "build-ipk.py"), "--out", out, "--no-luci", "--version", version,
+                 "--arch", "x86_64", "--binary", f"x86_64={binary if version == cargo_version() else new_binary}"])
+        eq(r.returncode, 0, r.stderr)
+        return os.path.join(out, os.listdir(out)[0])
+
+    def opkg(root, *args):
+        return in_root(root, "opkg", *args)
+
+    def install(d, root):
+        shutil.copy(build(d, cargo_version()), os.path.join(root, "tmp", "old.ipk"))
+        return opkg(root, "install", "/tmp/old.ipk")
+
+    def upgrade(d, root):
+        shutil.copy(build(d, next_version()), os.path.join(root, "tmp", "new.ipk"))
+        return opkg(root, "install", "/tmp/new.ipk")
+
+    lifecycle("opkg", install, upgrade, lambda d, root: opkg(root, "remove", "homeport"))
+
+
+@test
+def apk_install_upgrade_remove_with_scripts():
+    """apk-tools 3.0.2 with --root (scripts chrooted), as on a 25.12 router: homeport by
+    name from the signed feed, then the next patch version from a second feed, then
+    `apk del`."""
+    if "x86_64" not in ARCHES:
+        raise Skip("needs the x86_64 package (PKG_ARCHES)")
+    apk = apk_tool()
+
+    def apk_run(root, *args):
+        return run([apk, "--root", root, "--no-network", "--arch", "x86_64", *args])
+
+    def feed(d, version):
+        out = os.path.join(d, "apk-" + version)
+        key = os.path.join(d, "feed.key")
+        if not os.path.exists(key):
+            eq(run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]).returncode, 0, "key")
+        binaries = None if version == cargo_version() else {"x86_64": upgrade_binary("x86_64")}
+        build_apk_feed(out, ["x86_64"], version=version, sign_key=key, binaries=binaries)
+        return out
+
+    def install(d, root):
+        out = feed(d, cargo_version())
+        stubs, stub_pub = stub_apks(apk_tool(), d, ("firewall4", "ca-bundle"))
+        for pem in (stub_pub, os.path.join(out, "keys", "homeport-feed.pem")):
+            shutil.copy(pem, os.path.join(root, "etc/apk/keys"))
+        with open(os.path.join(d, "repos"), "w") as f:
+            f.write(stubs + "\n")
+        return apk_run(root, "add", "--initdb", "--repository", stubs,
+                       "--repository", os.path.join(out, "x86_64", "packages.adb"), "homeport")
+
+    def upgrade(d, root):
+        out = feed(d, next_version())
+        stubs = open(os.path.join(d, "repos")).read().strip()
+        return apk_run(root, "upgrade", "--repository", stubs, "--repository", os.path.join(out, "x86_64", "packages.adb"))
+
+    lifecycle("apk", install, upgrade, lambda d, root: apk_run(root, "del", "homeport"))
 
 
 # ---------------------------------------------------------------------------------
@@ -477,6 +1096,7 @@ def shell_scripts():
         os.path.join(ROOT, "tests", "pkg", "run.sh"),
         os.path.join(STANDIN, "rc.common"),
         os.path.join(STANDIN, "functions.sh"),
+        os.path.join(STANDIN, "procd.sh"),
     ]
     tmp = tempfile.mkdtemp(prefix="hp-ctl-")
     # the apk (v3) maintainer scripts, as build-apk.py writes them
@@ -484,7 +1104,9 @@ def shell_scripts():
     spec = importlib.util.spec_from_file_location("build_apk", os.path.join(PKG, "build-apk.py"))
     build_apk = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build_apk)
-    for name, text in (("post-install", build_apk.POST_INSTALL), ("pre-deinstall", build_apk.PRE_DEINSTALL)):
+    ipk_mod = build_apk.ipk
+    for name, text in (("post-install", build_apk.POST_INSTALL + ipk_mod.HOMEPORT_POSTINST_PKG.split("\n", 1)[1]),
+                       ("pre-deinstall", build_apk.PRE_DEINSTALL + ipk_mod.HOMEPORT_PRERM_PKG.split("\n", 1)[1])):
         path = os.path.join(tmp, "apk." + name)
         with open(path, "w") as f:
             f.write(text.replace("@PKG@", "homeport"))
