@@ -7,6 +7,7 @@
 pub mod addr;
 pub mod cli;
 pub mod config;
+pub mod device;
 pub mod daemon;
 pub mod ddns;
 pub mod diag;

@@ -184,3 +184,15 @@ pub fn dump_addresses(ifname: &IfName) -> io::Result<Vec<AddrInfo>> {
     let index = link.ifindex;
     Ok(dump_all_addresses()?.into_iter().filter(|a| a.ifindex == index).collect())
 }
+
+/// The kernel's neighbour (ARP and NDP) table, both families.
+pub fn dump_neighbours() -> io::Result<Vec<super::NeighInfo>> {
+    let mut s = Socket::open(0, false)?.with_timeout(DUMP_TIMEOUT)?;
+    Ok(s.dump(super::wire::RTM_GETNEIGH)?
+        .into_iter()
+        .filter_map(|m| match m {
+            Message::NewNeigh(n) => Some(n),
+            _ => None,
+        })
+        .collect())
+}
