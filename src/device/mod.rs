@@ -31,6 +31,13 @@ impl fmt::Display for Device {
     }
 }
 
+/// Written as its MAC or name, as the user wrote it.
+impl serde::Serialize for Device {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A DHCP host name: 1-63 bytes of letters, digits, `-`, `_` and `.` (what dnsmasq and
 /// odhcpd keep of a client's option 12/FQDN; anything else they replace or drop).
 /// Compared case-insensitively, stored lower-case.

@@ -242,6 +242,7 @@ pub(crate) mod tests {
             proto,
             src_dport: PortRange::parse(ext).unwrap(),
             dest_ip: dest.map(|d| d.parse().unwrap()),
+            dest_device: None,
             dest_port: PortRange::parse(int).unwrap(),
             src_ip: vec![],
             reflection: true,
