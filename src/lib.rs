@@ -7,9 +7,9 @@
 pub mod addr;
 pub mod cli;
 pub mod config;
-pub mod device;
 pub mod daemon;
 pub mod ddns;
+pub mod device;
 pub mod diag;
 pub mod dns;
 pub mod lint;

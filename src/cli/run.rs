@@ -82,6 +82,7 @@ pub fn run(a: RunArgs) -> Outcome {
         network: a.network_config.clone(),
         dhcp: forwarding::default_dhcp(),
         firewall: forwarding::default_firewall(),
+        leases: crate::device::read::default_lease_files(),
     };
     let opts = Options {
         state_dir: state_dir.clone(),

@@ -121,7 +121,12 @@ fn read_device(r: &mut Reader<'_>) -> Option<Device> {
     if let [first, rest @ ..] = set.as_slice() {
         for o in rest {
             let v = r.single(o, Shown::Value).unwrap_or_default();
-            r.error_at(o, v, Shown::Value, format!("conflicts with {first}: a forward has one target (dest_ip, dest_mac or dest_host)"));
+            r.error_at(
+                o,
+                v,
+                Shown::Value,
+                format!("conflicts with {first}: a forward has one target (dest_ip, dest_mac or dest_host)"),
+            );
         }
     }
     match (mac, host) {

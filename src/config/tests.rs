@@ -550,7 +550,11 @@ fn forward_device_targets() {
 #[test]
 fn forward_has_one_target_and_device_targets_are_ipv4() {
     let (c, d) = run(vec![
-        sec("forward", Some("a"), &[("src_dport", "80"), ("dest_ip", "192.168.1.5"), ("dest_mac", "aa:bb:cc:00:11:22")]),
+        sec(
+            "forward",
+            Some("a"),
+            &[("src_dport", "80"), ("dest_ip", "192.168.1.5"), ("dest_mac", "aa:bb:cc:00:11:22")],
+        ),
         sec("forward", Some("b"), &[("src_dport", "81"), ("dest_mac", "aa:bb:cc:00:11:22"), ("dest_host", "nas")]),
         sec("forward", Some("c"), &[("src_dport", "82"), ("dest_mac", "01:00:5e:00:00:01")]),
         sec("forward", Some("d"), &[("src_dport", "83"), ("dest_host", "nas"), ("family", "any")]),

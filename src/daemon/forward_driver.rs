@@ -61,7 +61,11 @@ impl NftDriver {
                     reason,
                     proto: format!("{:?}", f.proto).to_lowercase(),
                     src_dport: f.src_dport.to_string(),
-                    dest_ip: f.dest_ip.map(|a| a.to_string()),
+                    dest_ip: match &f.dest_device {
+                        // A device: its address now, else the device itself.
+                        Some(d) => Some(device_dest(p, f).map_or_else(|| d.to_string(), |ip| ip.to_string())),
+                        None => f.dest_ip.map(|a| a.to_string()),
+                    },
                     dest_port: f.dest_port.to_string(),
                     packets: None,
                     bytes: None,
@@ -74,6 +78,12 @@ impl NftDriver {
             })
             .collect()
     }
+}
+
+/// The address a device forward was planned with.
+fn device_dest(p: &Prepared, f: &Forward) -> Option<std::net::IpAddr> {
+    let i = p.plan.forwards.iter().position(|x| x.section == f.section)?;
+    p.plan.entries.iter().find(|e| e.forward == i)?.dest
 }
 
 impl Forwards for NftDriver {

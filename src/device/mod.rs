@@ -3,10 +3,10 @@
 //! Pure. [`leases`] parses what the DHCP servers write (dnsmasq's lease file, odhcpd's
 //! state file) and the static leases of /etc/config/dhcp; [`resolve`] combines them with
 //! the kernel's neighbour table into the one IPv4 address a device forward points at.
-//! The shell (the daemon, `homeport rules`/`apply`) reads the files and the neighbour
-//! dump and hands the text and messages in.
+//! [`read`] is the shell that reads the files and the neighbour dump.
 
 pub mod leases;
+pub mod read;
 pub mod resolve;
 
 use std::fmt;

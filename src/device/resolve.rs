@@ -11,6 +11,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::leases::{HostEntry, Lease};
 use super::{Device, HostName};
+use crate::config::Forward;
+use crate::diag::Diagnostic;
 use crate::netlink::NeighInfo;
 use crate::types::Mac;
 
@@ -70,6 +72,50 @@ impl Devices {
             .filter_map(|n| v4(n.addr))
             .min()
     }
+}
+
+/// Forwards with their device targets resolved.
+pub struct Targets {
+    /// `None` when no forward has a device target (the input is used as it is).
+    pub forwards: Option<Vec<Forward>>,
+    /// One warning per device that is not on the network.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Fills in `dest_ip` of each enabled device forward from `devices`; a forward whose
+/// device is not on the network is left out (inactive), with a warning naming it.
+pub fn targets(forwards: &[Forward], devices: &Devices) -> Targets {
+    if !forwards.iter().any(|f| f.dest_device.is_some()) {
+        return Targets { forwards: None, diagnostics: Vec::new() };
+    }
+    let mut out = Vec::with_capacity(forwards.len());
+    let mut diagnostics = Vec::new();
+    for f in forwards {
+        let Some(d) = f.dest_device.as_ref().filter(|_| f.enabled) else {
+            out.push(f.clone());
+            continue;
+        };
+        match devices.ipv4(d) {
+            Some(ip) => out.push(Forward { dest_ip: Some(IpAddr::V4(ip)), ..f.clone() }),
+            None => {
+                let (opt, macs) = match d {
+                    Device::Mac(_) => ("dest_mac", String::new()),
+                    Device::Host(_) => {
+                        let m: Vec<String> = devices.macs(d).iter().map(Mac::to_string).collect();
+                        ("dest_host", if m.is_empty() { String::new() } else { format!(" ({})", m.join(", ")) })
+                    }
+                };
+                diagnostics.push(
+                    Diagnostic::warning(format!(
+                        "{d}{macs} is not on the network (no DHCP lease, no neighbour entry); the forward is inactive"
+                    ))
+                    .in_section(&f.section)
+                    .at_option(opt, &d.to_string()),
+                );
+            }
+        }
+    }
+    Targets { forwards: Some(out), diagnostics }
 }
 
 #[cfg(test)]

@@ -587,7 +587,6 @@ pub const NEWNEIGH_V6_STALE: [u8; 88] = [
         0x7f, 0x17, 0x00, 0x00, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  //   = confirmed 6015, used 15, updated 15, refcnt 0
 ];
 
-
 /// `msg` in this machine's byte order: unchanged on little-endian targets; on big-endian
 /// ones every header field and the integer attributes the parser reads are swapped.
 pub fn host_order(msg: &[u8]) -> Vec<u8> {

@@ -159,6 +159,15 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
             f.dest_port.to_string(),
         ));
     }
+    // Safety net: a device target reaches the plan only resolved (`device::resolve`);
+    // unresolved it must never become a redirect to the router.
+    if f.dest_device.is_some() && f.dest_ip.is_none() {
+        let (opt, d) = match &f.dest_device {
+            Some(crate::device::Device::Host(h)) => ("dest_host", h.as_str().to_string()),
+            other => ("dest_mac", other.as_ref().map(|d| d.to_string()).unwrap_or_default()),
+        };
+        return Err(err("has no address on the network".into(), opt, d));
+    }
     let mut families = match f.family {
         ForwardFamily::Ipv4 => vec![Family::V4],
         ForwardFamily::Ipv6 => vec![Family::V6],

@@ -53,7 +53,16 @@ mod tests {
             assert_eq!(Mac::parse(s), Ok(want), "{s}");
         }
         assert_eq!(want.to_string(), "aa:bb:0c:0d:ee:0f");
-        for bad in ["", "aa:bb:cc:dd:ee", "aa:bb:cc:dd:ee:ff:00", "aa:bb:cc:dd:ee:fff", "aa:bb:cc:dd:ee:gg", "aa::cc:dd:ee:ff", "aa:bb-cc:dd:ee:ff", "+a:bb:cc:dd:ee:ff"] {
+        for bad in [
+            "",
+            "aa:bb:cc:dd:ee",
+            "aa:bb:cc:dd:ee:ff:00",
+            "aa:bb:cc:dd:ee:fff",
+            "aa:bb:cc:dd:ee:gg",
+            "aa::cc:dd:ee:ff",
+            "aa:bb-cc:dd:ee:ff",
+            "+a:bb:cc:dd:ee:ff",
+        ] {
             assert!(Mac::parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,53 @@
+//! Reading what [`super::resolve::Devices`] needs: the DHCP servers' lease files and the
+//! kernel's neighbour table.
+//!
+//! Shell, no decisions: a missing lease file is no lease (the server is not installed or
+//! has given none yet); a file or dump that cannot be read is reported as a warning and
+//! the rest is used.
+
+use std::path::PathBuf;
+
+use super::leases;
+use super::resolve::Devices;
+use crate::diag::Diagnostic;
+use crate::netlink::{dump_links, dump_neighbours};
+use crate::types::IfName;
+
+/// dnsmasq's (`/etc/config/dhcp` `leasefile`) and odhcpd's (`leasefile`) defaults.
+pub fn default_lease_files() -> Vec<PathBuf> {
+    vec![PathBuf::from("/tmp/dhcp.leases"), PathBuf::from("/tmp/hosts/odhcpd")]
+}
+
+/// Fills in `devices.leases`, `neighbours` and `lan_ifindexes` (for `lan`, the LAN
+/// devices when known).
+pub fn current(devices: &mut Devices, lease_files: &[PathBuf], lan: Option<&[IfName]>) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    devices.leases.clear();
+    for p in lease_files {
+        match crate::uci::read_bounded(p) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                // odhcpd's lines start with '#', dnsmasq's never do: one file may be either.
+                devices.leases.extend(leases::dnsmasq(&text));
+                devices.leases.extend(leases::odhcpd(&text));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => diags.push(Diagnostic::warning(format!("cannot read {}: {e}", p.display()))),
+        }
+    }
+    match dump_neighbours() {
+        Ok(n) => devices.neighbours = n,
+        Err(e) => diags.push(Diagnostic::warning(format!("cannot read the neighbour table: {e}"))),
+    }
+    devices.lan_ifindexes = match (lan, dump_links()) {
+        (Some(lan), Ok(links)) => Some(
+            links
+                .iter()
+                .filter(|l| l.name.as_deref().is_some_and(|n| lan.iter().any(|d| d.as_str() == n)))
+                .map(|l| l.ifindex)
+                .collect(),
+        ),
+        _ => None,
+    };
+    diags
+}
