@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use super::leases;
 use super::resolve::Devices;
 use crate::diag::Diagnostic;
-use crate::netlink::{dump_links, dump_neighbours};
+use crate::netlink::{LinkInfo, dump_links, dump_neighbours};
 use crate::types::IfName;
 
 /// dnsmasq's (`/etc/config/dhcp` `leasefile`) and odhcpd's (`leasefile`) defaults.
@@ -21,6 +21,31 @@ pub fn default_lease_files() -> Vec<PathBuf> {
 /// Fills in `devices.leases`, `neighbours` and `lan_ifindexes` (for `lan`, the LAN
 /// devices when known).
 pub fn current(devices: &mut Devices, lease_files: &[PathBuf], lan: Option<&[IfName]>) -> Vec<Diagnostic> {
+    let mut diags = leases_into(devices, lease_files);
+    match dump_neighbours() {
+        Ok(n) => devices.neighbours = n,
+        Err(e) => diags.push(Diagnostic::warning(format!("cannot read the neighbour table: {e}"))),
+    }
+    match dump_links() {
+        Ok(links) => devices.lan_ifindexes = lan_ifindexes(links.iter(), lan),
+        Err(e) => diags.push(Diagnostic::warning(format!("cannot read the network devices: {e}"))),
+    }
+    diags
+}
+
+/// The indexes of the `lan` devices among `links`; `None` when the LAN is not known.
+pub fn lan_ifindexes<'a>(links: impl Iterator<Item = &'a LinkInfo>, lan: Option<&[IfName]>) -> Option<Vec<u32>> {
+    let lan = lan?;
+    Some(
+        links
+            .filter(|l| l.name.as_deref().is_some_and(|n| lan.iter().any(|d| d.as_str() == n)))
+            .map(|l| l.ifindex)
+            .collect(),
+    )
+}
+
+/// Reads the lease files again into `devices.leases`.
+pub fn leases_into(devices: &mut Devices, lease_files: &[PathBuf]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     devices.leases.clear();
     for p in lease_files {
@@ -35,19 +60,5 @@ pub fn current(devices: &mut Devices, lease_files: &[PathBuf], lan: Option<&[IfN
             Err(e) => diags.push(Diagnostic::warning(format!("cannot read {}: {e}", p.display()))),
         }
     }
-    match dump_neighbours() {
-        Ok(n) => devices.neighbours = n,
-        Err(e) => diags.push(Diagnostic::warning(format!("cannot read the neighbour table: {e}"))),
-    }
-    devices.lan_ifindexes = match (lan, dump_links()) {
-        (Some(lan), Ok(links)) => Some(
-            links
-                .iter()
-                .filter(|l| l.name.as_deref().is_some_and(|n| lan.iter().any(|d| d.as_str() == n)))
-                .map(|l| l.ifindex)
-                .collect(),
-        ),
-        _ => None,
-    };
     diags
 }

@@ -48,6 +48,16 @@ impl Devices {
         out
     }
 
+    /// The device for a person: a MAC as it is, a name with the MACs it stands for
+    /// (`nas (aa:bb:cc:00:11:22)`).
+    pub fn describe(&self, d: &Device) -> String {
+        let macs: Vec<String> = self.macs(d).iter().map(Mac::to_string).collect();
+        match d {
+            Device::Host(_) if !macs.is_empty() => format!("{d} ({})", macs.join(", ")),
+            _ => d.to_string(),
+        }
+    }
+
     /// The device's IPv4 address now, or `None` when it is not on the network.
     pub fn ipv4(&self, d: &Device) -> Option<Ipv4Addr> {
         let macs = self.macs(d);
@@ -74,6 +84,9 @@ impl Devices {
     }
 }
 
+/// Why a device forward is inactive, after the device's description.
+pub const ABSENT: &str = "is not on the network (no DHCP lease, no neighbour entry)";
+
 /// Forwards with their device targets resolved.
 pub struct Targets {
     /// `None` when no forward has a device target (the input is used as it is).
@@ -82,8 +95,10 @@ pub struct Targets {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Fills in `dest_ip` of each enabled device forward from `devices`; a forward whose
-/// device is not on the network is left out (inactive), with a warning naming it.
+/// Fills in `dest_ip` of each enabled device forward from `devices`. A forward whose
+/// device is not on the network keeps `dest_ip` `None` (the renderer then writes no
+/// translation for it: inactive, never a redirect to the router), with a warning naming
+/// the device, which is the reason its status shows.
 pub fn targets(forwards: &[Forward], devices: &Devices) -> Targets {
     if !forwards.iter().any(|f| f.dest_device.is_some()) {
         return Targets { forwards: None, diagnostics: Vec::new() };
@@ -98,19 +113,12 @@ pub fn targets(forwards: &[Forward], devices: &Devices) -> Targets {
         match devices.ipv4(d) {
             Some(ip) => out.push(Forward { dest_ip: Some(IpAddr::V4(ip)), ..f.clone() }),
             None => {
-                let (opt, macs) = match d {
-                    Device::Mac(_) => ("dest_mac", String::new()),
-                    Device::Host(_) => {
-                        let m: Vec<String> = devices.macs(d).iter().map(Mac::to_string).collect();
-                        ("dest_host", if m.is_empty() { String::new() } else { format!(" ({})", m.join(", ")) })
-                    }
-                };
+                out.push(f.clone());
+                let opt = if matches!(d, Device::Mac(_)) { "dest_mac" } else { "dest_host" };
                 diagnostics.push(
-                    Diagnostic::warning(format!(
-                        "{d}{macs} is not on the network (no DHCP lease, no neighbour entry); the forward is inactive"
-                    ))
-                    .in_section(&f.section)
-                    .at_option(opt, &d.to_string()),
+                    Diagnostic::warning(format!("{} {ABSENT}", devices.describe(d)))
+                        .in_section(&f.section)
+                        .at_option(opt, &d.to_string()),
                 );
             }
         }

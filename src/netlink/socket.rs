@@ -23,6 +23,7 @@ use crate::types::IfName;
 pub const RTMGRP_LINK: u32 = 0x1;
 pub const RTMGRP_IPV4_IFADDR: u32 = 0x10;
 pub const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+pub const RTMGRP_NEIGH: u32 = 0x4;
 
 /// A dump answer never takes this long; the bound keeps a wedged kernel from hanging
 /// `homeport update`.
@@ -50,6 +51,14 @@ impl Socket {
             let _ = setsockopt(&fd, sockopt::RcvBuf, &(1 << 20));
         }
         Ok(Socket { fd, seq: 1, buf: Vec::new() })
+    }
+
+    /// Adds multicast `groups` to a bound socket: binding again with the port id the
+    /// kernel assigned replaces the group mask (netlink(7); `netlink_bind`), no unsafe
+    /// NETLINK_ADD_MEMBERSHIP needed.
+    pub fn join(&self, groups: u32) -> io::Result<()> {
+        let me: NetlinkAddr = socket::getsockname(self.fd.as_raw_fd()).map_err(io::Error::from)?;
+        socket::bind(self.fd.as_raw_fd(), &NetlinkAddr::new(me.pid(), me.groups() | groups)).map_err(io::Error::from)
     }
 
     /// Sets SO_RCVBUF (the kernel doubles it and enforces a minimum). A small buffer makes

@@ -63,8 +63,11 @@ pub struct Entry {
     pub proto: L4,
     pub ext: PortRange,
     pub int: PortRange,
-    /// The LAN host; `None` redirects to the router itself.
+    /// The LAN host; `None` redirects to the router itself, unless `device` is set.
     pub dest: Option<IpAddr>,
+    /// A `dest_mac`/`dest_host` forward: `dest` is the device's address now, and `None`
+    /// means the device is not on the network (no translation at all, never the router).
+    pub device: bool,
     /// `src_ip` had positive entries (for any family): sources outside `allow` are refused.
     pub restricted: bool,
     /// Positive `src_ip` prefixes of this family.
@@ -159,15 +162,6 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
             f.dest_port.to_string(),
         ));
     }
-    // Safety net: a device target reaches the plan only resolved (`device::resolve`);
-    // unresolved it must never become a redirect to the router.
-    if f.dest_device.is_some() && f.dest_ip.is_none() {
-        let (opt, d) = match &f.dest_device {
-            Some(crate::device::Device::Host(h)) => ("dest_host", h.as_str().to_string()),
-            other => ("dest_mac", other.as_ref().map(|d| d.to_string()).unwrap_or_default()),
-        };
-        return Err(err("has no address on the network".into(), opt, d));
-    }
     let mut families = match f.family {
         ForwardFamily::Ipv4 => vec![Family::V4],
         ForwardFamily::Ipv6 => vec![Family::V6],
@@ -210,6 +204,7 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
                     ext: f.src_dport,
                     int: f.dest_port,
                     dest: f.dest_ip,
+                    device: f.dest_device.is_some(),
                     restricted,
                     allow: allow.clone(),
                     deny: deny.clone(),

@@ -70,9 +70,10 @@ mod tests {
         let net = Network { wan_devices: vec![crate::types::IfName::parse("wan").unwrap()], ..Network::default() };
         let p = prepare(&forwards, &net, &ctx);
         assert!(p.ruleset.text.contains("tcp . 8443 comment \"nas\" : 192.168.1.140 . 8443"), "{}", p.ruleset.text);
-        // The unknown device is left out: no element, in particular no redirect to the router.
+        // The unknown device's forward is planned, with no translation element: in
+        // particular no redirect to the router.
         assert!(!p.ruleset.text.contains("8554"), "{}", p.ruleset.text);
-        assert_eq!(p.plan.forwards.len(), 1);
+        assert_eq!(p.plan.forwards.len(), 2);
         let d = &p.diagnostics[0];
         assert_eq!(d.section.as_ref().and_then(|s| s.name.as_deref()), Some("cam"));
         assert!(d.message.starts_with("cam is not on the network"), "{d}");
@@ -85,8 +86,61 @@ mod tests {
     #[test]
     fn an_unresolved_device_target_never_becomes_a_redirect() {
         let nas = Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]);
-        let (p, d) = crate::nft::plan::plan(&[device_fwd(0, "nas", "8443", Device::Mac(nas))]);
-        assert!(p.entries.is_empty());
-        assert!(d[0].is_error());
+        // Ranges too, and with reflection off (its set element stays: not a translation).
+        let mut f = device_fwd(0, "nas", "8000-8010", Device::Mac(nas));
+        f.reflection = false;
+        let (p, d) = crate::nft::plan::plan(&[f]);
+        assert!(d.is_empty());
+        let r = crate::nft::render::render(&p, &Network::default());
+        for map in ["redirect4", "redirect4_range", "dnat4", "dnat4_range"] {
+            let decl =
+                r.text.split(&format!("map {map} {{")).nth(1).or_else(|| r.text.split(&format!("set {map} {{")).nth(1));
+            let body = decl.and_then(|b| b.split("\n\t}").next()).unwrap_or_default();
+            assert!(!body.contains("8000"), "{map}: {body}");
+        }
+        assert!(r.text.contains("tcp . 8000-8010 comment \"nas\""), "noreflect element kept: {}", r.text);
+        assert!(r.elements.is_empty());
+        assert!(r.frame.is_some());
+    }
+
+    #[test]
+    fn a_device_that_moves_changes_elements_only() {
+        use crate::nft::render::{element_update, render};
+        let nas = Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]);
+        let mut fs = vec![
+            device_fwd(0, "nas", "8443", Device::Mac(nas)),
+            device_fwd(1, "nas-range", "6000-6001", Device::Mac(nas)),
+            fwd(2, "web", Proto::Tcp, "443", Some("192.168.1.9"), "443"),
+        ];
+        fs[0].dest_port = crate::types::PortRange::parse("443").unwrap();
+        let at = |ip: Option<&str>| {
+            let fs: Vec<Forward> = fs
+                .iter()
+                .map(|f| Forward { dest_ip: f.dest_ip.or(ip.map(|i| i.parse().unwrap())), ..f.clone() })
+                .collect();
+            render(&crate::nft::plan::plan(&fs).0, &Network::default())
+        };
+        let (a, b, away) = (at(Some("192.168.1.140")), at(Some("192.168.1.141")), at(None));
+        assert_ne!(a.digest, b.digest);
+        assert_eq!((a.frame.as_ref(), b.frame.as_ref()), (away.frame.as_ref(), away.frame.as_ref()));
+        assert_eq!(a.frame.as_ref(), Some(&away.digest), "the frame is the table with the device away");
+        assert_eq!(
+            element_update(&a.elements, &b.elements).unwrap(),
+            "delete element inet homeport dnat4 { tcp . 8443 }\n\
+             delete element inet homeport dnat4_range { tcp . 6000-6001 }\n\
+             add element inet homeport dnat4 { tcp . 8443 comment \"nas\" : 192.168.1.141 . 443 }\n\
+             add element inet homeport dnat4_range { tcp . 6000-6001 comment \"nas-range\" : 192.168.1.141 }\n"
+        );
+        // Away: deletions only; back: additions only; no change: nothing.
+        assert!(element_update(&a.elements, &away.elements).unwrap().lines().all(|l| l.starts_with("delete")));
+        assert!(element_update(&away.elements, &b.elements).unwrap().lines().all(|l| l.starts_with("add")));
+        assert_eq!(element_update(&a.elements, &a.elements), None);
+        // Every element update script applied to `a` gives `b`'s elements: the text of each
+        // element is what the whole table writes.
+        for e in &b.elements {
+            assert!(b.text.contains(&e.text), "{}", e.text);
+        }
+        // A table without device forwards has no frame.
+        assert_eq!(render(&crate::nft::plan::plan(&fs[2..]).0, &Network::default()).frame, None);
     }
 }

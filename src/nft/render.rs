@@ -55,6 +55,12 @@ pub struct Ruleset {
     /// FNV-1a of the table body, also written as the table's comment: `apply` compares it
     /// with the live table's to leave an identical table (and its counters) alone.
     pub digest: String,
+    /// With forwards to a device: the digest of this table with every device forward's
+    /// translation left out. Two rulesets of equal `frame` differ only in [`Self::elements`],
+    /// so one becomes the other by element updates (the daemon's way to follow a device).
+    pub frame: Option<String>,
+    /// The translation elements of device forwards (what follows the device).
+    pub elements: Vec<Element>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -63,6 +69,31 @@ impl Ruleset {
     pub fn owner_of_line(&self, line: usize) -> Option<usize> {
         self.owners.get(line.checked_sub(1)?).copied().flatten()
     }
+}
+
+/// One map element of a device forward.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Element {
+    /// The map, like `dnat4`.
+    pub map: String,
+    /// Its key, like `tcp . 8443`.
+    pub key: String,
+    /// The whole element as written in the table: key, comment and value.
+    pub text: String,
+}
+
+/// One nft transaction that turns the device elements `old` into `new`: deletions, then
+/// additions (a changed element is deleted and added again). `None` when they are equal.
+/// Untouched elements, their counters included, stay as they are.
+pub fn element_update(old: &[Element], new: &[Element]) -> Option<String> {
+    let mut out = String::new();
+    for e in old.iter().filter(|e| !new.contains(e)) {
+        let _ = writeln!(out, "delete element {TABLE} {} {{ {} }}", e.map, e.key);
+    }
+    for e in new.iter().filter(|e| !old.contains(e)) {
+        let _ = writeln!(out, "add element {TABLE} {} {{ {} }}", e.map, e.text);
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Removes our table, whether or not it exists, in one transaction.
@@ -112,11 +143,14 @@ pub fn render(plan: &Plan, net: &Network) -> Ruleset {
         ));
     }
 
-    let mut body = Out::default();
-    for fam in [Family::V4, Family::V6] {
-        maps(&mut body, plan, fam, net);
-    }
-    chains(&mut body, net);
+    let (body, elements) = body_of(plan, net);
+    // The table as it is with every device away: what element updates cannot change.
+    let frame = plan.entries.iter().any(|e| e.device).then(|| {
+        let mut away = plan.clone();
+        away.entries.iter_mut().filter(|e| e.device).for_each(|e| e.dest = None);
+        let text: String = body_of(&away, net).0.lines.iter().map(|(l, _)| format!("{l}\n")).collect();
+        format!("{:016x}", fnv1a(text.as_bytes()))
+    });
 
     let mut text = String::new();
     let mut owners = Vec::new();
@@ -136,7 +170,17 @@ pub fn render(plan: &Plan, net: &Network) -> Ruleset {
         push(l, *o);
     }
     push("}", None);
-    Ruleset { text, owners, rules_per_packet: body.rules, digest, diagnostics }
+    Ruleset { text, owners, rules_per_packet: body.rules, digest, frame, elements, diagnostics }
+}
+
+fn body_of(plan: &Plan, net: &Network) -> (Out, Vec<Element>) {
+    let mut body = Out::default();
+    let mut elements = Vec::new();
+    for fam in [Family::V4, Family::V6] {
+        maps(&mut body, &mut elements, plan, fam, net);
+    }
+    chains(&mut body, net);
+    (body, elements)
 }
 
 fn addr_type(fam: Family) -> &'static str {
@@ -178,11 +222,7 @@ impl<'a> Elements<'a> {
             out.line(2, "elements = {");
             let n = self.items.len();
             for (i, (k, v, f)) in self.items.into_iter().enumerate() {
-                let name = self.plan.forwards.get(f).map(|p| p.name.as_str()).unwrap_or_default();
-                let mut s = format!("{k} comment {}", quote::comment(name));
-                if let Some(v) = v {
-                    let _ = write!(s, " : {v}");
-                }
+                let mut s = element_text(self.plan, &k, v.as_deref(), f);
                 if i + 1 < n {
                     s.push(',');
                 }
@@ -194,7 +234,17 @@ impl<'a> Elements<'a> {
     }
 }
 
-fn maps(out: &mut Out, plan: &Plan, fam: Family, net: &Network) {
+/// `<key> comment "<name>"[ : <value>]`.
+fn element_text(plan: &Plan, key: &str, value: Option<&str>, forward: usize) -> String {
+    let name = plan.forwards.get(forward).map(|p| p.name.as_str()).unwrap_or_default();
+    let mut s = format!("{key} comment {}", quote::comment(name));
+    if let Some(v) = value {
+        let _ = write!(s, " : {v}");
+    }
+    s
+}
+
+fn maps(out: &mut Out, dynamic: &mut Vec<Element>, plan: &Plan, fam: Family, net: &Network) {
     let sfx = fam.suffix();
     let at = addr_type(fam);
     let entries: Vec<&Entry> = plan.entries_of(fam).collect();
@@ -212,11 +262,25 @@ fn maps(out: &mut Out, plan: &Plan, fam: Family, net: &Network) {
     for e in &entries {
         let f = e.forward;
         let ranged = !e.ext.is_single() && e.keeps_port();
+        let mut translate = |map: &mut Elements, name: &str, k: String, v: String| {
+            if e.device {
+                let text = element_text(plan, &k, Some(&v), f);
+                dynamic.push(Element { map: name.to_string(), key: k.clone(), text });
+            }
+            map.add(k, Some(v), f);
+        };
         match (e.dest, ranged) {
-            (Some(ip), true) => dnat_range.add(key(e), Some(ip.to_string()), f),
+            // A device that is not on the network: no translation (never the router).
+            (None, _) if e.device => {}
+            (Some(ip), true) => translate(&mut dnat_range, &format!("dnat{sfx}_range"), key(e), ip.to_string()),
             (Some(ip), false) => {
                 for (ext, int) in port_pairs(e) {
-                    dnat.add(format!("{} . {ext}", e.proto.as_str()), Some(format!("{ip} . {int}")), f);
+                    translate(
+                        &mut dnat,
+                        &format!("dnat{sfx}"),
+                        format!("{} . {ext}", e.proto.as_str()),
+                        format!("{ip} . {int}"),
+                    );
                 }
             }
             (None, true) => redir_range.add(key(e), None, f),
