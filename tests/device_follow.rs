@@ -188,3 +188,84 @@ fn a_forward_follows_the_device_to_its_new_address() {
     assert!(fetch(&net.name, 8443).is_err(), "nothing answers for a device that is away");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_neighbour_storm_ends_in_one_consistent_table() {
+    require_netns!();
+    let router = Netns::new("dv-s");
+    router.ip("link add wan0 type veth peer name wan1");
+    router.ip("link add lan0 type veth peer name lan1");
+    for dev in ["wan0", "wan1", "lan0", "lan1"] {
+        router.ip(&format!("link set {dev} up"));
+    }
+    router.ip("addr add 198.51.100.1/24 dev wan0");
+    router.ip("addr add 192.168.1.1/24 dev lan0");
+    let mac = "02:00:00:00:00:0a";
+    let dir = std::env::temp_dir().join(format!("hp-dv-storm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let leases = dir.join("dhcp.leases");
+    write_lease(&leases, mac, "");
+    std::fs::write(
+        dir.join("homeport"),
+        format!(
+            "config homeport 'main'\n\toption device 'wan0'\n\n\
+             config forward 'nas'\n\toption proto 'tcp'\n\toption src_dport '8443'\n\toption dest_mac '{mac}'\n"
+        ),
+    )
+    .unwrap();
+    router.ip(&format!("neigh replace 192.168.1.60 lladdr {mac} dev lan0 nud permanent"));
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
+    c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
+    c.arg("--leases").arg(&leases);
+    c.stdout(Stdio::null()).stderr(Stdio::from(std::fs::File::create(dir.join("daemon.log")).unwrap()));
+    let d = Daemon { child: c.spawn().expect("start homeport run"), dir: dir.clone() };
+    let log = || d.log();
+    let map = "list map inet homeport dnat4";
+    wait_for(emulated(Duration::from_secs(10)), "the forward to the neighbour's address", log, || {
+        nft_list(&router, map).contains("192.168.1.60 . 8443")
+    });
+
+    // 1,000 changes in one batch: the device's lowest address flips between .50 and .60,
+    // other devices come and go on .100-.199. It ends on .50 present, then .50 gone.
+    let mut batch = String::new();
+    for i in 0..500 {
+        if i % 2 == 0 {
+            batch.push_str(&format!("neigh replace 192.168.1.50 lladdr {mac} dev lan0 nud reachable\n"));
+        } else {
+            batch.push_str("neigh del 192.168.1.50 dev lan0\n");
+        }
+        batch.push_str(&format!(
+            "neigh replace 192.168.1.{} lladdr 02:00:00:00:01:{:02x} dev lan0\n",
+            100 + i % 100,
+            i % 256
+        ));
+    }
+    batch.push_str(&format!("neigh replace 192.168.1.50 lladdr {mac} dev lan0 nud reachable\n"));
+    let file = dir.join("storm.batch");
+    std::fs::write(&file, &batch).unwrap();
+    assert_eq!(batch.lines().count(), 1001);
+    let t = Instant::now();
+    router.ip(&format!("-batch {}", file.display()));
+    let storm = t.elapsed();
+    assert!(storm < Duration::from_secs(1) || !support::runner_words().is_empty(), "the storm took {storm:?}");
+    let took = wait_for(emulated(Duration::from_secs(10)), "the table to settle on .50", log, || {
+        nft_list(&router, map).contains("192.168.1.50 . 8443")
+    });
+    let updates = d.log().matches("forward table follows the devices").count();
+    eprintln!(
+        "1,001 neighbour changes in {storm:?}; the table settled {took:?} later, after {updates} element updates"
+    );
+    // Settled: one element for the forward, at the final address, and it stays there.
+    std::thread::sleep(emulated(Duration::from_millis(500)));
+    let listing = nft_list(&router, map);
+    assert_eq!(listing.matches("comment \"nas\"").count(), 1, "{listing}");
+    assert!(listing.contains("192.168.1.50 . 8443"), "{listing}");
+    // The daemon is alive and still follows: .50 goes, .60 is the address again.
+    router.ip("neigh del 192.168.1.50 dev lan0");
+    wait_for(emulated(Duration::from_secs(5)), "the forward back to .60", log, || {
+        nft_list(&router, map).contains("192.168.1.60 . 8443")
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}
