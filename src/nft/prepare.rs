@@ -143,4 +143,27 @@ mod tests {
         // A table without device forwards has no frame.
         assert_eq!(render(&crate::nft::plan::plan(&fs[2..]).0, &Network::default()).frame, None);
     }
+
+    #[test]
+    fn src_ip_and_reflection_hold_for_device_targets_as_for_dest_ip() {
+        use crate::types::AddrMatch;
+        let nas = Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]);
+        let mut by_device = device_fwd(0, "nas", "8443", Device::Mac(nas));
+        by_device.src_ip = vec![AddrMatch::parse("198.51.100.0/24").unwrap()];
+        by_device.reflection = false;
+        let by_ip = Forward { dest_device: None, dest_ip: Some("192.168.1.140".parse().unwrap()), ..by_device.clone() };
+        let mut ctx = Context::default();
+        ctx.devices.leases.push(Lease { mac: Some(nas), name: None, addr: "192.168.1.140".parse().unwrap() });
+        let net = Network::default();
+        let (a, b) = (prepare(&[by_device.clone()], &net, &ctx), prepare(&[by_ip], &net, &ctx));
+        assert_eq!(a.ruleset.text, b.ruleset.text, "the same table for the same address");
+        // Away, the allow list and the reflection exclusion stay in force: a device that
+        // comes back is not reachable from everywhere for a moment.
+        let away = prepare(&[by_device], &net, &Context::default());
+        for line in ["tcp . 8443 . 198.51.100.0/24 comment \"nas\"", "set noreflect4"] {
+            assert!(away.ruleset.text.contains(line), "{line}: {}", away.ruleset.text);
+        }
+        let restricted = away.ruleset.text.split("set restricted4 {").nth(1).and_then(|b| b.split("\n\t}").next());
+        assert!(restricted.is_some_and(|b| b.contains("tcp . 8443")), "{restricted:?}");
+    }
 }
