@@ -8,7 +8,6 @@
 //! stop reaches an apply started before a reload too.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -32,7 +31,7 @@ pub struct NftDriver {
     lease_files: Vec<PathBuf>,
     /// When each device target was last on the network (wall clock, seconds), for
     /// "not on the network since HH:MM".
-    seen: RefCell<BTreeMap<Device, u64>>,
+    seen: RefCell<Vec<(Device, u64)>>,
     /// Of the last preparation, what naming a forward in an nft error takes: the digest,
     /// each line's owner and the forward names (the plan and the lint results are not
     /// kept: with 100 forwards that is tens of KiB of heap the idle daemon never reads).
@@ -52,7 +51,7 @@ impl NftDriver {
             ctx,
             nft,
             lease_files,
-            seen: RefCell::new(BTreeMap::new()),
+            seen: RefCell::new(Vec::new()),
             last: RefCell::new(None),
         }
     }
@@ -60,7 +59,7 @@ impl NftDriver {
     /// Why a device forward is inactive: its device is away, since when if it was seen.
     fn absent(&self, d: &Device) -> String {
         let who = self.ctx.devices.describe(d);
-        match self.seen.borrow().get(d) {
+        match self.seen.borrow().iter().find(|(x, _)| x == d).map(|(_, t)| t) {
             Some(t) => format!("{who} is not on the network since {:02}:{:02} UTC", t % 86400 / 3600, t % 3600 / 60),
             None => format!("{who} {ABSENT}"),
         }
@@ -134,7 +133,9 @@ impl Forwards for NftDriver {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         for f in self.forwards.iter().filter(|f| f.enabled) {
             if let Some(d) = f.dest_device.as_ref().filter(|_| device_dest(&p, f).is_some()) {
-                self.seen.borrow_mut().insert(d.clone(), now);
+                let mut seen = self.seen.borrow_mut();
+                seen.retain(|(x, _)| x != d);
+                seen.push((d.clone(), now));
             }
         }
         let forwards = self.statuses(&p, !wan_devices.is_empty());

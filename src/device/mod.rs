@@ -14,7 +14,7 @@ use std::fmt;
 use crate::types::Mac;
 
 /// The device a forward points at instead of an address.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Device {
     /// `dest_mac`.
     Mac(Mac),

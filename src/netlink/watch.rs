@@ -25,8 +25,10 @@ pub struct Tables {
     links: BTreeMap<u32, LinkInfo>,
     addrs: Vec<AddrInfo>,
     /// Neighbour entries that name a device (`NeighInfo::names_device`), by device and
-    /// address; only kept once [`Watcher::watch_neighbours`] was called.
-    neighbours: BTreeMap<(u32, IpAddr), NeighInfo>,
+    /// address (unique per pair); only kept once [`Watcher::watch_neighbours`] was
+    /// called. A plain vector: a home LAN has tens of entries, and a map type of its own
+    /// would cost flash for nothing.
+    neighbours: Vec<NeighInfo>,
 }
 
 /// What one message changed.
@@ -83,7 +85,7 @@ impl Tables {
                 let links = self.links.remove(&l.ifindex).is_some();
                 let before = (self.addrs.len(), self.neighbours.len());
                 self.addrs.retain(|a| a.ifindex != l.ifindex);
-                self.neighbours.retain(|k, _| k.0 != l.ifindex);
+                self.neighbours.retain(|n| n.ifindex != l.ifindex);
                 Change { links, addrs: self.addrs.len() != before.0, neighbours: self.neighbours.len() != before.1 }
             }
             Message::NewAddr(a) => match self.addrs.binary_search_by(|x| key(x).cmp(&key(a))) {
@@ -106,30 +108,36 @@ impl Tables {
                 }
                 Err(_) => Change::default(),
             },
-            Message::NewNeigh(n) if n.names_device() => {
-                let old = self.neighbours.insert((n.ifindex, n.addr), n.clone());
-                Change { neighbours: old.is_none_or(|o| o.mac != n.mac), ..Change::default() }
-            }
-            // A failed or incomplete entry names no device any more: as good as deleted.
             Message::NewNeigh(n) | Message::DelNeigh(n) => {
-                Change { neighbours: self.neighbours.remove(&(n.ifindex, n.addr)).is_some(), ..Change::default() }
+                let at = self.neighbours.iter().position(|o| (o.ifindex, o.addr) == (n.ifindex, n.addr));
+                let old = at.map(|i| self.neighbours.swap_remove(i));
+                // A failed or incomplete entry names no device any more: as good as deleted.
+                let new = matches!(m, Message::NewNeigh(_)) && n.names_device();
+                if new {
+                    self.neighbours.push(n.clone());
+                }
+                let moved = match old {
+                    Some(o) => !new || o.mac != n.mac,
+                    None => new,
+                };
+                Change { neighbours: moved, ..Change::default() }
             }
             _ => Change::default(),
         }
     }
 
     /// Replaces the neighbour entries with a fresh dump; says whether a target moved.
-    pub fn replace_neighbours(&mut self, dump: Vec<NeighInfo>) -> bool {
-        let new: BTreeMap<(u32, IpAddr), NeighInfo> =
-            dump.into_iter().filter(NeighInfo::names_device).map(|n| ((n.ifindex, n.addr), n)).collect();
-        let moved = new.len() != self.neighbours.len()
-            || new.iter().zip(&self.neighbours).any(|((k, a), (j, b))| k != j || a.mac != b.mac);
-        self.neighbours = new;
+    pub fn replace_neighbours(&mut self, mut dump: Vec<NeighInfo>) -> bool {
+        dump.retain(NeighInfo::names_device);
+        let same = |a: &NeighInfo, b: &NeighInfo| (a.ifindex, a.addr, a.mac) == (b.ifindex, b.addr, b.mac);
+        let moved = dump.len() != self.neighbours.len()
+            || dump.iter().any(|n| !self.neighbours.iter().any(|o| same(n, o)));
+        self.neighbours = dump;
         moved
     }
 
     pub fn neighbours(&self) -> impl Iterator<Item = &NeighInfo> {
-        self.neighbours.values()
+        self.neighbours.iter()
     }
 
     pub fn link_by_name(&self, name: &str) -> Option<&LinkInfo> {
