@@ -24,14 +24,17 @@ pub struct Lease {
 /// dnsmasq's lease file (`/tmp/dhcp.leases`, dnsmasq's `lease_update_file`):
 /// IPv4 lines are `<expiry> <mac> <ip> <hostname|*> <client-id|*>`; after a
 /// `duid <server-duid>` line come DHCPv6 lines `<expiry> <iaid> <ipv6> <hostname|*> <duid>`.
-/// A MAC that is not Ethernet (dnsmasq writes `<hwtype>-<addr>` for those) is skipped.
-pub fn dnsmasq(text: &str) -> Vec<Lease> {
+/// A MAC that is not Ethernet (dnsmasq writes `<hwtype>-<addr>` for those) is skipped, and
+/// so is a lease that expired before `now` (seconds since the epoch; expiry 0 is an
+/// infinite lease): dnsmasq rewrites the file on its next event, not at the expiry.
+pub fn dnsmasq(text: &str, now: u64) -> Vec<Lease> {
     let mut out = Vec::new();
     for line in text.lines() {
         let f: Vec<&str> = line.split_ascii_whitespace().collect();
         let [expiry, second, addr, name, client, ..] = f.as_slice() else { continue };
-        if expiry.parse::<u64>().is_err() {
-            continue;
+        match expiry.parse::<u64>() {
+            Ok(t) if t == 0 || t >= now => {}
+            _ => continue,
         }
         let Ok(addr) = addr.parse::<IpAddr>() else { continue };
         let mac = match addr {
@@ -51,16 +54,19 @@ pub fn dnsmasq(text: &str) -> Vec<Lease> {
 /// DHCPv6 `# <iface> <duid-hex> <iaid-hex> <hostname|-> <valid-until> <id-hex> <length> <addr>/<len>...`,
 /// DHCPv4 `# <iface> <mac> ipv4 <hostname|-> <valid-until> <ip-hex> 32 <ip>/32`.
 /// A hostname odhcpd found invalid is written as `broken\x20<name>`: no name then.
-/// Host-file lines (`<addr>\t<name>`) that older versions append are skipped.
-pub fn odhcpd(text: &str) -> Vec<Lease> {
+/// Host-file lines (`<addr>\t<name>`) that older versions append are skipped, and so are
+/// leases valid until before `now` (`-1` is infinite).
+pub fn odhcpd(text: &str, now: u64) -> Vec<Lease> {
     let mut out = Vec::new();
     for line in text.lines() {
         let Some(rest) = line.strip_prefix("# ") else { continue };
         let f: Vec<&str> = rest.split_ascii_whitespace().collect();
         let [_iface, id, kind, name, valid, _assigned, _len, addrs @ ..] = f.as_slice() else { continue };
         // A lease of no remaining lifetime is written as 0 (-1 is infinite).
-        if *valid == "0" || valid.parse::<i64>().is_err() {
-            continue;
+        match valid.parse::<i64>() {
+            Ok(-1) => {}
+            Ok(t) if t > 0 && u64::try_from(t).is_ok_and(|t| t >= now) => {}
+            _ => continue,
         }
         let (mac, v4) = if *kind == "ipv4" { (Mac::parse(id).ok(), true) } else { (duid_mac(id), false) };
         let name = if name.starts_with("broken\\x20") { None } else { host(name) };
@@ -148,12 +154,16 @@ mod tests {
         Some(HostName::parse(s).unwrap())
     }
 
+    /// 2025-12-07 13:20 UTC: the leases below expire after it, except the expired ones.
+    const NOW: u64 = 1765113600;
+
     /// `/tmp/dhcp.leases` in the shape dnsmasq's `lease_update_file` (src/lease.c) writes,
     /// with the DHCPv6 part it adds when it also serves DHCPv6, and lines it never writes.
     const DNSMASQ: &str = "\
 1765120022 aa:bb:cc:00:11:22 192.168.1.140 nas 01:aa:bb:cc:00:11:22
 1765119380 3c:22:fb:12:34:56 192.168.1.163 * 01:3c:22:fb:12:34:56
-1765118000 00:11:22:33:44:55 192.168.1.77 Phone-of-Ann *
+0 00:11:22:33:44:55 192.168.1.77 Phone-of-Ann *
+1765000000 00:11:22:33:44:56 192.168.1.79 expired *
 1765118000 6-00:11:22:33:44:55:66 192.168.1.78 token *
 garbage line
 1765118000 aa:bb:cc:00:11:22 not-an-ip x *
@@ -164,7 +174,7 @@ duid 00:01:00:01:2c:4b:3a:10:02:00:00:00:00:01
 
     #[test]
     fn dnsmasq_lease_file() {
-        let l = dnsmasq(DNSMASQ);
+        let l = dnsmasq(DNSMASQ, NOW);
         let got: Vec<(Option<Mac>, Option<HostName>, String)> =
             l.iter().map(|l| (l.mac, l.name.clone(), l.addr.to_string())).collect();
         assert_eq!(
@@ -186,7 +196,8 @@ duid 00:01:00:01:2c:4b:3a:10:02:00:00:00:00:01
     /// hosts lines older versions append.
     const ODHCPD: &str = "\
 # br-lan 000100012c4b3a10aabbcc001122 3213455 nas 1765120022 9c3 128 2001:db8:1:0::9c3/128 fd12:3456:789a::9c3/128
-# br-lan 00030001001122334455 1 - 1765120000 77 128 2001:db8:1::77/128
+# br-lan 00030001001122334455 1 - -1 77 128 2001:db8:1::77/128
+# br-lan 00030001001122334488 1 gone 1765000000 80 128 2001:db8:1::80/128
 # br-lan a:bb:cc:0:11:22 ipv4 nas 1765120022 c0a8018c 32 192.168.1.140/32
 # br-lan 00030001001122334466 1 old 0 78 128 2001:db8:1::78/128
 # br-lan 00030001001122334477 1 broken\\x20bad_name! 1765120000 79 128 2001:db8:1::79/128
@@ -196,7 +207,7 @@ duid 00:01:00:01:2c:4b:3a:10:02:00:00:00:00:01
 
     #[test]
     fn odhcpd_state_file() {
-        let l = odhcpd(ODHCPD);
+        let l = odhcpd(ODHCPD, NOW);
         let got: Vec<(Option<Mac>, Option<HostName>, String)> =
             l.iter().map(|l| (l.mac, l.name.clone(), l.addr.to_string())).collect();
         assert_eq!(
@@ -238,12 +249,12 @@ duid 00:01:00:01:2c:4b:3a:10:02:00:00:00:00:01
         for text in [DNSMASQ, ODHCPD] {
             for cut in 0..text.len() {
                 if text.is_char_boundary(cut) {
-                    let _ = dnsmasq(&text[..cut]);
-                    let _ = odhcpd(&text[..cut]);
+                    let _ = dnsmasq(&text[..cut], NOW);
+                    let _ = odhcpd(&text[..cut], NOW);
                 }
             }
         }
-        assert!(odhcpd("# a 0001 1 n 5 1 128 zz 192.0.2.1/32").is_empty());
+        assert!(odhcpd("# a 0001 1 n 1765120000 1 128 zz 192.0.2.1/32", NOW).is_empty());
         assert_eq!(duid_mac("0001"), None);
         assert_eq!(duid_mac("000100010000"), None);
         assert_eq!(duid_mac("0003000100112233445"), None);

@@ -47,14 +47,15 @@ pub fn lan_ifindexes<'a>(links: impl Iterator<Item = &'a LinkInfo>, lan: Option<
 /// Reads the lease files again into `devices.leases`.
 pub fn leases_into(devices: &mut Devices, lease_files: &[PathBuf]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     devices.leases.clear();
     for p in lease_files {
         match crate::uci::read_bounded(p) {
             Ok(bytes) => {
                 let text = String::from_utf8_lossy(&bytes);
                 // odhcpd's lines start with '#', dnsmasq's never do: one file may be either.
-                devices.leases.extend(leases::dnsmasq(&text));
-                devices.leases.extend(leases::odhcpd(&text));
+                devices.leases.extend(leases::dnsmasq(&text, now));
+                devices.leases.extend(leases::odhcpd(&text, now));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => diags.push(Diagnostic::warning(format!("cannot read {}: {e}", p.display()))),

@@ -130,8 +130,8 @@ impl Tables {
     pub fn replace_neighbours(&mut self, mut dump: Vec<NeighInfo>) -> bool {
         dump.retain(NeighInfo::names_device);
         let same = |a: &NeighInfo, b: &NeighInfo| (a.ifindex, a.addr, a.mac) == (b.ifindex, b.addr, b.mac);
-        let moved = dump.len() != self.neighbours.len()
-            || dump.iter().any(|n| !self.neighbours.iter().any(|o| same(n, o)));
+        let moved =
+            dump.len() != self.neighbours.len() || dump.iter().any(|n| !self.neighbours.iter().any(|o| same(n, o)));
         self.neighbours = dump;
         moved
     }
