@@ -119,6 +119,8 @@ fn main() {
                 owners: vec![],
                 rules_per_packet: nrules,
                 digest: String::new(),
+                frame: None,
+                elements: vec![],
                 diagnostics: vec![],
             };
             nft.check(&lin, &[]).unwrap_or_else(|e| panic!("linear: {e}"));

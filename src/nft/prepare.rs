@@ -107,7 +107,7 @@ mod tests {
     fn a_device_that_moves_changes_elements_only() {
         use crate::nft::render::{element_update, render};
         let nas = Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]);
-        let mut fs = vec![
+        let mut fs = [
             device_fwd(0, "nas", "8443", Device::Mac(nas)),
             device_fwd(1, "nas-range", "6000-6001", Device::Mac(nas)),
             fwd(2, "web", Proto::Tcp, "443", Some("192.168.1.9"), "443"),
