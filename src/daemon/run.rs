@@ -326,11 +326,12 @@ impl Daemon<'_> {
     /// With forwards to a device, watch the neighbour table and take it as it is now.
     /// Returns whether the forwards follow devices.
     fn follow_devices(&mut self) -> bool {
-        if !self.setup.forwards.follows_devices() {
-            return false;
-        }
-        if let Err(e) = self.watcher.watch_neighbours() {
+        let on = self.setup.forwards.follows_devices();
+        if let Err(e) = self.watcher.watch_neighbours(on) {
             log::error!("cannot watch the neighbour table ({e}); forwards to a device follow it only at a reload");
+        }
+        if !on {
+            return false;
         }
         self.setup.forwards.devices_changed(self.watcher.tables());
         true

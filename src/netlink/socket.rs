@@ -53,12 +53,12 @@ impl Socket {
         Ok(Socket { fd, seq: 1, buf: Vec::new() })
     }
 
-    /// Adds multicast `groups` to a bound socket: binding again with the port id the
+    /// Subscribes a bound socket to exactly `groups`: binding again with the port id the
     /// kernel assigned replaces the group mask (netlink(7); `netlink_bind`), no unsafe
     /// NETLINK_ADD_MEMBERSHIP needed.
-    pub fn join(&self, groups: u32) -> io::Result<()> {
+    pub fn set_groups(&self, groups: u32) -> io::Result<()> {
         let me: NetlinkAddr = socket::getsockname(self.fd.as_raw_fd()).map_err(io::Error::from)?;
-        socket::bind(self.fd.as_raw_fd(), &NetlinkAddr::new(me.pid(), me.groups() | groups)).map_err(io::Error::from)
+        socket::bind(self.fd.as_raw_fd(), &NetlinkAddr::new(me.pid(), groups)).map_err(io::Error::from)
     }
 
     /// Sets SO_RCVBUF (the kernel doubles it and enforces a minimum). A small buffer makes

@@ -162,6 +162,9 @@ fn key(a: &AddrInfo) -> (u32, IpAddr, u8) {
     (a.ifindex, a.addr, a.prefix_len)
 }
 
+/// Links and IPv4/IPv6 addresses: always watched.
+const GROUPS: u32 = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+
 /// The subscribed socket and the tables it keeps current.
 pub struct Watcher {
     socket: Socket,
@@ -176,21 +179,23 @@ impl Watcher {
     /// Subscribes to links and IPv4/IPv6 addresses, then dumps both (in that order, so
     /// nothing that happens in between is missed).
     pub fn open() -> io::Result<Watcher> {
-        let socket = Socket::open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, true)?;
+        let socket = Socket::open(GROUPS, true)?;
         let tables = Tables::from_dump(dump_links()?, dump_all_addresses()?);
         Ok(Watcher { socket, tables, resyncs: 0, neighbours: false })
     }
 
-    /// Follows the neighbour table too (for forwards to a device): joins the neighbour
-    /// group, then dumps it (events queued meanwhile are upserts, so replaying them over
-    /// the dump converges, as for addresses). Only then: on a busy LAN the neighbour
-    /// table changes often, and a daemon without device forwards need not wake for it.
-    pub fn watch_neighbours(&mut self) -> io::Result<()> {
-        if !self.neighbours {
-            self.socket.join(RTMGRP_NEIGH)?;
-            self.neighbours = true;
+    /// Follows the neighbour table too (`on`, for forwards to a device), or no longer:
+    /// joins the neighbour group, then dumps it (events queued meanwhile are upserts, so
+    /// replaying them over the dump converges, as for addresses). Only while needed: on a
+    /// busy LAN the neighbour table changes often, and a daemon without device forwards
+    /// need not wake for it.
+    pub fn watch_neighbours(&mut self, on: bool) -> io::Result<()> {
+        if on != self.neighbours {
+            self.socket.set_groups(if on { GROUPS | RTMGRP_NEIGH } else { GROUPS })?;
+            self.neighbours = on;
         }
-        self.tables.replace_neighbours(dump_neighbours()?);
+        let dump = if on { dump_neighbours()? } else { Vec::new() };
+        self.tables.replace_neighbours(dump);
         Ok(())
     }
 
