@@ -174,6 +174,14 @@ fn a_forward_follows_the_device_to_its_new_address() {
     assert_eq!(packets(&listing, "tcp . 9000"), Some(1), "an element update, not a reload:\n{listing}");
     assert_eq!(nft_list(&router, "-t list table inet homeport"), digest, "the table itself was not rewritten");
     assert!(d.log().contains("forward table follows the devices"), "{}", d.log());
+    // The live table's comment is older than its elements now; `status` still knows it
+    // is the daemon's table, and shows where the forward points.
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
+    let out = c.args(["status", "--json", "--state-dir"]).arg(dir.join("state")).output().unwrap();
+    let status = String::from_utf8_lossy(&out.stdout);
+    assert!(status.contains("\"running\": true"), "{status}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(status.contains("\"dest_ip\": \"192.168.1.141\""), "{status}");
 
     // The device leaves: no lease, no neighbour entry. The forward is inactive and says so.
     write_lease(&leases, &mac, "");
