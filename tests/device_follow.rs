@@ -194,6 +194,11 @@ fn a_forward_follows_the_device_to_its_new_address() {
         std::fs::read_to_string(&status).unwrap_or_default().contains("is not on the network since")
     });
     assert!(fetch(&net.name, 8443).is_err(), "nothing answers for a device that is away");
+    let log = d.log();
+    assert!(
+        log.contains(&format!("{mac} is at 192.168.1.141")) && log.contains(&format!("{mac} left the network")),
+        "{log}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

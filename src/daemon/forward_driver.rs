@@ -29,9 +29,9 @@ pub struct NftDriver {
     nft: Nft,
     /// DHCP lease files, read again when the neighbour table changes.
     lease_files: Vec<PathBuf>,
-    /// When each device target was last on the network (wall clock, seconds), for
-    /// "not on the network since HH:MM".
-    seen: RefCell<Vec<(Device, u64)>>,
+    /// When each device target was last known on the network (wall clock, seconds): the
+    /// moment a change showed it gone, for "not on the network since HH:MM".
+    seen: Vec<(Device, u64)>,
     /// Of the last preparation, what naming a forward in an nft error takes: the digest,
     /// each line's owner and the forward names (the plan and the lint results are not
     /// kept: with 100 forwards that is tens of KiB of heap the idle daemon never reads).
@@ -46,20 +46,13 @@ struct Owners {
 
 impl NftDriver {
     pub fn new(forwards: &[Forward], ctx: Context, nft: Nft, lease_files: Vec<PathBuf>) -> NftDriver {
-        NftDriver {
-            forwards: forwards.to_vec(),
-            ctx,
-            nft,
-            lease_files,
-            seen: RefCell::new(Vec::new()),
-            last: RefCell::new(None),
-        }
+        NftDriver { forwards: forwards.to_vec(), ctx, nft, lease_files, seen: Vec::new(), last: RefCell::new(None) }
     }
 
     /// Why a device forward is inactive: its device is away, since when if it was seen.
     fn absent(&self, d: &Device) -> String {
         let who = self.ctx.devices.describe(d);
-        match self.seen.borrow().iter().find(|(x, _)| x == d).map(|(_, t)| t) {
+        match self.seen.iter().find(|(x, _)| x == d).map(|(_, t)| t) {
             Some(t) => format!("{who} is not on the network since {:02}:{:02} UTC", t % 86400 / 3600, t % 3600 / 60),
             None => format!("{who} {ABSENT}"),
         }
@@ -130,14 +123,6 @@ impl Forwards for NftDriver {
             .filter(|d| d.section.is_none())
             .map(|d| Warning { code: "forward".into(), message: d.to_string() })
             .collect();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        for f in self.forwards.iter().filter(|f| f.enabled) {
-            if let Some(d) = f.dest_device.as_ref().filter(|_| device_dest(&p, f).is_some()) {
-                let mut seen = self.seen.borrow_mut();
-                seen.retain(|(x, _)| x != d);
-                seen.push((d.clone(), now));
-            }
-        }
         let forwards = self.statuses(&p, !wan_devices.is_empty());
         let names = p.names();
         let r = p.ruleset;
@@ -182,10 +167,29 @@ impl Forwards for NftDriver {
         }
         self.ctx.devices.neighbours = tables.neighbours().cloned().collect();
         self.ctx.devices.lan_ifindexes = read::lan_ifindexes(tables.links(), self.ctx.lan_devices.as_deref());
-        let targets = |d: &crate::device::resolve::Devices| -> Vec<_> {
-            self.forwards.iter().filter_map(|f| f.dest_device.as_ref()).map(|x| d.ipv4(x)).collect()
-        };
-        targets(&before) != targets(&self.ctx.devices)
+        let mut moved = false;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut done: Vec<&Device> = Vec::new();
+        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()) {
+            if done.contains(&d) {
+                continue;
+            }
+            done.push(d);
+            let (was, is) = (before.ipv4(d), self.ctx.devices.ipv4(d));
+            if was != is {
+                moved = true;
+                // One line per device that moved, came or left.
+                match is {
+                    Some(ip) => log::info!("{} is at {ip}", self.ctx.devices.describe(d)),
+                    None => log::info!("{} left the network", before.describe(d)),
+                }
+            }
+            if was.is_some() && is.is_none() {
+                self.seen.retain(|(x, _)| x != d);
+                self.seen.push((d.clone(), now));
+            }
+        }
+        moved
     }
 
     fn remove(&self) -> Result<(), String> {
