@@ -5,7 +5,12 @@
 'require tools.widgets as widgets';
 
 // `config ddns '<name>'` sections of /etc/config/homeport (docs/config.md). Each
-// provider shows only the fields it needs; secrets are password fields.
+// provider shows only the fields it needs, under the name the provider gives them;
+// secrets are password fields.
+//
+// Every value from status or config reaches the page as text: E() only ever gets an
+// array of children, and every textvalue() returns a node (a string there is parsed as
+// HTML by LuCI's dom.append(), luci.js; GridSection.renderTextValue, form.js).
 
 var callStatus = rpc.declare({
 	object: 'homeport',
@@ -30,21 +35,53 @@ var services = [
 ];
 
 var withUsername = [ 'noip', 'dyn', 'dynu', 'dyndns2', 'custom' ];
-var withPassword = [ 'cloudflare', 'duckdns', 'desec', 'dynu', 'dyn', 'freedns', 'he', 'namecheap', 'noip', 'dyndns2', 'custom' ];
 var withServer = [ 'dyndns2', 'rfc2136' ];
 
-var passwordLabels = {
-	cloudflare: _('API token'),
-	duckdns: _('Token'),
-	desec: _('Token'),
-	freedns: _('Update token'),
-	he: _('Dynamic DNS key'),
-	namecheap: _('Dynamic DNS password'),
-	dyn: _('Updater client key')
+// The `password` option under the name each provider gives it (docs/config.md,
+// Services). One field per name, each shown for its providers only, so the label follows
+// the provider as it changes; all of them are the one UCI option `password`. `retain`:
+// a hidden one leaves the value alone (form.js AbstractValue.parse()).
+var passwordFields = [
+	[ 'password',        _('Password'),             [ 'noip', 'dynu', 'dyndns2', 'custom' ] ],
+	[ '_password_cf',    _('API token'),            [ 'cloudflare' ] ],
+	[ '_password_token', _('Token'),                [ 'duckdns', 'desec' ] ],
+	[ '_password_afr',   _('Update token'),         [ 'freedns' ] ],
+	[ '_password_he',    _('Dynamic DNS key'),      [ 'he' ] ],
+	[ '_password_nc',    _('Dynamic DNS password'), [ 'namecheap' ] ],
+	[ '_password_dyn',   _('Updater client key'),   [ 'dyn' ] ]
+];
+
+var hostStates = {
+	ok: _('Up to date'),
+	pending: _('Update due'),
+	backoff: _('Waiting to retry'),
+	stopped: _('Stopped: needs a configuration change'),
+	disabled: _('Disabled'),
+	blocked: _('Blocked: no address that can be published')
 };
 
 function dependsOn(o, list) {
 	list.forEach(function(svc) { o.depends('service', svc); });
+}
+
+function text(s) {
+	return E('span', {}, [ String(s) ]);
+}
+
+function sentence(s) {
+	s = String(s == null ? '' : s).trim();
+	if (!s.length)
+		return s;
+	s = s.charAt(0).toUpperCase() + s.slice(1);
+	return /[.!?]$/.test(s) ? s : s + '.';
+}
+
+function problemLine(level, msg) {
+	return E('div', {
+		'class': 'homeport-problem ' + (level == 'error' ? 'homeport-error' : 'homeport-warning'),
+		'style': 'margin:.1em 0;padding:.1em .4em;border-left:4px solid ' + (level == 'error' ? '#c9302c' : '#e0a800') +
+			';background:' + (level == 'error' ? '#f8d7da' : '#fff3cd') + ';white-space:normal'
+	}, [ sentence(msg) ]);
 }
 
 function sameSection(ref, type, index, section_id) {
@@ -54,6 +91,66 @@ function sameSection(ref, type, index, section_id) {
 	if (m[3] != null)
 		return m[3] == section_id;
 	return m[1] == type && +m[2] == index;
+}
+
+// `error: section @ddns[2] ('home'): option 'domain': ...` (src/diag.rs Diagnostic).
+function parseProblem(message) {
+	var m = /^(error|warning): section @([A-Za-z0-9_]+)\[(\d+)\](?: \('((?:[^'\\]|\\.)*)'\))?: ([\s\S]*)$/.exec(String(message || ''));
+	if (!m)
+		return null;
+	return { level: m[1], type: m[2], index: +m[3], name: m[4] != null ? m[4].replace(/\\(.)/g, '$1') : null, text: m[5] };
+}
+
+// Which families are published: those whose registered address is the wanted one.
+function upToDate(h) {
+	var v4 = h.wanted_ipv4 != null && h.wanted_ipv4 == h.registered_ipv4,
+	    v6 = h.wanted_ipv6 != null && h.wanted_ipv6 == h.registered_ipv6;
+	if (v4 && v6) return _('IPv4 and IPv6 up to date');
+	if (v4) return _('IPv4 up to date');
+	if (v6) return _('IPv6 up to date');
+	return hostStates.ok;
+}
+
+// The grid shows the dialog's label for a coded value, not the code.
+function labelled(o) {
+	o.textvalue = function(section_id) {
+		var v = this.cfgvalue(section_id);
+		if (v == null || v === '')
+			v = this.default;
+		var i = this.keylist ? this.keylist.indexOf(v) : -1;
+		return (v == null || v === '') ? E('em', {}, [ _('not set') ]) : text(i >= 0 ? this.vallist[i] : v);
+	};
+}
+
+// A flag whose unset state means its default reads as that default, so that Save writes
+// it only when the user changes it (form.js AbstractValue.parse() writes whatever
+// differs from cfgvalue()).
+function unsetIsDefault(o) {
+	o.cfgvalue = function(section_id) {
+		var v = form.Flag.prototype.cfgvalue.apply(this, arguments);
+		return (v == null) ? this.default : v;
+	};
+}
+
+// A required field says so beside itself when Save finds it empty (a modal's Save
+// otherwise fails without a word: GridSection.handleModalSave, form.js).
+function required(o, message) {
+	var parse = o.parse;
+	o.rmempty = false;
+	o.parse = function(section_id) {
+		var field = this.map.findElement('data-field', this.cbid(section_id));
+		var old = field ? field.querySelector('.homeport-required') : null;
+		if (old)
+			old.parentNode.removeChild(old);
+		var v = this.isActive(section_id) ? this.formvalue(section_id) : 'inactive';
+		var empty = (v == null) || (Array.isArray(v) ? !v.filter(function(x) { return String(x).trim() != ''; }).length : String(v).trim() == '');
+		if (empty) {
+			if (field)
+				field.appendChild(E('div', { 'class': 'homeport-required', 'style': 'color:#c9302c;font-weight:bold;margin:.3em 0' }, [ message ]));
+			return Promise.reject(new TypeError(message));
+		}
+		return parse.apply(this, arguments);
+	};
 }
 
 function validateDuration(section_id, value) {
@@ -69,13 +166,23 @@ return view.extend({
 
 	render: function(status) {
 		var m, s, o;
+		status = status || {};
 		var hosts = status.hosts || [];
 
 		// The daemon names a section by its name, or as `@ddns[N]` with the name in
 		// parentheses when it has one (src/diag.rs SectionRef).
+		function indexOf(section_id) {
+			return m.data.sections('homeport', 'ddns').findIndex(function(s) { return s['.name'] == section_id; });
+		}
 		function statusOf(section_id) {
-			var idx = m.data.sections('homeport', 'ddns').findIndex(function(s) { return s['.name'] == section_id; });
+			var idx = indexOf(section_id);
 			return hosts.filter(function(h) { return sameSection(h.section, 'ddns', idx, section_id); })[0];
+		}
+		function problemsOf(section_id) {
+			var idx = indexOf(section_id);
+			return (status.warnings || []).filter(function(w) { return w.code == 'config'; })
+				.map(function(w) { return parseProblem(w.message); })
+				.filter(function(p) { return p && p.type == 'ddns' && (p.name != null ? p.name == section_id : p.index == idx); });
 		}
 
 		m = new form.Map('homeport', _('homeport: Dynamic DNS'),
@@ -87,6 +194,21 @@ return view.extend({
 		s.nodescriptions = true;
 		s.addbtntitle = _('Add host');
 
+		// The name box beside "Add host" says what it is for (form.js TypedSection
+		// renderSectionAdd() gives it neither label nor placeholder).
+		s.renderSectionAdd = function(extra_class) {
+			var el = form.GridSection.prototype.renderSectionAdd.apply(this, arguments);
+			var nameEl = el.querySelector('.cbi-section-create-name');
+			if (nameEl) {
+				nameEl.setAttribute('id', 'homeport-new-ddns-name');
+				nameEl.setAttribute('placeholder', _('e.g. home'));
+				nameEl.setAttribute('aria-label', _('Name of the new entry'));
+				nameEl.parentNode.insertBefore(E('label', { 'for': 'homeport-new-ddns-name', 'style': 'margin-right:.5em' },
+					[ _('Name of the new entry (letters, digits, _):') ]), nameEl);
+			}
+			return el;
+		};
+
 		s.tab('general', _('General'));
 		s.tab('address', _('Address'));
 		s.tab('timing', _('Timing'));
@@ -95,33 +217,37 @@ return view.extend({
 		o.default = o.enabled;
 		o.editable = true;
 		o.rmempty = false;
+		unsetIsDefault(o);
 
 		o = s.taboption('general', form.ListValue, 'service', _('Provider'));
 		services.forEach(function(svc) { o.value(svc[0], svc[1]); });
 		o.rmempty = false;
+		labelled(o);
 
 		o = s.taboption('general', form.DynamicList, 'domain', _('Names'),
-			_('Fully qualified names, updated together in one request where the provider allows it.'));
+			_('Required. Fully qualified names, updated together in one request where the provider allows it.'));
 		o.datatype = 'hostname';
-		o.rmempty = false;
+		o.placeholder = 'home.example.org';
+		required(o, _('Names: enter at least one name, such as home.example.org.'));
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
-			return Array.isArray(v) ? v.join(', ') : (v || '-');
+			if (typeof v == 'string')
+				v = [ v ];
+			return (Array.isArray(v) && v.length) ? text(v.join(', ')) : E('em', {}, [ _('no name yet') ]);
 		};
 
 		o = s.taboption('general', form.Value, 'username', _('Username'));
 		o.modalonly = true;
 		dependsOn(o, withUsername);
 
-		o = s.taboption('general', form.Value, 'password', _('Password or token'));
-		o.password = true;
-		o.modalonly = true;
-		dependsOn(o, withPassword);
-		o.load = function(section_id) {
-			var svc = this.map.data.get('homeport', section_id, 'service');
-			this.title = passwordLabels[svc] || _('Password');
-			return form.Value.prototype.load.apply(this, [section_id]);
-		};
+		passwordFields.forEach(function(f) {
+			o = s.taboption('general', form.Value, f[0], f[1]);
+			o.ucioption = 'password';
+			o.retain = true;
+			o.password = true;
+			o.modalonly = true;
+			dependsOn(o, f[2]);
+		});
 
 		o = s.taboption('general', form.Value, 'server', _('Server'),
 			_('host[:port]. For dyndns2, the provider\'s update server; for RFC 2136, the primary DNS server.'));
@@ -166,8 +292,9 @@ return view.extend({
 		o = s.taboption('address', form.ListValue, 'family', _('Address family'));
 		o.value('ipv4', _('IPv4 (A record)'));
 		o.value('ipv6', _('IPv6 (AAAA record)'));
-		o.value('both', _('Both'));
+		o.value('both', _('IPv4 and IPv6 (A and AAAA)'));
 		o.default = 'ipv4';
+		labelled(o);
 
 		o = s.taboption('address', form.ListValue, 'ip_source', _('Address from'));
 		o.value('interface', _('The WAN interface'));
@@ -189,6 +316,7 @@ return view.extend({
 		o.default = o.enabled;
 		o.rmempty = false;
 		o.modalonly = true;
+		unsetIsDefault(o);
 
 		o = s.taboption('address', form.Value, 'cacert', _('CA bundle'),
 			_('Only to verify against your own CA; the built-in roots are used otherwise.'));
@@ -223,9 +351,21 @@ return view.extend({
 		o.modalonly = false;
 		o.textvalue = function(section_id) {
 			var h = statusOf(section_id);
-			if (!h)
-				return '-';
-			return h.error ? '%s: %s'.format(h.state, h.error) : (h.last_result || h.state);
+			var problems = problemsOf(section_id);
+			var nodes = [];
+			if (status.running === false)
+				nodes.push(E('div', {}, [ E('em', {}, [ _('homeport is not running') ]) ]));
+			else if (!h && problems.some(function(p) { return p.level == 'error'; }))
+				nodes.push(problemLine('error', _('skipped: %s').format(problems.filter(function(p) { return p.level == 'error'; })[0].text)));
+			else if (!h)
+				nodes.push(E('em', {}, [ status.version ? _('not applied yet: save and apply') : _('no status from the daemon') ]));
+			else
+				nodes.push(E('div', {}, [ h.state == 'ok' ? upToDate(h) : (hostStates[h.state] || h.state),
+					h.last_result ? ' (%s)'.format(h.last_result) : '' ]));
+			if (h && h.error && status.running !== false)
+				nodes.push(problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
+			problems.forEach(function(p) { nodes.push(problemLine(p.level, p.text)); });
+			return E('div', {}, nodes);
 		};
 
 		return m.render();

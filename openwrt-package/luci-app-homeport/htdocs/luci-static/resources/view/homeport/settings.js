@@ -3,7 +3,9 @@
 'require form';
 'require tools.widgets as widgets';
 
-// `config homeport 'main'` of /etc/config/homeport (docs/config.md).
+// `config homeport 'main'` of /etc/config/homeport (docs/config.md). The pickers read
+// uci network and firewall, `network.interface dump` and luci-rpc getNetworkDevices
+// (tools/widgets.js through network.js and firewall.js): the ACL grants those, read-only.
 
 return view.extend({
 	render: function() {
@@ -19,6 +21,11 @@ return view.extend({
 			_('When off, the daemon stops and its port forwards are removed.'));
 		o.default = o.enabled;
 		o.rmempty = false;
+		// Unset means on (docs/config.md): Save writes it only when the user changes it.
+		o.cfgvalue = function(section_id) {
+			var v = form.Flag.prototype.cfgvalue.apply(this, arguments);
+			return (v == null) ? this.default : v;
+		};
 
 		o = s.option(widgets.NetworkSelect, 'interface', _('WAN interface'),
 			_('The logical interface whose address is published and forwarded.'));
