@@ -122,12 +122,12 @@ function labelled(o) {
 	};
 }
 
-// A flag whose unset state means its default reads as that default, so that Save writes
-// it only when the user changes it (form.js AbstractValue.parse() writes whatever
-// differs from cfgvalue()).
+// An option whose unset state means the daemon's default (docs/config.md) reads as that
+// default, so that Save writes it only when the user changes it (form.js
+// AbstractValue.parse() writes whatever differs from cfgvalue()).
 function unsetIsDefault(o) {
 	o.cfgvalue = function(section_id) {
-		var v = form.Flag.prototype.cfgvalue.apply(this, arguments);
+		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
 		return (v == null) ? this.default : v;
 	};
 }
@@ -282,6 +282,7 @@ return view.extend({
 		o.value('hmac-sha1', 'HMAC-SHA1');
 		o.default = 'hmac-sha256';
 		o.modalonly = true;
+		unsetIsDefault(o);
 		o.depends('service', 'rfc2136');
 
 		o = s.taboption('general', form.Value, 'key_secret', _('TSIG key (base64)'));
@@ -295,12 +296,14 @@ return view.extend({
 		o.value('both', _('IPv4 and IPv6 (A and AAAA)'));
 		o.default = 'ipv4';
 		labelled(o);
+		unsetIsDefault(o);
 
 		o = s.taboption('address', form.ListValue, 'ip_source', _('Address from'));
 		o.value('interface', _('The WAN interface'));
 		o.value('web', _('An echo service on the web (for a router behind another router)'));
 		o.default = 'interface';
 		o.modalonly = true;
+		unsetIsDefault(o);
 
 		o = s.taboption('address', form.Value, 'ip_url', _('Echo service URL'));
 		o.placeholder = 'https://';

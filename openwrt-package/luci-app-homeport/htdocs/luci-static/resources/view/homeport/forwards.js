@@ -127,12 +127,12 @@ function labelled(o) {
 	};
 }
 
-// A flag whose unset state means its default reads as that default, so that Save writes
-// it only when the user changes it (form.js AbstractValue.parse() writes whatever
-// differs from cfgvalue()).
+// An option whose unset state means the daemon's default (docs/config.md) reads as that
+// default, so that Save writes it only when the user changes it (form.js
+// AbstractValue.parse() writes whatever differs from cfgvalue()).
 function unsetIsDefault(o) {
 	o.cfgvalue = function(section_id) {
-		var v = form.Flag.prototype.cfgvalue.apply(this, arguments);
+		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
 		return (v == null) ? this.default : v;
 	};
 }
@@ -174,6 +174,7 @@ return view.extend({
 		o.value('udp', 'UDP');
 		o.default = 'tcpudp';
 		labelled(o);
+		unsetIsDefault(o);
 
 		o = s.option(form.Value, 'src_dport', _('External port'), _('Required. A port or a range such as 5000-5010.'));
 		o.datatype = 'portrange';

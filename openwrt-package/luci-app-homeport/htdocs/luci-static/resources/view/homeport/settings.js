@@ -7,6 +7,16 @@
 // uci network and firewall, `network.interface dump` and luci-rpc getNetworkDevices
 // (tools/widgets.js through network.js and firewall.js): the ACL grants those, read-only.
 
+// An option whose unset state means the daemon's default (docs/config.md) reads as that
+// default, so that Save writes it only when the user changes it (form.js
+// AbstractValue.parse() writes whatever differs from cfgvalue()).
+function unsetIsDefault(o) {
+	o.cfgvalue = function(section_id) {
+		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
+		return (v == null) ? this.default : v;
+	};
+}
+
 return view.extend({
 	render: function() {
 		var m, s, o;
@@ -21,16 +31,13 @@ return view.extend({
 			_('When off, the daemon stops and its port forwards are removed.'));
 		o.default = o.enabled;
 		o.rmempty = false;
-		// Unset means on (docs/config.md): Save writes it only when the user changes it.
-		o.cfgvalue = function(section_id) {
-			var v = form.Flag.prototype.cfgvalue.apply(this, arguments);
-			return (v == null) ? this.default : v;
-		};
+		unsetIsDefault(o);
 
 		o = s.option(widgets.NetworkSelect, 'interface', _('WAN interface'),
 			_('The logical interface whose address is published and forwarded.'));
 		o.nocreate = true;
 		o.default = 'wan';
+		unsetIsDefault(o);
 
 		o = s.option(widgets.DeviceSelect, 'device', _('WAN device'),
 			_('Only if the device cannot be found from the interface (e.g. pppoe-wan). Overrides the interface.'));
@@ -41,6 +48,7 @@ return view.extend({
 			_('Forwarded traffic is accepted in this zone.'));
 		o.nocreate = true;
 		o.default = 'wan';
+		unsetIsDefault(o);
 
 		o = s.option(form.Value, 'debounce', _('Wait after an address change'),
 			_('Lets a burst of changes (PPPoE reconnect, IPv6 renumbering) settle before acting.'));
@@ -56,6 +64,7 @@ return view.extend({
 		o.value('info', _('Info'));
 		o.value('debug', _('Debug'));
 		o.default = 'info';
+		unsetIsDefault(o);
 
 		return m.render();
 	}

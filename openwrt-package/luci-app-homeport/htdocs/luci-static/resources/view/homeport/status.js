@@ -229,7 +229,7 @@ function renderHosts(st, running) {
 		]);
 	});
 	// A section the daemon skipped (bad configuration) has no status: say why, by name.
-	entries.filter(function(e) { return !seen[e.sid] && e.problems.length; }).forEach(function(e) {
+	entries.filter(function(e) { return !seen[e.sid] && e.problems.some(function(p) { return p.level == 'error'; }); }).forEach(function(e) {
 		rows.push(skippedRow(hostTitle(e, null), serviceNames[e.section.service] || e.section.service || '', e.problems, 7));
 	});
 	if (!rows.length)
@@ -247,19 +247,17 @@ function renderHosts(st, running) {
 	].concat(rows));
 }
 
-function skippedReason(problems) {
-	var err = problems.filter(function(p) { return p.level == 'error'; })[0] || problems[0];
-	return _('skipped: %s').format(err.text);
-}
-
+// A section the daemon skipped: its first error is the reason, the rest are listed.
 function skippedRow(title, sub, problems, cols) {
+	var reason = problems.filter(function(p) { return p.level == 'error'; })[0] || problems[0];
 	var cells = [
 		E('td', { 'class': 'td left' }, [ E('strong', {}, [ title ]), E('br'), E('small', {}, [ sub ]) ]),
-		E('td', { 'class': 'td left' }, [ problemLine('error', skippedReason(problems)) ])
+		E('td', { 'class': 'td left' }, [ problemLine(reason.level, _('skipped: %s').format(reason.text)) ])
 	];
 	while (cells.length < cols - 1)
 		cells.push(E('td', { 'class': 'td left' }, [ '-' ]));
-	cells.push(E('td', { 'class': 'td left' }, problems.map(function(p) { return problemLine(p.level, p.text); })));
+	cells.push(E('td', { 'class': 'td left' }, problems.filter(function(p) { return p !== reason; })
+		.map(function(p) { return problemLine(p.level, p.text); })));
 	return E('tr', { 'class': 'tr' }, cells);
 }
 
@@ -288,7 +286,7 @@ function renderForwards(st, running) {
 			E('td', { 'class': 'td left' }, lines)
 		]);
 	});
-	entries.filter(function(e) { return !seen[e.sid] && e.problems.length; }).forEach(function(e) {
+	entries.filter(function(e) { return !seen[e.sid] && e.problems.some(function(p) { return p.level == 'error'; }); }).forEach(function(e) {
 		rows.push(skippedRow(forwardTitle(e, null), '', e.problems, 6));
 	});
 	if (!rows.length)
