@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Runs one luci-app-homeport view outside a browser, against stand-ins for LuCI's
-// modules (view, form, rpc, poll, dom, tools.widgets, L, E, _) that record what the view
-// declares, and prints that record as JSON on stdout:
+// modules (view, form, rpc, poll, dom, uci, ui, tools.widgets, L, E, _) that record what
+// the view declares, and prints that record as JSON on stdout (the DOM-rendering
+// stand-in the views' behaviour is tested on is tests/luci/standin/luci.js):
 //
 //   node luci_harness.js <view.js> <fixtures.json>
 //
@@ -110,7 +111,7 @@ function klass(name) {
 }
 
 const form = {};
-['Value', 'Flag', 'ListValue', 'DynamicList', 'DummyValue', 'MultiValue', 'RichListValue', 'TextValue',
+['AbstractValue', 'Value', 'Flag', 'ListValue', 'DynamicList', 'DummyValue', 'MultiValue', 'RichListValue', 'TextValue',
 	'HiddenValue', 'Button', 'SectionValue', 'NamedSection', 'TypedSection', 'GridSection', 'TableSection'
 ].forEach((n) => { form[n] = klass(n); });
 
@@ -190,6 +191,7 @@ form.Map.prototype.render = function() {
 			o._rec.datatype = o.datatype || null;
 			o._rec.hasValidate = typeof o.validate === 'function';
 			o._rec.default = o.default === undefined ? null : String(o.default);
+			o._rec.ucioption = o.ucioption || null;
 			ids.forEach((id) => o.load(id));
 			if (typeof o.textvalue === 'function') {
 				for (const id of ids) {
@@ -208,13 +210,27 @@ form.Map.prototype.render = function() {
 	return Promise.resolve(root);
 };
 
+// uci: the fixture's sections by type, for the views that read names from config.
+const uci = {
+	load() { return Promise.resolve(); },
+	unload() {},
+	sections(conf, type) { return ((fixtures.uci || {})[type] || []).map((x) => Object.assign({}, x)); },
+	get(conf, sid, opt) {
+		for (const type of Object.keys(fixtures.uci || {}))
+			for (const x of fixtures.uci[type])
+				if (x['.name'] === sid) return opt == null ? x : x[opt];
+		return null;
+	}
+};
+const ui = {};
+
 const view = { extend: (o) => o };
 const _ = (s) => s;
 
 (async () => {
 	const body = fs.readFileSync(viewPath, 'utf8');
-	const factory = new Function('view', 'form', 'rpc', 'poll', 'dom', 'widgets', 'L', 'E', '_', body);
-	const v = factory(view, form, rpc, poll, dom, widgets, L, E, _);
+	const factory = new Function('view', 'form', 'rpc', 'poll', 'dom', 'uci', 'ui', 'widgets', 'L', 'E', '_', body);
+	const v = factory(view, form, rpc, poll, dom, uci, ui, widgets, L, E, _);
 	const data = v.load ? await v.load() : undefined;
 	const page = await v.render(data);
 	for (const fn of polls) await fn();

@@ -146,7 +146,8 @@ function required(o, message) {
 		var empty = (v == null) || (Array.isArray(v) ? !v.filter(function(x) { return String(x).trim() != ''; }).length : String(v).trim() == '');
 		if (empty) {
 			if (field)
-				field.appendChild(E('div', { 'class': 'homeport-required', 'style': 'color:#c9302c;font-weight:bold;margin:.3em 0' }, [ message ]));
+				(field.querySelector('.cbi-value-field') || field).appendChild(
+					E('div', { 'class': 'homeport-required', 'style': 'color:#c9302c;font-weight:bold;margin:.3em 0' }, [ message ]));
 			return Promise.reject(new TypeError(message));
 		}
 		return parse.apply(this, arguments);
@@ -313,6 +314,7 @@ return view.extend({
 		o = s.taboption('address', form.Flag, 'allow_private', _('Publish private addresses'),
 			_('Off by default: a private or CGNAT address cannot be reached from the internet.'));
 		o.modalonly = true;
+		unsetIsDefault(o);
 
 		o = s.taboption('address', form.Flag, 'use_https', _('Use HTTPS'),
 			_('Turning this off sends the password in clear text.'));
