@@ -176,6 +176,7 @@ async function main() {
 			const text = await page.evaluate('document.body.innerText');
 			check(/homeport is not running/.test(text), 'not said');
 			check(!/\tactive\t/.test(text), 'a forward shows active');
+			check(!/up to date/i.test(text), 'a host shows up to date');
 			await shot('status-stopped');
 		});
 

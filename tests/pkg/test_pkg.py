@@ -932,6 +932,25 @@ def luci_forwards_page():
     eq(decl, {("homeport", "status"), ("luci-rpc", "getHostHints")}, "forwards rpc")
 
 
+@test
+def luci_views_in_jsdom():
+    """tests/luci/views.test.js: the views in jsdom on the LuCI stand-in (issue 12)."""
+    r = run(["node", "--test", os.path.join(ROOT, "tests", "luci", "views.test.js")])
+    eq(r.returncode, 0, f"node --test tests/luci/views.test.js:\n{r.stdout[-4000:]}{r.stderr[-2000:]}")
+
+
+@test
+def luci_views_in_chromium():
+    """tests/luci/browser.js: every view in Debian's chromium, screenshots in
+    target/luci-screenshots/, and the UCI the UI writes accepted by `homeport check`."""
+    env = dict(os.environ)
+    env.setdefault("HOMEPORT_BIN", os.path.join(ROOT, "target", "debug", "homeport"))
+    r = run(["node", os.path.join(ROOT, "tests", "luci", "browser.js")], env=env, timeout=900)
+    if r.returncode == 77:
+        raise Skip(r.stdout.strip())
+    eq(r.returncode, 0, f"node tests/luci/browser.js:\n{r.stdout[-4000:]}{r.stderr[-2000:]}")
+
+
 # The config contract as issue 2 and src/config/mod.rs define it; the homeport check below
 # tests the same pairs against the daemon itself.
 CONTRACT = {
