@@ -212,11 +212,11 @@ async function main() {
 			await page.select('#modal_overlay .cbi-value[data-name=service] select', 'duckdns');
 			await settle();
 			const tokenVisible = await page.evaluate(() => {
-				const f = document.querySelector('#modal_overlay .cbi-value[data-name=_password_token]');
+				const f = document.querySelector('#modal_overlay .cbi-value[data-name=password]');
 				return f && !f.classList.contains('hidden') && f.querySelector('.cbi-value-title').textContent;
 			});
 			check(tokenVisible === 'Token', `duckdns token field: ${tokenVisible}`);
-			await page.type('#modal_overlay .cbi-value[data-name=_password_token] input', 'a1b2c3d4-0000-4000-8000-123456789abc');
+			await page.type('#modal_overlay .cbi-value[data-name=password] input', 'a1b2c3d4-0000-4000-8000-123456789abc');
 			await page.type('#modal_overlay .cbi-value[data-name=domain] .add-item input', 'myhome.duckdns.org');
 			await shot('ddns-dialog-new-duckdns');
 			await clickButton('Save', '#modal_overlay');

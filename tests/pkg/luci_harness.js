@@ -191,7 +191,6 @@ form.Map.prototype.render = function() {
 			o._rec.datatype = o.datatype || null;
 			o._rec.hasValidate = typeof o.validate === 'function';
 			o._rec.default = o.default === undefined ? null : String(o.default);
-			o._rec.ucioption = o.ucioption || null;
 			ids.forEach((id) => o.load(id));
 			if (typeof o.textvalue === 'function') {
 				for (const id of ids) {

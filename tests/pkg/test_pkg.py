@@ -883,9 +883,7 @@ def luci_ddns_provider_fields():
     check(len(services) >= 10, f"providers {services}")
 
     def visible(service):
-        # UCI option names: a field may edit another option (ucioption), as the
-        # provider-named password fields do.
-        return {o["ucioption"] or n for n, o in opts.items()
+        return {n for n, o in opts.items()
                 if not o["depends"] or any(d.get("service") == service for d in o["depends"])
                 and not any("ip_source" in d for d in o["depends"])}
 
@@ -902,9 +900,8 @@ def luci_ddns_provider_fields():
         v = visible(svc)
         check(shown <= v, f"{svc}: {sorted(shown - v)} hidden")
         check(not (hidden & v), f"{svc}: {sorted(hidden & v)} shown")
-    for name, o in opts.items():
-        if name in ("password", "key_secret") or o["ucioption"] == "password":
-            check(o["password"], f"{name} is not a password field")
+    for secret in ("password", "key_secret"):
+        check(opts[secret]["password"], f"{secret} is not a password field")
     eq(opts["ip_url"]["depends"], [{"ip_source": "web"}], "ip_url only for ip_source web")
     for d in ("check_interval", "force_interval", "retry_interval"):
         eq(opts[d]["validates"], {"10m": True, "90": True, "ten minutes": False, "": True}, f"{d} validation")

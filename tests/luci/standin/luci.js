@@ -18,7 +18,10 @@
 //   empty"; an inactive one is removed unless `retain` (form.js). A grid's main page
 //   parses only its `editable` options; a modal's Save swallows a rejection
 //   (GridSection.handleModalSave).
-// - rmempty defaults to true; a Flag's form value is `enabled`/`disabled`.
+// - FlagValue.parse(): a ticked/unticked box equal to the default is removed when
+//   rmempty/optional, otherwise its value is written, changed or not (form.js).
+// - rmempty defaults to true; a Flag's form value is `enabled`/`disabled`; renderWidget()
+//   returns the widget's DOM node, a 'change' event bubbles from it.
 // Not modelled: datatype validation (validation.js), tab switching (every tab of a modal
 // is shown, one under the other), sorting, translations.
 //
@@ -237,8 +240,11 @@
 				return;
 			if (val == null || val === '' || (Array.isArray(val) && !val.length))
 				return this.unset(conf, sid, opt);
-			s[opt] = Array.isArray(val) ? val.slice() : String(val);
-			this.changes.push([ 'set', conf, sid, opt, s[opt] ]);
+			var v = Array.isArray(val) ? val.map(String) : String(val);
+			if (JSON.stringify(s[opt]) === JSON.stringify(v))
+				return; // the same value: nothing changes in the file
+			s[opt] = v;
+			this.changes.push([ 'set', conf, sid, opt, v ]);
 		},
 
 		unset: function(conf, sid, opt) {
@@ -508,9 +514,8 @@
 			var self = this;
 			var cells = this.children.filter(function(o) { return !o.modalonly; }).map(function(o) {
 				if (o.editable) {
-					var w = o.renderWidget(sid, o.cfgvalue(sid) == null ? o.default : o.cfgvalue(sid));
-					self.map.widgets[o.cbid(sid)] = w;
-					return E('td', { 'class': 'td cbi-value-field', 'data-name': o.option, 'data-field': o.cbid(sid) }, [ w.node ]);
+					var node = o.renderWidget(sid, 0, o.cfgvalue(sid) == null ? o.default : o.cfgvalue(sid));
+					return E('td', { 'class': 'td cbi-value-field', 'data-name': o.option, 'data-field': o.cbid(sid) }, [ node ]);
 				}
 				return self.renderTextValue(sid, o);
 			});
@@ -708,20 +713,20 @@
 			var cval = this.cfgvalue(sid);
 			if (cval == null)
 				cval = this.default;
-			var w = this.renderWidget(sid, cval);
-			this.map.widgets[this.cbid(sid)] = w;
+			var node = this.renderWidget(sid, 0, cval);
 			return E('div', { 'class': 'cbi-value', 'data-field': this.cbid(sid), 'data-name': this.option }, [
 				E('label', { 'class': 'cbi-value-title', 'for': this.cbid(sid) }, [ this.title ]),
 				E('div', { 'class': 'cbi-value-field' }, [
-					w.node,
+					node,
 					this.description ? E('div', { 'class': 'cbi-value-description' }, [ this.description ]) : ''
 				])
 			]);
 		},
-		// A widget: { node, getValue(), isValid() }; invalid inputs get LuCI's class.
+		// Registers the UI element of a rendered widget ({ getValue(), isValid() }; invalid
+		// inputs get LuCI's class) and returns its node.
 		widget: function(sid, node, getValue) {
 			var o = this;
-			return {
+			this.map.widgets[this.cbid(sid)] = {
 				node: node,
 				getValue: getValue,
 				isValid: function() {
@@ -739,11 +744,12 @@
 					return true;
 				}
 			};
+			return node;
 		}
 	});
 
 	var Value = extend(AbstractValue, {
-		renderWidget: function(sid, cval) {
+		renderWidget: function(sid, option_index, cval) {
 			var input = E('input', { 'type': this.password ? 'password' : 'text', 'class': 'cbi-input-text', 'id': this.cbid(sid),
 				'placeholder': this.placeholder || null, 'value': cval == null ? '' : String(cval) });
 			var node = input;
@@ -759,7 +765,7 @@
 	});
 
 	var ListValue = extend(AbstractValue, {
-		renderWidget: function(sid, cval) {
+		renderWidget: function(sid, option_index, cval) {
 			var keys = this.keylist.slice(), labels = this.vallist.slice();
 			if (cval != null && keys.indexOf(String(cval)) < 0) {
 				keys.push(String(cval));
@@ -781,7 +787,7 @@
 			this.disabled = '0';
 			this.default = this.disabled;
 		},
-		renderWidget: function(sid, cval) {
+		renderWidget: function(sid, option_index, cval) {
 			var box = E('input', { 'type': 'checkbox', 'id': this.cbid(sid) });
 			box.checked = (cval == this.enabled);
 			var o = this;
@@ -791,11 +797,25 @@
 			var v = this.cfgvalue(sid);
 			if (v == null) v = this.default;
 			return (v == this.enabled) ? _('Yes') : _('No');
+		},
+		parse: function(sid) {
+			if (this.isActive(sid)) {
+				var fval = this.formvalue(sid);
+				if (!this.isValid(sid))
+					return Promise.reject(new TypeError('Option "' + this.option + '" contains an invalid input value.'));
+				if (fval == this.default && (this.optional || this.rmempty))
+					return Promise.resolve(this.remove(sid));
+				return Promise.resolve(this.write(sid, fval));
+			}
+			else if (!this.retain) {
+				return Promise.resolve(this.remove(sid));
+			}
+			return Promise.resolve();
 		}
 	});
 
 	var DynamicList = extend(AbstractValue, {
-		renderWidget: function(sid, cval) {
+		renderWidget: function(sid, option_index, cval) {
 			var values = Array.isArray(cval) ? cval.slice() : (cval != null && cval !== '' ? String(cval).split(/\s+/) : []);
 			var list = E('div', { 'class': 'cbi-dynlist', 'id': this.cbid(sid) });
 			var items = E('div', {});
@@ -827,7 +847,7 @@
 	});
 
 	var DummyValue = extend(AbstractValue, {
-		renderWidget: function(sid, cval) {
+		renderWidget: function(sid, option_index, cval) {
 			var v = this.textvalue(sid);
 			var node = E('div', { 'id': this.cbid(sid) }, dom.elem(v) ? [ v ] : [ v == null ? '' : String(v) ]);
 			return this.widget(sid, node, function() { return null; });

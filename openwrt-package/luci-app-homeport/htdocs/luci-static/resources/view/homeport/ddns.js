@@ -37,19 +37,22 @@ var services = [
 var withUsername = [ 'noip', 'dyn', 'dynu', 'dyndns2', 'custom' ];
 var withServer = [ 'dyndns2', 'rfc2136' ];
 
-// The `password` option under the name each provider gives it (docs/config.md,
-// Services). One field per name, each shown for its providers only, so the label follows
-// the provider as it changes; all of them are the one UCI option `password`. `retain`:
-// a hidden one leaves the value alone (form.js AbstractValue.parse()).
-var passwordFields = [
-	[ 'password',        _('Password'),             [ 'noip', 'dynu', 'dyndns2', 'custom' ] ],
-	[ '_password_cf',    _('API token'),            [ 'cloudflare' ] ],
-	[ '_password_token', _('Token'),                [ 'duckdns', 'desec' ] ],
-	[ '_password_afr',   _('Update token'),         [ 'freedns' ] ],
-	[ '_password_he',    _('Dynamic DNS key'),      [ 'he' ] ],
-	[ '_password_nc',    _('Dynamic DNS password'), [ 'namecheap' ] ],
-	[ '_password_dyn',   _('Updater client key'),   [ 'dyn' ] ]
-];
+var withPassword = [ 'cloudflare', 'duckdns', 'desec', 'dynu', 'dyn', 'freedns', 'he', 'namecheap', 'noip', 'dyndns2', 'custom' ];
+
+// What each provider calls the secret in `password` (docs/config.md, Services).
+var passwordLabels = {
+	cloudflare: _('API token'),
+	duckdns: _('Token'),
+	desec: _('Token'),
+	freedns: _('Update token'),
+	he: _('Dynamic DNS key'),
+	namecheap: _('Dynamic DNS password'),
+	dyn: _('Updater client key')
+};
+
+function passwordLabel(service) {
+	return passwordLabels[service] || _('Password');
+}
 
 var hostStates = {
 	ok: _('Up to date'),
@@ -215,15 +218,29 @@ return view.extend({
 		s.tab('timing', _('Timing'));
 
 		o = s.taboption('general', form.Flag, 'enabled', _('Enabled'));
+		// docs/config.md: on by default. form.js FlagValue.parse(): a box equal to its
+		// default is removed when rmempty, so an untouched box writes nothing.
 		o.default = o.enabled;
 		o.editable = true;
-		o.rmempty = false;
-		unsetIsDefault(o);
 
-		o = s.taboption('general', form.ListValue, 'service', _('Provider'));
+		var service = o = s.taboption('general', form.ListValue, 'service', _('Provider'));
 		services.forEach(function(svc) { o.value(svc[0], svc[1]); });
 		o.rmempty = false;
 		labelled(o);
+		// The password field's label follows the provider as it is changed (the
+		// fields shown follow through depends()).
+		o.renderWidget = function(section_id) {
+			var map = this.map;
+			var node = form.ListValue.prototype.renderWidget.apply(this, arguments);
+			if (node && node.addEventListener)
+				node.addEventListener('change', function(ev) {
+					var field = map.findElement('data-field', 'cbid.homeport.%s.password'.format(section_id));
+					var title = field ? field.querySelector('.cbi-value-title') : null;
+					if (title && ev.target && ev.target.value != null)
+						title.textContent = passwordLabel(ev.target.value);
+				});
+			return node;
+		};
 
 		o = s.taboption('general', form.DynamicList, 'domain', _('Names'),
 			_('Required. Fully qualified names, updated together in one request where the provider allows it.'));
@@ -241,14 +258,16 @@ return view.extend({
 		o.modalonly = true;
 		dependsOn(o, withUsername);
 
-		passwordFields.forEach(function(f) {
-			o = s.taboption('general', form.Value, f[0], f[1]);
-			o.ucioption = 'password';
-			o.retain = true;
-			o.password = true;
-			o.modalonly = true;
-			dependsOn(o, f[2]);
-		});
+		o = s.taboption('general', form.Value, 'password', _('Password'));
+		o.password = true;
+		o.modalonly = true;
+		dependsOn(o, withPassword);
+		// The label for the provider the dialog opens with: the saved one, else the one
+		// the dropdown shows first.
+		o.load = function(section_id) {
+			this.title = passwordLabel(this.map.data.get('homeport', section_id, 'service') || service.default || service.keylist[0]);
+			return form.Value.prototype.load.apply(this, arguments);
+		};
 
 		o = s.taboption('general', form.Value, 'server', _('Server'),
 			_('host[:port]. For dyndns2, the provider\'s update server; for RFC 2136, the primary DNS server.'));
@@ -314,14 +333,11 @@ return view.extend({
 		o = s.taboption('address', form.Flag, 'allow_private', _('Publish private addresses'),
 			_('Off by default: a private or CGNAT address cannot be reached from the internet.'));
 		o.modalonly = true;
-		unsetIsDefault(o);
 
 		o = s.taboption('address', form.Flag, 'use_https', _('Use HTTPS'),
 			_('Turning this off sends the password in clear text.'));
 		o.default = o.enabled;
-		o.rmempty = false;
 		o.modalonly = true;
-		unsetIsDefault(o);
 
 		o = s.taboption('address', form.Value, 'cacert', _('CA bundle'),
 			_('Only to verify against your own CA; the built-in roots are used otherwise.'));

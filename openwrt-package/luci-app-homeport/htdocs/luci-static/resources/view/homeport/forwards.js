@@ -208,19 +208,17 @@ return view.extend({
 			return (Array.isArray(v) && v.length) ? text(v.join(', ')) : E('em', {}, [ _('anyone') ]);
 		};
 
+		// docs/config.md: `enabled` and `reflection` default to on. form.js
+		// FlagValue.parse(): a box equal to its default is removed when rmempty (the
+		// default), so an untouched box writes nothing and the daemon's default applies.
 		o = s.option(form.Flag, 'enabled', _('Enable'));
 		o.default = o.enabled;
 		o.editable = true;
-		o.rmempty = false;
-		unsetIsDefault(o);
 
-		// docs/config.md: reflection defaults to on.
 		o = s.option(form.Flag, 'reflection', _('Reflection'),
 			_('Also reachable from the LAN through the WAN address.'));
 		o.default = o.enabled;
-		o.rmempty = false;
 		o.modalonly = true;
-		unsetIsDefault(o);
 
 		// docs/config.md "Family, as firewall4 decides it": unset means IPv4 only unless the
 		// addresses say otherwise, so that nothing is exposed over IPv6 by accident. The

@@ -29,9 +29,9 @@ return view.extend({
 
 		o = s.option(form.Flag, 'enabled', _('Enabled'),
 			_('When off, the daemon stops and its port forwards are removed.'));
+		// On by default (docs/config.md). form.js FlagValue.parse(): a box equal to its
+		// default is removed when rmempty, so an untouched box writes nothing.
 		o.default = o.enabled;
-		o.rmempty = false;
-		unsetIsDefault(o);
 
 		o = s.option(widgets.NetworkSelect, 'interface', _('WAN interface'),
 			_('The logical interface whose address is published and forwarded.'));
