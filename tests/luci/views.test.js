@@ -127,6 +127,20 @@ test('7: problems beside their forward and host, by name, errors red, skipped sa
 	assert.match(fwd.text(cell), /skipped: option 'dest_port': '70000' is not a port/i);
 	assert.ok(!/not applied yet/.test(fwd.text(cell)));
 	assert.ok(fwd.$('.homeport-error', cell), 'red');
+
+	// A DDNS section the daemon skipped: beside it, named by its names.
+	const fx = fixture('base');
+	fx.uci.homeport.push({ '.name': 'shop', '.type': 'ddns', '.anonymous': false, service: 'dyndns2', domain: ['shop.example.net'] });
+	fx.rpc['homeport.status'].warnings.push({ code: 'config', message: "error: section @ddns[4] ('shop'): option 'server' is required for dyndns2" });
+	const st2 = await open('status', fx);
+	const shop = st2.$$('tr').filter((tr) => /shop\.example\.net/.test(tr.textContent))[0];
+	assert.ok(shop, 'the skipped host is listed by its name');
+	assert.match(st2.text(shop), /skipped: option 'server' is required for dyndns2/i);
+	assert.ok(!st2.$$('.alert-message').some((b) => /@ddns\[/.test(b.textContent)), 'not a page-wide box');
+	const ddns = await open('ddns', fx);
+	const state = ddns.$('tr[data-sid="shop"] td[data-name="_state"]');
+	assert.match(ddns.text(state), /skipped: option 'server' is required/i);
+	assert.ok(ddns.$('.homeport-error', state), 'red');
 });
 
 test('8: the password label and fields follow the provider as it changes', async () => {
