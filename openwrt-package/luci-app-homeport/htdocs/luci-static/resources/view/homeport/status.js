@@ -216,8 +216,9 @@ function renderHosts(st, running) {
 			seen[entry.sid] = true;
 		var next = (running && h.next_action) ? '%s %s'.format(h.next_action, fmtRelative(h.next_at, now)) : '-';
 		var lines = (entry ? entry.problems : []).map(function(p) { return problemLine(p.level, p.text); });
+		// An error beside a host that is up to date concerns the other family: a warning.
 		if (h.error)
-			lines.unshift(problemLine('error', h.error));
+			lines.unshift(problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
 		return E('tr', { 'class': 'tr' }, [
 			E('td', { 'class': 'td left' }, [ E('strong', {}, [ hostTitle(entry, h) ]), E('br'), E('small', {}, [ serviceNames[h.service] || h.service ]) ]),
 			E('td', { 'class': 'td left' }, [ hostState(h, running) ]),
@@ -230,7 +231,7 @@ function renderHosts(st, running) {
 	});
 	// A section the daemon skipped (bad configuration) has no status: say why, by name.
 	entries.filter(function(e) { return !seen[e.sid] && e.problems.some(function(p) { return p.level == 'error'; }); }).forEach(function(e) {
-		rows.push(skippedRow(hostTitle(e, null), serviceNames[e.section.service] || e.section.service || '', e.problems, 7));
+		rows.push(skippedRow(hostTitle(e, null), serviceNames[e.section.service] || e.section.service || '', e.problems, 7, 1));
 	});
 	if (!rows.length)
 		rows.push(E('tr', { 'class': 'tr placeholder' }, [ E('td', { 'class': 'td' }, [ _('No Dynamic DNS hosts configured.') ]) ]));
@@ -247,15 +248,14 @@ function renderHosts(st, running) {
 	].concat(rows));
 }
 
-// A section the daemon skipped: its first error is the reason, the rest are listed.
-function skippedRow(title, sub, problems, cols) {
+// A section the daemon skipped: its first error is the reason, in the State column
+// (`stateCol`); the rest are listed in the last one.
+function skippedRow(title, sub, problems, cols, stateCol) {
 	var reason = problems.filter(function(p) { return p.level == 'error'; })[0] || problems[0];
-	var cells = [
-		E('td', { 'class': 'td left' }, [ E('strong', {}, [ title ]), E('br'), E('small', {}, [ sub ]) ]),
-		E('td', { 'class': 'td left' }, [ problemLine(reason.level, _('skipped: %s').format(reason.text)) ])
-	];
+	var cells = [ E('td', { 'class': 'td left' }, [ E('strong', {}, [ title ]), E('br'), E('small', {}, [ sub ]) ]) ];
 	while (cells.length < cols - 1)
-		cells.push(E('td', { 'class': 'td left' }, [ '-' ]));
+		cells.push(E('td', { 'class': 'td left' }, (cells.length == stateCol)
+			? [ problemLine(reason.level, _('skipped: %s').format(reason.text)) ] : [ '-' ]));
 	cells.push(E('td', { 'class': 'td left' }, problems.filter(function(p) { return p !== reason; })
 		.map(function(p) { return problemLine(p.level, p.text); })));
 	return E('tr', { 'class': 'tr' }, cells);
@@ -287,7 +287,7 @@ function renderForwards(st, running) {
 		]);
 	});
 	entries.filter(function(e) { return !seen[e.sid] && e.problems.some(function(p) { return p.level == 'error'; }); }).forEach(function(e) {
-		rows.push(skippedRow(forwardTitle(e, null), '', e.problems, 6));
+		rows.push(skippedRow(forwardTitle(e, null), '', e.problems, 6, 3));
 	});
 	if (!rows.length)
 		rows.push(E('tr', { 'class': 'tr placeholder' }, [ E('td', { 'class': 'td' }, [ _('No port forwards configured.') ]) ]));
