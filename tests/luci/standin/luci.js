@@ -561,9 +561,13 @@
 			]);
 			return this.node;
 		},
+		// After a dialog's Save or a Delete, form.js reloads the map and renders it anew.
 		refresh: function() {
-			var table = this.node.querySelector('table');
-			table.parentNode.replaceChild(this.renderTable(), table);
+			var self = this;
+			return this.load().then(function() {
+				var table = self.node.querySelector('table');
+				table.parentNode.replaceChild(self.renderTable(), table);
+			});
 		},
 		handleAdd: function(ev, name) {
 			var sid = uci.add(this.map.config, this.sectiontype, name);
@@ -606,7 +610,7 @@
 							return Promise.all(ms.children.map(function(o) { return o.parse(sid); })).then(function() {
 								self.addedSection = null;
 								ui.hideModal();
-								self.refresh();
+								return self.refresh();
 							}).catch(function() {}); // as form.js: a failed modal save says nothing
 						} }, [ _('Save') ])
 					])
