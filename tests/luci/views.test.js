@@ -26,14 +26,22 @@ async function openEveryDialog(page) {
 	return dialogs;
 }
 
+// The element names a page holds.
+const tagsOf = (page) => new Set(page.$$('*').map((el) => el.tagName.toLowerCase()));
+
 test('1: every string from status and config is text, never markup', async () => {
 	const fx = poisoned(fixture('base'), PAYLOAD);
 	for (const view of VIEW_NAMES) {
+		const plain = await open(view, fixture('base'));
+		await plain.H.pollOnce();
+		await openEveryDialog(plain);
+		const own = tagsOf(plain);
 		const page = await open(view, fx);
 		await page.H.pollOnce();
 		await page.settle();
 		await openEveryDialog(page);
 		assert.deepStrictEqual(page.foreignElements(), [], `${view}: elements created from data`);
+		assert.deepStrictEqual([...tagsOf(page)].filter((t) => !own.has(t)), [], `${view}: element kinds the view does not make`);
 		assert.strictEqual(page.window.__pwned, 0, `${view}: an injected handler ran`);
 		assert.deepStrictEqual(page.errors, [], `${view}: page errors`);
 		if (view !== 'settings')
