@@ -19,7 +19,7 @@ const os = require('os');
 const path = require('path');
 const http = require('http');
 const { spawnSync } = require('child_process');
-const { fixture, poisoned, VIEW_NAMES, ROOT, VIEWS } = require('./lib.js');
+const { fixture, poisoned, withSchema, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES } = require('./lib.js');
 
 const OUT = process.env.SCREENSHOTS || path.join(ROOT, 'target', 'luci-screenshots');
 const PAYLOAD = '<img src=x onerror="window.__pwned++">';
@@ -35,11 +35,11 @@ function findChromium() {
 
 function serve() {
 	const fixtures = {
-		base: fixture('base'),
-		clean: fixture('clean'),
-		poisoned: poisoned(fixture('base'), PAYLOAD),
+		base: withSchema(fixture('base')),
+		clean: withSchema(fixture('clean')),
+		poisoned: withSchema(poisoned(fixture('base'), PAYLOAD)),
 		stopped: (() => {
-			const fx = fixture('base');
+			const fx = withSchema(fixture('base'));
 			const st = fx.rpc['homeport.status'];
 			st.running = false;
 			st.forwards.forEach((f) => { f.active = false; f.reason = 'homeport is not running'; });
@@ -50,6 +50,22 @@ function serve() {
 		const url = new URL(req.url, 'http://127.0.0.1');
 		let body = null, type = 'text/plain';
 		let m;
+		// The rpcd plugin's `check`: the real `homeport check --json` on the staged UCI text.
+		if (url.pathname === '/check' && req.method === 'POST') {
+			const chunks = [];
+			req.on('data', (c) => chunks.push(c));
+			req.on('end', () => {
+				let out;
+				try {
+					out = JSON.stringify(stagedCheck(Buffer.concat(chunks).toString('utf8')));
+				} catch (e) {
+					out = JSON.stringify({ error: String(e.message) });
+				}
+				res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+				res.end(out);
+			});
+			return;
+		}
 		if (url.pathname === '/') {
 			body = fs.readFileSync(path.join(__dirname, 'standin', 'page.html'));
 			type = 'text/html; charset=utf-8';
@@ -60,6 +76,10 @@ function serve() {
 		}
 		else if ((m = /^\/luci-static\/resources\/view\/homeport\/([a-z]+)\.js$/.exec(url.pathname)) && VIEW_NAMES.includes(m[1])) {
 			body = fs.readFileSync(path.join(VIEWS, m[1] + '.js'));
+			type = 'application/javascript';
+		}
+		else if ((m = /^\/luci-static\/resources\/homeport\/([a-z]+)\.js$/.exec(url.pathname)) && fs.existsSync(path.join(MODULES, m[1] + '.js'))) {
+			body = fs.readFileSync(path.join(MODULES, m[1] + '.js'));
 			type = 'application/javascript';
 		}
 		else if ((m = /^\/fixtures\/([a-z]+)\.json$/.exec(url.pathname)) && fixtures[m[1]]) {
@@ -167,7 +187,7 @@ async function main() {
 				check(pwned === 0, `${view}: injected handler ran ${pwned} times`);
 				check(imgs === 0, `${view}: ${imgs} injected elements`);
 				check(pageErrors.length === 0, pageErrors.join('; '));
-				if (view === 'status') await shot('status-poisoned');
+				if (view === 'status' || view === 'forwards') await shot(`${view}-poisoned`);
 			}
 		});
 
@@ -178,6 +198,16 @@ async function main() {
 			check(!/\tactive\t/.test(text), 'a forward shows active');
 			check(!/up to date/i.test(text), 'a host shows up to date');
 			await shot('status-stopped');
+		});
+
+		await step('forwards: Save & Apply refused while the staged check finds errors', async () => {
+			await load('forwards', 'base');
+			await page.evaluate('window.__homeport.saveApply()');
+			await settle();
+			const note = await page.evaluate('(document.querySelector(".alert-message.danger") || {}).innerText || ""');
+			check(/Not applied/.test(note) && /'70000' is not a port/.test(note), `no refusal naming the error: ${note}`);
+			check(await page.evaluate('window.__homeport.applied === undefined'), 'applied');
+			await shot('forwards-not-applied');
 		});
 
 		await step('forwards: edit dialog', async () => {
@@ -240,7 +270,9 @@ async function main() {
 			await clickButton('Save', '#modal_overlay');
 			await settle();
 			check(await page.evaluate('document.querySelector("#modal_overlay .modal").textContent === ""'), 'forward dialog did not close');
-			await page.evaluate('window.__homeport.save()');
+			await clickButton('Save & Apply');
+			await settle();
+			check(await page.evaluate('window.__homeport.applied === 1'), 'the clean staged configuration was not applied');
 			await shot('forwards-after-add');
 			uciText = await page.evaluate('window.__homeport.uci.export("homeport")');
 			fs.writeFileSync(path.join(OUT, 'added.uci'), uciText);

@@ -88,7 +88,8 @@ test('3: the ACL grants exactly what the views read and call, and writes only ho
 		const page = await open(view, fixture('base'));
 		await page.H.pollOnce();
 		await openEveryDialog(page);
-		await page.H.save();
+		// Save & Apply too: what the views call only then is granted as well.
+		await page.H.saveApply();
 		page.H.access.ubus.forEach((x) => ubus.add(x));
 		page.H.access.uciRead.forEach((x) => read.add(x));
 		page.H.access.uciWrite.forEach((x) => write.add(x));
@@ -232,4 +233,100 @@ test('13: a stopped daemon: "homeport is not running" and nothing active', async
 	const ddns = await open('ddns', fx);
 	for (const cell of ddns.$$('td[data-name="_state"]'))
 		assert.match(ddns.text(cell), /^homeport is not running/);
+});
+
+// Issue 12 items 4 and 5 with the views above: the staged check (the real `homeport check
+// --json` on what the stand-in's uci session holds) feeds the same cells as the status.
+
+// The problem lines of every row: no row says the same sentence twice.
+function assertNoRepeats(page) {
+	for (const cell of page.$$('[data-homeport-forward], [data-homeport-ddns]')) {
+		const lines = page.$$('.homeport-problem', cell).map((l) => page.text(l));
+		assert.deepStrictEqual(lines, [...new Set(lines)], `a sentence twice in ${cell.outerHTML.slice(0, 80)}`);
+	}
+}
+
+test('5: a dialog\'s Save checks the staged config; its problems join the row; Save & Apply refused on errors', async () => {
+	const page = await open('forwards', fixture('base'));
+	assertNoRepeats(page);
+	// The skipped forward: its reason once, not again as the check's line.
+	const web = page.$('[data-homeport-forward="web"]');
+	assert.strictEqual(page.$$('.homeport-problem', web).length, 1, page.text(web));
+	await page.click(page.button('Add forward'));
+	await page.type(page.$('input', page.field('name')), 'Shell');
+	const proto = page.$('select', page.field('proto'));
+	proto.value = 'tcp';
+	proto.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+	await page.type(page.$('input', page.field('src_dport')), '22');
+	await page.type(page.$('input', page.field('dest_ip')), '192.168.1.40');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed');
+	const sid = page.H.uci.sections('homeport', 'forward').filter((s) => s.name === 'Shell')[0]['.name'];
+	const cell = page.$(`[data-homeport-forward="${sid}"]`);
+	assert.match(page.text(cell), /not applied yet/, 'the daemon has not seen it');
+	assert.ok(page.$$('.homeport-warning', cell).some((l) => /SSH/.test(l.textContent)),
+		`the staged check's lint beside the new forward before applying: ${page.text(cell)}`);
+	assertNoRepeats(page);
+
+	// The page's Save & Apply: the staged configuration has errors, nothing is applied.
+	await page.H.saveApply();
+	await page.settle();
+	assert.strictEqual(page.H.applied, undefined, 'applied despite errors');
+	const note = page.$('.alert-message.danger');
+	assert.ok(note, 'no notification');
+	assert.match(page.text(note), /web: option 'dest_port': '70000' is not a port/);
+
+	// Deleting the bad forward checks again: its error leaves the reasons.
+	page.$$('.alert-message.danger').forEach((n) => n.remove());
+	await page.click(page.$('tr[data-sid="web"] .cbi-button-remove'));
+	await page.H.saveApply();
+	await page.settle();
+	assert.strictEqual(page.H.applied, undefined, 'applied despite the DDNS errors');
+	assert.ok(!/70000/.test(page.text(page.$('.alert-message.danger'))), 'the deleted forward is still a reason');
+
+	const clean = await open('forwards', fixture('clean'));
+	await clean.click(clean.button('Add forward'));
+	await clean.type(clean.$('input', clean.field('src_dport')), '8443');
+	await clean.type(clean.$('input', clean.field('dest_ip')), '192.168.1.20');
+	await clean.click(clean.button('Save', clean.modal()));
+	await clean.H.saveApply();
+	await clean.settle();
+	assert.strictEqual(clean.H.applied, 1, 'a clean staged configuration is applied');
+	assert.strictEqual(clean.$('.alert-message.danger'), null);
+});
+
+test('5: an error the check found is beside its field when the dialog opens, until the value changes', async () => {
+	// Duck DNS without its token: the schema's rules accept an empty password (what a
+	// service requires is left to the check), the staged check does not.
+	const page = await open('ddns', fixture('base'));
+	await page.click(page.$('.cbi-button-edit[data-sid="other"]'));
+	const input = page.$('input', page.field('password'));
+	await page.click(page.button('Save', page.modal()));
+	assert.ok(input.classList.contains('cbi-input-invalid'), 'the empty token is not marked');
+	// LuCI shows the message as markup (a tooltip): the daemon's text arrives escaped.
+	assert.strictEqual(input.getAttribute('title'), 'is required for service &#39;duckdns&#39;: the API token');
+	assert.ok(page.modal().textContent.length > 0, 'saved despite the error');
+	await page.type(input, 'a1b2c3d4');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'a corrected value still refused');
+	const cell = page.$('[data-homeport-ddns="other"]');
+	assert.ok(!/password/.test(page.text(cell)), `the staged error stays after the fix: ${page.text(cell)}`);
+});
+
+test('1+5: the staged check\'s lines and the refusal carry config values as text', async () => {
+	for (const view of ['ddns', 'forwards', 'settings']) {
+		const page = await open(view, poisoned(fixture('base'), PAYLOAD));
+		const lines = page.$$('.homeport-problem').map((l) => l.textContent);
+		if (view !== 'settings')
+			assert.ok(lines.some((l) => l.includes(PAYLOAD)), `${view}: no staged line names the poisoned value: ${lines.slice(0, 3)}`);
+		// Settings parses every field on Save: the poisoned values are refused there first.
+		const saved = await page.H.saveApply().then(() => true, () => false);
+		await page.settle();
+		const note = page.$('.alert-message.danger');
+		if (saved)
+			assert.ok(note && note.textContent.includes(PAYLOAD), `${view}: the refusal does not name the value as text`);
+		assert.deepStrictEqual(page.foreignElements(), [], `${view}: elements created from data`);
+		assert.strictEqual(page.window.__pwned, 0, `${view}: an injected handler ran`);
+		assert.strictEqual(page.H.applied, undefined, `${view}: applied`);
+	}
 });

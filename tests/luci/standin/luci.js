@@ -1003,7 +1003,10 @@
 	};
 
 	// The page's Save & Apply button (view.js addFooter): the view's handleSaveApply().
+	// (A page without one, as status.js, has no such button.)
 	H.saveApply = function() {
+		if (typeof H.view.handleSaveApply != 'function')
+			return Promise.resolve();
 		return Promise.resolve(H.view.handleSaveApply(null, '0'));
 	};
 
