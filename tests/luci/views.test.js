@@ -274,7 +274,7 @@ test('5: a dialog\'s Save checks the staged config; its problems join the row; S
 	assert.strictEqual(page.H.applied, undefined, 'applied despite errors');
 	const note = page.$('.alert-message.danger');
 	assert.ok(note, 'no notification');
-	assert.match(page.text(note), /web: option 'dest_port': '70000' is not a port/);
+	assert.match(page.text(note), /Game server: option 'dest_port': '70000' is not a port/, 'named by the forward\'s name');
 
 	// Deleting the bad forward checks again: its error leaves the reasons.
 	page.$$('.alert-message.danger').forEach((n) => n.remove());

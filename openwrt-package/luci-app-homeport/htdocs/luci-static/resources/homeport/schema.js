@@ -430,6 +430,14 @@ return baseclass.extend({
 				s[fn] = function() { return Promise.resolve(orig.apply(this, arguments)).then(refresh); };
 		});
 		this.redraw = redraw;
+		this.map = s.map;
+	},
+
+	// What a person calls the section of diagnostic `d`: a forward's `name` (issue 12
+	// item 7), else the section's UCI name, else `@type[N]`.
+	label: function(d) {
+		var m = this.map, sec = (m && d.index != null) ? m.data.sections(m.config, d.type)[d.index] : null;
+		return (sec && sec.name) ? String(sec.name) : (d.name || d.section || '');
 	},
 
 	// Save & Apply: stage, check what would be committed, and apply only without errors;
@@ -444,7 +452,7 @@ return baseclass.extend({
 				// dom.append), and these lines carry config values.
 				ui.addNotification(_('Not applied: the configuration has errors'),
 					E('ul', {}, report.diagnostics.filter(function(d) { return d.severity == 'error'; }).map(function(d) {
-						return E('li', {}, [ '%s: %s'.format(d.name || d.section || '', describe(d, self.schema)) ]);
+						return E('li', {}, [ '%s: %s'.format(self.label(d), describe(d, self.schema)) ]);
 					})), 'danger');
 				return false;
 			}
