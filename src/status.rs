@@ -92,7 +92,8 @@ pub struct ForwardStatus {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Warning {
     /// Stable code: `cgnat`, `private_wan`, `double_nat`, `no_ipv6`, `lint`, `config`,
-    /// `apply` (the forwards shown are the table in force while another is applied)...
+    /// `apply` (the forwards shown are the table in force while another is applied),
+    /// `reload` (a changed file was refused; the running configuration is kept)...
     pub code: String,
     /// Plain words for a person.
     pub message: String,

@@ -109,7 +109,24 @@ pub fn lint(forwards: &[Forward], ctx: &Context) -> Vec<Diagnostic> {
     out
 }
 
+/// Whether `src_ip` allows only some sources: a non-negated entry narrower than `/0`. A
+/// list of `!` exclusions alone, or `0.0.0.0/0`, still lets the whole internet in.
+fn sources_limited(f: &Forward) -> bool {
+    f.src_ip.iter().any(|m| !m.negate && m.cidr.prefix() > 0)
+}
+
+/// The internal port an external `port` of the forward reaches: a single `dest_port` takes
+/// every external port, a range shifts each by the same offset (docs/config.md, `dest_port`).
+fn internal_port(f: &Forward, port: u16) -> u16 {
+    let (ext, int) = (f.src_dport.start().get(), f.dest_port.start().get());
+    if f.dest_port.is_single() { int } else { int.saturating_add(port.saturating_sub(ext)) }
+}
+
 fn exposed_services(f: &Forward, out: &mut Vec<Diagnostic>) {
+    // Scanners find a port only where they may connect: with an allow list they cannot.
+    if sources_limited(f) {
+        return;
+    }
     let (a, b) = (f.src_dport.start().get(), f.src_dport.end().get());
     let found: Vec<_> = ports::in_range(a, b).collect();
     // A wide range (a game or torrent range) that happens to include a well-known port is
@@ -119,7 +136,7 @@ fn exposed_services(f: &Forward, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::warning(format!(
                 "the external range includes well-known service ports: {list}; scanners probe these first, \
-                 narrow the range to what the application needs"
+                 narrow the range to what the application needs or set src_ip to the sources that use it"
             ))
             .in_section(&f.section)
             .at_option("src_dport", &f.src_dport.to_string()),
@@ -127,15 +144,21 @@ fn exposed_services(f: &Forward, out: &mut Vec<Diagnostic>) {
         return;
     }
     for s in found {
+        // The advice keeps the forward working: the internal port stays what it is now.
+        let instead = if f.src_dport.is_single() {
+            format!(
+                "use a high external port (for example src_dport {} with dest_port {})",
+                ports::suggest_high(s.port),
+                internal_port(f, s.port)
+            )
+        } else {
+            "move the external range away from it".to_string()
+        };
         out.push(
             Diagnostic::warning(format!(
-                "exposes the well-known {} port {} to the internet: {}; use a high external port \
-                 (for example src_dport {} with dest_port {}) so scanners do not find it first",
-                s.name,
-                s.port,
-                s.why,
-                ports::suggest_high(s.port),
-                s.port,
+                "exposes the well-known {} port {} to the internet: {}; {instead} so scanners do not find it \
+                 first, or set src_ip to the sources that use it",
+                s.name, s.port, s.why,
             ))
             .in_section(&f.section)
             .at_option("src_dport", &f.src_dport.to_string()),
@@ -144,7 +167,7 @@ fn exposed_services(f: &Forward, out: &mut Vec<Diagnostic>) {
 }
 
 fn open_admin(f: &Forward, out: &mut Vec<Diagnostic>) {
-    if f.src_ip.iter().any(|m| !m.negate) {
+    if sources_limited(f) {
         return;
     }
     let (a, b) = (f.dest_port.start().get(), f.dest_port.end().get());

@@ -173,3 +173,30 @@ fn luci_on_the_router_is_remote_admin() {
     assert!(m[0].contains("the router's web interface port 443 on the router"), "{}", m[0]);
     assert!(messages(&[fwd(0, Proto::Tcp, "48443", Some("192.168.1.10"), "443")]).is_empty());
 }
+
+#[test]
+fn advice_for_a_differing_service_port_keeps_the_internal_port() {
+    // 8443 -> 443: the external port moves, the internal one stays 443 (issue 12 item 11).
+    let m = messages(&[fwd(0, Proto::Tcp, "8443", Some("192.168.1.10"), "443")]);
+    let advice = m.iter().find(|m| m.contains("well-known HTTPS-alt port 8443")).expect("8443 warned about");
+    assert!(advice.contains("src_dport 48443 with dest_port 443"), "{advice}");
+    assert!(!advice.contains("dest_port 8443"), "{advice}");
+    // A range shifts each port by the same offset: 3389 of 3380-3390 -> 7389 of 7380-7390.
+    let m = messages(&[fwd(0, Proto::Tcp, "3380-3390", Some("192.168.1.10"), "7380-7390")]);
+    let advice = m.iter().find(|m| m.contains("port 3389 to the internet")).expect("3389 warned about");
+    assert!(advice.contains("move the external range away from it"), "{advice}");
+    assert_eq!(internal_port(&fwd(0, Proto::Tcp, "3380-3390", None, "7380-7390"), 3389), 7389);
+    assert_eq!(internal_port(&fwd(0, Proto::Tcp, "3380-3390", None, "22"), 3389), 22);
+}
+
+#[test]
+fn an_allow_list_means_scanners_do_not_reach_the_port() {
+    let mut f = fwd(0, Proto::Tcp, "8443", Some("192.168.1.10"), "443");
+    assert!(messages(std::slice::from_ref(&f)).iter().any(|m| m.contains("scanners")));
+    f.src_ip = vec![AddrMatch::parse("!203.0.113.7").unwrap()];
+    assert!(messages(std::slice::from_ref(&f)).iter().any(|m| m.contains("scanners")), "exclusions alone do not limit");
+    f.src_ip = vec![AddrMatch::parse("0.0.0.0/0").unwrap()];
+    assert!(messages(std::slice::from_ref(&f)).iter().any(|m| m.contains("scanners")), "0.0.0.0/0 is everyone");
+    f.src_ip = vec![AddrMatch::parse("198.51.100.0/24").unwrap()];
+    assert_eq!(messages(&[f]), Vec::<String>::new());
+}

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Runs one luci-app-homeport view outside a browser, against stand-ins for LuCI's
-// modules (view, form, rpc, poll, dom, tools.widgets, L, E, _) that record what the view
-// declares, and prints that record as JSON on stdout:
+// modules (view, form, rpc, poll, dom, uci, ui, tools.widgets, L, E, _) that record what
+// the view declares, and prints that record as JSON on stdout (the DOM-rendering
+// stand-in the views' behaviour is tested on is tests/luci/standin/luci.js):
 //
 //   node luci_harness.js <view.js> <fixtures.json>
 //
@@ -112,7 +113,7 @@ function klass(name) {
 }
 
 const form = {};
-['Value', 'Flag', 'ListValue', 'DynamicList', 'DummyValue', 'MultiValue', 'RichListValue', 'TextValue',
+['AbstractValue', 'Value', 'Flag', 'ListValue', 'DynamicList', 'DummyValue', 'MultiValue', 'RichListValue', 'TextValue',
 	'HiddenValue', 'Button', 'SectionValue', 'NamedSection', 'TypedSection', 'GridSection', 'TableSection'
 ].forEach((n) => { form[n] = klass(n); });
 
@@ -211,6 +212,18 @@ form.Map.prototype.render = function() {
 	return Promise.resolve(root);
 };
 
+// uci: the fixture's sections by type, for the views that read names from config.
+const uci = {
+	load() { return Promise.resolve(); },
+	unload() {},
+	sections(conf, type) { return ((fixtures.uci || {})[type] || []).map((x) => Object.assign({}, x)); },
+	get(conf, sid, opt) {
+		for (const type of Object.keys(fixtures.uci || {}))
+			for (const x of fixtures.uci[type])
+				if (x['.name'] === sid) return opt == null ? x : x[opt];
+		return null;
+	}
+};
 const view = { extend: (o) => o };
 const _ = (s) => s;
 
@@ -245,10 +258,13 @@ function loadModule(name) {
 		names.push(m[2]);
 		mods.push(loadModule(m[1]));
 	}
-	const factory = new Function('view', 'form', 'rpc', 'poll', 'dom', 'widgets', 'L', 'E', '_', ...names, body);
-	const v = factory(view, form, rpc, poll, dom, widgets, L, E, _, ...mods);
+	const factory = new Function('view', 'form', 'rpc', 'poll', 'dom', 'uci', 'ui', 'widgets', 'L', 'E', '_', ...names, body);
+	const v = factory(view, form, rpc, poll, dom, uci, ui, widgets, L, E, _, ...mods);
+	// The views find their cells again through the document (the page as rendered).
+	let page = null;
+	globalThis.document = { querySelectorAll: (sel) => (page ? page.querySelectorAll(sel) : []) };
 	const data = v.load ? await v.load() : undefined;
-	const page = await v.render(data);
+	page = await v.render(data);
 	for (const fn of polls) await fn();
 	// Save & Apply as LuCI's view would run it (its handleSave stands in for the maps' save).
 	if (typeof v.handleSaveApply === 'function') {

@@ -2,7 +2,6 @@
 'require baseclass';
 'require rpc';
 'require ui';
-'require dom';
 
 // The daemon's own rules in the views (issue 12 items 4 and 5).
 //
@@ -317,15 +316,31 @@ function problemsOf(report, type, sids, sid) {
 	});
 }
 
-function describe(d) {
-	return (d.option ? '%s: '.format(d.option) : '') + (d.value != null ? '\'%s\' '.format(d.value) : '') + d.message;
+// src/diag.rs quote_value: single quotes, with \, ' and hidden characters escaped, so
+// that a line reads exactly as the daemon prints it (and compares equal to it).
+function quote(schema, v) {
+	var out = '';
+	for (var i = 0; i < v.length; i++) {
+		var c = v.codePointAt(i), ch = String.fromCodePoint(c);
+		if (c > 0xffff)
+			i++;
+		if (ch == '\'' || ch == '\\')
+			out += '\\' + ch;
+		else if (ch == '\n' || ch == '\t' || ch == '\r')
+			out += { '\n': '\\n', '\t': '\\t', '\r': '\\r' }[ch];
+		else if (hasHidden(schema || {}, ch, true))
+			out += '\\u{' + c.toString(16) + '}';
+		else
+			out += ch;
+	}
+	return '\'' + out + '\'';
 }
 
-function problemNodes(list) {
-	return list.map(function(d) {
-		return E('div', { 'class': d.severity == 'error' ? 'alert-message error' : 'alert-message warning',
-			'style': 'white-space:normal;margin:.2em 0;padding:.2em .5em' }, describe(d));
-	});
+// A diagnostic as src/diag.rs DiagnosticBody prints it without its section:
+// `option 'dest_port': '70000' is not a port (1-65535)`.
+function describe(d, schema) {
+	return (d.option != null ? 'option %s: '.format(quote(schema, d.option)) : '') +
+		(d.value != null ? '%s '.format(quote(schema, d.value)) : '') + d.message;
 }
 
 return baseclass.extend({
@@ -373,45 +388,56 @@ return baseclass.extend({
 				var r = self.schema ? validate(self.schema, type, o.option, value, sibling) : true;
 				if (r === true && self.report) {
 					var sids = map.data.sections(map.config, type).map(function(x) { return x['.name']; });
+					// Only while the field holds what was checked: the value, or nothing
+					// for an error about a missing value (a name typed since is not
+					// "required" any more).
+					var v = (value == null) ? '' : String(value);
 					var e = problemsOf(self.report, type, sids, sid).filter(function(d) {
-						return d.severity == 'error' && d.option == o.option && (d.value == null || d.value == String(value));
+						return d.severity == 'error' && d.option == o.option && (d.value == null ? v === '' : d.value == v);
 					})[0];
+					// LuCI shows a validation message as a tooltip whose content is
+					// markup (ui.js, data-tooltip): the daemon's text is escaped.
 					if (e)
-						r = e.message;
+						r = '%h'.format(e.message);
 				}
 				return (r === true && typeof own == 'function') ? own.apply(this, arguments) : r;
 			};
 		});
 	},
 
-	// A cell for the grid row of section `sid`, filled by showChecks.
-	cell: function(sid) {
-		return E('div', { 'data-homeport-check': sid });
-	},
-
-	// Fills every check cell under `root` with the problems of its section.
-	showChecks: function(root, m, type) {
-		var report = this.report, sids = m.data.sections(m.config, type).map(function(x) { return x['.name']; });
-		root.querySelectorAll('[data-homeport-check]').forEach(function(cell) {
-			dom.content(cell, problemNodes(problemsOf(report, type, sids, cell.getAttribute('data-homeport-check'))));
+	// The staged check's problems of section `sid` as [{ level, text }] in file order, or
+	// null when there is no report (the plugin could not answer): the views then fall
+	// back to what the running daemon's status says.
+	lines: function(m, type, sid) {
+		if (!this.report)
+			return null;
+		var schema = this.schema, sids = m.data.sections(m.config, type).map(function(x) { return x['.name']; });
+		return problemsOf(this.report, type, sids, sid).map(function(d) {
+			return { level: d.severity, text: describe(d, schema), option: d.option };
 		});
 	},
 
 	// After the grid's dialog saves (which stages the change in the session) or a row is
-	// removed: check the staged configuration again and show the result in the rows.
-	watch: function(root, m, s, type) {
+	// removed: check the staged configuration again, then `redraw()` the rows' problems.
+	watch: function(s, redraw) {
 		var self = this;
 		var refresh = function(rv) {
-			return self.check().then(function() { self.showChecks(root, m, type); return rv; });
+			return self.check().then(function() { redraw(); return rv; });
 		};
 		[ 'handleModalSave', 'handleRemove' ].forEach(function(fn) {
 			var orig = s[fn];
 			if (typeof orig == 'function')
 				s[fn] = function() { return Promise.resolve(orig.apply(this, arguments)).then(refresh); };
 		});
-		this.watched = { root: root, m: m, type: type };
-		this.showChecks(root, m, type);
-		return root;
+		this.redraw = redraw;
+		this.map = s.map;
+	},
+
+	// What a person calls the section of diagnostic `d`: a forward's `name` (issue 12
+	// item 7), else the section's UCI name, else `@type[N]`.
+	label: function(d) {
+		var m = this.map, sec = (m && d.index != null) ? m.data.sections(m.config, d.type)[d.index] : null;
+		return (sec && sec.name) ? String(sec.name) : (d.name || d.section || '');
 	},
 
 	// Save & Apply: stage, check what would be committed, and apply only without errors;
@@ -420,12 +446,13 @@ return baseclass.extend({
 		var self = this;
 		return view.handleSave(ev).then(function() { return self.check(); }).then(function(report) {
 			if (report && report.errors > 0) {
-				var w = self.watched;
-				if (w)
-					self.showChecks(w.root, w.m, w.type);
+				if (self.redraw)
+					self.redraw();
+				// Text children only: a bare string given to E() is parsed as markup (luci.js
+				// dom.append), and these lines carry config values.
 				ui.addNotification(_('Not applied: the configuration has errors'),
 					E('ul', {}, report.diagnostics.filter(function(d) { return d.severity == 'error'; }).map(function(d) {
-						return E('li', {}, (d.name || d.section || '') + ': ' + describe(d));
+						return E('li', {}, [ '%s: %s'.format(self.label(d), describe(d, self.schema)) ]);
 					})), 'danger');
 				return false;
 			}

@@ -2,11 +2,17 @@
 'require view';
 'require form';
 'require rpc';
+'require dom';
 'require tools.widgets as widgets';
 'require homeport.schema as hpschema';
 
 // `config ddns '<name>'` sections of /etc/config/homeport (docs/config.md). Each
-// provider shows only the fields it needs; secrets are password fields.
+// provider shows only the fields it needs, under the name the provider gives them;
+// secrets are password fields.
+//
+// Every value from status or config reaches the page as text: E() only ever gets an
+// array of children, and every textvalue() returns a node (a string there is parsed as
+// HTML by LuCI's dom.append(), luci.js; GridSection.renderTextValue, form.js).
 
 var callStatus = rpc.declare({
 	object: 'homeport',
@@ -31,9 +37,11 @@ var services = [
 ];
 
 var withUsername = [ 'noip', 'dyn', 'dynu', 'dyndns2', 'custom' ];
-var withPassword = [ 'cloudflare', 'duckdns', 'desec', 'dynu', 'dyn', 'freedns', 'he', 'namecheap', 'noip', 'dyndns2', 'custom' ];
 var withServer = [ 'dyndns2', 'rfc2136' ];
 
+var withPassword = [ 'cloudflare', 'duckdns', 'desec', 'dynu', 'dyn', 'freedns', 'he', 'namecheap', 'noip', 'dyndns2', 'custom' ];
+
+// What each provider calls the secret in `password` (docs/config.md, Services).
 var passwordLabels = {
 	cloudflare: _('API token'),
 	duckdns: _('Token'),
@@ -44,8 +52,41 @@ var passwordLabels = {
 	dyn: _('Updater client key')
 };
 
+function passwordLabel(service) {
+	return passwordLabels[service] || _('Password');
+}
+
+var hostStates = {
+	ok: _('Up to date'),
+	pending: _('Update due'),
+	backoff: _('Waiting to retry'),
+	stopped: _('Stopped: needs a configuration change'),
+	disabled: _('Disabled'),
+	blocked: _('Blocked: no address that can be published')
+};
+
 function dependsOn(o, list) {
 	list.forEach(function(svc) { o.depends('service', svc); });
+}
+
+function text(s) {
+	return E('span', {}, [ String(s) ]);
+}
+
+function sentence(s) {
+	s = String(s == null ? '' : s).trim();
+	if (!s.length)
+		return s;
+	s = s.charAt(0).toUpperCase() + s.slice(1);
+	return /[.!?]$/.test(s) ? s : s + '.';
+}
+
+function problemLine(level, msg) {
+	return E('div', {
+		'class': 'homeport-problem ' + (level == 'error' ? 'homeport-error' : 'homeport-warning'),
+		'style': 'margin:.1em 0;padding:.1em .4em;border-left:4px solid ' + (level == 'error' ? '#c9302c' : '#e0a800') +
+			';background:' + (level == 'error' ? '#f8d7da' : '#fff3cd') + ';white-space:normal'
+	}, [ sentence(msg) ]);
 }
 
 function sameSection(ref, type, index, section_id) {
@@ -55,6 +96,67 @@ function sameSection(ref, type, index, section_id) {
 	if (m[3] != null)
 		return m[3] == section_id;
 	return m[1] == type && +m[2] == index;
+}
+
+// `error: section @ddns[2] ('home'): option 'domain': ...` (src/diag.rs Diagnostic).
+function parseProblem(message) {
+	var m = /^(error|warning): section @([A-Za-z0-9_]+)\[(\d+)\](?: \('((?:[^'\\]|\\.)*)'\))?: ([\s\S]*)$/.exec(String(message || ''));
+	if (!m)
+		return null;
+	return { level: m[1], type: m[2], index: +m[3], name: m[4] != null ? m[4].replace(/\\(.)/g, '$1') : null, text: m[5] };
+}
+
+// Which families are published: those whose registered address is the wanted one.
+function upToDate(h) {
+	var v4 = h.wanted_ipv4 != null && h.wanted_ipv4 == h.registered_ipv4,
+	    v6 = h.wanted_ipv6 != null && h.wanted_ipv6 == h.registered_ipv6;
+	if (v4 && v6) return _('IPv4 and IPv6 up to date');
+	if (v4) return _('IPv4 up to date');
+	if (v6) return _('IPv6 up to date');
+	return hostStates.ok;
+}
+
+// The grid shows the dialog's label for a coded value, not the code.
+function labelled(o) {
+	o.textvalue = function(section_id) {
+		var v = this.cfgvalue(section_id);
+		if (v == null || v === '')
+			v = this.default;
+		var i = this.keylist ? this.keylist.indexOf(v) : -1;
+		return (v == null || v === '') ? E('em', {}, [ _('not set') ]) : text(i >= 0 ? this.vallist[i] : v);
+	};
+}
+
+// An option whose unset state means the daemon's default (docs/config.md) reads as that
+// default, so that Save writes it only when the user changes it (form.js
+// AbstractValue.parse() writes whatever differs from cfgvalue()).
+function unsetIsDefault(o) {
+	o.cfgvalue = function(section_id) {
+		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
+		return (v == null) ? this.default : v;
+	};
+}
+
+// A required field says so beside itself when Save finds it empty (a modal's Save
+// otherwise fails without a word: GridSection.handleModalSave, form.js).
+function required(o, message) {
+	var parse = o.parse;
+	o.rmempty = false;
+	o.parse = function(section_id) {
+		var field = this.map.findElement('data-field', this.cbid(section_id));
+		var old = field ? field.querySelector('.homeport-required') : null;
+		if (old)
+			old.parentNode.removeChild(old);
+		var v = this.isActive(section_id) ? this.formvalue(section_id) : 'inactive';
+		var empty = (v == null) || (Array.isArray(v) ? !v.filter(function(x) { return String(x).trim() != ''; }).length : String(v).trim() == '');
+		if (empty) {
+			if (field)
+				(field.querySelector('.cbi-value-field') || field).appendChild(
+					E('div', { 'class': 'homeport-required', 'style': 'color:#c9302c;font-weight:bold;margin:.3em 0' }, [ message ]));
+			return Promise.reject(new TypeError(message));
+		}
+		return parse.apply(this, arguments);
+	};
 }
 
 return view.extend({
@@ -69,13 +171,23 @@ return view.extend({
 
 	render: function(status) {
 		var m, s, o;
+		status = status || {};
 		var hosts = status.hosts || [];
 
 		// The daemon names a section by its name, or as `@ddns[N]` with the name in
 		// parentheses when it has one (src/diag.rs SectionRef).
+		function indexOf(section_id) {
+			return m.data.sections('homeport', 'ddns').findIndex(function(s) { return s['.name'] == section_id; });
+		}
 		function statusOf(section_id) {
-			var idx = m.data.sections('homeport', 'ddns').findIndex(function(s) { return s['.name'] == section_id; });
+			var idx = indexOf(section_id);
 			return hosts.filter(function(h) { return sameSection(h.section, 'ddns', idx, section_id); })[0];
+		}
+		function problemsOf(section_id) {
+			var idx = indexOf(section_id);
+			return (status.warnings || []).filter(function(w) { return w.code == 'config'; })
+				.map(function(w) { return parseProblem(w.message); })
+				.filter(function(p) { return p && p.type == 'ddns' && (p.name != null ? p.name == section_id : p.index == idx); });
 		}
 
 		m = new form.Map('homeport', _('homeport: Dynamic DNS'),
@@ -87,40 +199,75 @@ return view.extend({
 		s.nodescriptions = true;
 		s.addbtntitle = _('Add host');
 
+		// The name box beside "Add host" says what it is for (form.js TypedSection
+		// renderSectionAdd() gives it neither label nor placeholder).
+		s.renderSectionAdd = function(extra_class) {
+			var el = form.GridSection.prototype.renderSectionAdd.apply(this, arguments);
+			var nameEl = el.querySelector('.cbi-section-create-name');
+			if (nameEl) {
+				nameEl.setAttribute('id', 'homeport-new-ddns-name');
+				nameEl.setAttribute('placeholder', _('e.g. home'));
+				nameEl.setAttribute('aria-label', _('Name of the new entry'));
+				nameEl.parentNode.insertBefore(E('label', { 'for': 'homeport-new-ddns-name', 'style': 'margin-right:.5em' },
+					[ _('Name of the new entry (letters, digits, _):') ]), nameEl);
+			}
+			return el;
+		};
+
 		s.tab('general', _('General'));
 		s.tab('address', _('Address'));
 		s.tab('timing', _('Timing'));
 
 		o = s.taboption('general', form.Flag, 'enabled', _('Enabled'));
+		// docs/config.md: on by default. form.js FlagValue.parse(): a box equal to its
+		// default is removed when rmempty, so an untouched box writes nothing.
 		o.default = o.enabled;
 		o.editable = true;
-		o.rmempty = false;
 
-		o = s.taboption('general', form.ListValue, 'service', _('Provider'));
+		var service = o = s.taboption('general', form.ListValue, 'service', _('Provider'));
 		services.forEach(function(svc) { o.value(svc[0], svc[1]); });
 		o.rmempty = false;
+		labelled(o);
+		// The password field's label follows the provider as it is changed (the
+		// fields shown follow through depends()).
+		o.renderWidget = function(section_id) {
+			var map = this.map;
+			var node = form.ListValue.prototype.renderWidget.apply(this, arguments);
+			if (node && node.addEventListener)
+				node.addEventListener('change', function(ev) {
+					var field = map.findElement('data-field', 'cbid.homeport.%s.password'.format(section_id));
+					var title = field ? field.querySelector('.cbi-value-title') : null;
+					if (title && ev.target && ev.target.value != null)
+						title.textContent = passwordLabel(ev.target.value);
+				});
+			return node;
+		};
 
 		o = s.taboption('general', form.DynamicList, 'domain', _('Names'),
-			_('Fully qualified names, updated together in one request where the provider allows it.'));
+			_('Required. Fully qualified names, updated together in one request where the provider allows it.'));
 		o.datatype = 'hostname';
-		o.rmempty = false;
+		o.placeholder = 'home.example.org';
+		required(o, _('Names: enter at least one name, such as home.example.org.'));
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
-			return Array.isArray(v) ? v.join(', ') : (v || '-');
+			if (typeof v == 'string')
+				v = [ v ];
+			return (Array.isArray(v) && v.length) ? text(v.join(', ')) : E('em', {}, [ _('no name yet') ]);
 		};
 
 		o = s.taboption('general', form.Value, 'username', _('Username'));
 		o.modalonly = true;
 		dependsOn(o, withUsername);
 
-		o = s.taboption('general', form.Value, 'password', _('Password or token'));
+		o = s.taboption('general', form.Value, 'password', _('Password'));
 		o.password = true;
 		o.modalonly = true;
 		dependsOn(o, withPassword);
+		// The label for the provider the dialog opens with: the saved one, else the one
+		// the dropdown shows first.
 		o.load = function(section_id) {
-			var svc = this.map.data.get('homeport', section_id, 'service');
-			this.title = passwordLabels[svc] || _('Password');
-			return form.Value.prototype.load.apply(this, [section_id]);
+			this.title = passwordLabel(this.map.data.get('homeport', section_id, 'service') || service.default || service.keylist[0]);
+			return form.Value.prototype.load.apply(this, arguments);
 		};
 
 		o = s.taboption('general', form.Value, 'server', _('Server'),
@@ -156,6 +303,7 @@ return view.extend({
 		o.value('hmac-sha1', 'HMAC-SHA1');
 		o.default = 'hmac-sha256';
 		o.modalonly = true;
+		unsetIsDefault(o);
 		o.depends('service', 'rfc2136');
 
 		o = s.taboption('general', form.Value, 'key_secret', _('TSIG key (base64)'));
@@ -166,14 +314,17 @@ return view.extend({
 		o = s.taboption('address', form.ListValue, 'family', _('Address family'));
 		o.value('ipv4', _('IPv4 (A record)'));
 		o.value('ipv6', _('IPv6 (AAAA record)'));
-		o.value('both', _('Both'));
+		o.value('both', _('IPv4 and IPv6 (A and AAAA)'));
 		o.default = 'ipv4';
+		labelled(o);
+		unsetIsDefault(o);
 
 		o = s.taboption('address', form.ListValue, 'ip_source', _('Address from'));
 		o.value('interface', _('The WAN interface'));
 		o.value('web', _('An echo service on the web (for a router behind another router)'));
 		o.default = 'interface';
 		o.modalonly = true;
+		unsetIsDefault(o);
 
 		o = s.taboption('address', form.Value, 'ip_url', _('Echo service URL'));
 		o.placeholder = 'https://';
@@ -187,7 +338,6 @@ return view.extend({
 		o = s.taboption('address', form.Flag, 'use_https', _('Use HTTPS'),
 			_('Turning this off sends the password in clear text.'));
 		o.default = o.enabled;
-		o.rmempty = false;
 		o.modalonly = true;
 
 		o = s.taboption('address', form.Value, 'cacert', _('CA bundle'),
@@ -216,23 +366,59 @@ return view.extend({
 		o.placeholder = '60s';
 		o.modalonly = true;
 
+		// The state is the running daemon's; the problems are what `homeport check` finds
+		// in the staged configuration (the more current), else what the status says.
+		function stateNodes(section_id) {
+			var h = statusOf(section_id);
+			var problems = problemsOf(section_id);
+			var staged = hpschema.lines(m, 'ddns', section_id);
+			var nodes = [], shown = [];
+			var err = problems.filter(function(p) { return p.level == 'error'; })[0];
+			if (status.running === false)
+				nodes.push(E('div', {}, [ E('em', {}, [ _('homeport is not running') ]) ]));
+			else if (!h && err) {
+				nodes.push(problemLine('error', _('skipped: %s').format(err.text)));
+				shown.push(err.text);
+			}
+			else if (!h)
+				nodes.push(E('em', {}, [ status.version ? _('not applied yet: save and apply') : _('no status from the daemon') ]));
+			else
+				nodes.push(E('div', {}, [ h.state == 'ok' ? upToDate(h) : (hostStates[h.state] || h.state),
+					h.last_result ? ' (%s)'.format(h.last_result) : '' ]));
+			if (h && h.error && status.running !== false)
+				nodes.push(problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
+			(staged || problems).forEach(function(p) {
+				// Once the row says "skipped: <reason>", the check's own "skipped due to
+				// invalid options" (src/config/build.rs) says it again.
+				if (shown.length && !p.option && /^skipped/.test(p.text))
+					return;
+				if (shown.indexOf(p.text) < 0)
+					nodes.push(problemLine(p.level, p.text));
+				shown.push(p.text);
+			});
+			return nodes;
+		}
+
 		o = s.option(form.DummyValue, '_state', _('State'));
 		o.modalonly = false;
 		o.textvalue = function(section_id) {
-			var h = statusOf(section_id);
-			if (!h)
-				return '-';
-			return h.error ? '%s: %s'.format(h.state, h.error) : (h.last_result || h.state);
+			return E('div', { 'data-homeport-ddns': section_id }, stateNodes(section_id));
 		};
-
-		// The staged configuration's problems, per row (homeport check).
-		o = s.option(form.DummyValue, '_check', _('Check'));
-		o.modalonly = false;
-		o.textvalue = function(section_id) { return hpschema.cell(section_id); };
 
 		// Every option validates as the daemon reads it (homeport schema).
 		hpschema.bind(m, s, 'ddns');
 
-		return m.render().then(function(nodes) { return hpschema.watch(nodes, m, s, 'ddns'); });
+		// The cells again after a new staged check. The document, not the node
+		// m.render() gave: form.js renders the map anew after a dialog's Save.
+		function redraw() {
+			document.querySelectorAll('[data-homeport-ddns]').forEach(function(cell) {
+				dom.content(cell, stateNodes(cell.getAttribute('data-homeport-ddns')));
+			});
+		}
+
+		return m.render().then(function(nodes) {
+			hpschema.watch(s, redraw);
+			return nodes;
+		});
 	}
 });

@@ -7,9 +7,15 @@
 'require homeport.schema as hpschema';
 
 // `config forward` sections of /etc/config/homeport (firewall4 `redirect`-shaped, see
-// docs/config.md). The safety warnings beside each rule come from the daemon's status
-// document (ForwardStatus.warnings in src/status.rs), so the page shows exactly what the
-// daemon's lint found.
+// docs/config.md). The problems beside each rule: what `homeport check` finds in the
+// staged configuration (config errors and the lint, homeport/schema.js), the more
+// current; without that report, the daemon's status document (ForwardStatus.warnings in
+// src/status.rs and the config diagnostics about the section, Warning code `config`).
+// The state (active, inactive, skipped) is always the running daemon's.
+//
+// Every value from status or config reaches the page as text: E() only ever gets an
+// array of children, and every textvalue() returns a node (a string returned there is
+// parsed as HTML by LuCI's dom.append(), luci.js; GridSection.renderTextValue, form.js).
 
 var callStatus = rpc.declare({
 	object: 'homeport',
@@ -27,11 +33,42 @@ var callHostHints = rpc.declare({
 function lanHosts(hints) {
 	var out = [];
 	Object.keys(hints || {}).forEach(function(mac) {
-		var hint = hints[mac];
-		(hint.ipaddrs || []).forEach(function(ip) { out.push([ ip, hint.name ? '%s (%s)'.format(ip, hint.name) : '%s (%s)'.format(ip, mac) ]); });
+		var hint = hints[mac] || {};
+		(hint.ipaddrs || []).forEach(function(ip) { out.push([ ip, '%s (%s)'.format(ip, hint.name || mac) ]); });
 		(hint.ip6addrs || []).forEach(function(ip) { out.push([ ip, hint.name ? '%s (%s)'.format(ip, hint.name) : ip ]); });
 	});
 	return out.sort(function(a, b) { return L.naturalCompare(a[0], b[0]); });
+}
+
+function text(s) {
+	return E('span', {}, [ String(s) ]);
+}
+
+// A sentence: capital first letter, full stop at the end (the daemon's findings are
+// clauses such as "exposes the well-known RDP port ...").
+function sentence(s) {
+	s = String(s == null ? '' : s).trim();
+	if (!s.length)
+		return s;
+	s = s.charAt(0).toUpperCase() + s.slice(1);
+	return /[.!?]$/.test(s) ? s : s + '.';
+}
+
+function problemLine(level, msg) {
+	return E('div', {
+		'class': 'homeport-problem ' + (level == 'error' ? 'homeport-error' : 'homeport-warning'),
+		'style': 'margin:.1em 0;padding:.1em .4em;border-left:4px solid ' + (level == 'error' ? '#c9302c' : '#e0a800') +
+			';background:' + (level == 'error' ? '#f8d7da' : '#fff3cd') + ';white-space:normal'
+	}, [ sentence(msg) ]);
+}
+
+// `error: section @forward[4] ('game'): option 'dest_port': '70000' is not a port`
+// (src/diag.rs, Diagnostic's Display; the name is quote_value()d).
+function parseProblem(message) {
+	var m = /^(error|warning): section @([A-Za-z0-9_]+)\[(\d+)\](?: \('((?:[^'\\]|\\.)*)'\))?: ([\s\S]*)$/.exec(String(message || ''));
+	if (!m)
+		return null;
+	return { level: m[1], type: m[2], index: +m[3], name: m[4] != null ? m[4].replace(/\\(.)/g, '$1') : null, text: m[5] };
 }
 
 // The daemon names a section by its name, or as `@forward[N]` with the name in
@@ -50,18 +87,68 @@ function forwardStatus(status, sections, section_id) {
 	return (status.forwards || []).filter(function(f) { return sameSection(f.section, 'forward', idx, section_id); })[0];
 }
 
-function warningNodes(fs) {
-	if (!fs)
-		return E('em', {}, _('not applied yet'));
-	var nodes = [];
-	if (!fs.active)
-		nodes.push(E('div', {}, E('em', {}, fs.reason || _('inactive'))));
-	(fs.warnings || []).forEach(function(w) {
-		nodes.push(E('div', { 'class': 'label warning', 'style': 'white-space:normal' }, w));
+function configProblems(status, sections, section_id) {
+	var idx = sections.findIndex(function(s) { return s['.name'] == section_id; });
+	return (status.warnings || []).filter(function(w) { return w.code == 'config'; })
+		.map(function(w) { return parseProblem(w.message); })
+		.filter(function(p) { return p && p.type == 'forward' && (p.name != null ? p.name == section_id : p.index == idx); });
+}
+
+// `staged`: the staged check's lines for the section ([{ level, text }]), or null.
+function safetyNodes(status, sections, section_id, staged) {
+	if (status.running === false)
+		return E('div', {}, [ E('em', {}, [ _('homeport is not running') ]) ]);
+	var fs = forwardStatus(status, sections, section_id);
+	var problems = configProblems(status, sections, section_id);
+	var nodes = [], shown = [];
+	if (!fs && problems.some(function(p) { return p.level == 'error'; })) {
+		// Skipped: the daemon did not take the section (src/config, a bad option).
+		var err = problems.filter(function(p) { return p.level == 'error'; })[0];
+		nodes.push(problemLine('error', _('skipped: %s').format(err.text)));
+		shown.push(err.text);
+		problems = problems.filter(function(p) { return p !== err; });
+	}
+	else if (!fs) {
+		nodes.push(E('div', {}, [ E('em', {}, [ status.version ? _('not applied yet: save and apply') : _('no status from the daemon') ]) ]));
+	}
+	else if (!fs.active) {
+		nodes.push(E('div', {}, [ E('em', {}, [ fs.reason || _('inactive') ]) ]));
+	}
+	if (!staged)
+		staged = problems.concat(((fs && fs.warnings) || []).map(function(w) { return { level: 'warning', text: w }; }));
+	staged.forEach(function(p) {
+		// Once the row says "skipped: <reason>", the check's own "skipped due to invalid
+		// options" (src/config/build.rs) says it again.
+		if (shown.length && !p.option && /^skipped/.test(p.text))
+			return;
+		if (shown.indexOf(p.text) < 0)
+			nodes.push(problemLine(p.level, p.text));
+		shown.push(p.text);
 	});
-	if (fs.active && !(fs.warnings || []).length)
-		nodes.push(E('span', {}, _('OK')));
+	if (fs && fs.active && !nodes.length)
+		nodes.push(E('span', {}, [ _('OK') ]));
 	return E('div', {}, nodes);
+}
+
+// The grid shows the dialog's label for a coded value, not the code.
+function labelled(o) {
+	o.textvalue = function(section_id) {
+		var v = this.cfgvalue(section_id);
+		if (v == null || v === '')
+			v = this.default;
+		var i = this.keylist ? this.keylist.indexOf(v) : -1;
+		return text(i >= 0 ? this.vallist[i] : (v == null ? '' : v));
+	};
+}
+
+// An option whose unset state means the daemon's default (docs/config.md) reads as that
+// default, so that Save writes it only when the user changes it (form.js
+// AbstractValue.parse() writes whatever differs from cfgvalue()).
+function unsetIsDefault(o) {
+	o.cfgvalue = function(section_id) {
+		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
+		return (v == null) ? this.default : v;
+	};
 }
 
 return view.extend({
@@ -96,14 +183,20 @@ return view.extend({
 		o = s.option(form.Value, 'name', _('Name'));
 		o.placeholder = _('Unnamed forward');
 		o.rmempty = true;
+		o.textvalue = function(section_id) {
+			var v = this.cfgvalue(section_id);
+			return v ? text(v) : E('em', {}, [ _('unnamed') ]);
+		};
 
 		o = s.option(form.ListValue, 'proto', _('Protocol'));
 		o.value('tcpudp', 'TCP+UDP');
 		o.value('tcp', 'TCP');
 		o.value('udp', 'UDP');
 		o.default = 'tcpudp';
+		labelled(o);
+		unsetIsDefault(o);
 
-		o = s.option(form.Value, 'src_dport', _('External port'), _('A port or a range such as 5000-5010.'));
+		o = s.option(form.Value, 'src_dport', _('External port'), _('Required. A port or a range such as 5000-5010.'));
 		o.datatype = 'portrange';
 		o.rmempty = false;
 
@@ -111,10 +204,18 @@ return view.extend({
 		o.datatype = 'ipaddr("nomask")';
 		o.placeholder = _('this router');
 		hosts.forEach(function(entry) { o.value(entry[0], entry[1]); });
+		o.textvalue = function(section_id) {
+			var v = this.cfgvalue(section_id);
+			return v ? text(v) : E('em', {}, [ _('this router') ]);
+		};
 
-		o = s.option(form.Value, 'dest_port', _('Internal port'), _('Default: the external port. A range must have the same width.'));
+		o = s.option(form.Value, 'dest_port', _('Internal port'), _('Empty: the same as the external port. A range must have the same width.'));
 		o.datatype = 'portrange';
-		o.placeholder = _('same');
+		o.placeholder = _('same as external');
+		o.textvalue = function(section_id) {
+			var v = this.cfgvalue(section_id);
+			return v ? text(v) : E('em', {}, [ _('same as external') ]);
+		};
 
 		o = s.option(form.DynamicList, 'src_ip', _('Allowed sources'),
 			_('Addresses or networks allowed to connect; empty allows everyone. Prefix with ! to exclude.'));
@@ -122,25 +223,32 @@ return view.extend({
 		o.placeholder = _('anyone');
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
-			return (Array.isArray(v) && v.length) ? v.join(', ') : _('anyone');
+			if (typeof v == 'string')
+				v = v.split(/\s+/).filter(function(x) { return x.length; });
+			return (Array.isArray(v) && v.length) ? text(v.join(', ')) : E('em', {}, [ _('anyone') ]);
 		};
 
+		// docs/config.md: `enabled` and `reflection` default to on. form.js
+		// FlagValue.parse(): a box equal to its default is removed when rmempty (the
+		// default), so an untouched box writes nothing and the daemon's default applies.
 		o = s.option(form.Flag, 'enabled', _('Enable'));
 		o.default = o.enabled;
 		o.editable = true;
-		o.rmempty = false;
 
 		o = s.option(form.Flag, 'reflection', _('Reflection'),
 			_('Also reachable from the LAN through the WAN address.'));
 		o.default = o.enabled;
-		o.rmempty = false;
 		o.modalonly = true;
 
+		// docs/config.md "Family, as firewall4 decides it": unset means IPv4 only unless the
+		// addresses say otherwise, so that nothing is exposed over IPv6 by accident. The
+		// unset state is offered as such and is what a new forward gets.
 		o = s.option(form.ListValue, 'family', _('Address family'));
+		o.value('', _('IPv4 only, or the family of the addresses (default)'));
+		o.value('ipv4', _('IPv4 only'));
+		o.value('ipv6', _('IPv6 only'));
 		o.value('any', _('IPv4 and IPv6'));
-		o.value('ipv4', 'IPv4');
-		o.value('ipv6', 'IPv6');
-		o.default = 'any';
+		o.default = '';
 		o.modalonly = true;
 
 		o = s.option(form.Value, 'comment', _('Comment'));
@@ -151,27 +259,28 @@ return view.extend({
 		o.textvalue = function(section_id) {
 			var sections = m.data.sections('homeport', 'forward');
 			return E('div', { 'data-homeport-forward': section_id },
-				warningNodes(forwardStatus(status, sections, section_id)));
+				[ safetyNodes(status, sections, section_id, hpschema.lines(m, 'forward', section_id)) ]);
 		};
-
-		// The staged configuration's problems, per row (homeport check).
-		o = s.option(form.DummyValue, '_check', _('Check'));
-		o.modalonly = false;
-		o.textvalue = function(section_id) { return hpschema.cell(section_id); };
 
 		// Every option validates as the daemon reads it (homeport schema).
 		hpschema.bind(m, s, 'forward');
 
+		// The cells again, with the latest status and staged check. The document, not the
+		// node m.render() gave: form.js renders the map anew after a dialog's Save.
+		function redraw() {
+			var sections = m.data.sections('homeport', 'forward');
+			document.querySelectorAll('[data-homeport-forward]').forEach(function(cell) {
+				var id = cell.getAttribute('data-homeport-forward');
+				dom.content(cell, [ safetyNodes(status, sections, id, hpschema.lines(m, 'forward', id)) ]);
+			});
+		}
+
 		return m.render().then(function(nodes) {
-			hpschema.watch(nodes, m, s, 'forward');
+			hpschema.watch(s, redraw);
 			poll.add(function() {
 				return L.resolveDefault(callStatus(), {}).then(function(next) {
 					status = next || {};
-					var sections = m.data.sections('homeport', 'forward');
-					nodes.querySelectorAll('[data-homeport-forward]').forEach(function(cell) {
-						var id = cell.getAttribute('data-homeport-forward');
-						dom.content(cell, warningNodes(forwardStatus(status, sections, id)));
-					});
+					redraw();
 				});
 			}, 10);
 			return nodes;

@@ -4,7 +4,19 @@
 'require tools.widgets as widgets';
 'require homeport.schema as hpschema';
 
-// `config homeport 'main'` of /etc/config/homeport (docs/config.md).
+// `config homeport 'main'` of /etc/config/homeport (docs/config.md). The pickers read
+// uci network and firewall, `network.interface dump` and luci-rpc getNetworkDevices
+// (tools/widgets.js through network.js and firewall.js): the ACL grants those, read-only.
+
+// An option whose unset state means the daemon's default (docs/config.md) reads as that
+// default, so that Save writes it only when the user changes it (form.js
+// AbstractValue.parse() writes whatever differs from cfgvalue()).
+function unsetIsDefault(o) {
+	o.cfgvalue = function(section_id) {
+		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
+		return (v == null) ? this.default : v;
+	};
+}
 
 return view.extend({
 	load: function() {
@@ -26,13 +38,15 @@ return view.extend({
 
 		o = s.option(form.Flag, 'enabled', _('Enabled'),
 			_('When off, the daemon stops and its port forwards are removed.'));
+		// On by default (docs/config.md). form.js FlagValue.parse(): a box equal to its
+		// default is removed when rmempty, so an untouched box writes nothing.
 		o.default = o.enabled;
-		o.rmempty = false;
 
 		o = s.option(widgets.NetworkSelect, 'interface', _('WAN interface'),
 			_('The logical interface whose address is published and forwarded.'));
 		o.nocreate = true;
 		o.default = 'wan';
+		unsetIsDefault(o);
 
 		o = s.option(widgets.DeviceSelect, 'device', _('WAN device'),
 			_('Only if the device cannot be found from the interface (e.g. pppoe-wan). Overrides the interface.'));
@@ -43,6 +57,7 @@ return view.extend({
 			_('Forwarded traffic is accepted in this zone.'));
 		o.nocreate = true;
 		o.default = 'wan';
+		unsetIsDefault(o);
 
 		o = s.option(form.Value, 'debounce', _('Wait after an address change'),
 			_('Lets a burst of changes (PPPoE reconnect, IPv6 renumbering) settle before acting.'));
@@ -55,6 +70,7 @@ return view.extend({
 		o.value('info', _('Info'));
 		o.value('debug', _('Debug'));
 		o.default = 'info';
+		unsetIsDefault(o);
 
 		// Every option validates as the daemon reads it (homeport schema).
 		hpschema.bind(m, s, 'homeport');

@@ -2,10 +2,18 @@
 'require view';
 'require poll';
 'require rpc';
+'require uci';
 'require dom';
 
 // Reads the daemon's status document (src/status.rs: Status, WanStatus, HostStatus,
-// ForwardStatus, Warning) through the rpcd plugin /usr/libexec/rpcd/homeport.
+// ForwardStatus, Warning) through the rpcd plugin /usr/libexec/rpcd/homeport, and the
+// names of the configured sections from uci, to say which forward or host a problem is
+// about.
+//
+// Every value from status or config reaches the page as text: E() is only ever given an
+// array of children (LuCI's dom.append() parses a bare string child as HTML; an array's
+// strings become text nodes, luci.js).
+
 var callStatus = rpc.declare({
 	object: 'homeport',
 	method: 'status',
@@ -24,7 +32,9 @@ var warningTitles = {
 	wan: _('The WAN interface cannot be used'),
 	forward: _('The port forward table has a problem'),
 	lint: _('A port forward has a safety problem'),
-	config: _('The configuration has a problem')
+	config: _('The configuration has a problem'),
+	apply: _('The port forward table is being changed'),
+	reload: _('The changed configuration was refused: the running one is kept')
 };
 
 var hostStates = {
@@ -36,11 +46,19 @@ var hostStates = {
 	blocked: _('Blocked: no address that can be published')
 };
 
+// The provider names of the Dynamic DNS page (ddns.js), for `HostStatus.service`.
+var serviceNames = {
+	cloudflare: 'Cloudflare', duckdns: 'Duck DNS', desec: 'deSEC', dynu: 'Dynu', dyn: 'Dyn / Oracle',
+	freedns: 'FreeDNS (afraid.org)', he: 'Hurricane Electric', namecheap: 'Namecheap', noip: 'No-IP',
+	dyndns2: _('dyndns2 provider'), rfc2136: _('Own DNS server (RFC 2136)'), custom: _('Custom update URL')
+};
+
+var protoNames = { tcp: 'TCP', udp: 'UDP', tcpudp: 'TCP+UDP' };
+
 function fmtTime(ts) {
 	if (ts == null)
 		return '-';
-	var d = new Date(ts * 1000);
-	return d.toLocaleString();
+	return new Date(ts * 1000).toLocaleString();
 }
 
 function fmtRelative(ts, now) {
@@ -63,118 +81,277 @@ function addrs(v4, v6) {
 	return out.length ? out.join(', ') : '-';
 }
 
+// A daemon message as a sentence: capital first letter, full stop at the end.
+function sentence(s) {
+	s = String(s == null ? '' : s).trim();
+	if (!s.length)
+		return s;
+	s = s.charAt(0).toUpperCase() + s.slice(1);
+	return /[.!?]$/.test(s) ? s : s + '.';
+}
+
+// One problem per line: errors red, warnings yellow (LuCI's alert-message classes).
+function problemLine(level, text) {
+	return E('div', {
+		'class': 'homeport-problem ' + (level == 'error' ? 'homeport-error' : 'homeport-warning'),
+		'style': 'margin:.1em 0;padding:.1em .4em;border-left:4px solid ' + (level == 'error' ? '#c9302c' : '#e0a800') +
+			';background:' + (level == 'error' ? '#f8d7da' : '#fff3cd') + ';white-space:normal'
+	}, [ sentence(text) ]);
+}
+
+// A config diagnostic as the daemon words it (src/diag.rs, Diagnostic's Display):
+// `error: section @forward[4] ('game'): option 'dest_port': '70000' is not a port`.
+// The section part is SectionRef: `@type[index]`, then the quoted section name if any
+// (quote_value: `\'` and `\\` escaped).
+function parseProblem(message) {
+	var m = /^(error|warning): (?:section @([A-Za-z0-9_]+)\[(\d+)\](?: \('((?:[^'\\]|\\.)*)'\))?: )?([\s\S]*)$/.exec(String(message || ''));
+	if (!m)
+		return { level: 'warning', ref: null, text: String(message || '') };
+	return {
+		level: m[1],
+		ref: m[2] != null ? { type: m[2], index: +m[3], name: m[4] != null ? m[4].replace(/\\(.)/g, '$1') : null } : null,
+		text: m[5]
+	};
+}
+
+// The daemon names a section by its name, or `@type[N]`, or `@type[N] ('name')`
+// (src/diag.rs SectionRef, src/status.rs).
+function parseRef(ref) {
+	var m = /^@([A-Za-z0-9_-]+)\[(\d+)\](?: \('((?:[^'\\]|\\.)*)'\))?$/.exec(ref || '');
+	if (!m)
+		return ref ? { type: null, index: -1, name: ref } : null;
+	return { type: m[1], index: +m[2], name: m[3] != null ? m[3].replace(/\\(.)/g, '$1') : null };
+}
+
+function sameRef(a, type, index, sid) {
+	if (!a)
+		return false;
+	if (a.name != null)
+		return a.name == sid;
+	return a.type == type && a.index == index;
+}
+
+// Config sections of one type with the problems the daemon reported about each.
+function configEntries(st, type) {
+	var sections = uci.sections('homeport', type) || [];
+	var problems = (st.warnings || []).filter(function(w) { return w.code == 'config'; }).map(function(w) { return parseProblem(w.message); });
+	return sections.map(function(s, i) {
+		return {
+			sid: s['.name'],
+			index: i,
+			section: s,
+			problems: problems.filter(function(p) { return p.ref && p.ref.type == type && sameRef(p.ref, type, i, s['.name']); })
+		};
+	});
+}
+
+function forwardTitle(entry, fs) {
+	var s = entry ? entry.section : null;
+	return (s && s.name) || (fs && fs.name) || (s && !s['.anonymous'] && s['.name']) || _('Forward %d').format(entry ? entry.index + 1 : 0);
+}
+
+function hostTitle(entry, h) {
+	var d = (h && h.domains && h.domains.length) ? h.domains : (entry && entry.section.domain);
+	if (Array.isArray(d) && d.length)
+		return d.join(', ');
+	if (typeof d == 'string' && d.length)
+		return d;
+	return entry ? entry.sid : (h ? h.section : '-');
+}
+
 function renderWarnings(st) {
-	var warnings = st.warnings || [];
+	// Config problems about one section are shown beside it (hosts and forwards below).
+	var warnings = (st.warnings || []).filter(function(w) {
+		return !(w.code == 'config' && parseProblem(w.message).ref);
+	});
 	if (!warnings.length)
-		return E('p', {}, _('No warnings.'));
+		return E('p', {}, [ _('No warnings.') ]);
 	return E('div', {}, warnings.map(function(w) {
-		return E('div', { 'class': 'alert-message warning' }, [
-			E('strong', {}, warningTitles[w.code] || _('Warning (%s)').format(w.code)),
+		var p = w.code == 'config' ? parseProblem(w.message) : { level: 'warning', text: w.message };
+		return E('div', { 'class': 'alert-message ' + (p.level == 'error' ? 'error' : 'warning') }, [
+			E('strong', {}, [ warningTitles[w.code] || _('Warning (%s)').format(w.code) ]),
 			E('br'),
-			E('span', {}, w.message)
+			E('span', {}, [ sentence(p.text) ])
 		]);
 	}));
 }
 
 function renderWan(st) {
 	var wan = st.wan || {};
+	function row(title, value) {
+		return E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left', 'width': '33%' }, [ title ]), E('td', { 'class': 'td left' }, [ value ]) ]);
+	}
 	return E('table', { 'class': 'table' }, [
-		E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left', 'width': '33%' }, _('Interface')),
-			E('td', { 'class': 'td left' }, '%s%s'.format(wan.interface || '-', wan.device ? ' (' + wan.device + ')' : '')) ]),
-		E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left' }, _('State')),
-			E('td', { 'class': 'td left' }, wan.up ? _('up') : _('down')) ]),
-		E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left' }, _('WAN addresses')),
-			E('td', { 'class': 'td left' }, addrs(wan.ipv4, wan.ipv6)) ]),
-		E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left' }, _('IPv4 address seen from outside')),
-			E('td', { 'class': 'td left' }, wan.ipv4_seen_outside || _('not checked')) ])
+		row(_('Interface'), (wan.interface || '-') + (wan.device ? ' (' + wan.device + ')' : '')),
+		row(_('State'), wan.up ? _('up') : _('down')),
+		row(_('WAN addresses'), addrs(wan.ipv4, wan.ipv6)),
+		row(_('IPv4 address seen from outside'), wan.ipv4_seen_outside || _('not checked'))
 	]);
 }
 
-function renderHosts(st) {
+// Which families a host has published: those whose registered address is the wanted one.
+function upToDate(h) {
+	var v4 = h.wanted_ipv4 != null && h.wanted_ipv4 == h.registered_ipv4,
+	    v6 = h.wanted_ipv6 != null && h.wanted_ipv6 == h.registered_ipv6;
+	if (v4 && v6) return _('IPv4 and IPv6 up to date');
+	if (v4) return _('IPv4 up to date');
+	if (v6) return _('IPv6 up to date');
+	return hostStates.ok;
+}
+
+function hostState(h, running) {
+	if (!running)
+		return _('homeport is not running');
+	if (h.state == 'ok')
+		return upToDate(h);
+	return hostStates[h.state] || h.state;
+}
+
+function renderHosts(st, running) {
 	var now = st.written_at || Date.now() / 1000;
+	var entries = configEntries(st, 'ddns');
+	var seen = {};
 	var rows = (st.hosts || []).map(function(h) {
-		var next = h.next_action ? '%s %s'.format(h.next_action, fmtRelative(h.next_at, now)) : '-';
+		var ref = parseRef(h.section);
+		var entry = entries.filter(function(e) { return sameRef(ref, 'ddns', e.index, e.sid); })[0];
+		if (entry)
+			seen[entry.sid] = true;
+		var next = (running && h.next_action) ? '%s %s'.format(h.next_action, fmtRelative(h.next_at, now)) : '-';
+		var lines = (entry ? entry.problems : []).map(function(p) { return problemLine(p.level, p.text); });
+		// An error beside a host that is up to date concerns the other family: a warning.
+		if (h.error)
+			lines.unshift(problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
 		return E('tr', { 'class': 'tr' }, [
-			E('td', { 'class': 'td left' }, [ E('strong', {}, (h.domains || []).join(', ') || h.section), E('br'), E('small', {}, h.service) ]),
-			E('td', { 'class': 'td left' }, hostStates[h.state] || h.state),
-			E('td', { 'class': 'td left' }, addrs(h.wanted_ipv4, h.wanted_ipv6)),
-			E('td', { 'class': 'td left' }, addrs(h.registered_ipv4, h.registered_ipv6)),
-			E('td', { 'class': 'td left' }, [ h.last_result || '-', E('br'), E('small', {}, fmtTime(h.last_attempt)) ]),
-			E('td', { 'class': 'td left' }, next),
-			E('td', { 'class': 'td left' }, h.error || '')
+			E('td', { 'class': 'td left' }, [ E('strong', {}, [ hostTitle(entry, h) ]), E('br'), E('small', {}, [ serviceNames[h.service] || h.service ]) ]),
+			E('td', { 'class': 'td left' }, [ hostState(h, running) ]),
+			E('td', { 'class': 'td left' }, [ addrs(h.wanted_ipv4, h.wanted_ipv6) ]),
+			E('td', { 'class': 'td left' }, [ addrs(h.registered_ipv4, h.registered_ipv6) ]),
+			E('td', { 'class': 'td left' }, [ h.last_result || '-', E('br'), E('small', {}, [ fmtTime(h.last_attempt) ]) ]),
+			E('td', { 'class': 'td left' }, [ next ]),
+			E('td', { 'class': 'td left' }, lines)
 		]);
 	});
+	// A section the daemon skipped (bad configuration) has no status: say why, by name.
+	entries.filter(function(e) { return !seen[e.sid] && e.problems.some(function(p) { return p.level == 'error'; }); }).forEach(function(e) {
+		rows.push(skippedRow(hostTitle(e, null), serviceNames[e.section.service] || e.section.service || '', e.problems, 7, 1));
+	});
 	if (!rows.length)
-		rows.push(E('tr', { 'class': 'tr placeholder' }, E('td', { 'class': 'td' }, _('No Dynamic DNS hosts configured.'))));
+		rows.push(E('tr', { 'class': 'tr placeholder' }, [ E('td', { 'class': 'td' }, [ _('No Dynamic DNS hosts configured.') ]) ]));
 	return E('table', { 'class': 'table' }, [
 		E('tr', { 'class': 'tr table-titles' }, [
-			E('th', { 'class': 'th' }, _('Host')),
-			E('th', { 'class': 'th' }, _('State')),
-			E('th', { 'class': 'th' }, _('Published address')),
-			E('th', { 'class': 'th' }, _('Registered address')),
-			E('th', { 'class': 'th' }, _('Last result')),
-			E('th', { 'class': 'th' }, _('Next action')),
-			E('th', { 'class': 'th' }, _('Error'))
+			E('th', { 'class': 'th' }, [ _('Host') ]),
+			E('th', { 'class': 'th' }, [ _('State') ]),
+			E('th', { 'class': 'th' }, [ _('Published address') ]),
+			E('th', { 'class': 'th' }, [ _('Registered address') ]),
+			E('th', { 'class': 'th' }, [ _('Last result') ]),
+			E('th', { 'class': 'th' }, [ _('Next action') ]),
+			E('th', { 'class': 'th' }, [ _('Problems') ])
 		])
 	].concat(rows));
 }
 
-function renderForwards(st) {
+// A section the daemon skipped: its first error is the reason, in the State column
+// (`stateCol`); the rest are listed in the last one.
+function skippedRow(title, sub, problems, cols, stateCol) {
+	var reason = problems.filter(function(p) { return p.level == 'error'; })[0] || problems[0];
+	var cells = [ E('td', { 'class': 'td left' }, [ E('strong', {}, [ title ]), E('br'), E('small', {}, [ sub ]) ]) ];
+	while (cells.length < cols - 1)
+		cells.push(E('td', { 'class': 'td left' }, (cells.length == stateCol)
+			? [ problemLine(reason.level, _('skipped: %s').format(reason.text)) ] : [ '-' ]));
+	cells.push(E('td', { 'class': 'td left' }, problems.filter(function(p) { return p !== reason; })
+		.map(function(p) { return problemLine(p.level, p.text); })));
+	return E('tr', { 'class': 'tr' }, cells);
+}
+
+function forwardState(f, running) {
+	if (!running)
+		return _('homeport is not running');
+	return f.active ? _('active') : (f.reason || _('inactive'));
+}
+
+function renderForwards(st, running) {
+	var entries = configEntries(st, 'forward');
+	var seen = {};
 	var rows = (st.forwards || []).map(function(f) {
+		var ref = parseRef(f.section);
+		var entry = entries.filter(function(e) { return sameRef(ref, 'forward', e.index, e.sid); })[0];
+		if (entry)
+			seen[entry.sid] = true;
+		var lines = (f.warnings || []).map(function(w) { return problemLine('warning', w); })
+			.concat((entry ? entry.problems : []).map(function(p) { return problemLine(p.level, p.text); }));
 		return E('tr', { 'class': 'tr' }, [
-			E('td', { 'class': 'td left' }, f.name || f.section),
-			E('td', { 'class': 'td left' }, '%s %s'.format(f.proto, f.src_dport)),
-			E('td', { 'class': 'td left' }, '%s:%s'.format(f.dest_ip || _('this router'), f.dest_port)),
-			E('td', { 'class': 'td left' }, f.active ? _('active') : (f.reason || _('inactive'))),
-			E('td', { 'class': 'td left' }, f.packets != null ? _('%d packets').format(f.packets) : '-'),
-			E('td', { 'class': 'td left' }, (f.warnings || []).join(' '))
+			E('td', { 'class': 'td left' }, [ forwardTitle(entry, f) ]),
+			E('td', { 'class': 'td left' }, [ '%s %s'.format(protoNames[f.proto] || f.proto, f.src_dport) ]),
+			E('td', { 'class': 'td left' }, [ '%s:%s'.format(f.dest_ip || _('this router'), f.dest_port) ]),
+			E('td', { 'class': 'td left' }, [ forwardState(f, running) ]),
+			E('td', { 'class': 'td left' }, [ (running && f.packets != null) ? _('%d packets').format(f.packets) : '-' ]),
+			E('td', { 'class': 'td left' }, lines)
 		]);
 	});
+	entries.filter(function(e) { return !seen[e.sid] && e.problems.some(function(p) { return p.level == 'error'; }); }).forEach(function(e) {
+		rows.push(skippedRow(forwardTitle(e, null), '', e.problems, 6, 3));
+	});
 	if (!rows.length)
-		rows.push(E('tr', { 'class': 'tr placeholder' }, E('td', { 'class': 'td' }, _('No port forwards configured.'))));
+		rows.push(E('tr', { 'class': 'tr placeholder' }, [ E('td', { 'class': 'td' }, [ _('No port forwards configured.') ]) ]));
 	return E('table', { 'class': 'table' }, [
 		E('tr', { 'class': 'tr table-titles' }, [
-			E('th', { 'class': 'th' }, _('Name')),
-			E('th', { 'class': 'th' }, _('External')),
-			E('th', { 'class': 'th' }, _('Internal')),
-			E('th', { 'class': 'th' }, _('State')),
-			E('th', { 'class': 'th' }, _('Traffic')),
-			E('th', { 'class': 'th' }, _('Warnings'))
+			E('th', { 'class': 'th' }, [ _('Name') ]),
+			E('th', { 'class': 'th' }, [ _('External') ]),
+			E('th', { 'class': 'th' }, [ _('Internal') ]),
+			E('th', { 'class': 'th' }, [ _('State') ]),
+			E('th', { 'class': 'th' }, [ _('Traffic') ]),
+			E('th', { 'class': 'th' }, [ _('Warnings') ])
 		])
 	].concat(rows));
 }
 
 function renderAll(st) {
 	if (!st || st.error || !st.version)
-		return E('div', { 'class': 'alert-message warning' },
-			st && st.error ? st.error : _('The homeport daemon is not running or has not written its status yet.'));
+		return E('div', { 'class': 'alert-message warning' }, [
+			(st && st.error) ? String(st.error) : _('The homeport daemon is not running or has not written its status yet.')
+		]);
 
-	return E('div', {}, [
-		E('h3', {}, _('Warnings')), renderWarnings(st),
-		E('h3', {}, _('WAN')), renderWan(st),
-		E('h3', {}, _('Dynamic DNS')), renderHosts(st),
-		E('h3', {}, _('Port forwards')), renderForwards(st),
-		E('p', {}, E('small', {}, _('homeport %s, pid %d, status written %s').format(st.version, st.pid, fmtTime(st.written_at))))
-	]);
+	// `running` (src/status.rs): false when the daemon has stopped; its last status is
+	// then history, and nothing it set up is active any more.
+	var running = st.running !== false;
+
+	var parts = running ? [] : [ E('div', { 'class': 'alert-message error', 'id': 'homeport-not-running' }, [
+		E('strong', {}, [ _('homeport is not running') ]), E('br'),
+		E('span', {}, [ _('Its port forwards are removed and no Dynamic DNS updates are sent. Start it under System → Startup, or enable it in Settings.') ])
+	]) ];
+
+	return E('div', {}, parts.concat([
+		E('h3', {}, [ _('Warnings') ]), renderWarnings(st),
+		E('h3', {}, [ _('WAN') ]), renderWan(st),
+		E('h3', {}, [ _('Dynamic DNS') ]), renderHosts(st, running),
+		E('h3', {}, [ _('Port forwards') ]), renderForwards(st, running),
+		E('p', {}, [ E('small', {}, [ _('homeport %s, pid %d, status written %s').format(st.version, st.pid, fmtTime(st.written_at)) ]) ])
+	]));
+}
+
+function loadAll() {
+	return Promise.all([
+		L.resolveDefault(callStatus(), {}),
+		L.resolveDefault(uci.load('homeport'), null)
+	]).then(function(data) { return data[0]; });
 }
 
 return view.extend({
-	load: function() {
-		return L.resolveDefault(callStatus(), {});
-	},
+	load: loadAll,
 
 	render: function(st) {
-		var body = E('div', { 'id': 'homeport-status' }, renderAll(st));
+		var body = E('div', { 'id': 'homeport-status' }, [ renderAll(st) ]);
 
 		poll.add(function() {
-			return L.resolveDefault(callStatus(), {}).then(function(next) {
-				dom.content(body, renderAll(next));
+			uci.unload('homeport');
+			return loadAll().then(function(next) {
+				dom.content(body, [ renderAll(next) ]);
 			});
 		}, 5);
 
 		return E('div', { 'class': 'cbi-map' }, [
-			E('h2', {}, _('homeport: status')),
-			E('div', { 'class': 'cbi-map-descr' }, _('What the daemon is doing now. Refreshed every 5 seconds.')),
+			E('h2', {}, [ _('homeport: status') ]),
+			E('div', { 'class': 'cbi-map-descr' }, [ _('What the daemon is doing now. Refreshed every 5 seconds.') ]),
 			body
 		]);
 	},

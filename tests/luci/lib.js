@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Loads one luci-app-homeport view into jsdom with the LuCI stand-in (standin/luci.js)
+// and fixtures, and offers what the tests do with it: click, type, wait, look.
+// HOMEPORT_LUCI_VIEWS points at another views directory (e.g. an older checkout, to see
+// a test fail on it); the app's modules are read from its sibling `../../homeport/`.
+//
+// homeport.schema answers with src/config/schema.json (kept equal to `homeport schema
+// --json` by tests/cli_schema.rs) unless the fixture has its own; homeport.check answers
+// with what the real `homeport check --json` (HOMEPORT_BIN, default target/debug/homeport)
+// says about the stand-in's staged configuration, unless the fixture has its own answer.
+
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { JSDOM, VirtualConsole } = require('jsdom');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const VIEWS = process.env.HOMEPORT_LUCI_VIEWS ||
+	path.join(ROOT, 'openwrt-package', 'luci-app-homeport', 'htdocs', 'luci-static', 'resources', 'view', 'homeport');
+const STANDIN = fs.readFileSync(path.join(__dirname, 'standin', 'luci.js'), 'utf8');
+const VIEW_NAMES = ['status', 'ddns', 'forwards', 'settings'];
+const MODULES = path.join(VIEWS, '..', '..', 'homeport');
+const SCHEMA = JSON.parse(fs.readFileSync(path.join(ROOT, 'src', 'config', 'schema.json'), 'utf8'));
+const BIN = process.env.HOMEPORT_BIN || path.join(ROOT, 'target', 'debug', 'homeport');
+
+// The app's own modules by LuCI name (homeport.schema ...), as file text.
+function moduleSources() {
+	const out = {};
+	for (const f of fs.readdirSync(MODULES).filter((f) => f.endsWith('.js')))
+		out['homeport.' + f.slice(0, -3)] = fs.readFileSync(path.join(MODULES, f), 'utf8');
+	return out;
+}
+
+// `homeport check --json` on a UCI text, as the rpcd plugin runs it on the staged config
+// (no network/dhcp/firewall files here: their checks are skipped).
+function stagedCheck(uciText) {
+	if (!fs.existsSync(BIN))
+		throw new Error(`${BIN} missing (cargo build): the staged check needs the real binary`);
+	const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'homeport-luci-'));
+	try {
+		const file = path.join(dir, 'homeport'), none = path.join(dir, 'none');
+		fs.writeFileSync(file, uciText);
+		const r = spawnSync(BIN, ['check', '--json', '-c', file, '--network', none, '--dhcp', none, '--firewall', none], { encoding: 'utf8' });
+		return JSON.parse(r.stdout);
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+// The fixture as the stand-in gets it: the daemon's schema added when it has none.
+function withSchema(fx) {
+	const out = JSON.parse(JSON.stringify(fx));
+	out.rpc = out.rpc || {};
+	if (!('homeport.schema' in out.rpc))
+		out.rpc['homeport.schema'] = SCHEMA;
+	return out;
+}
+
+function fixture(name) {
+	return JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name + '.json'), 'utf8'));
+}
+
+// The same fixture with every string value (not keys, not UCI section names and types,
+// which UCI restricts to [A-Za-z0-9_]) replaced by `payload`.
+function poisoned(fx, payload) {
+	const walk = (v, key) => {
+		if (typeof v === 'string') return (key === '.name' || key === '.type') ? v : payload;
+		if (Array.isArray(v)) return v.map((x) => walk(x, null));
+		if (v && typeof v === 'object') {
+			const out = {};
+			for (const k of Object.keys(v)) out[k] = walk(v[k], k);
+			return out;
+		}
+		return v;
+	};
+	return walk(fx, null);
+}
+
+class Page {
+	constructor(window, errors) {
+		this.window = window;
+		this.document = window.document;
+		this.H = window.__homeport;
+		this.errors = errors;
+	}
+
+	async settle(rounds = 5) {
+		for (let i = 0; i < rounds; i++) await new Promise((r) => this.window.setTimeout(r, 5));
+	}
+
+	$(sel, root) { return (root || this.document).querySelector(sel); }
+
+	$$(sel, root) { return Array.from((root || this.document).querySelectorAll(sel)); }
+
+	text(el) { return (el || this.document.body).textContent.replace(/\s+/g, ' ').trim(); }
+
+	async click(el) {
+		if (!el) throw new Error('click: no element');
+		el.dispatchEvent(new this.window.MouseEvent('click', { bubbles: true, cancelable: true }));
+		await this.settle();
+	}
+
+	async type(el, value) {
+		if (!el) throw new Error('type: no element');
+		el.value = value;
+		el.dispatchEvent(new this.window.Event('input', { bubbles: true }));
+		el.dispatchEvent(new this.window.Event('change', { bubbles: true }));
+		await this.settle();
+	}
+
+	modal() { return this.$('#modal_overlay .modal'); }
+
+	// The modal's field row of an option (form.js: div.cbi-value[data-name]).
+	field(name) { return this.$(`.cbi-value[data-name="${name}"]`, this.modal()); }
+
+	visibleFields() {
+		return this.$$('.cbi-value', this.modal()).filter((f) => !f.classList.contains('hidden'));
+	}
+
+	button(label, root) {
+		return this.$$('button', root).filter((b) => b.textContent.trim() === label)[0];
+	}
+
+	// Every element the page holds that no homeport view creates, or that carries an
+	// inline event handler: what injected markup would leave behind.
+	foreignElements() {
+		const bad = [];
+		for (const el of this.$$('*')) {
+			const tag = el.tagName.toLowerCase();
+			if (['img', 'script', 'svg', 'iframe', 'object', 'embed', 'video', 'audio', 'image', 'math', 'style', 'link', 'meta'].includes(tag) &&
+				!el.hasAttribute('data-page-own'))
+				bad.push(el.outerHTML.slice(0, 120));
+			for (const a of Array.from(el.attributes))
+				if (/^on/i.test(a.name)) bad.push(`${tag}[${a.name}]`);
+		}
+		return bad;
+	}
+}
+
+async function open(view, fixtures) {
+	const errors = [];
+	const virtualConsole = new VirtualConsole();
+	virtualConsole.on('jsdomError', (e) => errors.push(String(e && e.stack || e)));
+	const dom = new JSDOM('<!DOCTYPE html><html><body><div id="maincontent"><div id="view"></div></div></body></html>',
+		{ runScripts: 'dangerously', pretendToBeVisual: true, virtualConsole });
+	const w = dom.window;
+	// Every browser LuCI supports has TextEncoder; jsdom does not (homeport/schema.js
+	// counts UTF-8 bytes with it).
+	w.TextEncoder = TextEncoder;
+	w.__homeport = { fixtures: withSchema(fixtures), sources: moduleSources(), stagedCheck: stagedCheck };
+	w.__pwned = 0;
+	w.eval(STANDIN);
+	const source = fs.readFileSync(path.join(VIEWS, view + '.js'), 'utf8');
+	await w.__homeport.run(source, w.document.getElementById('view'));
+	const page = new Page(w, errors);
+	await page.settle();
+	return page;
+}
+
+module.exports = { open, fixture, poisoned, withSchema, moduleSources, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES };

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The LuCI views in jsdom, on the LuCI stand-in (standin/luci.js), against fixtures:
+// issue 12 items 1-3, 6-10, 12 and 13. Run: node --test tests/luci/views.test.js
+// (tests/pkg/run.sh installs jsdom from package-lock.json first).
+
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const path = require('path');
+const { open, fixture, poisoned, VIEW_NAMES, ROOT } = require('./lib.js');
+
+const PAYLOAD = '<img src=x onerror="window.__pwned++">';
+
+// Opens the edit dialog of every row (and the "add" dialog) so that every widget the
+// view builds from config values is in the DOM too.
+async function openEveryDialog(page) {
+	const dialogs = [];
+	for (const b of page.$$('.cbi-button-edit')) {
+		await page.click(b);
+		dialogs.push(page.text(page.modal()));
+		await page.click(page.button('Dismiss', page.modal()));
+	}
+	return dialogs;
+}
+
+// The element names a page holds.
+const tagsOf = (page) => new Set(page.$$('*').map((el) => el.tagName.toLowerCase()));
+
+test('1: every string from status and config is text, never markup', async () => {
+	const fx = poisoned(fixture('base'), PAYLOAD);
+	for (const view of VIEW_NAMES) {
+		const plain = await open(view, fixture('base'));
+		await plain.H.pollOnce();
+		await openEveryDialog(plain);
+		const own = tagsOf(plain);
+		const page = await open(view, fx);
+		await page.H.pollOnce();
+		await page.settle();
+		await openEveryDialog(page);
+		assert.deepStrictEqual(page.foreignElements(), [], `${view}: elements created from data`);
+		assert.deepStrictEqual([...tagsOf(page)].filter((t) => !own.has(t)), [], `${view}: element kinds the view does not make`);
+		assert.strictEqual(page.window.__pwned, 0, `${view}: an injected handler ran`);
+		assert.deepStrictEqual(page.errors, [], `${view}: page errors`);
+		if (view !== 'settings')
+			assert.ok(page.text().includes(PAYLOAD), `${view}: the payload is shown as text`);
+	}
+	// The daemon's own "no status" reason, too.
+	const page = await open('status', { rpc: { 'homeport.status': { error: PAYLOAD } }, uci: { homeport: [] } });
+	assert.deepStrictEqual(page.foreignElements(), []);
+	assert.ok(page.text().includes(PAYLOAD));
+});
+
+test('2: a new forward writes only what the user entered; family shows the IPv4-only default', async () => {
+	const page = await open('forwards', fixture('base'));
+	await page.click(page.button('Add forward'));
+	const family = page.$('select', page.field('family'));
+	const shown = family.options[family.selectedIndex].textContent;
+	assert.match(shown, /IPv4 only/, `family shows ${shown}`);
+	assert.ok(!/IPv6/.test(shown), `the default offered is not IPv6: ${shown}`);
+	assert.ok(page.$('input[type=checkbox]', page.field('reflection')).checked, 'reflection shows its default, on');
+	await page.type(page.$('input', page.field('src_dport')), '8080');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed');
+	const sets = Array.from(page.H.uci.changes.filter((c) => c[0] === 'set').map((c) => `${c[3]}=${c[4]}`));
+	assert.deepStrictEqual(sets, ['src_dport=8080'], 'options written on a new forward');
+
+	// An existing forward, saved untouched: nothing changes.
+	for (const sid of ['cfg0a1b2c', 'game']) {
+		page.H.uci.changes.length = 0;
+		await page.click(page.$(`.cbi-button-edit[data-sid="${sid}"]`));
+		await page.click(page.button('Save', page.modal()));
+		assert.strictEqual(JSON.stringify(page.H.uci.changes), '[]', `untouched Save of ${sid} wrote something`);
+	}
+	page.H.uci.changes.length = 0;
+	await page.H.save();
+	assert.strictEqual(JSON.stringify(page.H.uci.changes), '[]', 'page Save & Apply with nothing changed wrote something');
+});
+
+test('3: the ACL grants exactly what the views read and call, and writes only homeport', async () => {
+	const acl = JSON.parse(fs.readFileSync(path.join(ROOT, 'openwrt-package', 'luci-app-homeport', 'root', 'usr', 'share',
+		'rpcd', 'acl.d', 'luci-app-homeport.json'), 'utf8'))['luci-app-homeport'];
+	const ubus = new Set(), read = new Set(), write = new Set();
+	for (const view of VIEW_NAMES) {
+		const page = await open(view, fixture('base'));
+		await page.H.pollOnce();
+		await openEveryDialog(page);
+		// Save & Apply too: what the views call only then is granted as well.
+		await page.H.saveApply();
+		page.H.access.ubus.forEach((x) => ubus.add(x));
+		page.H.access.uciRead.forEach((x) => read.add(x));
+		page.H.access.uciWrite.forEach((x) => write.add(x));
+	}
+	const granted = [];
+	for (const [obj, methods] of Object.entries(acl.read.ubus)) methods.forEach((m) => granted.push(`${obj}.${m}`));
+	assert.deepStrictEqual([...ubus].sort(), granted.sort(), 'ubus calls = ubus grants');
+	assert.deepStrictEqual([...read].sort(), [...acl.read.uci].sort(), 'uci configs read = uci read grants');
+	assert.deepStrictEqual([...write].sort(), ['homeport'], 'uci configs written');
+	assert.deepStrictEqual(acl.write, { uci: ['homeport'] }, 'nothing else is writable');
+});
+
+test('6: a DDNS entry without names says so beside the field', async () => {
+	const page = await open('ddns', fixture('base'));
+	const name = page.$('.cbi-section-create-name');
+	await page.type(name, 'newhost');
+	await page.click(page.button('Add host'));
+	assert.ok(page.modal().textContent.length > 0, 'dialog open');
+	await page.click(page.button('Save', page.modal()));
+	const field = page.field('domain');
+	assert.ok(page.modal().textContent.length > 0, 'dialog stays open');
+	assert.match(page.text(field), /enter at least one name/i, 'the Names field says it is required');
+	assert.match(page.text(field), /required/i, 'the field is marked required');
+	// Filling it in lets the dialog save.
+	await page.type(page.$('.add-item input', field), 'new.example.org');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed after the name was given');
+	assert.strictEqual(JSON.stringify(page.H.uci.get('homeport', 'newhost', 'domain')), '["new.example.org"]');
+});
+
+test('7: problems beside their forward and host, by name, errors red, skipped says why', async () => {
+	const status = await open('status', fixture('base'));
+	const boxes = status.$$('.alert-message').map((b) => status.text(b));
+	assert.ok(!boxes.some((b) => /@forward\[/.test(b)), `section problems are not page-wide boxes: ${boxes}`);
+	const row = status.$$('tr').filter((tr) => /Game server/.test(tr.textContent))[0];
+	assert.ok(row, 'the skipped forward is listed by its name');
+	assert.match(status.text(row), /skipped: option 'dest_port': '70000' is not a port/i);
+	assert.ok(status.$('.homeport-error', row), 'its error is red');
+	const rdp = status.$$('tr').filter((tr) => /Remote desktop/.test(tr.textContent))[0];
+	assert.ok(status.$$('.homeport-warning', rdp).some((w) => /'src' is not used/.test(w.textContent)), 'a warning is yellow, in its row');
+
+	const fwd = await open('forwards', fixture('base'));
+	const cell = fwd.$('[data-homeport-forward="web"]');
+	assert.match(fwd.text(cell), /skipped: option 'dest_port': '70000' is not a port/i);
+	assert.ok(!/not applied yet/.test(fwd.text(cell)));
+	assert.ok(fwd.$('.homeport-error', cell), 'red');
+
+	// A DDNS section the daemon skipped: beside it, named by its names.
+	const fx = fixture('base');
+	fx.uci.homeport.push({ '.name': 'shop', '.type': 'ddns', '.anonymous': false, service: 'dyndns2', domain: ['shop.example.net'] });
+	fx.rpc['homeport.status'].warnings.push({ code: 'config', message: "error: section @ddns[4] ('shop'): option 'server' is required for dyndns2" });
+	const st2 = await open('status', fx);
+	const shop = st2.$$('tr').filter((tr) => /shop\.example\.net/.test(tr.textContent))[0];
+	assert.ok(shop, 'the skipped host is listed by its name');
+	assert.match(st2.text(shop), /skipped: option 'server' is required for dyndns2/i);
+	assert.ok(!st2.$$('.alert-message').some((b) => /@ddns\[/.test(b.textContent)), 'not a page-wide box');
+	const ddns = await open('ddns', fx);
+	const state = ddns.$('tr[data-sid="shop"] td[data-name="_state"]');
+	assert.match(ddns.text(state), /skipped: option 'server' is required/i);
+	assert.ok(ddns.$('.homeport-error', state), 'red');
+});
+
+test('8: the password label and fields follow the provider as it changes', async () => {
+	const page = await open('ddns', fixture('base'));
+	await page.type(page.$('.cbi-section-create-name'), 'fresh');
+	await page.click(page.button('Add host'));
+	const service = page.$('select', page.field('service'));
+	const labels = (svc) => {
+		service.value = svc;
+		service.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+		return page.visibleFields().map((f) => page.text(page.$('.cbi-value-title', f)));
+	};
+	const duck = labels('duckdns');
+	assert.ok(duck.includes('Token') && !duck.includes('Password') && !duck.includes('Username'), `duckdns: ${duck}`);
+	const cf = labels('cloudflare');
+	assert.ok(cf.includes('API token') && !cf.includes('Token') && !cf.includes('Password'), `cloudflare: ${cf}`);
+	const noip = labels('noip');
+	assert.ok(noip.includes('Password') && noip.includes('Username') && !noip.includes('API token'), `noip: ${noip}`);
+	const rfc = labels('rfc2136');
+	assert.ok(rfc.includes('TSIG key (base64)') && !rfc.some((l) => /Password|Token/.test(l)), `rfc2136: ${rfc}`);
+
+	// A token typed under "Token" is saved as the one UCI option `password`.
+	labels('duckdns');
+	const token = page.visibleFields().filter((f) => page.text(page.$('.cbi-value-title', f)) === 'Token')[0];
+	await page.type(page.$('input', token), 'tok123');
+	await page.type(page.$('.add-item input', page.field('domain')), 'fresh.duckdns.org');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.H.uci.get('homeport', 'fresh', 'password'), 'tok123');
+	assert.strictEqual(page.H.uci.get('homeport', 'fresh', 'service'), 'duckdns');
+});
+
+test('9: grids show the dialog labels, and what an empty field means', async () => {
+	const ddns = await open('ddns', fixture('base'));
+	const cells = (page, name) => page.$$(`td[data-name="${name}"]`).map((td) => page.text(td));
+	assert.deepStrictEqual(cells(ddns, 'service'), ['No-IP', 'Duck DNS', 'Cloudflare (API token)']);
+	assert.deepStrictEqual(cells(ddns, 'family'), ['IPv4 and IPv6 (A and AAAA)', 'IPv4 (A record)', 'IPv4 (A record)']);
+	const fwd = await open('forwards', fixture('base'));
+	assert.deepStrictEqual(cells(fwd, 'proto'), ['TCP', 'UDP', 'TCP']);
+	assert.deepStrictEqual(cells(fwd, 'dest_port'), ['same as external', 'same as external', '70000']);
+	assert.deepStrictEqual(cells(fwd, 'dest_ip'), ['192.168.1.20', '192.168.1.30', 'this router']);
+	assert.ok(!fwd.text(fwd.$('table')).includes('none'), 'no "none" in the grid');
+});
+
+test('10: lint findings are plain sentences, one per line, not badges', async () => {
+	const fwd = await open('forwards', fixture('base'));
+	const cell = fwd.$('[data-homeport-forward="cfg0a1b2c"]');
+	const lines = fwd.$$('.homeport-problem', cell).map((l) => fwd.text(l));
+	assert.strictEqual(lines.length, 3, `lines: ${lines}`);
+	assert.ok(lines.every((l) => /^[A-Z]/.test(l) && /\.$/.test(l)), `sentences: ${lines}`);
+	assert.strictEqual(fwd.$$('.label', cell).length, 0, 'no badges');
+	const status = await open('status', fixture('base'));
+	const row = status.$$('tr').filter((tr) => /Remote desktop/.test(tr.textContent))[0];
+	assert.strictEqual(status.$$('.homeport-problem', row).length, 3, 'status: one line per finding');
+});
+
+test('12: the "Add host" box is labelled; a row says which family is up to date', async () => {
+	const ddns = await open('ddns', fixture('base'));
+	const box = ddns.$('.cbi-section-create-name');
+	assert.ok(box.getAttribute('placeholder'), 'placeholder');
+	const label = ddns.$(`label[for="${box.id}"]`);
+	assert.ok(box.id && label && /name/i.test(label.textContent), 'a label names the box');
+	const state = ddns.$$('td[data-name="_state"]')[0];
+	assert.match(ddns.text(state), /IPv4 up to date/);
+	assert.match(ddns.text(state), /no usable global IPv6 address/i);
+	const status = await open('status', fixture('base'));
+	const row = status.$$('tr').filter((tr) => /home\.example\.org/.test(tr.textContent))[0];
+	assert.match(status.text(row), /IPv4 up to date/);
+});
+
+test('13: a stopped daemon: "homeport is not running" and nothing active', async () => {
+	const fx = fixture('base');
+	fx.rpc['homeport.status'].running = false;
+	fx.rpc['homeport.status'].forwards.forEach((f) => { f.active = false; f.reason = 'homeport is not running'; });
+	const status = await open('status', fx);
+	assert.match(status.text(), /homeport is not running/);
+	assert.ok(!status.$$('td').some((td) => status.text(td) === 'active'), 'no forward shows active');
+	assert.ok(status.$('.alert-message.error'), 'said prominently');
+	const fwd = await open('forwards', fx);
+	for (const cell of fwd.$$('[data-homeport-forward]'))
+		assert.strictEqual(fwd.text(cell), 'homeport is not running');
+	const ddns = await open('ddns', fx);
+	for (const cell of ddns.$$('td[data-name="_state"]'))
+		assert.match(ddns.text(cell), /^homeport is not running/);
+});
+
+// Issue 12 items 4 and 5 with the views above: the staged check (the real `homeport check
+// --json` on what the stand-in's uci session holds) feeds the same cells as the status.
+
+// The problem lines of every row: no row says the same sentence twice.
+function assertNoRepeats(page) {
+	for (const cell of page.$$('[data-homeport-forward], [data-homeport-ddns]')) {
+		const lines = page.$$('.homeport-problem', cell).map((l) => page.text(l));
+		assert.deepStrictEqual(lines, [...new Set(lines)], `a sentence twice in ${cell.outerHTML.slice(0, 80)}`);
+	}
+}
+
+test('5: a dialog\'s Save checks the staged config; its problems join the row; Save & Apply refused on errors', async () => {
+	const page = await open('forwards', fixture('base'));
+	assertNoRepeats(page);
+	// The skipped forward: its reason once, not again as the check's line.
+	const web = page.$('[data-homeport-forward="web"]');
+	assert.strictEqual(page.$$('.homeport-problem', web).length, 1, page.text(web));
+	await page.click(page.button('Add forward'));
+	await page.type(page.$('input', page.field('name')), 'Shell');
+	const proto = page.$('select', page.field('proto'));
+	proto.value = 'tcp';
+	proto.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+	await page.type(page.$('input', page.field('src_dport')), '22');
+	await page.type(page.$('input', page.field('dest_ip')), '192.168.1.40');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed');
+	const sid = page.H.uci.sections('homeport', 'forward').filter((s) => s.name === 'Shell')[0]['.name'];
+	const cell = page.$(`[data-homeport-forward="${sid}"]`);
+	assert.match(page.text(cell), /not applied yet/, 'the daemon has not seen it');
+	assert.ok(page.$$('.homeport-warning', cell).some((l) => /SSH/.test(l.textContent)),
+		`the staged check's lint beside the new forward before applying: ${page.text(cell)}`);
+	assertNoRepeats(page);
+
+	// The page's Save & Apply: the staged configuration has errors, nothing is applied.
+	await page.H.saveApply();
+	await page.settle();
+	assert.strictEqual(page.H.applied, undefined, 'applied despite errors');
+	const note = page.$('.alert-message.danger');
+	assert.ok(note, 'no notification');
+	assert.match(page.text(note), /Game server: option 'dest_port': '70000' is not a port/, 'named by the forward\'s name');
+
+	// Deleting the bad forward checks again: its error leaves the reasons.
+	page.$$('.alert-message.danger').forEach((n) => n.remove());
+	await page.click(page.$('tr[data-sid="web"] .cbi-button-remove'));
+	await page.H.saveApply();
+	await page.settle();
+	assert.strictEqual(page.H.applied, undefined, 'applied despite the DDNS errors');
+	assert.ok(!/70000/.test(page.text(page.$('.alert-message.danger'))), 'the deleted forward is still a reason');
+
+	const clean = await open('forwards', fixture('clean'));
+	await clean.click(clean.button('Add forward'));
+	await clean.type(clean.$('input', clean.field('src_dport')), '8443');
+	await clean.type(clean.$('input', clean.field('dest_ip')), '192.168.1.20');
+	await clean.click(clean.button('Save', clean.modal()));
+	await clean.H.saveApply();
+	await clean.settle();
+	assert.strictEqual(clean.H.applied, 1, 'a clean staged configuration is applied');
+	assert.strictEqual(clean.$('.alert-message.danger'), null);
+});
+
+test('5: an error the check found is beside its field when the dialog opens, until the value changes', async () => {
+	// Duck DNS without its token: the schema's rules accept an empty password (what a
+	// service requires is left to the check), the staged check does not.
+	const page = await open('ddns', fixture('base'));
+	await page.click(page.$('.cbi-button-edit[data-sid="other"]'));
+	const input = page.$('input', page.field('password'));
+	await page.click(page.button('Save', page.modal()));
+	assert.ok(input.classList.contains('cbi-input-invalid'), 'the empty token is not marked');
+	// LuCI shows the message as markup (a tooltip): the daemon's text arrives escaped.
+	assert.strictEqual(input.getAttribute('title'), 'is required for service &#39;duckdns&#39;: the API token');
+	assert.ok(page.modal().textContent.length > 0, 'saved despite the error');
+	await page.type(input, 'a1b2c3d4');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'a corrected value still refused');
+	const cell = page.$('[data-homeport-ddns="other"]');
+	assert.ok(!/password/.test(page.text(cell)), `the staged error stays after the fix: ${page.text(cell)}`);
+});
+
+test('1+5: the staged check\'s lines and the refusal carry config values as text', async () => {
+	for (const view of ['ddns', 'forwards', 'settings']) {
+		const page = await open(view, poisoned(fixture('base'), PAYLOAD));
+		const lines = page.$$('.homeport-problem').map((l) => l.textContent);
+		if (view !== 'settings')
+			assert.ok(lines.some((l) => l.includes(PAYLOAD)), `${view}: no staged line names the poisoned value: ${lines.slice(0, 3)}`);
+		// Settings parses every field on Save: the poisoned values are refused there first.
+		const saved = await page.H.saveApply().then(() => true, () => false);
+		await page.settle();
+		const note = page.$('.alert-message.danger');
+		if (saved)
+			assert.ok(note && note.textContent.includes(PAYLOAD), `${view}: the refusal does not name the value as text`);
+		assert.deepStrictEqual(page.foreignElements(), [], `${view}: elements created from data`);
+		assert.strictEqual(page.window.__pwned, 0, `${view}: an injected handler ran`);
+		assert.strictEqual(page.H.applied, undefined, `${view}: applied`);
+	}
+});
