@@ -262,7 +262,9 @@ fn a_neighbour_storm_ends_in_one_consistent_table() {
     let t = Instant::now();
     router.ip(&format!("-batch {}", file.display()));
     let storm = t.elapsed();
-    assert!(storm < Duration::from_secs(1) || !support::runner_words().is_empty(), "the storm took {storm:?}");
+    // One `ip` process sends them back to back (about 20-30 ms here); the bound is loose
+    // so a loaded machine does not fail the test, the figure is printed below.
+    assert!(storm < emulated(Duration::from_secs(5)), "the storm took {storm:?}");
     let took = wait_for(emulated(Duration::from_secs(10)), "the table to settle on .50", log, || {
         nft_list(&router, map).contains("192.168.1.50 . 8443")
     });
