@@ -40,6 +40,7 @@ fn forwards(n: usize) -> Vec<Forward> {
                 proto: [Proto::Tcp, Proto::Udp, Proto::Tcpudp][i % 3],
                 src_dport: PortRange::parse(&ext_s).unwrap_or_else(|e| panic!("{ext_s}: {e}")),
                 dest_ip: Some(host.parse().unwrap_or_else(|e| panic!("{host}: {e}"))),
+                dest_device: None,
                 dest_port: PortRange::parse(&int_s).unwrap_or_else(|e| panic!("{int_s}: {e}")),
                 src_ip: if i % 7 == 0 {
                     vec![AddrMatch::parse(&format!("198.51.{}.0/24", i % 256)).unwrap_or_else(|e| panic!("{e}"))]
@@ -118,6 +119,8 @@ fn main() {
                 owners: vec![],
                 rules_per_packet: nrules,
                 digest: String::new(),
+                frame: None,
+                elements: vec![],
                 diagnostics: vec![],
             };
             nft.check(&lin, &[]).unwrap_or_else(|e| panic!("linear: {e}"));

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod ddns;
+pub mod device;
 pub mod diag;
 pub mod dns;
 pub mod lint;

@@ -268,6 +268,7 @@ fn hostile_configs_are_contained() {
         lan_devices: net.lan_devices.clone(),
         static_leases: Some(vec!["192.168.1.10".parse().unwrap()]),
         redirects: vec![],
+        devices: Default::default(),
         dhcp_path: "/etc/config/dhcp".into(),
         firewall_path: "/etc/config/firewall".into(),
     };

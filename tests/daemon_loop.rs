@@ -96,7 +96,14 @@ impl Forwards for FakeForwards {
     fn render(&self, wan_devices: &[IfName]) -> Rules {
         let text: Vec<String> = wan_devices.iter().map(|d| d.to_string()).collect();
         let text = text.join(",");
-        Rules { text: Some(text.clone()), digest: text, forwards: Vec::new(), warnings: Vec::new() }
+        Rules {
+            text: Some(text.clone()),
+            digest: text,
+            frame: None,
+            elements: Vec::new(),
+            forwards: Vec::new(),
+            warnings: Vec::new(),
+        }
     }
 
     fn apply_job(&self, rules: &Rules, _force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
@@ -111,6 +118,19 @@ impl Forwards for FakeForwards {
             let _ = tx.send(Seen::Applied(text));
             Ok(())
         })
+    }
+
+    fn update_job(&self, script: String) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
+        // The fake renders no device forwards, so the loop never asks for an update.
+        Box::new(move || Err(format!("unexpected element update: {script}")))
+    }
+
+    fn follows_devices(&self) -> bool {
+        false
+    }
+
+    fn devices_changed(&mut self, _tables: &homeport::netlink::Tables) -> bool {
+        false
     }
 
     fn remove(&self) -> Result<(), String> {

@@ -20,6 +20,7 @@ fn fwd(index: usize, name: &str, proto: Proto, ext: &str, dest: Option<&str>, in
         proto,
         src_dport: PortRange::parse(ext).unwrap(),
         dest_ip: dest.map(|d| d.parse().unwrap()),
+        dest_device: None,
         dest_port: PortRange::parse(int).unwrap(),
         src_ip: vec![],
         reflection: true,

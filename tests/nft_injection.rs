@@ -34,6 +34,7 @@ fn forward(index: usize, name: &str, port: u16) -> Forward {
         proto: Proto::Tcpudp,
         src_dport: PortRange::parse(&port.to_string()).unwrap(),
         dest_ip: Some("192.168.1.10".parse().unwrap()),
+        dest_device: None,
         dest_port: PortRange::parse("80").unwrap(),
         src_ip: vec![],
         reflection: true,

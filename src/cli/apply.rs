@@ -73,7 +73,12 @@ pub fn run(args: ApplyArgs) -> Outcome {
         println!("homeport is disabled (option enabled '0'): port-forward table removed");
         return Ok(0);
     }
-    let paths = Paths { network: args.network.clone(), dhcp: args.dhcp, firewall: args.firewall };
+    let paths = Paths {
+        network: args.network.clone(),
+        dhcp: args.dhcp,
+        firewall: args.firewall,
+        leases: crate::device::read::default_lease_files(),
+    };
     let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
     let net = forwarding::network(&loaded.config, &ctx, &args.network).map_err(ApplyError::Wan)?;
     let prepared = forwarding::compute(&loaded.config, &ctx, &net);

@@ -97,7 +97,12 @@ pub fn run(args: CheckArgs) -> Outcome {
     }
     let loaded = config::from_text(&bytes, &name);
     // The forward safety lint (nft::prepare::check): conflicts, exposed services, targets.
-    let paths = Paths { network: args.network, dhcp: args.dhcp, firewall: args.firewall };
+    let paths = Paths {
+        network: args.network,
+        dhcp: args.dhcp,
+        firewall: args.firewall,
+        leases: crate::device::read::default_lease_files(),
+    };
     let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
     diags.extend(crate::nft::prepare::check(&loaded.config.forwards, &ctx));
     let mut all = loaded.diagnostics;

@@ -37,8 +37,14 @@ pub fn load_package(path: &Path) -> Result<Option<Package>, String> {
 }
 
 /// The lint's view of the router, and warnings for files that could not be read.
+/// With a forward to a device, the leases and neighbours too.
 pub fn context(cfg: &Config, paths: &Paths) -> (Context, Vec<Diagnostic>) {
-    lint::load_context(&cfg.main, paths, load_package)
+    let (mut ctx, mut diags) = lint::load_context(&cfg.main, paths, load_package);
+    if cfg.forwards.iter().any(|f| f.enabled && f.dest_device.is_some()) {
+        let lan = ctx.lan_devices.clone();
+        diags.extend(crate::device::read::current(&mut ctx.devices, &paths.leases, lan.as_deref()));
+    }
+    (ctx, diags)
 }
 
 /// The WAN side for the renderer: `main.device`, else netifd, else the network config.

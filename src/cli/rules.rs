@@ -43,7 +43,12 @@ impl Failure for StdoutError {}
 
 pub fn run(args: RulesArgs) -> Outcome {
     let loaded = common::load_config(&args.config)?;
-    let paths = Paths { network: args.network.clone(), dhcp: args.dhcp, firewall: args.firewall };
+    let paths = Paths {
+        network: args.network.clone(),
+        dhcp: args.dhcp,
+        firewall: args.firewall,
+        leases: crate::device::read::default_lease_files(),
+    };
     let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
     // A preview still makes sense without a WAN device: say so, render without it.
     let net = match forwarding::network(&loaded.config, &ctx, &args.network) {

@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// the ubus program, for asking netifd (default /bin/ubus)
     #[argh(option, default = "PathBuf::from(\"/bin/ubus\")")]
     pub ubus: PathBuf,
+    /// a DHCP lease file for forwards to a device, repeatable (default /tmp/dhcp.leases
+    /// and /tmp/hosts/odhcpd)
+    #[argh(option)]
+    pub leases: Vec<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -82,6 +86,7 @@ pub fn run(a: RunArgs) -> Outcome {
         network: a.network_config.clone(),
         dhcp: forwarding::default_dhcp(),
         firewall: forwarding::default_firewall(),
+        leases: if a.leases.is_empty() { crate::device::read::default_lease_files() } else { a.leases },
     };
     let opts = Options {
         state_dir: state_dir.clone(),

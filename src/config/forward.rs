@@ -8,13 +8,26 @@ use std::net::IpAddr;
 
 use super::read::{Choices, Reader, Shown, choose, parse_text};
 use super::{Forward, ForwardFamily, Proto};
-use crate::types::{AddrMatch, PortRange};
+use crate::device::{Device, HostName};
+use crate::types::{AddrMatch, Mac, PortRange};
 
 /// nftables keeps at most 128 bytes of a rule comment (NFTNL_UDATA_COMMENT_MAXLEN).
 pub const MAX_TEXT: usize = 128;
 
-pub const KNOWN: &[&str] =
-    &["name", "enabled", "proto", "src_dport", "dest_ip", "dest_port", "src_ip", "reflection", "family", "comment"];
+pub const KNOWN: &[&str] = &[
+    "name",
+    "enabled",
+    "proto",
+    "src_dport",
+    "dest_ip",
+    "dest_mac",
+    "dest_host",
+    "dest_port",
+    "src_ip",
+    "reflection",
+    "family",
+    "comment",
+];
 
 /// `proto` spellings (firewall4's, plus `tcp+udp`); several words combine.
 pub const PROTOS: Choices<Proto> = &[
@@ -34,7 +47,7 @@ pub const FAMILIES: Choices<ForwardFamily> = &[
 pub fn hint(option: &str) -> Option<String> {
     let h = match option {
         "src" => "forwards always come in from the WAN zone set by 'zone' in the main section",
-        "dest" => "the destination is given by dest_ip alone",
+        "dest" => "the destination is given by dest_ip, dest_mac or dest_host alone",
         "target" => "forwards are always DNAT",
         "src_dip" => "forwards match the WAN addresses homeport watches",
         "reflection_src" | "reflection_zone" => "reflection is on or off with 'reflection'",
@@ -55,10 +68,24 @@ pub fn read(r: &mut Reader<'_>, default_name: String) -> Option<Forward> {
         r.error_option("src_dport", "is required: the external port or range (like 8443 or 6000-6010)");
     }
     let dest_ip = r.parse("dest_ip", Shown::Value, parse_dest_ip);
+    let dest_device = read_device(r);
     let dest_port = read_dest_port(r, src_dport);
     let src_ip = r.parse_words("src_ip", AddrMatch::parse);
     let reflection = r.bool("reflection", true);
-    let explicit_family = r.parse("family", Shown::Value, parse_family);
+    let mut explicit_family = r.parse("family", Shown::Value, parse_family);
+    if dest_device.is_some() {
+        // A device target is followed on IPv4 (DNAT to its current address); the default
+        // never widens exposure, and IPv6 pinholes to a device are not offered.
+        if let Some(v) = r.single("family", Shown::Value).filter(|_| explicit_family != Some(ForwardFamily::Ipv4)) {
+            r.error_at(
+                "family",
+                v,
+                Shown::Value,
+                "cannot be used with dest_mac or dest_host: a device target is followed on IPv4 only",
+            );
+        }
+        explicit_family = Some(ForwardFamily::Ipv4);
+    }
     let comment = r.parse("comment", Shown::Value, |v| parse_text(v, MAX_TEXT));
     let family = resolve_family(r, explicit_family, dest_ip, &src_ip);
 
@@ -73,12 +100,40 @@ pub fn read(r: &mut Reader<'_>, default_name: String) -> Option<Forward> {
         proto,
         src_dport,
         dest_ip,
+        dest_device,
         dest_port,
         src_ip,
         reflection,
         family,
         comment,
     })
+}
+
+/// `dest_mac` or `dest_host`: at most one target per forward, counting `dest_ip`
+/// (issue 14: "exactly one of the three"). Each extra one is reported with its value.
+fn read_device(r: &mut Reader<'_>) -> Option<Device> {
+    let mac = r.parse("dest_mac", Shown::Value, |v| {
+        let m = Mac::parse(v)?;
+        if m.is_unicast() { Ok(m) } else { Err("is a multicast or broadcast address, not one device".to_string()) }
+    });
+    let host = r.parse("dest_host", Shown::Value, HostName::parse);
+    let set: Vec<&str> = ["dest_ip", "dest_mac", "dest_host"].into_iter().filter(|o| r.has(o)).collect();
+    if let [first, rest @ ..] = set.as_slice() {
+        for o in rest {
+            let v = r.single(o, Shown::Value).unwrap_or_default();
+            r.error_at(
+                o,
+                v,
+                Shown::Value,
+                format!("conflicts with {first}: a forward has one target (dest_ip, dest_mac or dest_host)"),
+            );
+        }
+    }
+    match (mac, host) {
+        (Some(m), _) => Some(Device::Mac(m)),
+        (None, Some(h)) => Some(Device::Host(h)),
+        _ => None,
+    }
 }
 
 /// `tcp`, `udp`, `tcpudp`, or firewall4's list form (`tcp udp`); default `tcpudp`.

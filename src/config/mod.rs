@@ -273,6 +273,10 @@ pub struct Forward {
     pub src_dport: PortRange,
     /// Internal host; `None` means the router itself.
     pub dest_ip: Option<IpAddr>,
+    /// `dest_mac`/`dest_host`: the device whose current IPv4 address is the target
+    /// (`dest_ip` is then `None` until `device::resolve` fills it in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dest_device: Option<crate::device::Device>,
     /// Internal port or range; same width as `src_dport`.
     pub dest_port: PortRange,
     /// Allowed sources; empty means any. Negated entries exclude.

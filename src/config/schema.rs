@@ -93,6 +93,8 @@ pub enum Kind {
     Ip,
     /// An address or prefix, `!` to exclude.
     AddrMatch,
+    /// An Ethernet address `aa:bb:cc:dd:ee:ff` (or with `-`), unicast.
+    Mac,
 }
 
 #[derive(Debug, Serialize)]
@@ -268,6 +270,9 @@ pub fn schema() -> Schema {
             list(choices("proto", forward::PROTOS, Some(super::Proto::Tcpudp))),
             required(opt("src_dport", Kind::PortRange)),
             dest_ip,
+            opt("dest_mac", Kind::Mac),
+            // A DHCP host name: letters, digits, '-', '_', '.'.
+            with_max(opt("dest_host", Kind::Host), crate::device::HostName::MAX_LEN),
             dest_port,
             src_ip,
             flag("reflection", true),

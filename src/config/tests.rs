@@ -532,3 +532,48 @@ fn boolean_spellings_everywhere() {
     let (_, d) = run(vec![sec("forward", Some("f"), &[("src_dport", "1"), ("enabled", "maybe")])]);
     assert!(d[0].contains("'maybe' is not a boolean (1/0, yes/no, on/off, true/false, enabled/disabled)"));
 }
+
+#[test]
+fn forward_device_targets() {
+    use crate::device::{Device, HostName};
+    use crate::types::Mac;
+    let (c, d) = run(vec![
+        sec("forward", Some("nas"), &[("src_dport", "8443"), ("dest_mac", "AA:BB:CC:00:11:22")]),
+        sec("forward", Some("cam"), &[("src_dport", "8554"), ("dest_host", "Cam-1")]),
+    ]);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(c.forwards[0].dest_device, Some(Device::Mac(Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]))));
+    assert_eq!(c.forwards[1].dest_device, Some(Device::Host(HostName::parse("cam-1").unwrap())));
+    assert_eq!((c.forwards[0].dest_ip, c.forwards[0].family), (None, ForwardFamily::Ipv4));
+}
+
+#[test]
+fn forward_has_one_target_and_device_targets_are_ipv4() {
+    let (c, d) = run(vec![
+        sec(
+            "forward",
+            Some("a"),
+            &[("src_dport", "80"), ("dest_ip", "192.168.1.5"), ("dest_mac", "aa:bb:cc:00:11:22")],
+        ),
+        sec("forward", Some("b"), &[("src_dport", "81"), ("dest_mac", "aa:bb:cc:00:11:22"), ("dest_host", "nas")]),
+        sec("forward", Some("c"), &[("src_dport", "82"), ("dest_mac", "01:00:5e:00:00:01")]),
+        sec("forward", Some("d"), &[("src_dport", "83"), ("dest_host", "nas"), ("family", "any")]),
+        sec("forward", Some("e"), &[("src_dport", "84"), ("dest_host", "bad name")]),
+        sec("forward", Some("f"), &[("src_dport", "85"), ("dest_host", "nas"), ("src_ip", "2001:db8::/32")]),
+    ]);
+    assert!(c.forwards.is_empty(), "{:?}", c.forwards);
+    let want = [
+        "section @forward[0] ('a'): option 'dest_mac': 'aa:bb:cc:00:11:22' conflicts with dest_ip",
+        "section @forward[1] ('b'): option 'dest_host': 'nas' conflicts with dest_mac",
+        "section @forward[2] ('c'): option 'dest_mac': '01:00:5e:00:00:01' is a multicast",
+        "section @forward[3] ('d'): option 'family': 'any' cannot be used with dest_mac or dest_host",
+        "section @forward[4] ('e'): option 'dest_host': 'bad name' is not a DHCP host name",
+        "section @forward[5] ('f'): option 'src_ip': '2001:db8::/32' is IPv6, but this forward is IPv4 only",
+    ];
+    // Each error is followed by the "skipped" line of its section.
+    let errors: Vec<&String> = d.iter().filter(|m| m.starts_with("error")).collect();
+    assert_eq!(errors.len(), want.len(), "{d:#?}");
+    for (got, want) in errors.into_iter().zip(want) {
+        assert!(got.contains(want), "{got}\n  wants {want}");
+    }
+}

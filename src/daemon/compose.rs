@@ -72,7 +72,7 @@ impl Configure for FromFiles {
         self.running = true;
         Ok(Setup {
             ddns: Box::new(EngineDriver::new(&cfg.ddns, self.state_dir.clone(), self.dry_run, SystemTime::now())),
-            forwards: Box::new(NftDriver::new(&cfg.forwards, ctx, self.nft.clone())),
+            forwards: Box::new(NftDriver::new(&cfg.forwards, ctx, self.nft.clone(), self.lint_paths.leases.clone())),
             main: cfg.main,
             diagnostics,
         })

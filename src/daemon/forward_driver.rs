@@ -8,11 +8,16 @@
 //! stop reaches an apply started before a reload too.
 
 use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::services::{Forwards, Rules};
 use crate::config::Forward;
+use crate::device::resolve::ABSENT;
+use crate::device::{Device, read};
 use crate::diag::Diagnostic;
 use crate::lint::Context;
+use crate::netlink::Tables;
 use crate::nft::apply::Nft;
 use crate::nft::{Network, Prepared, prepare};
 use crate::status::{ForwardStatus, Warning};
@@ -22,6 +27,11 @@ pub struct NftDriver {
     forwards: Vec<Forward>,
     ctx: Context,
     nft: Nft,
+    /// DHCP lease files, read again when the neighbour table changes.
+    lease_files: Vec<PathBuf>,
+    /// When each device target was last known on the network (wall clock, seconds): the
+    /// moment a change showed it gone, for "not on the network since HH:MM".
+    seen: Vec<(Device, u64)>,
     /// Of the last preparation, what naming a forward in an nft error takes: the digest,
     /// each line's owner and the forward names (the plan and the lint results are not
     /// kept: with 100 forwards that is tens of KiB of heap the idle daemon never reads).
@@ -35,8 +45,17 @@ struct Owners {
 }
 
 impl NftDriver {
-    pub fn new(forwards: &[Forward], ctx: Context, nft: Nft) -> NftDriver {
-        NftDriver { forwards: forwards.to_vec(), ctx, nft, last: RefCell::new(None) }
+    pub fn new(forwards: &[Forward], ctx: Context, nft: Nft, lease_files: Vec<PathBuf>) -> NftDriver {
+        NftDriver { forwards: forwards.to_vec(), ctx, nft, lease_files, seen: Vec::new(), last: RefCell::new(None) }
+    }
+
+    /// Why a device forward is inactive: its device is away, since when if it was seen.
+    fn absent(&self, d: &Device) -> String {
+        let who = self.ctx.devices.describe(d);
+        match self.seen.iter().find(|(x, _)| x == d).map(|(_, t)| t) {
+            Some(t) => format!("{who} is not on the network since {:02}:{:02} UTC", t % 86400 / 3600, t % 3600 / 60),
+            None => format!("{who} {ABSENT}"),
+        }
     }
 
     fn statuses(&self, p: &Prepared, wan_known: bool) -> Vec<ForwardStatus> {
@@ -45,8 +64,11 @@ impl NftDriver {
             .map(|f| {
                 let mine = |d: &&Diagnostic| d.section.as_ref() == Some(&f.section);
                 let planned = p.plan.forwards.iter().any(|x| x.section == f.section);
+                let away = f.dest_device.as_ref().filter(|_| planned && device_dest(p, f).is_none());
                 let reason = if !f.enabled {
                     Some("disabled".to_string())
+                } else if let Some(d) = away {
+                    Some(self.absent(d))
                 } else if !planned {
                     Some(p.diagnostics.iter().find(mine).map_or("not planned".to_string(), |d| d.message.clone()))
                 } else if !wan_known {
@@ -61,7 +83,11 @@ impl NftDriver {
                     reason,
                     proto: format!("{:?}", f.proto).to_lowercase(),
                     src_dport: f.src_dport.to_string(),
-                    dest_ip: f.dest_ip.map(|a| a.to_string()),
+                    dest_ip: match &f.dest_device {
+                        // A device: its address now, else the device itself.
+                        Some(d) => Some(device_dest(p, f).map_or_else(|| d.to_string(), |ip| ip.to_string())),
+                        None => f.dest_ip.map(|a| a.to_string()),
+                    },
                     dest_port: f.dest_port.to_string(),
                     packets: None,
                     bytes: None,
@@ -74,6 +100,12 @@ impl NftDriver {
             })
             .collect()
     }
+}
+
+/// The address a device forward was planned with.
+fn device_dest(p: &Prepared, f: &Forward) -> Option<std::net::IpAddr> {
+    let i = p.plan.forwards.iter().position(|x| x.section == f.section)?;
+    p.plan.entries.iter().find(|e| e.forward == i)?.dest
 }
 
 impl Forwards for NftDriver {
@@ -95,7 +127,7 @@ impl Forwards for NftDriver {
         let names = p.names();
         let r = p.ruleset;
         *self.last.borrow_mut() = Some(Owners { digest: r.digest.clone(), lines: r.owners, names });
-        Rules { text: Some(r.text), digest: r.digest, forwards, warnings }
+        Rules { text: Some(r.text), digest: r.digest, frame: r.frame, elements: r.elements, forwards, warnings }
     }
 
     fn apply_job(&self, rules: &Rules, force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
@@ -109,9 +141,55 @@ impl Forwards for NftDriver {
             owners,
             rules_per_packet: 0,
             digest: rules.digest.clone(),
+            frame: None,
+            elements: Vec::new(),
             diagnostics: Vec::new(),
         };
         Box::new(move || nft.apply(&ruleset, &names, force).map(|_| ()).map_err(|e| e.to_string()))
+    }
+
+    fn update_job(&self, script: String) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
+        let nft = self.nft.clone();
+        Box::new(move || nft.update(&script).map_err(|e| e.to_string()))
+    }
+
+    fn follows_devices(&self) -> bool {
+        self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some())
+    }
+
+    fn devices_changed(&mut self, tables: &Tables) -> bool {
+        if !self.follows_devices() {
+            return false;
+        }
+        let before = self.ctx.devices.clone();
+        for d in read::leases_into(&mut self.ctx.devices, &self.lease_files) {
+            log::warn!("{}", d.body());
+        }
+        self.ctx.devices.neighbours = tables.neighbours().cloned().collect();
+        self.ctx.devices.lan_ifindexes = read::lan_ifindexes(tables.links(), self.ctx.lan_devices.as_deref());
+        let mut moved = false;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut done: Vec<&Device> = Vec::new();
+        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()) {
+            if done.contains(&d) {
+                continue;
+            }
+            done.push(d);
+            let (was, is) = (before.ipv4(d), self.ctx.devices.ipv4(d));
+            if was != is {
+                moved = true;
+                // One line per device that moved, came or left.
+                match is {
+                    Some(ip) => log::info!("{} is at {ip}", self.ctx.devices.describe(d)),
+                    None => log::info!("{} left the network", before.describe(d)),
+                }
+            }
+            if was.is_some() && is.is_none() {
+                self.seen.retain(|(x, _)| x != d);
+                self.seen.push((d.clone(), now));
+            }
+        }
+        moved
     }
 
     fn remove(&self) -> Result<(), String> {

@@ -20,6 +20,7 @@ use super::status_file;
 use super::workers::Workers;
 use super::{Configure, Options, Setup};
 use crate::netlink::{Change, Watcher};
+use crate::nft::render::{Element, element_update};
 use crate::status::{ForwardStatus, Status, WanStatus, Warning};
 use crate::wan::{self, WanDevice};
 
@@ -81,6 +82,18 @@ struct Applying {
     /// That rendering's forwards, once a newer rendering has replaced it in `rules`:
     /// what the kernel holds if this apply succeeds (moved here, not copied per apply).
     forwards: Option<Vec<ForwardStatus>>,
+    /// An element update of device forwards, not a whole table.
+    update: bool,
+    /// What the kernel holds when it succeeds.
+    live: Live,
+}
+
+/// The device elements of the table in force, and the frame they sit in: a rendering
+/// of the same frame differs from it only by elements, which are updated in place.
+#[derive(Clone, Default)]
+struct Live {
+    frame: Option<String>,
+    elements: Vec<Element>,
 }
 
 struct Daemon<'a> {
@@ -101,6 +114,11 @@ struct Daemon<'a> {
     rules: Rules,
     /// Digest of what nft last accepted (None: nothing applied, or it was removed).
     applied: Option<String>,
+    /// The digest the live table carries as its comment: `applied` after a whole-table
+    /// apply; element updates leave the comment (nft cannot change a table's comment).
+    comment: Option<String>,
+    /// The device elements of the table in force (see [`Live`]).
+    live: Option<Live>,
     /// The forwards of the `applied` rendering while it is not the current one (an apply
     /// runs or failed): status shows what the kernel has. None when `applied` is current
     /// or absent (a second copy of the forwards is kept only while they differ).
@@ -167,8 +185,17 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         links_changed: false,
         in_flight: BTreeMap::new(),
         queued: VecDeque::new(),
-        rules: Rules { text: None, digest: String::new(), forwards: Vec::new(), warnings: Vec::new() },
+        rules: Rules {
+            text: None,
+            digest: String::new(),
+            frame: None,
+            elements: Vec::new(),
+            forwards: Vec::new(),
+            warnings: Vec::new(),
+        },
         applied: None,
+        comment: None,
+        live: None,
         kernel: None,
         applying: None,
         force_apply: false,
@@ -183,6 +210,9 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         crate::VERSION,
         if opts.dry_run { " (dry run: nothing is sent or applied)" } else { "" }
     );
+    // A table left by a daemon that was killed may carry the digest we render but device
+    // elements that moved since (element updates keep the comment): write it whole once.
+    d.force_apply = d.follow_devices();
     d.resolve_wan(configure);
     d.wan_settled(configure);
     d.render_forwards();
@@ -241,6 +271,8 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 Ok(true) if !d.opts.dry_run => {
                     log::warn!("table inet {TABLE} was removed by something else; restoring it");
                     d.applied = None;
+                    d.comment = None;
+                    d.live = None;
                     d.kernel = None;
                     d.force_apply = true;
                     d.apply_forwards();
@@ -277,12 +309,32 @@ impl Daemon<'_> {
         if !change.any() {
             return;
         }
+        // A device forward's target moved: follow it now, not after the WAN debounce
+        // (issue 14: within 1 s). A burst of events arrives in one read, so it is one
+        // rendering and at most one update.
+        if (change.neighbours || change.links) && self.setup.forwards.devices_changed(self.watcher.tables()) {
+            self.render_forwards();
+        }
         self.links_changed |= change.links;
         // Only changes that can concern the WAN start the debounce: its addresses, or any
         // link (the WAN device may be the one appearing or vanishing).
         if change.links || self.snapshot() != self.told.clone().unwrap_or_default() {
             self.debounce.touch(Instant::now());
         }
+    }
+
+    /// With forwards to a device, watch the neighbour table and take it as it is now.
+    /// Returns whether the forwards follow devices.
+    fn follow_devices(&mut self) -> bool {
+        let on = self.setup.forwards.follows_devices();
+        if let Err(e) = self.watcher.watch_neighbours(on) {
+            log::error!("cannot watch the neighbour table ({e}); forwards to a device follow it only at a reload");
+        }
+        if !on {
+            return false;
+        }
+        self.setup.forwards.devices_changed(self.watcher.tables());
+        true
     }
 
     /// Which device is the WAN, asked again when links came or went.
@@ -392,9 +444,23 @@ impl Daemon<'_> {
                 let Some(job) = self.applying.take() else { return };
                 let reloaded = generation != self.generation;
                 match result {
+                    Ok(()) if job.update => {
+                        log::info!("forward table follows the devices ({} forwards)", job.active);
+                        self.kernel = if job.digest == self.rules.digest { None } else { job.forwards };
+                        self.applied = Some(job.digest);
+                        self.live = Some(job.live);
+                        self.apply_error = None;
+                    }
+                    Err(e) if job.update => {
+                        // The table is as it was (one transaction): write it whole, now.
+                        log::error!("updating the device elements failed: {e}; rewriting the forward table");
+                        self.force_apply = true;
+                    }
                     Ok(()) => {
                         log::info!("forward table applied ({} forwards)", job.active);
                         self.kernel = if job.digest == self.rules.digest { None } else { job.forwards };
+                        self.comment = Some(job.digest.clone());
+                        self.live = Some(job.live);
                         self.applied = Some(job.digest);
                         self.apply_error = None;
                         self.apply_failed = None;
@@ -446,20 +512,43 @@ impl Daemon<'_> {
         if self.apply_retry_at.is_some() && self.apply_failed.as_deref() == Some(self.rules.digest.as_str()) {
             return;
         }
+        // Only device elements differ from the table in force: update those elements in
+        // one transaction; the table, the other forwards and their counters stay.
+        let script = match &self.live {
+            Some(live)
+                if !self.force_apply
+                    && self.applied.is_some()
+                    && live.frame.is_some()
+                    && live.frame == self.rules.frame =>
+            {
+                element_update(&live.elements, &self.rules.elements)
+            }
+            _ => None,
+        };
+        let live = Live { frame: self.rules.frame.clone(), elements: self.rules.elements.clone() };
         if self.opts.dry_run {
-            match &self.rules.text {
-                Some(text) => println!("would apply:\n{text}"),
-                None => println!("would remove table inet {TABLE} (nothing to forward)"),
+            match (&script, &self.rules.text) {
+                (Some(s), _) => println!("would update:\n{s}"),
+                (None, Some(text)) => println!("would apply:\n{text}"),
+                (None, None) => println!("would remove table inet {TABLE} (nothing to forward)"),
             }
             self.applied = Some(self.rules.digest.clone());
+            self.live = Some(live);
             self.kernel = None;
             return;
         }
-        let force = std::mem::take(&mut self.force_apply);
-        let job = self.setup.forwards.apply_job(&self.rules, force);
+        let update = script.is_some();
+        let (job, force) = match script {
+            Some(s) => (self.setup.forwards.update_job(s), false),
+            None => {
+                let force = std::mem::take(&mut self.force_apply);
+                (self.setup.forwards.apply_job(&self.rules, force), force)
+            }
+        };
         let key = JobKey::Apply { generation: self.generation };
         let active = self.rules.forwards.iter().filter(|f| f.active).count();
-        self.applying = Some(Applying { digest: self.rules.digest.clone(), forced: force, active, forwards: None });
+        self.applying =
+            Some(Applying { digest: self.rules.digest.clone(), forced: force, active, forwards: None, update, live });
         // status.json names the digest before nft can commit it, so `homeport status`
         // always knows the live table's digest as one of the daemon's.
         self.write_status();
@@ -496,6 +585,7 @@ impl Daemon<'_> {
         if wan_changed {
             self.resolve_wan(configure);
         }
+        self.follow_devices();
         // The new engine starts from persisted state: hosts whose address is registered
         // send nothing; new or changed hosts update now.
         let snap = self.snapshot();
@@ -596,8 +686,16 @@ impl Daemon<'_> {
             table_digests: if self.opts.dry_run {
                 Vec::new()
             } else {
-                let applying = self.applying.as_ref().map(|a| &a.digest).filter(|d| self.applied.as_ref() != Some(*d));
-                self.applied.iter().chain(applying).cloned().collect()
+                // The comment the live table carries may be older than what it holds
+                // (element updates keep it): both are ours.
+                let mut v: Vec<String> = Vec::new();
+                let applying = self.applying.as_ref().map(|a| &a.digest);
+                for d in self.applied.iter().chain(&self.comment).chain(applying) {
+                    if !v.contains(d) {
+                        v.push(d.clone());
+                    }
+                }
+                v
             },
             wan: WanStatus {
                 interface: self.setup.main.interface.to_string(),

@@ -80,6 +80,12 @@ pub struct Rules {
     pub text: Option<String>,
     /// Stable digest of `text`: equal digests mean nothing to re-apply.
     pub digest: String,
+    /// With forwards to a device: the digest of the table without their translation
+    /// elements (`nft::render::Ruleset::frame`). Equal frames: [`Self::elements`] are all
+    /// that differs, and element updates turn one table into the other.
+    pub frame: Option<String>,
+    /// The translation elements of forwards to a device.
+    pub elements: Vec<crate::nft::render::Element>,
     pub forwards: Vec<ForwardStatus>,
     pub warnings: Vec<Warning>,
 }
@@ -94,6 +100,14 @@ pub trait Forwards {
     /// restart keeps its counters); with it (restoring after someone else's removal) the
     /// table is written regardless.
     fn apply_job(&self, rules: &Rules, force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send>;
+    /// A job that runs an element update script (`nft::render::element_update`) against
+    /// the live table, in one transaction.
+    fn update_job(&self, script: String) -> Box<dyn FnOnce() -> Result<(), String> + Send>;
+    /// Some forward points at a device: the loop then watches the neighbour table.
+    fn follows_devices(&self) -> bool;
+    /// The kernel's neighbour table changed: take it from `tables` (and read the lease
+    /// files again). True when a device forward points elsewhere now (render again).
+    fn devices_changed(&mut self, tables: &crate::netlink::Tables) -> bool;
     /// Removes `table inet homeport`, synchronously (at exit, after [`Self::end_applying`]
     /// and once the apply job has reported back).
     fn remove(&self) -> Result<(), String>;

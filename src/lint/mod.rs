@@ -25,6 +25,8 @@ pub struct Paths {
     pub network: PathBuf,
     pub dhcp: PathBuf,
     pub firewall: PathBuf,
+    /// DHCP lease files, for forwards to a device (`dest_mac`, `dest_host`).
+    pub leases: Vec<PathBuf>,
 }
 
 impl Default for Paths {
@@ -33,6 +35,7 @@ impl Default for Paths {
             network: "/etc/config/network".into(),
             dhcp: "/etc/config/dhcp".into(),
             firewall: "/etc/config/firewall".into(),
+            leases: crate::device::read::default_lease_files(),
         }
     }
 }
@@ -48,6 +51,9 @@ pub struct Context {
     pub lan_devices: Option<Vec<IfName>>,
     pub static_leases: Option<Vec<IpAddr>>,
     pub redirects: Vec<Redirect>,
+    /// LAN devices for `dest_mac`/`dest_host` targets: the `config host` sections here,
+    /// leases and neighbours filled in by the caller (`device::read`).
+    pub devices: crate::device::resolve::Devices,
     /// The dhcp file's path, for the advice text.
     pub dhcp_path: String,
     pub firewall_path: String,
@@ -81,6 +87,10 @@ pub fn load_context(
         lan_devices: network.as_ref().map(|n| system::lan_devices(n, &wan_ifaces)),
         static_leases: dhcp.as_ref().map(system::static_leases),
         redirects: firewall.as_ref().map(system::redirects).unwrap_or_default(),
+        devices: crate::device::resolve::Devices {
+            hosts: dhcp.as_ref().map(crate::device::leases::static_hosts).unwrap_or_default(),
+            ..Default::default()
+        },
         dhcp_path: paths.dhcp.display().to_string(),
         firewall_path: paths.firewall.display().to_string(),
     };
@@ -164,7 +174,7 @@ fn open_admin(f: &Forward, out: &mut Vec<Diagnostic>) {
     let mut admin: Vec<String> =
         ports::in_range(a, b).filter(|s| s.admin).map(|s| format!("{} port {}", s.name, s.port)).collect();
     // On the router itself, 80 and 443 are LuCI (uhttpd).
-    if f.dest_ip.is_none() {
+    if f.dest_ip.is_none() && f.dest_device.is_none() {
         admin.extend(
             [80u16, 443]
                 .into_iter()
@@ -175,9 +185,10 @@ fn open_admin(f: &Forward, out: &mut Vec<Diagnostic>) {
     if admin.is_empty() {
         return;
     }
-    let target = match f.dest_ip {
-        Some(ip) => ip.to_string(),
-        None => "the router".to_string(),
+    let target = match (f.dest_ip, &f.dest_device) {
+        (_, Some(d)) => d.to_string(),
+        (Some(ip), None) => ip.to_string(),
+        (None, None) => "the router".to_string(),
     };
     out.push(
         Diagnostic::warning(format!(
@@ -191,6 +202,11 @@ fn open_admin(f: &Forward, out: &mut Vec<Diagnostic>) {
 }
 
 fn target_checks(f: &Forward, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    // A device target follows the device: no static lease is needed, and its address
+    // comes from the LAN (device::resolve).
+    if f.dest_device.is_some() {
+        return;
+    }
     let Some(ip) = f.dest_ip else { return };
     if let Some(lans) = &ctx.lan_subnets {
         let same_family: Vec<&Cidr> = lans.iter().filter(|c| c.is_ipv4() == ip.is_ipv4()).collect();

@@ -14,7 +14,9 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-pub use socket::{Socket, dump_addresses, dump_all_addresses, dump_links};
+use crate::types::Mac;
+
+pub use socket::{Socket, dump_addresses, dump_all_addresses, dump_links, dump_neighbours};
 pub use watch::{Change, Tables, Watcher};
 
 /// One address of one interface, as an RTM_NEWADDR message (or a dump) reports it.
@@ -51,6 +53,30 @@ pub struct LinkInfo {
     pub flags: u32,
     /// IFLA_OPERSTATE (RFC 2863: 6 = up, 2 = down, 7 = testing, 5 = dormant, 0 = unknown).
     pub oper_state: Option<u8>,
+}
+
+/// One neighbour (ARP/NDP) entry, as an RTM_NEWNEIGH/RTM_DELNEIGH message reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeighInfo {
+    pub ifindex: u32,
+    pub addr: IpAddr,
+    /// NDA_LLADDR when it is 6 bytes; absent for incomplete and failed entries.
+    pub mac: Option<Mac>,
+    /// NUD_* state (`ndm_state`, linux/neighbour.h).
+    pub state: u16,
+}
+
+pub const NUD_INCOMPLETE: u16 = 0x01;
+pub const NUD_FAILED: u16 = 0x20;
+pub const NUD_NOARP: u16 = 0x40;
+
+impl NeighInfo {
+    /// The entry says the address is (or recently was) used by `mac`: not incomplete,
+    /// not failed (the kernel keeps those while it resolves or after it gave up), and not
+    /// a NOARP entry (multicast, point-to-point), which names no device.
+    pub fn names_device(&self) -> bool {
+        self.mac.is_some() && self.state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP) == 0
+    }
 }
 
 pub const IFF_UP: u32 = 0x1;

@@ -23,6 +23,7 @@ use crate::types::IfName;
 pub const RTMGRP_LINK: u32 = 0x1;
 pub const RTMGRP_IPV4_IFADDR: u32 = 0x10;
 pub const RTMGRP_IPV6_IFADDR: u32 = 0x100;
+pub const RTMGRP_NEIGH: u32 = 0x4;
 
 /// A dump answer never takes this long; the bound keeps a wedged kernel from hanging
 /// `homeport update`.
@@ -50,6 +51,14 @@ impl Socket {
             let _ = setsockopt(&fd, sockopt::RcvBuf, &(1 << 20));
         }
         Ok(Socket { fd, seq: 1, buf: Vec::new() })
+    }
+
+    /// Subscribes a bound socket to exactly `groups`: binding again with the port id the
+    /// kernel assigned replaces the group mask (netlink(7); `netlink_bind`), no unsafe
+    /// NETLINK_ADD_MEMBERSHIP needed.
+    pub fn set_groups(&self, groups: u32) -> io::Result<()> {
+        let me: NetlinkAddr = socket::getsockname(self.fd.as_raw_fd()).map_err(io::Error::from)?;
+        socket::bind(self.fd.as_raw_fd(), &NetlinkAddr::new(me.pid(), groups)).map_err(io::Error::from)
     }
 
     /// Sets SO_RCVBUF (the kernel doubles it and enforces a minimum). A small buffer makes
@@ -183,4 +192,16 @@ pub fn dump_addresses(ifname: &IfName) -> io::Result<Vec<AddrInfo>> {
     };
     let index = link.ifindex;
     Ok(dump_all_addresses()?.into_iter().filter(|a| a.ifindex == index).collect())
+}
+
+/// The kernel's neighbour (ARP and NDP) table, both families.
+pub fn dump_neighbours() -> io::Result<Vec<super::NeighInfo>> {
+    let mut s = Socket::open(0, false)?.with_timeout(DUMP_TIMEOUT)?;
+    Ok(s.dump(super::wire::RTM_GETNEIGH)?
+        .into_iter()
+        .filter_map(|m| match m {
+            Message::NewNeigh(n) => Some(n),
+            _ => None,
+        })
+        .collect())
 }

@@ -11,17 +11,24 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::net::IpAddr;
 use std::os::fd::{AsFd, BorrowedFd};
 
+use super::socket::RTMGRP_NEIGH;
 use super::socket::{RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, Socket};
 use super::wire::Message;
-use super::{AddrInfo, LinkInfo, dump_all_addresses, dump_links};
+use super::{AddrInfo, LinkInfo, NeighInfo, dump_all_addresses, dump_links, dump_neighbours};
 
 /// The kernel's links (by index) and addresses, as far as messages told us.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tables {
     links: BTreeMap<u32, LinkInfo>,
     addrs: Vec<AddrInfo>,
+    /// Neighbour entries that name a device (`NeighInfo::names_device`), by device and
+    /// address (unique per pair); only kept once [`Watcher::watch_neighbours`] was
+    /// called. A plain vector: a home LAN has tens of entries, and a map type of its own
+    /// would cost flash for nothing.
+    neighbours: Vec<NeighInfo>,
 }
 
 /// What one message changed.
@@ -29,15 +36,22 @@ pub struct Tables {
 pub struct Change {
     pub links: bool,
     pub addrs: bool,
+    /// Which MAC an address on a device belongs to changed (not a mere NUD state change:
+    /// REACHABLE/STALE/DELAY/PROBE flip all the time and change no target).
+    pub neighbours: bool,
 }
 
 impl Change {
     pub fn any(self) -> bool {
-        self.links || self.addrs
+        self.links || self.addrs || self.neighbours
     }
 
     pub fn merge(self, other: Change) -> Change {
-        Change { links: self.links || other.links, addrs: self.addrs || other.addrs }
+        Change {
+            links: self.links || other.links,
+            addrs: self.addrs || other.addrs,
+            neighbours: self.neighbours || other.neighbours,
+        }
     }
 }
 
@@ -54,7 +68,7 @@ impl Tables {
         let mut addrs = addrs;
         addrs.sort_by_key(key);
         addrs.dedup_by(|a, b| key(a) == key(b));
-        let change = Change { links: links != self.links, addrs: addrs != self.addrs };
+        let change = Change { links: links != self.links, addrs: addrs != self.addrs, neighbours: false };
         self.links = links;
         self.addrs = addrs;
         change
@@ -65,36 +79,65 @@ impl Tables {
             Message::NewLink(l) => {
                 let changed = self.links.get(&l.ifindex) != Some(l);
                 self.links.insert(l.ifindex, l.clone());
-                Change { links: changed, addrs: false }
+                Change { links: changed, ..Change::default() }
             }
             Message::DelLink(l) => {
                 let links = self.links.remove(&l.ifindex).is_some();
-                let before = self.addrs.len();
+                let before = (self.addrs.len(), self.neighbours.len());
                 self.addrs.retain(|a| a.ifindex != l.ifindex);
-                Change { links, addrs: self.addrs.len() != before }
+                self.neighbours.retain(|n| n.ifindex != l.ifindex);
+                Change { links, addrs: self.addrs.len() != before.0, neighbours: self.neighbours.len() != before.1 }
             }
             Message::NewAddr(a) => match self.addrs.binary_search_by(|x| key(x).cmp(&key(a))) {
                 Ok(i) => match self.addrs.get_mut(i) {
                     Some(old) if old != a => {
                         *old = a.clone();
-                        Change { links: false, addrs: true }
+                        Change { addrs: true, ..Change::default() }
                     }
                     _ => Change::default(),
                 },
                 Err(i) => {
                     self.addrs.insert(i, a.clone());
-                    Change { links: false, addrs: true }
+                    Change { addrs: true, ..Change::default() }
                 }
             },
             Message::DelAddr(a) => match self.addrs.binary_search_by(|x| key(x).cmp(&key(a))) {
                 Ok(i) => {
                     self.addrs.remove(i);
-                    Change { links: false, addrs: true }
+                    Change { addrs: true, ..Change::default() }
                 }
                 Err(_) => Change::default(),
             },
+            Message::NewNeigh(n) | Message::DelNeigh(n) => {
+                let at = self.neighbours.iter().position(|o| (o.ifindex, o.addr) == (n.ifindex, n.addr));
+                let old = at.map(|i| self.neighbours.swap_remove(i));
+                // A failed or incomplete entry names no device any more: as good as deleted.
+                let new = matches!(m, Message::NewNeigh(_)) && n.names_device();
+                if new {
+                    self.neighbours.push(n.clone());
+                }
+                let moved = match old {
+                    Some(o) => !new || o.mac != n.mac,
+                    None => new,
+                };
+                Change { neighbours: moved, ..Change::default() }
+            }
             _ => Change::default(),
         }
+    }
+
+    /// Replaces the neighbour entries with a fresh dump; says whether a target moved.
+    pub fn replace_neighbours(&mut self, mut dump: Vec<NeighInfo>) -> bool {
+        dump.retain(NeighInfo::names_device);
+        let same = |a: &NeighInfo, b: &NeighInfo| (a.ifindex, a.addr, a.mac) == (b.ifindex, b.addr, b.mac);
+        let moved =
+            dump.len() != self.neighbours.len() || dump.iter().any(|n| !self.neighbours.iter().any(|o| same(n, o)));
+        self.neighbours = dump;
+        moved
+    }
+
+    pub fn neighbours(&self) -> impl Iterator<Item = &NeighInfo> {
+        self.neighbours.iter()
     }
 
     pub fn link_by_name(&self, name: &str) -> Option<&LinkInfo> {
@@ -115,9 +158,12 @@ impl Tables {
 }
 
 /// An address is identified by its device, address and prefix (as `ip addr` treats it).
-fn key(a: &AddrInfo) -> (u32, std::net::IpAddr, u8) {
+fn key(a: &AddrInfo) -> (u32, IpAddr, u8) {
     (a.ifindex, a.addr, a.prefix_len)
 }
+
+/// Links and IPv4/IPv6 addresses: always watched.
+const GROUPS: u32 = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
 
 /// The subscribed socket and the tables it keeps current.
 pub struct Watcher {
@@ -125,15 +171,32 @@ pub struct Watcher {
     tables: Tables,
     /// Full re-dumps after lost events, for the status and the tests.
     pub resyncs: u64,
+    /// Subscribed to neighbour events too ([`Self::watch_neighbours`]).
+    neighbours: bool,
 }
 
 impl Watcher {
     /// Subscribes to links and IPv4/IPv6 addresses, then dumps both (in that order, so
     /// nothing that happens in between is missed).
     pub fn open() -> io::Result<Watcher> {
-        let socket = Socket::open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, true)?;
+        let socket = Socket::open(GROUPS, true)?;
         let tables = Tables::from_dump(dump_links()?, dump_all_addresses()?);
-        Ok(Watcher { socket, tables, resyncs: 0 })
+        Ok(Watcher { socket, tables, resyncs: 0, neighbours: false })
+    }
+
+    /// Follows the neighbour table too (`on`, for forwards to a device), or no longer:
+    /// joins the neighbour group, then dumps it (events queued meanwhile are upserts, so
+    /// replaying them over the dump converges, as for addresses). Only while needed: on a
+    /// busy LAN the neighbour table changes often, and a daemon without device forwards
+    /// need not wake for it.
+    pub fn watch_neighbours(&mut self, on: bool) -> io::Result<()> {
+        if on != self.neighbours {
+            self.socket.set_groups(if on { GROUPS | RTMGRP_NEIGH } else { GROUPS })?;
+            self.neighbours = on;
+        }
+        let dump = if on { dump_neighbours()? } else { Vec::new() };
+        self.tables.replace_neighbours(dump);
+        Ok(())
     }
 
     /// See [`Socket::set_receive_buffer`].
@@ -179,7 +242,11 @@ impl Watcher {
         self.socket.discard_pending()?;
         let links = dump_links()?;
         let addrs = dump_all_addresses()?;
-        Ok(self.tables.replace(links, addrs))
+        let mut change = self.tables.replace(links, addrs);
+        if self.neighbours {
+            change.neighbours = self.tables.replace_neighbours(dump_neighbours()?);
+        }
+        Ok(change)
     }
 }
 
@@ -222,7 +289,7 @@ mod tests {
         t.apply(&msg(&captured::NEWADDR_V6_LIFETIMES));
         t.apply(&msg(&captured::DUMP_ADDR_LO));
         let c = t.apply(&msg(&captured::DELLINK));
-        assert_eq!(c, Change { links: true, addrs: true });
+        assert_eq!(c, Change { links: true, addrs: true, neighbours: false });
         assert!(t.link_by_name("hpv0").is_none());
         assert_eq!(t.addresses_of("lo").len(), 1);
         // The device comes back (a PPPoE reconnect) under a new index.
@@ -251,11 +318,30 @@ mod tests {
     }
 
     #[test]
+    fn neighbour_events_change_targets_only_when_a_mac_moves() {
+        let mut t = Tables::default();
+        assert!(t.apply(&msg(&captured::NEWNEIGH_V4)).neighbours);
+        assert!(!t.apply(&msg(&captured::NEWNEIGH_V4)).any(), "the same entry again is no change");
+        let Message::NewNeigh(mut stale) = msg(&captured::NEWNEIGH_V4) else { panic!() };
+        stale.state = 0x04;
+        assert!(!t.apply(&Message::NewNeigh(stale.clone())).any(), "REACHABLE to STALE moves nothing");
+        stale.mac = Some(crate::types::Mac([2, 0, 0, 0, 0, 1]));
+        assert!(t.apply(&Message::NewNeigh(stale)).neighbours, "another MAC on the address");
+        // Deleting: a FAILED entry first (removes it), then RTM_DELNEIGH (nothing left).
+        assert!(t.apply(&msg(&captured::NEWNEIGH_V4_FAILED)).neighbours);
+        assert!(!t.apply(&msg(&captured::DELNEIGH_V4)).any());
+        assert_eq!(t.neighbours().count(), 0);
+        t.apply(&msg(&captured::NEWNEIGH_V6_STALE));
+        assert!(!t.replace_neighbours(t.neighbours().cloned().collect()));
+        assert!(t.replace_neighbours(vec![]));
+    }
+
+    #[test]
     fn replace_reports_differences_only() {
         let mut t = Tables::from_dump(vec![link(3, "hpv0")], vec![]);
         assert_eq!(t.replace(vec![link(3, "hpv0")], vec![]), Change::default());
         let Message::NewAddr(a) = msg(&captured::NEWADDR_V4) else { panic!() };
-        assert_eq!(t.replace(vec![link(3, "hpv0")], vec![a.clone(), a]), Change { links: false, addrs: true });
+        assert_eq!(t.replace(vec![link(3, "hpv0")], vec![a.clone(), a]), Change { addrs: true, ..Change::default() });
         assert_eq!(t.addresses_of("hpv0").len(), 1, "duplicates in a dump collapse");
     }
 }

@@ -20,7 +20,8 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::{AddrInfo, LinkInfo};
+use super::{AddrInfo, LinkInfo, NeighInfo};
+use crate::types::Mac;
 
 pub const NLMSG_NOOP: u16 = 1;
 pub const NLMSG_ERROR: u16 = 2;
@@ -32,6 +33,9 @@ pub const RTM_GETLINK: u16 = 18;
 pub const RTM_NEWADDR: u16 = 20;
 pub const RTM_DELADDR: u16 = 21;
 pub const RTM_GETADDR: u16 = 22;
+pub const RTM_NEWNEIGH: u16 = 28;
+pub const RTM_DELNEIGH: u16 = 29;
+pub const RTM_GETNEIGH: u16 = 30;
 
 pub const NLM_F_REQUEST: u16 = 0x01;
 pub const NLM_F_MULTI: u16 = 0x02;
@@ -40,6 +44,8 @@ pub const NLM_F_DUMP: u16 = 0x300;
 const NLMSG_HDRLEN: usize = 16;
 const IFADDRMSG_LEN: usize = 8;
 const IFINFOMSG_LEN: usize = 16;
+/// `struct ndmsg` (linux/neighbour.h).
+const NDMSG_LEN: usize = 12;
 const RTA_HDRLEN: usize = 4;
 
 const IFA_ADDRESS: u16 = 1;
@@ -48,6 +54,8 @@ const IFA_CACHEINFO: u16 = 6;
 const IFA_FLAGS: u16 = 8;
 const IFLA_IFNAME: u16 = 3;
 const IFLA_OPERSTATE: u16 = 16;
+const NDA_DST: u16 = 1;
+const NDA_LLADDR: u16 = 2;
 /// The top two bits of `rta_type` are NLA_F_NESTED and NLA_F_NET_BYTEORDER.
 const NLA_TYPE_MASK: u16 = 0x3fff;
 
@@ -62,6 +70,8 @@ pub enum Message {
     DelAddr(AddrInfo),
     NewLink(LinkInfo),
     DelLink(LinkInfo),
+    NewNeigh(NeighInfo),
+    DelNeigh(NeighInfo),
     /// End of a multi-part dump answer.
     Done {
         seq: u32,
@@ -170,6 +180,11 @@ fn parse_body(header: &Header, body: &[u8]) -> Result<Message, WireError> {
             Some(a) => Message::DelAddr(a),
             None => Message::Other { msg_type: header.msg_type },
         },
+        RTM_NEWNEIGH | RTM_DELNEIGH => match parse_neigh(body)? {
+            Some(n) if header.msg_type == RTM_NEWNEIGH => Message::NewNeigh(n),
+            Some(n) => Message::DelNeigh(n),
+            None => Message::Other { msg_type: header.msg_type },
+        },
         RTM_NEWLINK => Message::NewLink(parse_link(body)?),
         RTM_DELLINK => Message::DelLink(parse_link(body)?),
         NLMSG_DONE => Message::Done { seq: header.seq },
@@ -233,6 +248,25 @@ fn parse_ip(family: u8, data: &[u8], attr: &'static str) -> Result<Option<IpAddr
 }
 
 /// `struct ifinfomsg` and its attributes.
+/// `struct ndmsg` and its attributes (linux/neighbour.h). `None` for families other than
+/// IPv4/IPv6 (bridge FDB entries are AF_BRIDGE) and for entries without a destination.
+/// A link-layer address that is not 6 bytes (a tunnel's) is no MAC: `mac` is `None`.
+fn parse_neigh(body: &[u8]) -> Result<Option<NeighInfo>, WireError> {
+    let (fixed, attrs) = split_fixed(body, "ndmsg", NDMSG_LEN)?;
+    let family = read_u8(fixed, 0).unwrap_or_default();
+    let ifindex = read_u32(fixed, 4).unwrap_or_default();
+    let state = read_u16(fixed, 8).unwrap_or_default();
+    let (mut addr, mut mac) = (None, None);
+    for (ty, data) in attributes(attrs) {
+        match ty {
+            NDA_DST => addr = parse_ip(family, data, "NDA_DST")?,
+            NDA_LLADDR => mac = <[u8; 6]>::try_from(data).ok().map(Mac),
+            _ => {}
+        }
+    }
+    Ok(addr.map(|addr| NeighInfo { ifindex, addr, mac, state }))
+}
+
 fn parse_link(body: &[u8]) -> Result<LinkInfo, WireError> {
     let (fixed, attrs) = split_fixed(body, "ifinfomsg", IFINFOMSG_LEN)?;
     let ifindex = read_u32(fixed, 4).unwrap_or_default();
@@ -296,7 +330,11 @@ fn attributes(buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
 /// A dump request for all links (RTM_GETLINK) or all addresses of all families
 /// (RTM_GETADDR): an nlmsghdr and a zeroed family header (AF_UNSPEC = every family).
 pub fn dump_request(msg_type: u16, seq: u32) -> Vec<u8> {
-    let family_header = if msg_type == RTM_GETLINK { IFINFOMSG_LEN } else { IFADDRMSG_LEN };
+    let family_header = match msg_type {
+        RTM_GETLINK => IFINFOMSG_LEN,
+        RTM_GETNEIGH => NDMSG_LEN,
+        _ => IFADDRMSG_LEN,
+    };
     let len = NLMSG_HDRLEN.saturating_add(family_header);
     let mut out = Vec::with_capacity(len);
     out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_ne_bytes());
@@ -352,6 +390,48 @@ mod tests {
 
     fn addr(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn neighbour_entries() {
+        use crate::netlink::NeighInfo;
+        use crate::types::Mac;
+        let mac = Some(Mac([0xaa, 0xbb, 0xcc, 0x00, 0x11, 0x22]));
+        let n = |a: &str, mac, state| NeighInfo { ifindex: 3, addr: addr(a), mac, state };
+        let reachable = n("192.168.1.150", mac, 0x02);
+        assert!(reachable.names_device());
+        assert_eq!(one(&captured::NEWNEIGH_V4), Message::NewNeigh(reachable));
+        // Deleting sends a FAILED entry without NDA_LLADDR first, then the deletion.
+        let failed = n("192.168.1.150", None, 0x20);
+        assert!(!failed.names_device());
+        assert_eq!(one(&captured::NEWNEIGH_V4_FAILED), Message::NewNeigh(failed.clone()));
+        assert_eq!(one(&captured::DELNEIGH_V4), Message::DelNeigh(failed));
+        let stale = n("2001:db8:1::9c3", mac, 0x04);
+        assert!(stale.names_device());
+        assert_eq!(one(&captured::NEWNEIGH_V6_STALE), Message::NewNeigh(stale));
+    }
+
+    #[test]
+    fn neighbour_messages_never_panic_when_cut_or_bent() {
+        for cap in [&captured::NEWNEIGH_V4[..], &captured::NEWNEIGH_V6_STALE[..], &captured::DELNEIGH_V4[..]] {
+            let m = host_order(cap);
+            for cut in 0..m.len() {
+                // A cut message is shorter than nlmsg_len says: an error, never a panic.
+                let _ = messages(&m[..cut]).count();
+                let mut bent = m.clone();
+                bent[cut] ^= 0xff;
+                let _ = messages(&bent).count();
+            }
+        }
+        // A 4-byte NDA_LLADDR (an IPIP tunnel's) is no MAC; an NDA_DST of the wrong size is
+        // an error for that message.
+        let mut tunnel = host_order(&captured::NEWNEIGH_V4);
+        tunnel[36] = 8;
+        let patched = messages(&tunnel).next().unwrap();
+        assert!(matches!(patched, Ok((_, Message::NewNeigh(ref n))) if n.mac.is_none()), "{patched:?}");
+        let mut bad_dst = host_order(&captured::NEWNEIGH_V4);
+        bad_dst[28] = 7;
+        assert!(messages(&bad_dst).next().unwrap().is_err());
     }
 
     #[test]

@@ -138,6 +138,17 @@ impl Nft {
         self.run(&["-f", "-"], &rs.text)?.map(|_| ()).map_err(|m| rejected(Stage::Apply, m, rs, names))
     }
 
+    /// Element updates (`render::element_update`): one `nft -f -` transaction, all or
+    /// nothing, against the live table; the table itself and every other element (with its
+    /// counter) stay as they are.
+    pub fn update(&self, script: &str) -> Result<(), NftError> {
+        self.run(&["-f", "-"], script)?.map(|_| ()).map_err(|m| NftError::Rejected {
+            stage: Stage::Apply,
+            message: m,
+            forwards: vec![],
+        })
+    }
+
     /// Removes our table (a no-op when it is absent).
     pub fn flush(&self) -> Result<(), NftError> {
         self.run(&["-f", "-"], &render_flush())?.map(|_| ()).map_err(|m| NftError::Rejected {
@@ -224,6 +235,8 @@ mod tests {
             owners: vec![None, Some(0), Some(1), Some(0), Some(1)],
             rules_per_packet: 0,
             digest: String::new(),
+            frame: None,
+            elements: vec![],
             diagnostics: vec![],
         };
         let err = "/dev/stdin:2:1-2: Error: a\n/dev/stdin:3:1-2: Error: b\n/dev/stdin:4:1-2: Error: c\n\

@@ -63,8 +63,11 @@ pub struct Entry {
     pub proto: L4,
     pub ext: PortRange,
     pub int: PortRange,
-    /// The LAN host; `None` redirects to the router itself.
+    /// The LAN host; `None` redirects to the router itself, unless `device` is set.
     pub dest: Option<IpAddr>,
+    /// A `dest_mac`/`dest_host` forward: `dest` is the device's address now, and `None`
+    /// means the device is not on the network (no translation at all, never the router).
+    pub device: bool,
     /// `src_ip` had positive entries (for any family): sources outside `allow` are refused.
     pub restricted: bool,
     /// Positive `src_ip` prefixes of this family.
@@ -201,6 +204,7 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
                     ext: f.src_dport,
                     int: f.dest_port,
                     dest: f.dest_ip,
+                    device: f.dest_device.is_some(),
                     restricted,
                     allow: allow.clone(),
                     deny: deny.clone(),
@@ -242,6 +246,7 @@ pub(crate) mod tests {
             proto,
             src_dport: PortRange::parse(ext).unwrap(),
             dest_ip: dest.map(|d| d.parse().unwrap()),
+            dest_device: None,
             dest_port: PortRange::parse(int).unwrap(),
             src_ip: vec![],
             reflection: true,

@@ -6,12 +6,14 @@
 //! option and value.
 
 pub mod duration;
+mod mac;
 mod name;
 mod net;
 mod port;
 mod secret;
 
 pub use duration::Interval;
+pub use mac::Mac;
 pub use name::{Hostname, IfName, UciName};
 pub use net::{AddrMatch, Cidr, Host, HostPort};
 pub use port::{Port, PortRange};

@@ -330,3 +330,13 @@ test('1+5: the staged check\'s lines and the refusal carry config values as text
 		assert.strictEqual(page.H.applied, undefined, `${view}: applied`);
 	}
 });
+
+test('issue 14: a forward to a device shows the device, never "this router", as text', async () => {
+	const fx = fixture('base');
+	fx.uci.homeport.push({ '.name': 'nas', '.type': 'forward', '.anonymous': false, 'src_dport': '8443', 'dest_mac': 'aa:bb:cc:00:11:22' });
+	fx.uci.homeport.push({ '.name': 'cam', '.type': 'forward', '.anonymous': false, 'src_dport': '8554', 'dest_host': PAYLOAD });
+	const fwd = await open('forwards', fx);
+	const cells = fwd.$$('td[data-name="dest_ip"]').map((td) => fwd.text(td));
+	assert.deepStrictEqual(cells, ['192.168.1.20', '192.168.1.30', 'this router', 'device aa:bb:cc:00:11:22', 'device ' + PAYLOAD]);
+	assert.strictEqual(fwd.window.__pwned, 0);
+});

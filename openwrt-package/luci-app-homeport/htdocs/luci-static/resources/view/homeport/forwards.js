@@ -206,6 +206,12 @@ return view.extend({
 		hosts.forEach(function(entry) { o.value(entry[0], entry[1]); });
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
+			// A forward to a device (dest_mac, dest_host; set with uci, issue 14) is never
+			// "this router": it follows the device.
+			var dev = this.map.data.get(this.map.config, section_id, 'dest_mac') ||
+				this.map.data.get(this.map.config, section_id, 'dest_host');
+			if (!v && dev)
+				return E('em', {}, [ _('device') + ' ', text(String(dev)) ]);
 			return v ? text(v) : E('em', {}, [ _('this router') ]);
 		};
 
