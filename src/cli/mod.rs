@@ -13,7 +13,6 @@ mod apply;
 mod check;
 pub mod common;
 mod flush;
-pub mod forwarding;
 pub mod json;
 mod migrate;
 mod rules;

@@ -1,4 +1,4 @@
-//! The forward table (`nft::prepare`, `nft::apply`) behind the loop's [`Forwards`]
+//! The forward table (`compose::prepare`, `nft::apply`) behind the loop's [`Forwards`]
 //! interface.
 //!
 //! Adapter, no policy: the lint context (LAN subnets, leases, fw4 redirects) is read once
@@ -10,11 +10,12 @@
 use std::cell::RefCell;
 
 use super::services::{Forwards, Rules};
+use crate::compose::{Prepared, prepare};
 use crate::config::Forward;
 use crate::diag::Diagnostic;
 use crate::lint::Context;
+use crate::nft::Network;
 use crate::nft::apply::Nft;
-use crate::nft::{Network, Prepared, prepare};
 use crate::status::{ForwardStatus, Warning};
 use crate::types::IfName;
 
