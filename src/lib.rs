@@ -11,6 +11,7 @@ pub mod config;
 pub mod daemon;
 pub mod ddns;
 pub mod diag;
+pub mod doctor;
 pub mod dns;
 pub mod lint;
 pub mod migrate;
