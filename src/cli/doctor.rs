@@ -110,7 +110,8 @@ pub fn run(args: DoctorArgs) -> Outcome {
 fn wan(cfg: &crate::config::Config, network: &std::path::Path) -> Result<Wan, String> {
     let sources = crate::wan::Sources { network_config: network.to_path_buf(), ..crate::wan::Sources::openwrt() };
     let device = crate::wan::resolve(&cfg.main, &sources).map_err(|e| e.to_string())?.device;
-    let addrs = crate::netlink::dump_addresses(&device).map_err(|e| format!("reading the addresses of {device}: {e}"))?;
+    let addrs =
+        crate::netlink::dump_addresses(&device).map_err(|e| format!("reading the addresses of {device}: {e}"))?;
     Ok(Wan {
         device: device.to_string(),
         v4: crate::addr::choose_v4(&addrs, None),

@@ -185,7 +185,11 @@ pub fn diagnose(cfg: &Config, facts: &Facts, only: &[String]) -> Vec<Finding> {
         }
         if missing.is_empty() {
             let zone = &cfg.main.zone;
-            out.push(Level::Ok, "firewall4", format!("the include files that accept forwarded connections from zone '{zone}' are in place"));
+            out.push(
+                Level::Ok,
+                "firewall4",
+                format!("the include files that accept forwarded connections from zone '{zone}' are in place"),
+            );
         }
     }
     for h in cfg.ddns.iter().filter(|h| host_wanted(only, h)) {
@@ -268,15 +272,21 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
     }
     // What to compare the answers with: what the daemon wants published, else the WAN's.
     let wan = facts.wan.as_ref().and_then(|w| w.as_ref().ok());
-    let want4 = st.and_then(|s| s.wanted_ipv4).or(wan.and_then(|w| w.v4)).filter(|_| h.family.wants_v4());
+    // A WAN address that is not public is no address to publish (see the WAN findings).
+    let public4 = wan.and_then(|w| w.v4).filter(|a| classify_v4(*a) == V4Class::Public);
+    let want4 = st.and_then(|s| s.wanted_ipv4).or(public4).filter(|_| h.family.wants_v4());
     let want6 = st.and_then(|s| s.wanted_ipv6).or(wan.and_then(|w| w.v6)).filter(|_| h.family.wants_v6());
-    let registered = |a: IpAddr| st.is_some_and(|s| s.registered_ipv4.map(IpAddr::V4) == Some(a) || s.registered_ipv6.map(IpAddr::V6) == Some(a));
+    let registered = |a: IpAddr| {
+        st.is_some_and(|s| s.registered_ipv4.map(IpAddr::V4) == Some(a) || s.registered_ipv6.map(IpAddr::V6) == Some(a))
+    };
     for domain in &h.domains {
         let Some((_, answer)) = facts.names.iter().find(|(n, _)| n == domain.as_str()) else { continue };
         let found = match answer {
             Ok(found) => found,
             Err(e) => {
-                let text = format!("the system resolver gives no address for it ({e}): the name is not registered yet, or the resolver is down");
+                let text = format!(
+                    "the system resolver gives no address for it ({e}): the name is not registered yet, or the resolver is down"
+                );
                 out.push(Level::Problem, domain.as_str(), text);
                 continue;
             }
@@ -289,11 +299,18 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
             let same: Vec<String> = found.iter().filter(|a| a.is_ipv6() == v6).map(|a| a.to_string()).collect();
             let text = match want {
                 None if same.is_empty() => {
-                    out.push(Level::Note, domain.as_str(), format!("has no {rtype} record, and this router has no {fam} address to publish"));
+                    out.push(
+                        Level::Note,
+                        domain.as_str(),
+                        format!("has no {rtype} record, and this router has no public {fam} address to publish"),
+                    );
                     continue;
                 }
                 None => {
-                    let text = format!("resolves to {}, but this router has no {fam} address to compare with", same.join(", "));
+                    let text = format!(
+                        "resolves to {}, but this router has no public {fam} address to compare with",
+                        same.join(", ")
+                    );
                     out.push(Level::Note, domain.as_str(), text);
                     continue;
                 }
@@ -328,7 +345,9 @@ fn updater(st: &HostStatus, subject: &str, out: &mut Out) {
         "backoff" => (Level::Problem, format!("the last update failed ({error}); homeport retries by itself")),
         "stopped" => (
             Level::Problem,
-            format!("updates are stopped: {error}; correct the section (account, token, domain) and reload homeport (/etc/init.d/homeport reload)"),
+            format!(
+                "updates are stopped: {error}; correct the section (account, token, domain) and reload homeport (/etc/init.d/homeport reload)"
+            ),
         ),
         "blocked" => (Level::Problem, format!("there is no address it may publish ({error}); see the WAN findings")),
         other => (Level::Note, format!("state {other} (last result: {result})")),
@@ -389,19 +408,26 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
             Some(Connect::Open) => (Level::Ok, format!("a service answers on {to} (TCP)")),
             Some(Connect::Refused) => (
                 Level::Problem,
-                format!("nothing listens on {to}: the connection was refused; start the service, or set dest_port to the port it listens on"),
+                format!(
+                    "nothing listens on {to}: the connection was refused; start the service, or set dest_port to the port it listens on"
+                ),
             ),
             Some(Connect::NoAnswer) => (
                 Level::Problem,
                 format!("no answer from {to} within {t} s: the device is off, or its own firewall drops connections"),
             ),
-            Some(Connect::Unreachable) => (Level::Problem, format!("{to} is unreachable from the router: no device has that address")),
+            Some(Connect::Unreachable) => {
+                (Level::Problem, format!("{to} is unreachable from the router: no device has that address"))
+            }
             Some(Connect::Failed(e)) => (Level::Note, format!("the service at {to} could not be tested ({e})")),
         };
         out.push(level, &subject, text);
     }
     if f.proto.has_udp() {
-        let text = format!("UDP port {} cannot be tested from here (a silent service and a missing one look the same): test from outside", f.dest_port);
+        let text = format!(
+            "UDP port {} cannot be tested from here (a silent service and a missing one look the same): test from outside",
+            f.dest_port
+        );
         out.push(Level::Note, &subject, text);
     }
     for d in mine.iter().filter(|d| !d.is_error()) {
