@@ -68,6 +68,13 @@ impl Configure for FromFiles {
             }
         }
         diagnostics.extend(more);
+        if self.dry_run {
+            // What `homeport check` would say about the forwards (docs/forwarding.md,
+            // "Safety lint"), so a dry run shows it; the status carries it per forward.
+            for d in compose::check(&cfg.forwards, &ctx) {
+                log::warn!("{}", d.body());
+            }
+        }
         self.running = true;
         Ok(Setup {
             ddns: Box::new(EngineDriver::new(&cfg.ddns, self.state_dir.clone(), self.dry_run, SystemTime::now())),

@@ -340,6 +340,10 @@ fn updater(st: &HostStatus, subject: &str, out: &mut Out) {
     let result = st.last_result.as_deref().unwrap_or("none yet");
     let error = st.error.as_deref().unwrap_or(result);
     let (level, text) = match st.state.as_str() {
+        // daemon::ddns_driver: a dry run records "dry run" and contacts no provider.
+        _ if st.last_result.as_deref() == Some("dry run") => {
+            (Level::Note, "the status is a dry run's: nothing was sent to the provider".to_string())
+        }
         "ok" => (Level::Ok, format!("the provider has this router's address (last result: {result})")),
         "pending" => (Level::Note, "an update is due and about to be sent".to_string()),
         "backoff" => (Level::Problem, format!("the last update failed ({error}); homeport retries by itself")),
