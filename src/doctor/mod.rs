@@ -175,6 +175,10 @@ impl Out {
 /// `only` selects ddns and forward sections by section name, domain or forward name.
 pub fn diagnose(cfg: &Config, facts: &Facts, only: &[String]) -> Vec<Finding> {
     let mut out = Out(Vec::new());
+    if !cfg.main.enabled {
+        let text = "homeport is disabled (option enabled '0' in the main section): no name is updated and no port forwarded; set it to '1' and start homeport";
+        out.push(Level::Problem, "homeport", text.into());
+    }
     for d in facts.diagnostics.iter().filter(|d| d.is_error() && d.section.is_none()) {
         out.push(Level::Problem, "configuration", d.message.clone());
     }

@@ -79,3 +79,12 @@ fn json_escapes_text() {
     assert_eq!(empty["problems"], 0);
     assert_eq!(render_text(&[]), "no problems found\n");
 }
+
+#[test]
+fn a_disabled_homeport_is_a_problem() {
+    let c = cfg("config homeport 'main'\n\toption enabled '0'\n");
+    let f = diagnose(&c, &Facts::default(), &[]);
+    assert_eq!(problems(&f), 1, "{f:?}");
+    assert!(f.iter().any(|f| f.subject == "homeport" && f.text.starts_with("homeport is disabled")), "{f:?}");
+    assert_eq!(problems(&diagnose(&cfg(""), &Facts::default(), &[])), 0);
+}
