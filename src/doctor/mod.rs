@@ -139,9 +139,9 @@ pub fn parse_arp(text: &str) -> Vec<Neighbour> {
         .filter_map(|line| {
             let mut fields = line.split_whitespace();
             let addr = fields.next()?.parse().ok()?;
-            let flags = fields.nth(1)?.trim_start_matches("0x");
-            let flags = u32::from_str_radix(flags, 16).ok()?;
-            Some(Neighbour { addr, complete: flags & 0x2 != 0 })
+            // The flags' last hex digit holds ATF_COM.
+            let flag = fields.nth(1)?.chars().last()?.to_digit(16)?;
+            Some(Neighbour { addr, complete: flag & 0x2 != 0 })
         })
         .collect()
 }
