@@ -73,8 +73,9 @@ pub fn run(args: DoctorArgs) -> Outcome {
     let cfg = &loaded.config;
     let only = &args.names;
     let paths = Paths { network: args.network.clone(), dhcp: args.dhcp.clone(), firewall: args.firewall.clone() };
-    let (ctx, mut diagnostics) = compose::context(cfg, &paths);
-    diagnostics.splice(0..0, loaded.diagnostics.iter().cloned());
+    let (ctx, unread) = compose::context(cfg, &paths);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(unread);
     diagnostics.extend(compose::check(&cfg.forwards, &ctx));
     let nft = Nft { program: args.nft.clone(), ..Nft::default() };
     let any_forward = cfg.forwards.iter().any(|f| f.enabled);

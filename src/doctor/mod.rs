@@ -302,6 +302,10 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
             let (rtype, fam) = if v6 { ("AAAA", "IPv6") } else { ("A", "IPv4") };
             let same: Vec<String> = found.iter().filter(|a| a.is_ipv6() == v6).map(|a| a.to_string()).collect();
             let text = match want {
+                Some(a) if found.contains(&a) => {
+                    out.push(Level::Ok, domain.as_str(), format!("resolves to {a}, this router's address ({rtype})"));
+                    continue;
+                }
                 None if same.is_empty() => {
                     out.push(
                         Level::Note,
@@ -316,10 +320,6 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
                         same.join(", ")
                     );
                     out.push(Level::Note, domain.as_str(), text);
-                    continue;
-                }
-                Some(a) if same.contains(&a.to_string()) => {
-                    out.push(Level::Ok, domain.as_str(), format!("resolves to {a}, this router's address ({rtype})"));
                     continue;
                 }
                 Some(a) if same.is_empty() => format!(
