@@ -196,6 +196,13 @@ pub fn diagnose(cfg: &Config, facts: &Facts, only: &[String]) -> Vec<Finding> {
             );
         }
     }
+    for n in only {
+        let one = [n.clone()];
+        if !cfg.ddns.iter().any(|h| host_wanted(&one, h)) && !cfg.forwards.iter().any(|f| forward_wanted(&one, f)) {
+            let text = "no ddns section, domain or forward has this name: see homeport status for the names".into();
+            out.push(Level::Problem, &quote_value(n), text);
+        }
+    }
     for h in cfg.ddns.iter().filter(|h| host_wanted(only, h)) {
         host(h, facts, &mut out);
     }

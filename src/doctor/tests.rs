@@ -88,3 +88,11 @@ fn a_disabled_homeport_is_a_problem() {
     assert!(f.iter().any(|f| f.subject == "homeport" && f.text.starts_with("homeport is disabled")), "{f:?}");
     assert_eq!(problems(&diagnose(&cfg(""), &Facts::default(), &[])), 0);
 }
+
+#[test]
+fn a_name_that_selects_nothing_is_said() {
+    let c = cfg(TWO);
+    let f = diagnose(&c, &Facts::default(), &["nsa".into(), "dns".into()]);
+    assert_eq!(problems(&f), 1, "{f:?}");
+    assert_eq!(f.first().map(|f| f.subject.as_str()), Some("'nsa'"));
+}
