@@ -250,3 +250,22 @@ fn conflicting_fw4_redirect() {
         "{out}"
     );
 }
+
+#[test]
+fn stopped_and_why_from_the_state_files() {
+    require_netns!();
+    let r = Router::new("dr-stop", "203.0.113.7/24", HOSTS_NOW);
+    // No daemon ran: what `homeport update` left (src/ddns/state.rs, ddns-<section>.json).
+    let left = homeport::ddns::engine::Persisted {
+        last_result: Some("KO".into()),
+        stopped: Some("DuckDNS answered KO: the token or the domain is wrong".into()),
+        ..Default::default()
+    };
+    fs::write(r.dir.join("state/ddns-home.json"), serde_json::to_vec(&left).expect("json")).expect("write state");
+    let (code, out) = r.doctor(&["home"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("problem ddns 'home': updates are stopped: DuckDNS answered KO: the token or the domain is wrong"),
+        "{out}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `homeport doctor [NAME...]`: why the router cannot be reached from outside.
 //!
-//! Shell: gathers the facts (WAN addresses over netlink, status.json, the system
+//! Shell: gathers the facts (WAN addresses over netlink, status.json or else the state
+//! files `homeport update` left, the system
 //! resolver, `nft list`, `/proc/net/arp`, TCP connects, fw4's include directory) and
 //! hands them to the pure checks in [`crate::doctor`]. Contacts nothing outside the
 //! router but the configured resolver. Exit status: 0 when no check found a problem,
@@ -87,7 +88,7 @@ pub fn run(args: DoctorArgs) -> Outcome {
     });
     let facts = Facts {
         wan: Some(wan(cfg, &args.network)),
-        status: status_file::read(&args.state_dir).ok(),
+        status: status_file::read(&args.state_dir).ok().or_else(|| from_state_files(&args.state_dir)),
         names: names(cfg, only),
         live: any_forward.then(|| nft.listing().map_err(|e| e.to_string())),
         neighbours: std::fs::read_to_string(&args.neighbours).ok().map(|t| doctor::parse_arp(&t)),
@@ -118,6 +119,15 @@ fn wan(cfg: &crate::config::Config, network: &std::path::Path) -> Result<Wan, St
         v4: crate::addr::choose_v4(&addrs, None),
         v6: crate::addr::choose_v6(&addrs, None),
     })
+}
+
+/// No daemon status: the results `homeport update` left per section (stopped and why,
+/// retrying, last result), as `homeport status` shows them then.
+fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let state = crate::ddns::state::load_all(dir);
+    let hosts: Vec<_> = state.iter().map(|(section, p)| crate::ddns::state::summary(section, p, now)).collect();
+    (!hosts.is_empty()).then(|| crate::status::Status { hosts, ..Default::default() })
 }
 
 /// The system resolver's answers for each domain of the selected, enabled ddns sections.
