@@ -10,8 +10,9 @@ mod support;
 
 use std::fs;
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use homeport::nft::fw4;
 use homeport::status::{HostStatus, Status};
@@ -268,4 +269,50 @@ fn stopped_and_why_from_the_state_files() {
         out.contains("problem ddns 'home': updates are stopped: DuckDNS answered KO: the token or the domain is wrong"),
         "{out}"
     );
+}
+
+/// `make run`'s flow on its demo config (demo/homeport): the dry run shows the request
+/// with the token as ***, the ruleset and the lint's warning about the unsafe forward; then
+/// `homeport doctor` reports that forward as a problem (exit 1).
+#[test]
+fn the_demo_dry_run_then_doctor() {
+    require_netns!();
+    let r = Router::new("dr-demo", "203.0.113.7/24", HOSTS_NOW);
+    r.ns.ip("route add default dev wan0");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/homeport");
+    fs::copy(&demo, r.dir.join("homeport")).expect("copy the demo config");
+    let state = r.dir.join("state");
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &r.ns.name]).args(support::runner_words()).arg(support::homeport_bin());
+    c.args(["run", "--dry-run", "--foreground", "--network-config"]).arg(r.dir.join("absent"));
+    c.arg("-c").arg(r.dir.join("homeport")).arg("--state-dir").arg(&state);
+    let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start the dry run");
+    // Until its status says the (not sent) update happened: generous for emulation.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !fs::read_to_string(state.join("status.json")).is_ok_and(|s| s.contains("dry run")) {
+        assert!(Instant::now() < deadline, "the dry run wrote no status");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Command::new("kill").args(["-s", "INT", &child.id().to_string()]).status().expect("kill");
+    let out = child.wait_with_output().expect("dry run output");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("would send: home (myhome.duckdns.org): GET https://www.duckdns.org/update?domains=myhome&token=***&ip=203.0.113.7"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("tcp . 3389 comment \"Remote desktop\""), "{stdout}");
+    assert!(
+        stderr.contains(
+            "warning: section @forward[1] ('rdp'): option 'src_dport': '3389' exposes the well-known RDP port"
+        ),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("demo-token") && !stderr.contains("demo-token"), "the token was printed");
+    let (code, found) = r.doctor(&[]);
+    assert_eq!(code, Some(1), "{found}");
+    assert!(
+        found.contains("note    ddns 'home': the status is a dry run's: nothing was sent to the provider"),
+        "{found}"
+    );
+    assert!(found.contains("problem forward 'Remote desktop': exposes the well-known RDP port 3389"), "{found}");
 }
