@@ -33,7 +33,7 @@ NATIVE_BIN := target/release/homeport
 .PHONY: help deps deps-build build run cross sizes lint test test-native test-qemu bench
 
 help:
-	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS)'
+	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS); after Ctrl-C: homeport $(DOCTOR_ARGS)'
 	@echo 'make test         deps, fmt, clippy, shellcheck, native tests, tests under qemu,'
 	@echo '                  then the packages built and tested (make test-pkg)'
 	@echo 'make ipk          make cross, then dist/*.ipk for every arch in openwrt-package/arches.tsv'
