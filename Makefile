@@ -14,12 +14,17 @@ HOMEPORT_TOOLS ?= $(HOME)/.local/share/homeport-tools
 export HOMEPORT_TOOLS
 export PATH := $(HOMEPORT_TOOLS)/venv/bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
-# The main job: the daemon on the shipped example config, as a dry run (no root needed):
-# it watches the real interfaces and prints the DDNS requests and the ruleset it would
-# apply, until Ctrl-C. State goes to a scratch directory.
+# The main job: the daemon on the demo config (demo/homeport: an enabled DuckDNS name with
+# a placeholder token, two forwards, one unsafe), as a dry run (no root needed): it
+# watches the real interfaces and prints the DDNS request and the ruleset it would apply
+# and the lint's warnings, until Ctrl-C; then `homeport doctor` says what it finds on this
+# machine. State goes to a scratch directory. (The package ships EXAMPLE_CONFIG, all
+# sections disabled.)
 EXAMPLE_CONFIG := openwrt-package/homeport/files/etc/config/homeport
+DEMO_CONFIG := demo/homeport
 RUN_STATE ?= $(or $(TMPDIR),/tmp)/homeport-dry-run
-RUN_ARGS ?= run --dry-run --foreground -c $(EXAMPLE_CONFIG) --state-dir $(RUN_STATE)
+RUN_ARGS ?= run --dry-run --foreground -c $(DEMO_CONFIG) --state-dir $(RUN_STATE)
+DOCTOR_ARGS ?= doctor -c $(DEMO_CONFIG) --state-dir $(RUN_STATE)
 # Subsets, e.g. `make test-qemu QEMU_TARGETS=mips-unknown-linux-musl`; empty means all.
 CROSS_TARGETS ?=
 QEMU_TARGETS ?=
@@ -28,7 +33,7 @@ NATIVE_BIN := target/release/homeport
 .PHONY: help deps deps-build build run cross sizes lint test test-native test-qemu bench
 
 help:
-	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS)'
+	@echo 'make run          build homeport (dev profile) and run it: homeport $(RUN_ARGS); after Ctrl-C: homeport $(DOCTOR_ARGS)'
 	@echo 'make test         deps, fmt, clippy, shellcheck, native tests, tests under qemu,'
 	@echo '                  then the packages built and tested (make test-pkg)'
 	@echo 'make ipk          make cross, then dist/*.ipk for every arch in openwrt-package/arches.tsv'
@@ -58,10 +63,14 @@ build: deps-build
 
 # A dev build: quick to build (and already there after make test); `make build` is the
 # size-tuned release build.
+# Ctrl-C ends the daemon; the trap (a handler, not an ignore: the daemon still gets the
+# signal) lets the shell go on to the doctor, whose exit status (1: problems found) is
+# not make's failure.
 run: deps-build
-	@test -f $(EXAMPLE_CONFIG) || { echo "error: $(EXAMPLE_CONFIG) is missing" >&2; exit 1; }
+	@test -f $(DEMO_CONFIG) || { echo "error: $(DEMO_CONFIG) is missing" >&2; exit 1; }
 	cargo build --locked --bin homeport
-	target/debug/homeport $(RUN_ARGS)
+	@trap : INT; target/debug/homeport $(RUN_ARGS); \
+	  echo; echo '== homeport $(DOCTOR_ARGS)'; target/debug/homeport $(DOCTOR_ARGS) || true
 
 cross: deps-build
 	cross/build.sh $(CROSS_TARGETS)

@@ -6,12 +6,14 @@
 
 pub mod addr;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod daemon;
 pub mod ddns;
 pub mod device;
 pub mod diag;
 pub mod dns;
+pub mod doctor;
 pub mod lint;
 pub mod migrate;
 pub mod netlink;

@@ -12,9 +12,10 @@ mod rng;
 #[path = "support/cases.rs"]
 mod support_cases;
 
+use homeport::compose::prepare;
 use homeport::config;
 use homeport::lint::Context;
-use homeport::nft::{Network, prepare};
+use homeport::nft::Network;
 use homeport::types::{Cidr, IfName};
 use rng::Rng;
 

@@ -7,24 +7,23 @@
 //! (their sections were left out) or nft refused, 2 unreadable configuration.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use argh::FromArgs;
 
-use super::{Failure, Outcome, common, forwarding};
-use crate::config;
-use crate::diag::Diagnostic;
+use super::{Failure, Outcome, common};
 use crate::lint::Paths;
 use crate::nft::apply::{Applied, Nft, NftError};
 use crate::nft::fw4;
 use crate::wan::WanError;
+use crate::{compose, config};
 
 /// check and load the port-forward table (nft -c, then nft -f in one transaction)
 #[derive(FromArgs, Debug)]
 #[argh(subcommand, name = "apply")]
 pub struct ApplyArgs {
     /// the UCI file to read (default /etc/config/homeport)
-    #[argh(option, short = 'c', default = "common::default_config()")]
+    #[argh(option, short = 'c', default = "compose::default_config()")]
     pub config: PathBuf,
     /// rebuild the table even when the live one is identical
     #[argh(switch)]
@@ -33,13 +32,13 @@ pub struct ApplyArgs {
     #[argh(option, default = "PathBuf::from(\"nft\")")]
     pub nft: PathBuf,
     /// the network config, for LAN subnets and the WAN device (default /etc/config/network)
-    #[argh(option, default = "forwarding::default_network()")]
+    #[argh(option, default = "compose::default_network()")]
     pub network: PathBuf,
     /// the DHCP config, for static leases (default /etc/config/dhcp)
-    #[argh(option, default = "forwarding::default_dhcp()")]
+    #[argh(option, default = "compose::default_dhcp()")]
     pub dhcp: PathBuf,
     /// the firewall config, for overlapping redirects (default /etc/config/firewall)
-    #[argh(option, default = "forwarding::default_firewall()")]
+    #[argh(option, default = "compose::default_firewall()")]
     pub firewall: PathBuf,
     /// firewall4's include directory, checked for our include files
     /// (default /usr/share/nftables.d)
@@ -65,7 +64,7 @@ impl fmt::Display for ApplyError {
 impl Failure for ApplyError {}
 
 pub fn run(args: ApplyArgs) -> Outcome {
-    let loaded = common::load_config(&args.config)?;
+    let loaded = compose::load_config(&args.config)?;
     let nft = Nft { program: args.nft.clone(), ..Nft::default() };
     if !loaded.config.main.enabled {
         common::print_diagnostics(&loaded.diagnostics);
@@ -79,10 +78,10 @@ pub fn run(args: ApplyArgs) -> Outcome {
         firewall: args.firewall,
         leases: crate::device::read::default_lease_files(),
     };
-    let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
-    let net = forwarding::network(&loaded.config, &ctx, &args.network).map_err(ApplyError::Wan)?;
-    let prepared = forwarding::compute(&loaded.config, &ctx, &net);
-    diags.extend(missing_includes(&args.includes, &loaded.config.main.zone));
+    let (ctx, mut diags) = compose::context(&loaded.config, &paths);
+    let net = compose::network(&loaded.config, &ctx, &args.network).map_err(ApplyError::Wan)?;
+    let prepared = compose::prepare(&loaded.config.forwards, &net, &ctx);
+    diags.extend(compose::missing_includes(&args.includes, &loaded.config.main.zone));
     let mut all = loaded.diagnostics;
     all.extend(diags);
     all.extend(prepared.diagnostics.iter().cloned());
@@ -94,24 +93,4 @@ pub fn run(args: ApplyArgs) -> Outcome {
         Applied::Unchanged => println!("port-forward table unchanged: {n} forward(s)"),
     }
     Ok(u8::from(config::has_errors(&all)))
-}
-
-/// Warnings for firewall4 include files of ours that are missing (only where fw4's
-/// include directory exists, that is on a router with firewall4).
-fn missing_includes(root: &Path, zone: &crate::types::UciName) -> Vec<Diagnostic> {
-    if !root.is_dir() {
-        return vec![];
-    }
-    fw4::includes(zone)
-        .into_iter()
-        .filter(|inc| std::fs::read_to_string(root.join(&inc.path)).map(|t| t != inc.text).unwrap_or(true))
-        .map(|inc| {
-            Diagnostic::warning(format!(
-                "{} is missing or different: firewall4 rejects forwarded connections from zone '{zone}' \
-                 without it; create it containing: {}",
-                root.join(&inc.path).display(),
-                inc.text.trim()
-            ))
-        })
-        .collect()
 }

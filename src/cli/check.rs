@@ -17,8 +17,9 @@ use crate::uci::{self, ParseError};
 use argh::FromArgs;
 use serde::Serialize;
 
+use super::common;
 use super::{Failure, Outcome};
-use super::{common, forwarding};
+use crate::compose;
 use crate::lint::Paths;
 
 /// check the configuration and print every problem found
@@ -26,7 +27,7 @@ use crate::lint::Paths;
 #[argh(subcommand, name = "check")]
 pub struct CheckArgs {
     /// the UCI file to read (default /etc/config/homeport)
-    #[argh(option, short = 'c', default = "common::default_config()")]
+    #[argh(option, short = 'c', default = "compose::default_config()")]
     pub config: PathBuf,
     /// also print the file on stdout as `uci show` does (parsing it strictly), with the
     /// values of password, key_secret and update_url as '***'
@@ -39,13 +40,13 @@ pub struct CheckArgs {
     #[argh(switch)]
     pub reveal: bool,
     /// the network config, for the forward lint's LAN subnets (default /etc/config/network)
-    #[argh(option, default = "forwarding::default_network()")]
+    #[argh(option, default = "compose::default_network()")]
     pub network: PathBuf,
     /// the DHCP config, for the forward lint's static leases (default /etc/config/dhcp)
-    #[argh(option, default = "forwarding::default_dhcp()")]
+    #[argh(option, default = "compose::default_dhcp()")]
     pub dhcp: PathBuf,
     /// the firewall config, for overlapping redirects (default /etc/config/firewall)
-    #[argh(option, default = "forwarding::default_firewall()")]
+    #[argh(option, default = "compose::default_firewall()")]
     pub firewall: PathBuf,
 }
 
@@ -84,7 +85,7 @@ pub fn run(args: CheckArgs) -> Outcome {
     if args.show && args.json {
         return Err(CheckError::ShowAndJson.into());
     }
-    let (bytes, real) = common::read_config_file(&args.config)?;
+    let (bytes, real) = compose::read_config_file(&args.config)?;
     let name = uci::package_name(&args.config);
     if args.show {
         // docs/config.md: secrets are never printed unless asked for (`--reveal`, which
@@ -96,15 +97,15 @@ pub fn run(args: CheckArgs) -> Outcome {
         out.write_all(&shown.0).and_then(|()| out.flush()).map_err(CheckError::Stdout)?;
     }
     let loaded = config::from_text(&bytes, &name);
-    // The forward safety lint (nft::prepare::check): conflicts, exposed services, targets.
+    // The forward safety lint (compose::check): conflicts, exposed services, targets.
     let paths = Paths {
         network: args.network,
         dhcp: args.dhcp,
         firewall: args.firewall,
         leases: crate::device::read::default_lease_files(),
     };
-    let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
-    diags.extend(crate::nft::prepare::check(&loaded.config.forwards, &ctx));
+    let (ctx, mut diags) = compose::context(&loaded.config, &paths);
+    diags.extend(compose::check(&loaded.config.forwards, &ctx));
     let mut all = loaded.diagnostics;
     all.extend(diags);
     if args.json {

@@ -1,12 +1,13 @@
 //! `homeport flush`: remove `table inet homeport` (a no-op when it is absent). firewall4's
 //! table and everyone else's are untouched.
 
+use crate::compose;
 use std::path::PathBuf;
 
 use argh::FromArgs;
 
+use super::Outcome;
 use super::apply::ApplyError;
-use super::{Outcome, common};
 use crate::nft::apply::Nft;
 
 /// remove the port-forward table
@@ -14,7 +15,7 @@ use crate::nft::apply::Nft;
 #[argh(subcommand, name = "flush")]
 pub struct FlushArgs {
     /// the UCI file (default /etc/config/homeport); accepted for symmetry, not needed
-    #[argh(option, short = 'c', default = "common::default_config()")]
+    #[argh(option, short = 'c', default = "compose::default_config()")]
     pub config: PathBuf,
     /// the nft program (default nft)
     #[argh(option, default = "PathBuf::from(\"nft\")")]

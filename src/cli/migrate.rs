@@ -2,6 +2,7 @@
 //! `config ddns` sections of the homeport config. The conversion is `migrate::migrate`
 //! (pure); this is the shell: read both files, add, write atomically, report.
 
+use crate::compose;
 use std::fmt;
 use std::fs;
 use std::io::Write;
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use argh::FromArgs;
 
-use super::{Failure, Outcome, common};
+use super::{Failure, Outcome};
 use crate::diag::Diagnostic;
 use crate::migrate;
 use crate::uci::{self, Package, Value};
@@ -20,7 +21,7 @@ use crate::uci::{self, Package, Value};
 #[argh(subcommand, name = "migrate")]
 pub struct MigrateArgs {
     /// homeport config to add the sections to (default /etc/config/homeport)
-    #[argh(option, short = 'c', default = "common::default_config()")]
+    #[argh(option, short = 'c', default = "compose::default_config()")]
     pub config: PathBuf,
     /// ddns-scripts config to read (default /etc/config/ddns)
     #[argh(option, default = "PathBuf::from(\"/etc/config/ddns\")")]

@@ -12,8 +12,8 @@ use argh::FromArgs;
 mod apply;
 mod check;
 pub mod common;
+mod doctor;
 mod flush;
-pub mod forwarding;
 pub mod json;
 mod migrate;
 mod rules;
@@ -44,6 +44,7 @@ pub enum Command {
     Update(update::UpdateArgs),
     Migrate(migrate::MigrateArgs),
     Schema(schema::SchemaArgs),
+    Doctor(doctor::DoctorArgs),
 }
 
 impl Command {
@@ -60,6 +61,7 @@ impl Command {
             Command::Update(a) => update::run(a),
             Command::Migrate(a) => migrate::run(a),
             Command::Schema(a) => schema::run(a),
+            Command::Doctor(a) => doctor::run(a),
         }
     }
 }

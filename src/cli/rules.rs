@@ -8,25 +8,25 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 
-use super::{Failure, Outcome, common, forwarding};
-use crate::config;
+use super::{Failure, Outcome, common};
 use crate::lint::Paths;
+use crate::{compose, config};
 
 /// print the nftables ruleset for the configured port forwards
 #[derive(FromArgs, Debug)]
 #[argh(subcommand, name = "rules")]
 pub struct RulesArgs {
     /// the UCI file to read (default /etc/config/homeport)
-    #[argh(option, short = 'c', default = "common::default_config()")]
+    #[argh(option, short = 'c', default = "compose::default_config()")]
     pub config: PathBuf,
     /// the network config, for LAN subnets and the WAN device (default /etc/config/network)
-    #[argh(option, default = "forwarding::default_network()")]
+    #[argh(option, default = "compose::default_network()")]
     pub network: PathBuf,
     /// the DHCP config, for static leases (default /etc/config/dhcp)
-    #[argh(option, default = "forwarding::default_dhcp()")]
+    #[argh(option, default = "compose::default_dhcp()")]
     pub dhcp: PathBuf,
     /// the firewall config, for overlapping redirects (default /etc/config/firewall)
-    #[argh(option, default = "forwarding::default_firewall()")]
+    #[argh(option, default = "compose::default_firewall()")]
     pub firewall: PathBuf,
 }
 
@@ -42,27 +42,23 @@ impl std::fmt::Display for StdoutError {
 impl Failure for StdoutError {}
 
 pub fn run(args: RulesArgs) -> Outcome {
-    let loaded = common::load_config(&args.config)?;
+    let loaded = compose::load_config(&args.config)?;
     let paths = Paths {
         network: args.network.clone(),
         dhcp: args.dhcp,
         firewall: args.firewall,
         leases: crate::device::read::default_lease_files(),
     };
-    let (ctx, mut diags) = forwarding::context(&loaded.config, &paths);
+    let (ctx, mut diags) = compose::context(&loaded.config, &paths);
     // A preview still makes sense without a WAN device: say so, render without it.
-    let net = match forwarding::network(&loaded.config, &ctx, &args.network) {
+    let net = match compose::network(&loaded.config, &ctx, &args.network) {
         Ok(n) => n,
         Err(e) => {
             diags.push(crate::diag::Diagnostic::warning(format!("{e}; the ruleset below has no WAN side")));
-            crate::nft::Network {
-                wan_devices: vec![],
-                lan_devices: ctx.lan_devices.clone(),
-                lan_subnets: ctx.lan_subnets.clone(),
-            }
+            compose::lan_side(&ctx)
         }
     };
-    let prepared = forwarding::compute(&loaded.config, &ctx, &net);
+    let prepared = compose::prepare(&loaded.config.forwards, &net, &ctx);
     let mut all = loaded.diagnostics;
     all.extend(diags);
     all.extend(prepared.diagnostics);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use argh::FromArgs;
 
 use super::{Failure, Outcome};
-use super::{common, forwarding};
+use crate::compose;
 use crate::config::LogLevel;
 use crate::daemon::{self, Options, compose::FromFiles, logging};
 use crate::lint::Paths;
@@ -21,7 +21,7 @@ use crate::{statefile, wan};
 #[argh(subcommand, name = "run")]
 pub struct RunArgs {
     /// the UCI file to read (default /etc/config/homeport)
-    #[argh(option, short = 'c', default = "common::default_config()")]
+    #[argh(option, short = 'c', default = "compose::default_config()")]
     pub config: PathBuf,
     /// where state and status.json are kept (default /var/run/homeport; with --dry-run a
     /// private directory under /tmp)
@@ -80,12 +80,12 @@ pub fn run(a: RunArgs) -> Outcome {
             log::info!("dry run: state and status.json in {}", p.display());
             p.clone()
         }
-        (None, None) => common::default_state_dir(),
+        (None, None) => compose::default_state_dir(),
     };
     let lint_paths = Paths {
         network: a.network_config.clone(),
-        dhcp: forwarding::default_dhcp(),
-        firewall: forwarding::default_firewall(),
+        dhcp: compose::default_dhcp(),
+        firewall: compose::default_firewall(),
         leases: if a.leases.is_empty() { crate::device::read::default_lease_files() } else { a.leases },
     };
     let opts = Options {

@@ -7,6 +7,7 @@
 //! 0 running, 1 not running (the document is still printed, every forward inactive with
 //! reason `homeport is not running`, and the reason on stderr), 3 no document at all.
 
+use crate::compose;
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
@@ -14,7 +15,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use argh::FromArgs;
 
-use super::common;
 use super::{Failure, Outcome};
 use crate::daemon::status_file;
 use crate::ddns::state;
@@ -27,7 +27,7 @@ use crate::status::Status;
 #[argh(subcommand, name = "status")]
 pub struct StatusArgs {
     /// where the daemon keeps its state (default /var/run/homeport)
-    #[argh(option, default = "common::default_state_dir()")]
+    #[argh(option, default = "compose::default_state_dir()")]
     pub state_dir: PathBuf,
     /// print the status document as JSON (the form LuCI reads)
     #[argh(switch)]

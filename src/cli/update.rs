@@ -5,6 +5,7 @@
 //! Shell around [`crate::ddns::oneshot::run_pass`]: reads the configuration, finds the WAN
 //! device and its addresses, gives each section an HTTP client for its TLS settings.
 
+use crate::compose;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -30,10 +31,10 @@ pub struct UpdateArgs {
     #[argh(switch)]
     pub force: bool,
     /// the UCI file to read (default /etc/config/homeport)
-    #[argh(option, short = 'c', default = "common::default_config()")]
+    #[argh(option, short = 'c', default = "compose::default_config()")]
     pub config: PathBuf,
     /// where state is kept (default /var/run/homeport)
-    #[argh(option, default = "common::default_state_dir()")]
+    #[argh(option, default = "compose::default_state_dir()")]
     pub state_dir: PathBuf,
     /// the ddns sections to update, by name or as @ddns[N] (default: every enabled one)
     #[argh(positional)]
@@ -69,7 +70,7 @@ fn names(h: &DdnsHost) -> [Option<String>; 2] {
 }
 
 pub fn run(args: UpdateArgs) -> Outcome {
-    let loaded = common::load_config(&args.config)?;
+    let loaded = compose::load_config(&args.config)?;
     common::print_diagnostics(&loaded.diagnostics);
     let all = &loaded.config.ddns;
     let mut chosen: Vec<&DdnsHost> = Vec::new();

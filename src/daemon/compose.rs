@@ -9,8 +9,7 @@ use std::time::SystemTime;
 use super::ddns_driver::EngineDriver;
 use super::forward_driver::NftDriver;
 use super::{Configure, Setup};
-use crate::cli::common::load_config;
-use crate::cli::forwarding;
+use crate::compose::{self, load_config};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::Paths;
@@ -61,7 +60,7 @@ impl FromFiles {
 impl Configure for FromFiles {
     fn load(&mut self) -> Result<Setup, String> {
         let (cfg, mut diagnostics) = self.read()?;
-        let (ctx, more) = forwarding::context(&cfg, &self.lint_paths);
+        let (ctx, more) = compose::context(&cfg, &self.lint_paths);
         for d in &more {
             match d.severity {
                 Severity::Error => log::error!("{}", d.body()),
@@ -69,6 +68,13 @@ impl Configure for FromFiles {
             }
         }
         diagnostics.extend(more);
+        if self.dry_run {
+            // What `homeport check` would say about the forwards (docs/forwarding.md,
+            // "Safety lint"), so a dry run shows it; the status carries it per forward.
+            for d in compose::check(&cfg.forwards, &ctx) {
+                log::warn!("{}", d.body());
+            }
+        }
         self.running = true;
         Ok(Setup {
             ddns: Box::new(EngineDriver::new(&cfg.ddns, self.state_dir.clone(), self.dry_run, SystemTime::now())),

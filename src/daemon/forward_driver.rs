@@ -1,4 +1,4 @@
-//! The forward table (`nft::prepare`, `nft::apply`) behind the loop's [`Forwards`]
+//! The forward table (`compose::prepare`, `nft::apply`) behind the loop's [`Forwards`]
 //! interface.
 //!
 //! Adapter, no policy: the lint context (LAN subnets, leases, fw4 redirects) is read once
@@ -12,14 +12,15 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::services::{Forwards, Rules};
+use crate::compose::{Prepared, prepare};
 use crate::config::Forward;
 use crate::device::resolve::ABSENT;
 use crate::device::{Device, read};
 use crate::diag::Diagnostic;
 use crate::lint::Context;
 use crate::netlink::Tables;
+use crate::nft::Network;
 use crate::nft::apply::Nft;
-use crate::nft::{Network, Prepared, prepare};
 use crate::status::{ForwardStatus, Warning};
 use crate::types::IfName;
 

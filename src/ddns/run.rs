@@ -190,7 +190,7 @@ fn lookup_server(host: &DdnsHost) -> Option<&crate::types::HostPort> {
 }
 
 /// The system resolver (getaddrinfo through musl: `/etc/resolv.conf`).
-fn resolve(name: &str) -> Result<Vec<IpAddr>, String> {
+pub fn resolve(name: &str) -> Result<Vec<IpAddr>, String> {
     (name, 0u16)
         .to_socket_addrs()
         .map(|it| it.map(|sa| sa.ip()).collect())

@@ -172,7 +172,17 @@ impl Nft {
     fn list(&self, flags: &[&str]) -> Result<Option<String>, NftError> {
         let (family, name) = TABLE.split_once(' ').unwrap_or(("inet", "homeport"));
         let args: Vec<&str> = flags.iter().copied().chain(["list", "table", family, name]).collect();
-        match self.run(&args, "")? {
+        self.list_args(&args)
+    }
+
+    /// Another table's chain (`nft list chain inet fw4 upnp_prerouting`, for `doctor`);
+    /// `None` when the table or chain does not exist.
+    pub fn list_chain(&self, family: &str, table: &str, chain: &str) -> Result<Option<String>, NftError> {
+        self.list_args(&["list", "chain", family, table, chain])
+    }
+
+    fn list_args(&self, args: &[&str]) -> Result<Option<String>, NftError> {
+        match self.run(args, "")? {
             Ok(out) => Ok(Some(out)),
             // Absent table: nft says "No such file or directory".
             Err(m) if m.contains("No such file") => Ok(None),

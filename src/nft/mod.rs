@@ -6,7 +6,8 @@
 //! `nft` on stdin, never through a shell; [`child`] keeps the daemon's one nft child
 //! within its reach. [`linear`] renders the same forwards one rule per forward, as
 //! firewall4 would, for the benchmark's comparison.
-//! Design and priorities: docs/forwarding.md.
+//! Plan, lint and render are composed in `crate::compose`. Design and priorities:
+//! docs/forwarding.md.
 
 pub mod apply;
 pub mod child;
@@ -14,10 +15,8 @@ pub mod counters;
 pub mod fw4;
 pub mod linear;
 pub mod plan;
-pub mod prepare;
 pub mod quote;
 pub mod render;
 
 pub use plan::{Entry, Family, L4, Plan, plan};
-pub use prepare::{Prepared, prepare};
 pub use render::{Network, Ruleset, TABLE, render, render_flush};

@@ -1718,6 +1718,30 @@ def luci_status_page_without_daemon():
 
 
 @test
+def luci_doctor_page():
+    """The Diagnose view shows each finding of `homeport doctor --json` (issue 15), and the
+    plugin's error object when there is no answer."""
+    doc = {"problems": 1, "findings": [
+        {"level": "ok", "subject": "WAN eth1", "text": "the IPv4 address 203.0.113.7 is public"},
+        {"level": "problem", "subject": "forward '<b>nas</b>'", "text": "nothing listens on 192.168.1.10:443"}]}
+    rec = harness("doctor", {"rpc": {"homeport.doctor": doc}, "uci": {}})
+    for want in ("1 problem(s) found.", "WAN eth1", "forward '<b>nas</b>'", "nothing listens on 192.168.1.10:443", "Problem"):
+        check(want in rec["text"], f"{want!r} not on the page: {rec['text']}")
+    eq(rec["declares"], [{"object": "homeport", "method": "doctor", "params": []}], "one rpc call")
+    rec = harness("doctor", {"rpc": {"homeport.doctor": {"error": "homeport doctor gave no answer"}}, "uci": {}})
+    check("homeport doctor gave no answer" in rec["text"], "error shown")
+
+
+@test
+def rpcd_plugin_call_doctor():
+    """`doctor` passes the document on although the binary exits 1 (problems found)."""
+    doc = {"problems": 1, "findings": [{"level": "problem", "subject": "WAN eth1", "text": "CGNAT"}]}
+    body = "#!/bin/sh\n[ \"$1 $2\" = 'doctor --json' ] || exit 3\nprintf '%s\\n' '" + json.dumps(doc) + "'\nexit 1\n"
+    eq(plugin_call("call", "doctor", prog_body=body), doc, "call doctor passes the document through")
+    check("error" in plugin_call("call", "doctor"), "failing binary gives an error object")
+
+
+@test
 def luci_ddns_provider_fields():
     opts = options_of("ddns")
     services = opts["service"]["values"]

@@ -1,0 +1,157 @@
+//! `homeport doctor [NAME...]`: why the router cannot be reached from outside.
+//!
+//! Shell: gathers the facts (WAN addresses over netlink, status.json or else the state
+//! files `homeport update` left, the system
+//! resolver, `nft list`, `/proc/net/arp`, TCP connects, fw4's include directory) and
+//! hands them to the pure checks in [`crate::doctor`]. Contacts nothing outside the
+//! router but the configured resolver. Exit status: 0 when no check found a problem,
+//! 1 otherwise, 2 when the configuration is unreadable.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use argh::FromArgs;
+
+use super::{Failure, Outcome};
+use crate::compose;
+use crate::daemon::status_file;
+use crate::doctor::{self, CONNECT_TIMEOUT_SECS, Connect, Facts, Wan};
+use crate::lint::Paths;
+use crate::nft::apply::Nft;
+use crate::nft::fw4;
+
+/// say why the router cannot be reached from outside: every check, one sentence each
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "doctor")]
+pub struct DoctorArgs {
+    /// ddns sections, domains or forwards to check (default: all)
+    #[argh(positional)]
+    pub names: Vec<String>,
+    /// print the findings on stdout as JSON
+    #[argh(switch)]
+    pub json: bool,
+    /// the UCI file to read (default /etc/config/homeport)
+    #[argh(option, short = 'c', default = "compose::default_config()")]
+    pub config: PathBuf,
+    /// where the daemon keeps status.json (default /var/run/homeport)
+    #[argh(option, default = "compose::default_state_dir()")]
+    pub state_dir: PathBuf,
+    /// the network config, for LAN subnets and the WAN device (default /etc/config/network)
+    #[argh(option, default = "compose::default_network()")]
+    pub network: PathBuf,
+    /// the DHCP config, for static leases (default /etc/config/dhcp)
+    #[argh(option, default = "compose::default_dhcp()")]
+    pub dhcp: PathBuf,
+    /// the firewall config, for overlapping redirects (default /etc/config/firewall)
+    #[argh(option, default = "compose::default_firewall()")]
+    pub firewall: PathBuf,
+    /// the nft program (default nft)
+    #[argh(option, default = "PathBuf::from(\"nft\")")]
+    pub nft: PathBuf,
+    /// firewall4's include directory (default /usr/share/nftables.d)
+    #[argh(option, default = "PathBuf::from(fw4::INCLUDE_ROOT)")]
+    pub includes: PathBuf,
+    /// the IPv4 neighbour table (default /proc/net/arp)
+    #[argh(option, default = "PathBuf::from(\"/proc/net/arp\")")]
+    pub neighbours: PathBuf,
+}
+
+#[derive(Debug)]
+struct StdoutError(io::Error);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write to stdout: {}", self.0)
+    }
+}
+
+impl Failure for StdoutError {}
+
+pub fn run(args: DoctorArgs) -> Outcome {
+    let loaded = compose::load_config(&args.config)?;
+    let cfg = &loaded.config;
+    let only = &args.names;
+    let paths = Paths {
+        network: args.network.clone(),
+        dhcp: args.dhcp.clone(),
+        firewall: args.firewall.clone(),
+        leases: crate::device::read::default_lease_files(),
+    };
+    let (ctx, unread) = compose::context(cfg, &paths);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(unread);
+    diagnostics.extend(compose::check(&cfg.forwards, &ctx));
+    let nft = Nft { program: args.nft.clone(), ..Nft::default() };
+    let any_forward = cfg.forwards.iter().any(|f| f.enabled);
+    // Connect first: the attempts make the kernel ask ARP, so the neighbour table read
+    // afterwards is fresh.
+    let connects = std::thread::scope(|s| {
+        let handles: Vec<_> = doctor::probes(cfg, only).into_iter().map(|a| s.spawn(move || (a, connect(a)))).collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let facts = Facts {
+        wan: Some(wan(cfg, &args.network)),
+        status: status_file::read(&args.state_dir).ok().or_else(|| from_state_files(&args.state_dir)),
+        names: names(cfg, only),
+        live: any_forward.then(|| nft.listing().map_err(|e| e.to_string())),
+        neighbours: std::fs::read_to_string(&args.neighbours).ok().map(|t| doctor::parse_arp(&t)),
+        connects,
+        fw4_missing: (any_forward && args.includes.is_dir())
+            .then(|| compose::missing_includes(&args.includes, &cfg.main.zone)),
+        upnp: if any_forward { nft.list_chain("inet", "fw4", "upnp_prerouting").ok().flatten() } else { None },
+        diagnostics,
+    };
+    let findings = doctor::diagnose(cfg, &facts, only);
+    let text = if args.json {
+        super::json::ascii(&doctor::render_json(&findings)) + "\n"
+    } else {
+        doctor::render_text(&findings)
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(StdoutError)?;
+    Ok(u8::from(doctor::problems(&findings) > 0))
+}
+
+fn wan(cfg: &crate::config::Config, network: &std::path::Path) -> Result<Wan, String> {
+    let sources = crate::wan::Sources { network_config: network.to_path_buf(), ..crate::wan::Sources::openwrt() };
+    let device = crate::wan::resolve(&cfg.main, &sources).map_err(|e| e.to_string())?.device;
+    let addrs =
+        crate::netlink::dump_addresses(&device).map_err(|e| format!("reading the addresses of {device}: {e}"))?;
+    Ok(Wan {
+        device: device.to_string(),
+        v4: crate::addr::choose_v4(&addrs, None),
+        v6: crate::addr::choose_v6(&addrs, None),
+    })
+}
+
+/// No daemon status: the results `homeport update` left per section (stopped and why,
+/// retrying, last result), as `homeport status` shows them then.
+fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let state = crate::ddns::state::load_all(dir);
+    let hosts: Vec<_> = state.iter().map(|(section, p)| crate::ddns::state::summary(section, p, now)).collect();
+    (!hosts.is_empty()).then(|| crate::status::Status { hosts, ..Default::default() })
+}
+
+/// The system resolver's answers for each domain of the selected, enabled ddns sections.
+fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Vec<std::net::IpAddr>, String>)> {
+    let domains = cfg.ddns.iter().filter(|h| h.enabled).flat_map(|h| {
+        let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
+        h.domains.iter().filter(move |d| all || only.iter().any(|n| n == d.as_str()))
+    });
+    domains.map(|d| (d.to_string(), crate::ddns::run::resolve(d.as_str()))).collect()
+}
+
+fn connect(a: SocketAddr) -> Connect {
+    match TcpStream::connect_timeout(&a, Duration::from_secs(CONNECT_TIMEOUT_SECS)) {
+        Ok(_) => Connect::Open,
+        Err(e) => match e.kind() {
+            io::ErrorKind::ConnectionRefused => Connect::Refused,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Connect::NoAnswer,
+            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => Connect::Unreachable,
+            _ => Connect::Failed(e.to_string()),
+        },
+    }
+}

@@ -1,0 +1,515 @@
+//! `homeport doctor`: why the router cannot be reached from outside, one finding per
+//! check, each one plain sentence saying what was found and what to do (issue 15).
+//!
+//! Pure. [`diagnose`] takes the configuration and the [`Facts`] the shell gathered (WAN
+//! addresses, the daemon's status document, resolver answers, the live table listing,
+//! the neighbour table, TCP connect results, firewall4's includes, miniupnpd's chain) and
+//! returns [`Finding`]s; [`probes`] says which connects the shell should try. Nothing here
+//! touches the system, so every sentence is tested with captured inputs
+//! (tests/golden/doctor/).
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::addr::reach::{self, Observation};
+use crate::addr::{V4Class, classify_v4};
+use crate::config::{Config, DdnsHost, Forward};
+use crate::diag::{Diagnostic, SectionRef, quote_value};
+use crate::nft::counters;
+use crate::status::{HostStatus, Status};
+
+#[cfg(test)]
+mod tests;
+
+/// How long the shell waits for a TCP connect, and the figure the sentences quote.
+pub const CONNECT_TIMEOUT_SECS: u64 = 2;
+
+/// What the shell found on this machine. `Err` holds why a fact could not be gathered:
+/// the checks depending on it say so instead of guessing.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    /// The WAN device and its chosen addresses (`addr::choose_v4`/`choose_v6`).
+    pub wan: Option<Result<Wan, String>>,
+    /// `status.json` of the running daemon, when there is one.
+    pub status: Option<Status>,
+    /// Per domain of an enabled ddns section: the system resolver's A and AAAA answers.
+    pub names: Vec<(String, Result<Vec<IpAddr>, String>)>,
+    /// `nft list table inet homeport`: `Ok(None)` when there is no such table.
+    pub live: Option<Result<Option<String>, String>>,
+    /// The IPv4 neighbour table (`/proc/net/arp`), `None` when unreadable.
+    pub neighbours: Option<Vec<Neighbour>>,
+    /// The outcome of each of [`probes`]' connects.
+    pub connects: Vec<(SocketAddr, Connect)>,
+    /// firewall4's include check (`compose::missing_includes`); `None`: no firewall4 here.
+    pub fw4_missing: Option<Vec<Diagnostic>>,
+    /// `nft list chain inet fw4 upnp_prerouting` (miniupnpd's DNAT rules), when present.
+    pub upnp: Option<String>,
+    /// The configuration's diagnostics, then the forward lint (`compose::check`).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wan {
+    pub device: String,
+    pub v4: Option<Ipv4Addr>,
+    pub v6: Option<Ipv6Addr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Neighbour {
+    pub addr: Ipv4Addr,
+    /// The kernel has the device's link-layer address (ATF_COM): it answered ARP.
+    pub complete: bool,
+}
+
+/// A TCP connect from the router to a forward's target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connect {
+    Open,
+    Refused,
+    /// No answer within [`CONNECT_TIMEOUT_SECS`].
+    NoAnswer,
+    /// The kernel found no way to the address (no ARP answer, no route).
+    Unreachable,
+    Failed(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    /// Not checkable, or not in use: neither fine nor a problem.
+    Note,
+    Problem,
+}
+
+impl Level {
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Note => "note",
+            Level::Problem => "problem",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub level: Level,
+    /// `WAN`, `firewall4`, a domain, `forward 'name'`.
+    pub subject: String,
+    pub text: String,
+}
+
+/// Whether the user asked about this section (no names: everything).
+fn wanted(only: &[String], section: &SectionRef, other: &[&str]) -> bool {
+    only.is_empty() || only.iter().any(|n| section.name.as_deref() == Some(n) || other.contains(&n.as_str()))
+}
+
+fn host_wanted(only: &[String], h: &DdnsHost) -> bool {
+    let domains: Vec<&str> = h.domains.iter().map(|d| d.as_str()).collect();
+    wanted(only, &h.section, &domains)
+}
+
+fn forward_wanted(only: &[String], f: &Forward) -> bool {
+    wanted(only, &f.section, &[f.name.as_str()])
+}
+
+/// Where the service of a TCP forward should answer: its device, or this router.
+fn target(f: &Forward) -> SocketAddr {
+    let ip = f.dest_ip.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    SocketAddr::new(ip, f.dest_port.start().get())
+}
+
+/// The connects the shell should try: each enabled, selected TCP forward's target.
+pub fn probes(cfg: &Config, only: &[String]) -> Vec<SocketAddr> {
+    let mut out: Vec<SocketAddr> = Vec::new();
+    for f in cfg.forwards.iter().filter(|f| f.enabled && f.proto.has_tcp() && forward_wanted(only, f)) {
+        if !out.contains(&target(f)) {
+            out.push(target(f));
+        }
+    }
+    out
+}
+
+/// The IPv4 neighbours in `/proc/net/arp` (`IP address  HW type  Flags  HW address  Mask
+/// Device`, flags in hex; 0x2 is ATF_COM, linux/if_arp.h). Unparsable lines are skipped.
+pub fn parse_arp(text: &str) -> Vec<Neighbour> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let addr = fields.next()?.parse().ok()?;
+            // The flags' last hex digit holds ATF_COM.
+            let flag = fields.nth(1)?.chars().last()?.to_digit(16)?;
+            Some(Neighbour { addr, complete: flag & 0x2 != 0 })
+        })
+        .collect()
+}
+
+/// `(tcp, port)` of each DNAT rule miniupnpd put in `upnp_prerouting` (`… tcp dport 8080
+/// … dnat …`, fw4.md "miniupnpd"). Rules printed as raw payloads are not recognised.
+pub fn upnp_ports(listing: &str) -> Vec<(bool, u16)> {
+    let mut out = Vec::new();
+    for line in listing.lines().filter(|l| l.contains("dnat")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for w in words.windows(3) {
+            if let [p @ ("tcp" | "udp"), "dport", port] = w
+                && let Ok(port) = port.parse()
+            {
+                out.push((*p == "tcp", port));
+            }
+        }
+    }
+    out
+}
+
+struct Out(Vec<Finding>);
+
+impl Out {
+    fn push(&mut self, level: Level, subject: &str, text: String) {
+        self.0.push(Finding { level, subject: subject.to_string(), text });
+    }
+}
+
+/// Every check, in order: configuration, WAN, firewall4, each DDNS name, each forward.
+/// `only` selects ddns and forward sections by section name, domain or forward name.
+pub fn diagnose(cfg: &Config, facts: &Facts, only: &[String]) -> Vec<Finding> {
+    let mut out = Out(Vec::new());
+    if !cfg.main.enabled {
+        let text = "homeport is disabled (option enabled '0' in the main section): no name is updated and no port forwarded; set it to '1' and start homeport";
+        out.push(Level::Problem, "homeport", text.into());
+    }
+    for d in facts.diagnostics.iter().filter(|d| d.is_error() && d.section.is_none()) {
+        out.push(Level::Problem, "configuration", d.message.clone());
+    }
+    wan(cfg, facts, &mut out);
+    if let Some(missing) = &facts.fw4_missing {
+        for d in missing {
+            out.push(Level::Problem, "firewall4", d.message.clone());
+        }
+        if missing.is_empty() {
+            let zone = &cfg.main.zone;
+            out.push(
+                Level::Ok,
+                "firewall4",
+                format!("the include files that accept forwarded connections from zone '{zone}' are in place"),
+            );
+        }
+    }
+    for n in only {
+        let one = [n.clone()];
+        if !cfg.ddns.iter().any(|h| host_wanted(&one, h)) && !cfg.forwards.iter().any(|f| forward_wanted(&one, f)) {
+            let text = "no ddns section, domain or forward has this name: see homeport status for the names".into();
+            out.push(Level::Problem, &quote_value(n), text);
+        }
+    }
+    for h in cfg.ddns.iter().filter(|h| host_wanted(only, h)) {
+        host(h, facts, &mut out);
+    }
+    for f in cfg.forwards.iter().filter(|f| forward_wanted(only, f)) {
+        forward(f, facts, &mut out);
+    }
+    out.0
+}
+
+fn wan(cfg: &Config, facts: &Facts, out: &mut Out) {
+    let w = match &facts.wan {
+        None => return,
+        Some(Err(e)) => {
+            let iface = &cfg.main.interface;
+            let text = format!(
+                "the WAN device is not known ({e}): check that interface '{iface}' is up (ifstatus {iface}), or name the device with option device in the main section"
+            );
+            return out.push(Level::Problem, "WAN", text);
+        }
+        Some(Ok(w)) => w,
+    };
+    let subject = format!("WAN {}", w.device);
+    let hosts = cfg.ddns.iter().filter(|h| h.enabled);
+    let obs = Observation {
+        wan_v4: w.v4,
+        wan_v6: w.v6,
+        outside_v4: facts.status.as_ref().and_then(|s| s.wan.ipv4_seen_outside),
+        wants_v4: hosts.clone().any(|h| h.family.wants_v4()),
+        wants_v6: hosts.clone().any(|h| h.family.wants_v6()),
+    };
+    let warnings = reach::warnings(&obs);
+    for warning in &warnings {
+        out.push(Level::Problem, &subject, warning.message.clone());
+    }
+    if let Some(a) = w.v4.filter(|a| classify_v4(*a) == V4Class::Public)
+        && warnings.iter().all(|w| w.code != "double_nat")
+    {
+        out.push(Level::Ok, &subject, format!("the IPv4 address {a} is public: the internet can reach this router"));
+    }
+    if let Some(a) = w.v6 {
+        out.push(
+            Level::Ok,
+            &subject,
+            format!("the IPv6 address {a} is global: the internet can reach it where the ISP routes IPv6"),
+        );
+    }
+    if w.v4.is_none() && w.v6.is_none() && warnings.is_empty() {
+        out.push(
+            Level::Problem,
+            &subject,
+            "the WAN device has no address: nothing can reach this router; check the WAN connection".into(),
+        );
+    }
+}
+
+fn section_name(s: &SectionRef) -> String {
+    s.name.clone().unwrap_or_else(|| format!("@{}[{}]", s.ty, s.index))
+}
+
+fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
+    let name = section_name(&h.section);
+    let subject = format!("ddns {}", quote_value(&name));
+    if !h.enabled {
+        return out.push(Level::Note, &subject, "is disabled (option enabled '0'): its names are not updated".into());
+    }
+    for d in facts.diagnostics.iter().filter(|d| d.section.as_ref() == Some(&h.section) && d.is_error()) {
+        out.push(Level::Problem, &subject, d.message.clone());
+    }
+    let status = facts.status.as_ref();
+    let st = status.and_then(|s| s.hosts.iter().find(|x| x.section == name));
+    match st {
+        None => out.push(
+            Level::Note,
+            &subject,
+            "homeport's status has nothing on it: homeport is not running (start it: /etc/init.d/homeport start), so the last update is unknown".into(),
+        ),
+        Some(st) => updater(st, &subject, out),
+    }
+    // What to compare the answers with: what the daemon wants published, else the WAN's.
+    let wan = facts.wan.as_ref().and_then(|w| w.as_ref().ok());
+    // A WAN address that is not public is no address to publish (see the WAN findings).
+    let public4 = wan.and_then(|w| w.v4).filter(|a| classify_v4(*a) == V4Class::Public);
+    let want4 = st.and_then(|s| s.wanted_ipv4).or(public4).filter(|_| h.family.wants_v4());
+    let want6 = st.and_then(|s| s.wanted_ipv6).or(wan.and_then(|w| w.v6)).filter(|_| h.family.wants_v6());
+    let registered = |a: IpAddr| {
+        st.is_some_and(|s| s.registered_ipv4.map(IpAddr::V4) == Some(a) || s.registered_ipv6.map(IpAddr::V6) == Some(a))
+    };
+    for domain in &h.domains {
+        let Some((_, answer)) = facts.names.iter().find(|(n, _)| n == domain.as_str()) else { continue };
+        let found = match answer {
+            Ok(found) => found,
+            Err(e) => {
+                let text = format!(
+                    "the system resolver gives no address for it ({e}): the name is not registered yet, or the resolver is down"
+                );
+                out.push(Level::Problem, domain.as_str(), text);
+                continue;
+            }
+        };
+        for (want, v6) in [(want4.map(IpAddr::V4), false), (want6.map(IpAddr::V6), true)] {
+            if v6 && !h.family.wants_v6() || !v6 && !h.family.wants_v4() {
+                continue;
+            }
+            let (rtype, fam) = if v6 { ("AAAA", "IPv6") } else { ("A", "IPv4") };
+            let same: Vec<String> = found.iter().filter(|a| a.is_ipv6() == v6).map(|a| a.to_string()).collect();
+            let text = match want {
+                Some(a) if found.contains(&a) => {
+                    out.push(Level::Ok, domain.as_str(), format!("resolves to {a}, this router's address ({rtype})"));
+                    continue;
+                }
+                None if same.is_empty() => {
+                    out.push(
+                        Level::Note,
+                        domain.as_str(),
+                        format!("has no {rtype} record, and this router has no public {fam} address to publish"),
+                    );
+                    continue;
+                }
+                None => {
+                    let text = format!(
+                        "resolves to {}, but this router has no public {fam} address to compare with",
+                        same.join(", ")
+                    );
+                    out.push(Level::Note, domain.as_str(), text);
+                    continue;
+                }
+                Some(a) if same.is_empty() => format!(
+                    "has no {rtype} record, but this router's address is {a}: the update has not reached the provider; see the last result, or run homeport update"
+                ),
+                Some(a) if registered(a) => format!(
+                    "resolves to {}, but the provider already has {a}: resolvers keep the old answer until its time to live runs out; wait a few minutes",
+                    same.join(", ")
+                ),
+                Some(a) => format!(
+                    "resolves to {}, but this router's address is {a}: the record is old; homeport updates it at the next check, or run homeport update now",
+                    same.join(", ")
+                ),
+            };
+            out.push(Level::Problem, domain.as_str(), text);
+        }
+    }
+}
+
+/// The daemon's last word on a host (status.json `state`, docs/status.md).
+fn updater(st: &HostStatus, subject: &str, out: &mut Out) {
+    let result = st.last_result.as_deref().unwrap_or("none yet");
+    let error = st.error.as_deref().unwrap_or(result);
+    let (level, text) = match st.state.as_str() {
+        // daemon::ddns_driver: a dry run records "dry run" and contacts no provider.
+        _ if st.last_result.as_deref() == Some("dry run") => {
+            (Level::Note, "the status is a dry run's: nothing was sent to the provider".to_string())
+        }
+        "ok" => (Level::Ok, format!("the provider has this router's address (last result: {result})")),
+        "pending" => (Level::Note, "an update is due and about to be sent".to_string()),
+        "backoff" => (Level::Problem, format!("the last update failed ({error}); homeport retries by itself")),
+        "stopped" => (
+            Level::Problem,
+            format!(
+                "updates are stopped: {error}; correct the section (account, token, domain) and reload homeport (/etc/init.d/homeport reload)"
+            ),
+        ),
+        "blocked" => (Level::Problem, format!("there is no address it may publish ({error}); see the WAN findings")),
+        other => (Level::Note, format!("state {other} (last result: {result})")),
+    };
+    out.push(level, subject, text);
+}
+
+fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
+    let subject = format!("forward {}", quote_value(&f.name));
+    if !f.enabled {
+        return out.push(Level::Note, &subject, "is disabled (option enabled '0')".into());
+    }
+    let mine: Vec<&Diagnostic> = facts.diagnostics.iter().filter(|d| d.section.as_ref() == Some(&f.section)).collect();
+    for d in mine.iter().filter(|d| d.is_error()) {
+        out.push(Level::Problem, &subject, format!("{}; this forward is left out of the table", d.message));
+    }
+    let proto = format!("{:?}", f.proto).to_lowercase();
+    match &facts.live {
+        None => {}
+        Some(Err(e)) => out.push(Level::Note, &subject, format!("the live table could not be read ({e})")),
+        Some(Ok(None)) => out.push(
+            Level::Problem,
+            &subject,
+            "is not applied: there is no table inet homeport; start homeport (/etc/init.d/homeport start)".into(),
+        ),
+        Some(Ok(Some(listing))) => {
+            if counters::for_forward(&counters::parse(listing), &proto, &f.src_dport.to_string()).is_some() {
+                out.push(Level::Ok, &subject, format!("is applied: {proto} port {} is in the live table", f.src_dport));
+            } else {
+                out.push(
+                    Level::Problem,
+                    &subject,
+                    format!("is not in the live table ({proto} port {}): reload homeport (/etc/init.d/homeport reload), and see homeport status for why", f.src_dport),
+                );
+            }
+        }
+    }
+    let to = target(f);
+    let connect = facts.connects.iter().find(|(a, _)| *a == to).map(|(_, c)| c);
+    if let Some(IpAddr::V4(ip)) = f.dest_ip
+        && let Some(neigh) = &facts.neighbours
+        && !matches!(connect, Some(Connect::Open | Connect::Refused))
+    {
+        if neigh.iter().any(|n| n.addr == ip && n.complete) {
+            out.push(Level::Ok, &subject, format!("the device {ip} is on the LAN (neighbour table)"));
+        } else {
+            out.push(
+                Level::Problem,
+                &subject,
+                format!("no device answers at {ip} (not in the neighbour table): it is off, or its address changed; give it a static DHCP lease and set dest_ip to it"),
+            );
+        }
+    }
+    if f.proto.has_tcp() {
+        let t = CONNECT_TIMEOUT_SECS;
+        let (level, text) = match connect {
+            None => (Level::Note, format!("the service at {to} was not tested")),
+            Some(Connect::Open) => (Level::Ok, format!("a service answers on {to} (TCP)")),
+            Some(Connect::Refused) => (
+                Level::Problem,
+                format!(
+                    "nothing listens on {to}: the connection was refused; start the service, or set dest_port to the port it listens on"
+                ),
+            ),
+            Some(Connect::NoAnswer) => (
+                Level::Problem,
+                format!("no answer from {to} within {t} s: the device is off, or its own firewall drops connections"),
+            ),
+            Some(Connect::Unreachable) => {
+                (Level::Problem, format!("{to} is unreachable from the router: no device has that address"))
+            }
+            Some(Connect::Failed(e)) => (Level::Note, format!("the service at {to} could not be tested ({e})")),
+        };
+        out.push(level, &subject, text);
+    }
+    if f.proto.has_udp() {
+        let text = format!(
+            "UDP port {} cannot be tested from here (a silent service and a missing one look the same): test from outside",
+            f.dest_port
+        );
+        out.push(Level::Note, &subject, text);
+    }
+    for d in mine.iter().filter(|d| !d.is_error()) {
+        out.push(Level::Problem, &subject, d.message.clone());
+    }
+    if let Some(listing) = &facts.upnp {
+        let taken = upnp_ports(listing).into_iter().filter(|(tcp, port)| {
+            let p = crate::types::Port::new(*port);
+            (if *tcp { f.proto.has_tcp() } else { f.proto.has_udp() }) && p.is_some_and(|p| f.src_dport.contains(p))
+        });
+        for (tcp, port) in taken {
+            let p = if tcp { "tcp" } else { "udp" };
+            out.push(
+                Level::Problem,
+                &subject,
+                format!("a UPnP mapping (miniupnpd) also takes {p} port {port}: only one of them gets the connections; remove the mapping, or choose another src_dport"),
+            );
+        }
+    }
+    if f.dest_ip.is_some() {
+        if f.reflection {
+            out.push(Level::Ok, &subject, "reflection is on: the public name works from inside the LAN too".into());
+        } else {
+            out.push(
+                Level::Note,
+                &subject,
+                "reflection is off: from inside the LAN the public name does not reach the device; test from outside (mobile data), or set option reflection '1'".into(),
+            );
+        }
+    }
+}
+
+/// The findings for a person: one line each, `level  subject: text`, then a summary.
+pub fn render_text(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let _ = writeln!(s, "{:<7} {}: {}", f.level.word(), f.subject, f.text);
+    }
+    let n = problems(findings);
+    let _ = match n {
+        0 => writeln!(s, "no problems found"),
+        1 => writeln!(s, "1 problem found"),
+        n => writeln!(s, "{n} problems found"),
+    };
+    s
+}
+
+/// `doctor --json`: `{"problems": N, "findings": [{"level", "subject", "text"}...]}`.
+/// Written by hand: the strings go through serde_json's escaping, and a derive for three
+/// fields would cost more flash than these lines.
+pub fn render_json(findings: &[Finding]) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut s = format!("{{\n  \"problems\": {},\n  \"findings\": [", problems(findings));
+    for (i, f) in findings.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(
+            s,
+            "{sep}\n    {{\"level\": {}, \"subject\": {}, \"text\": {}}}",
+            q(f.level.word()),
+            q(&f.subject),
+            q(&f.text)
+        );
+    }
+    s.push_str(if findings.is_empty() { "]\n}" } else { "\n  ]\n}" });
+    s
+}
+
+pub fn problems(findings: &[Finding]) -> usize {
+    findings.iter().filter(|f| f.level == Level::Problem).count()
+}

@@ -1,0 +1,318 @@
+//! `homeport doctor` on a router in a network namespace this test creates: a WAN device
+//! (`wan0`, a veth whose peer has no address), a LAN device (`lan0`, the same;
+//! 192.168.1.1/24 plus the NAS's 192.168.1.10, where a test listener plays the service),
+//! the forward table applied with the real nft, the name answered by the namespace's
+//! /etc/hosts (the system resolver's first source; `ip netns exec` mounts
+//! /etc/netns/NAME/hosts over it). Each scenario checks the sentence that names its
+//! problem, and the exit status.
+
+mod support;
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use homeport::nft::fw4;
+use homeport::status::{HostStatus, Status};
+use homeport::types::UciName;
+use support::netns::{Netns, enter_thread};
+
+const NETWORK: &str = "config interface 'loopback'\n\toption device 'lo'\n\toption proto 'static'\n\
+                       \toption ipaddr '127.0.0.1'\n\toption netmask '255.0.0.0'\n\n\
+                       config interface 'lan'\n\toption device 'lan0'\n\toption proto 'static'\n\
+                       \toption ipaddr '192.168.1.1'\n\toption netmask '255.255.255.0'\n\n\
+                       config interface 'wan'\n\toption device 'wan0'\n\toption proto 'dhcp'\n";
+const DHCP: &str = "config host\n\toption name 'nas'\n\toption ip '192.168.1.10'\n\n\
+                    config host\n\toption name 'gone'\n\toption ip '192.168.1.99'\n";
+const FIREWALL: &str = "config zone\n\toption name 'lan'\n\tlist network 'lan'\n\n\
+                        config zone\n\toption name 'wan'\n\tlist network 'wan'\n";
+const REDIRECT: &str = "\nconfig redirect\n\toption name 'Old NAS forward'\n\toption src 'wan'\n\
+                        \toption proto 'tcp'\n\toption src_dport '50443'\n\toption dest_ip '192.168.1.11'\n\
+                        \toption target 'DNAT'\n";
+
+fn config(dest: &str) -> String {
+    format!(
+        "config homeport 'main'\n\toption device 'wan0'\n\n\
+         config ddns 'home'\n\toption service 'duckdns'\n\tlist domain 'myhome.duckdns.org'\n\
+         \toption password 'token-s3cr3t'\n\toption family 'ipv4'\n\n\
+         config forward 'nas'\n\toption proto 'tcp'\n\toption src_dport '50443'\n\
+         \toption dest_ip '{dest}'\n\toption dest_port '28443'\n\toption reflection '1'\n"
+    )
+}
+
+struct Router {
+    ns: Netns,
+    dir: PathBuf,
+}
+
+impl Router {
+    fn new(tag: &str, wan: &str, hosts: &str) -> Router {
+        let ns = Netns::new(tag);
+        for cmd in [
+            "link add wan0 type veth peer name wan0p".to_string(),
+            "link set wan0p up".into(),
+            format!("addr add {wan} dev wan0"),
+            "link set wan0 up".into(),
+            "link add lan0 type veth peer name lan0p".into(),
+            "link set lan0p up".into(),
+            "addr add 192.168.1.1/24 dev lan0".into(),
+            "addr add 192.168.1.10/24 dev lan0".into(),
+            "link set lan0 up".into(),
+        ] {
+            ns.ip(&cmd);
+        }
+        ns.resolver_on_loopback();
+        fs::write(PathBuf::from("/etc/netns").join(&ns.name).join("hosts"), hosts).expect("write hosts");
+        let dir = std::env::temp_dir().join(format!("hp-doctor-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let includes = dir.join("nftables.d");
+        for inc in fw4::includes(&UciName::parse("wan").expect("zone")) {
+            let path = includes.join(&inc.path);
+            fs::create_dir_all(path.parent().expect("parent")).expect("include dir");
+            fs::write(path, inc.text).expect("include file");
+        }
+        fs::create_dir_all(dir.join("state")).expect("state dir");
+        for (name, text) in [("network", NETWORK), ("dhcp", DHCP), ("firewall", FIREWALL)] {
+            fs::write(dir.join(name), text).expect("write config");
+        }
+        fs::write(dir.join("homeport"), config("192.168.1.10")).expect("write config");
+        Router { ns, dir }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.ns.name]).args(support::runner_words()).arg(support::homeport_bin());
+        c.args(args).arg("-c").arg(self.dir.join("homeport"));
+        for o in ["network", "dhcp", "firewall"] {
+            c.arg(format!("--{o}")).arg(self.dir.join(o));
+        }
+        c.arg("--includes").arg(self.dir.join("nftables.d"));
+        c
+    }
+
+    fn apply(&self) {
+        let out = self.command(&["apply"]).output().expect("run homeport apply");
+        assert!(out.status.success(), "apply: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// `homeport doctor ARGS`: exit status and stdout.
+    fn doctor(&self, args: &[&str]) -> (Option<i32>, String) {
+        let mut c = self.command(&[&["doctor"], args].concat());
+        c.arg("--state-dir").arg(self.dir.join("state"));
+        let out = c.output().expect("run homeport doctor");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!text.contains("s3cr3t"), "a secret reached the output:\n{text}");
+        (out.status.code(), text + &String::from_utf8_lossy(&out.stderr))
+    }
+
+    /// A listener inside the namespace (a socket stays in the namespace it was made in).
+    fn listen(&self, addr: &str) -> TcpListener {
+        let (name, addr) = (self.ns.name.clone(), addr.to_string());
+        std::thread::spawn(move || {
+            enter_thread(&name);
+            TcpListener::bind(addr).expect("bind the service")
+        })
+        .join()
+        .expect("listener thread")
+    }
+
+    /// status.json as the daemon writes it, the host up to date at `addr`.
+    fn status_ok(&self, addr: &str) {
+        let host = HostStatus {
+            section: "home".into(),
+            domains: vec!["myhome.duckdns.org".into()],
+            service: "duckdns".into(),
+            enabled: true,
+            state: "ok".into(),
+            wanted_ipv4: addr.parse().ok(),
+            registered_ipv4: addr.parse().ok(),
+            last_result: Some("updated (OK)".into()),
+            ..HostStatus::default()
+        };
+        let s = Status { hosts: vec![host], running: true, ..Status::default() };
+        fs::write(self.dir.join("state/status.json"), serde_json::to_vec(&s).expect("json")).expect("write status");
+    }
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+        let _ = fs::remove_dir_all(PathBuf::from("/etc/netns").join(&self.ns.name));
+    }
+}
+
+const HOSTS_NOW: &str = "127.0.0.1 localhost\n203.0.113.7 myhome.duckdns.org\n";
+
+#[test]
+fn all_good_exits_0() {
+    require_netns!();
+    let r = Router::new("dr-good", "203.0.113.7/24", HOSTS_NOW);
+    r.apply();
+    r.status_ok("203.0.113.7");
+    let _service = r.listen("192.168.1.10:28443");
+    let (code, out) = r.doctor(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    for want in [
+        "ok      WAN wan0: the IPv4 address 203.0.113.7 is public",
+        "ok      firewall4: the include files that accept forwarded connections from zone 'wan' are in place",
+        "ok      myhome.duckdns.org: resolves to 203.0.113.7, this router's address (A)",
+        "ok      forward 'nas': is applied: tcp port 50443 is in the live table",
+        "ok      forward 'nas': a service answers on 192.168.1.10:28443 (TCP)",
+        "no problems found",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    // The same findings for LuCI.
+    let (code, json) = r.doctor(&["--json"]);
+    assert_eq!(code, Some(0), "{json}");
+    let v: serde_json::Value = serde_json::from_str(json.trim()).expect("doctor --json is JSON");
+    assert_eq!(v["problems"], 0, "{json}");
+}
+
+#[test]
+fn private_wan_cgnat() {
+    require_netns!();
+    let r = Router::new("dr-cgnat", "100.64.1.2/10", HOSTS_NOW);
+    r.apply();
+    let _service = r.listen("192.168.1.10:28443");
+    let (code, out) = r.doctor(&[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "problem WAN wan0: the WAN address 100.64.1.2 is in the range ISPs use for carrier-grade NAT (CGNAT)"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn name_points_at_an_old_address() {
+    require_netns!();
+    let r = Router::new("dr-old", "203.0.113.7/24", "198.51.100.23 myhome.duckdns.org\n");
+    let (code, out) = r.doctor(&["myhome.duckdns.org"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("problem myhome.duckdns.org: resolves to 198.51.100.23, but this router's address is 203.0.113.7"),
+        "{out}"
+    );
+    assert!(!out.contains("forward 'nas'"), "only the name was asked about:\n{out}");
+}
+
+#[test]
+fn service_not_listening() {
+    require_netns!();
+    let r = Router::new("dr-listen", "203.0.113.7/24", HOSTS_NOW);
+    r.apply();
+    let (code, out) = r.doctor(&["nas"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("problem forward 'nas': nothing listens on 192.168.1.10:28443"), "{out}");
+    assert!(out.contains("ok      forward 'nas': is applied"), "{out}");
+}
+
+#[test]
+fn target_device_gone() {
+    require_netns!();
+    let r = Router::new("dr-gone", "203.0.113.7/24", HOSTS_NOW);
+    fs::write(r.dir.join("homeport"), config("192.168.1.99")).expect("write config");
+    r.apply();
+    let (code, out) = r.doctor(&["nas"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("problem forward 'nas': no device answers at 192.168.1.99 (not in the neighbour table)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn fw4_include_missing() {
+    require_netns!();
+    let r = Router::new("dr-fw4", "203.0.113.7/24", HOSTS_NOW);
+    fs::remove_dir_all(r.dir.join("nftables.d/chain-post")).expect("remove includes");
+    r.apply();
+    let _service = r.listen("192.168.1.10:28443");
+    let (code, out) = r.doctor(&["nas"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("chain-post/forward_wan/30-homeport.nft is missing or different"), "{out}");
+}
+
+#[test]
+fn conflicting_fw4_redirect() {
+    require_netns!();
+    let r = Router::new("dr-redir", "203.0.113.7/24", HOSTS_NOW);
+    fs::write(r.dir.join("firewall"), format!("{FIREWALL}{REDIRECT}")).expect("write firewall");
+    r.apply();
+    let _service = r.listen("192.168.1.10:28443");
+    let (code, out) = r.doctor(&["nas"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("problem forward 'nas': overlaps firewall redirect @redirect[0] ('Old NAS forward')"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stopped_and_why_from_the_state_files() {
+    require_netns!();
+    let r = Router::new("dr-stop", "203.0.113.7/24", HOSTS_NOW);
+    // No daemon ran: what `homeport update` left (src/ddns/state.rs, ddns-<section>.json).
+    let left = homeport::ddns::engine::Persisted {
+        last_result: Some("KO".into()),
+        stopped: Some("DuckDNS answered KO: the token or the domain is wrong".into()),
+        ..Default::default()
+    };
+    fs::write(r.dir.join("state/ddns-home.json"), serde_json::to_vec(&left).expect("json")).expect("write state");
+    let (code, out) = r.doctor(&["home"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("problem ddns 'home': updates are stopped: DuckDNS answered KO: the token or the domain is wrong"),
+        "{out}"
+    );
+}
+
+/// `make run`'s flow on its demo config (demo/homeport): the dry run shows the request
+/// with the token as ***, the ruleset and the lint's warning about the unsafe forward; then
+/// `homeport doctor` reports that forward as a problem (exit 1).
+#[test]
+fn the_demo_dry_run_then_doctor() {
+    require_netns!();
+    let r = Router::new("dr-demo", "203.0.113.7/24", HOSTS_NOW);
+    r.ns.ip("route add default dev wan0");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/homeport");
+    fs::copy(&demo, r.dir.join("homeport")).expect("copy the demo config");
+    let state = r.dir.join("state");
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &r.ns.name]).args(support::runner_words()).arg(support::homeport_bin());
+    c.args(["run", "--dry-run", "--foreground", "--network-config"]).arg(r.dir.join("absent"));
+    c.arg("-c").arg(r.dir.join("homeport")).arg("--state-dir").arg(&state);
+    let child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start the dry run");
+    // Until its status says the (not sent) update happened: generous for emulation.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !fs::read_to_string(state.join("status.json")).is_ok_and(|s| s.contains("dry run")) {
+        assert!(Instant::now() < deadline, "the dry run wrote no status");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Command::new("kill").args(["-s", "INT", &child.id().to_string()]).status().expect("kill");
+    let out = child.wait_with_output().expect("dry run output");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("would send: home (myhome.duckdns.org): GET https://www.duckdns.org/update?domains=myhome&token=***&ip=203.0.113.7"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("tcp . 3389 comment \"Remote desktop\""), "{stdout}");
+    assert!(
+        stderr.contains(
+            "warning: section @forward[1] ('rdp'): option 'src_dport': '3389' exposes the well-known RDP port"
+        ),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("demo-token") && !stderr.contains("demo-token"), "the token was printed");
+    let (code, found) = r.doctor(&[]);
+    assert_eq!(code, Some(1), "{found}");
+    assert!(
+        found.contains("note    ddns 'home': the status is a dry run's: nothing was sent to the provider"),
+        "{found}"
+    );
+    assert!(found.contains("problem forward 'Remote desktop': exposes the well-known RDP port 3389"), "{found}");
+}
