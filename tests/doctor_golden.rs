@@ -87,6 +87,7 @@ fn good() -> Facts {
         fw4_missing: Some(vec![]),
         upnp: None,
         diagnostics,
+        devices: Default::default(),
     }
 }
 

@@ -88,7 +88,8 @@ pub fn run(args: DoctorArgs) -> Outcome {
     // Connect first: the attempts make the kernel ask ARP, so the neighbour table read
     // afterwards is fresh.
     let connects = std::thread::scope(|s| {
-        let handles: Vec<_> = doctor::probes(cfg, only).into_iter().map(|a| s.spawn(move || (a, connect(a)))).collect();
+        let handles: Vec<_> =
+            doctor::probes(cfg, &ctx.devices, only).into_iter().map(|a| s.spawn(move || (a, connect(a)))).collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     let facts = Facts {
@@ -102,6 +103,7 @@ pub fn run(args: DoctorArgs) -> Outcome {
             .then(|| compose::missing_includes(&args.includes, &cfg.main.zone)),
         upnp: if any_forward { nft.list_chain("inet", "fw4", "upnp_prerouting").ok().flatten() } else { None },
         diagnostics,
+        devices: ctx.devices,
     };
     let findings = doctor::diagnose(cfg, &facts, only);
     let text = if args.json {

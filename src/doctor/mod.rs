@@ -14,6 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use crate::addr::reach::{self, Observation};
 use crate::addr::{V4Class, classify_v4};
 use crate::config::{Config, DdnsHost, Forward};
+use crate::device::resolve::Devices;
 use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::nft::counters;
 use crate::status::{HostStatus, Status};
@@ -46,6 +47,8 @@ pub struct Facts {
     pub upnp: Option<String>,
     /// The configuration's diagnostics, then the forward lint (`compose::check`).
     pub diagnostics: Vec<Diagnostic>,
+    /// Leases and neighbours, for forwards to a device (`compose::context`'s).
+    pub devices: Devices,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,18 +117,23 @@ fn forward_wanted(only: &[String], f: &Forward) -> bool {
     wanted(only, &f.section, &[f.name.as_str()])
 }
 
-/// Where the service of a TCP forward should answer: its device, or this router.
-fn target(f: &Forward) -> SocketAddr {
-    let ip = f.dest_ip.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    SocketAddr::new(ip, f.dest_port.start().get())
+/// Where the service of a forward should answer: `dest_ip`, the address the device it
+/// follows has now (`device::resolve`, the address the table points at), or this router.
+/// `None`: the device is not on the network.
+fn target(f: &Forward, devices: &Devices) -> Option<SocketAddr> {
+    let ip = match &f.dest_device {
+        Some(d) => IpAddr::V4(devices.ipv4(d)?),
+        None => f.dest_ip.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+    };
+    Some(SocketAddr::new(ip, f.dest_port.start().get()))
 }
 
 /// The connects the shell should try: each enabled, selected TCP forward's target.
-pub fn probes(cfg: &Config, only: &[String]) -> Vec<SocketAddr> {
+pub fn probes(cfg: &Config, devices: &Devices, only: &[String]) -> Vec<SocketAddr> {
     let mut out: Vec<SocketAddr> = Vec::new();
     for f in cfg.forwards.iter().filter(|f| f.enabled && f.proto.has_tcp() && forward_wanted(only, f)) {
-        if !out.contains(&target(f)) {
-            out.push(target(f));
+        if let Some(a) = target(f, devices).filter(|a| !out.contains(a)) {
+            out.push(a);
         }
     }
     out
@@ -380,6 +388,18 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
         out.push(Level::Problem, &subject, format!("{}; this forward is left out of the table", d.message));
     }
     let proto = format!("{:?}", f.proto).to_lowercase();
+    let who = f.dest_device.as_ref().map(|d| facts.devices.describe(d));
+    let Some(to) = target(f, &facts.devices) else {
+        // A device that is not on the network: the lint's warning (compose::check, among
+        // `mine`) is the problem; the table holds no translation, nothing can be connected.
+        let who = who.unwrap_or_default();
+        let text = format!("follows {who}, which is not on the network: the forward is inactive, not tested");
+        out.push(Level::Note, &subject, text);
+        return lint_findings(f, &mine, facts, &subject, out);
+    };
+    if let Some(who) = &who {
+        out.push(Level::Ok, &subject, format!("follows {who}, now at {}", to.ip()));
+    }
     match &facts.live {
         None => {}
         Some(Err(e)) => out.push(Level::Note, &subject, format!("the live table could not be read ({e})")),
@@ -400,19 +420,25 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
             }
         }
     }
-    let to = target(f);
     let connect = facts.connects.iter().find(|(a, _)| *a == to).map(|(_, c)| c);
-    if let Some(IpAddr::V4(ip)) = f.dest_ip
+    // The device's address: dest_ip, or where the device it follows is now.
+    let dest = Some(to.ip()).filter(|_| f.dest_ip.is_some() || who.is_some());
+    if let Some(IpAddr::V4(ip)) = dest
         && let Some(neigh) = &facts.neighbours
         && !matches!(connect, Some(Connect::Open | Connect::Refused))
     {
         if neigh.iter().any(|n| n.addr == ip && n.complete) {
             out.push(Level::Ok, &subject, format!("the device {ip} is on the LAN (neighbour table)"));
         } else {
+            let why = if who.is_some() {
+                "it is off, or has left the network"
+            } else {
+                "it is off, or its address changed; give it a static DHCP lease and set dest_ip to it"
+            };
             out.push(
                 Level::Problem,
                 &subject,
-                format!("no device answers at {ip} (not in the neighbour table): it is off, or its address changed; give it a static DHCP lease and set dest_ip to it"),
+                format!("no device answers at {ip} (not in the neighbour table): {why}"),
             );
         }
     }
@@ -445,8 +471,24 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
         );
         out.push(Level::Note, &subject, text);
     }
+    lint_findings(f, &mine, facts, &subject, out);
+    if dest.is_some() {
+        if f.reflection {
+            out.push(Level::Ok, &subject, "reflection is on: the public name works from inside the LAN too".into());
+        } else {
+            out.push(
+                Level::Note,
+                &subject,
+                "reflection is off: from inside the LAN the public name does not reach the device; test from outside (mobile data), or set option reflection '1'".into(),
+            );
+        }
+    }
+}
+
+/// The forward's lint warnings, and a UPnP mapping on its ports.
+fn lint_findings(f: &Forward, mine: &[&Diagnostic], facts: &Facts, subject: &str, out: &mut Out) {
     for d in mine.iter().filter(|d| !d.is_error()) {
-        out.push(Level::Problem, &subject, d.message.clone());
+        out.push(Level::Problem, subject, d.message.clone());
     }
     if let Some(listing) = &facts.upnp {
         let taken = upnp_ports(listing).into_iter().filter(|(tcp, port)| {
@@ -457,19 +499,8 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
             let p = if tcp { "tcp" } else { "udp" };
             out.push(
                 Level::Problem,
-                &subject,
+                subject,
                 format!("a UPnP mapping (miniupnpd) also takes {p} port {port}: only one of them gets the connections; remove the mapping, or choose another src_dport"),
-            );
-        }
-    }
-    if f.dest_ip.is_some() {
-        if f.reflection {
-            out.push(Level::Ok, &subject, "reflection is on: the public name works from inside the LAN too".into());
-        } else {
-            out.push(
-                Level::Note,
-                &subject,
-                "reflection is off: from inside the LAN the public name does not reach the device; test from outside (mobile data), or set option reflection '1'".into(),
             );
         }
     }

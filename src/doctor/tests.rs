@@ -12,12 +12,13 @@ config forward 'dns'\n\toption proto 'udp'\n\toption src_dport '50053'\n\toption
 #[test]
 fn probes_are_the_tcp_targets_of_the_selected_forwards() {
     let c = cfg(TWO);
-    let all: Vec<String> = probes(&c, &[]).iter().map(|a| a.to_string()).collect();
+    let all: Vec<String> = probes(&c, &Devices::default(), &[]).iter().map(|a| a.to_string()).collect();
     assert_eq!(all, ["192.168.1.10:443", "127.0.0.1:22"]);
-    let named: Vec<String> = probes(&c, &["ssh on the router".into()]).iter().map(|a| a.to_string()).collect();
+    let named: Vec<String> =
+        probes(&c, &Devices::default(), &["ssh on the router".into()]).iter().map(|a| a.to_string()).collect();
     assert_eq!(named, ["127.0.0.1:22"]);
-    assert!(probes(&c, &["dns".into()]).is_empty(), "UDP is not probed");
-    assert!(probes(&c, &["nothing".into()]).is_empty());
+    assert!(probes(&c, &Devices::default(), &["dns".into()]).is_empty(), "UDP is not probed");
+    assert!(probes(&c, &Devices::default(), &["nothing".into()]).is_empty());
 }
 
 #[test]
@@ -95,4 +96,46 @@ fn a_name_that_selects_nothing_is_said() {
     let f = diagnose(&c, &Facts::default(), &["nsa".into(), "dns".into()]);
     assert_eq!(problems(&f), 1, "{f:?}");
     assert_eq!(f.first().map(|f| f.subject.as_str()), Some("'nsa'"));
+}
+
+/// Forwards that follow a device (dest_mac, dest_host): probed and checked at the address
+/// the device has now (its lease here), never on the router; a device that is not on the
+/// network is said as such, with nothing probed for it.
+#[test]
+fn device_targets_are_checked_where_the_device_is_now() {
+    use crate::device::leases::Lease;
+    use crate::lint::Context;
+    let c = cfg(concat!(
+        "config forward 'nas'\n\toption proto 'tcp'\n\toption src_dport '48443'\n",
+        "\toption dest_mac 'aa:bb:cc:00:11:22'\n\toption dest_port '443'\n",
+        "config forward 'cam'\n\toption proto 'tcp'\n\toption src_dport '8554'\n",
+        "\toption dest_host 'cam'\n\toption dest_port '554'\n",
+    ));
+    let mut ctx = Context::default();
+    let mac = crate::types::Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]);
+    ctx.devices.leases.push(Lease { mac: Some(mac), name: None, addr: "192.168.1.140".parse().unwrap() });
+    let nas: SocketAddr = "192.168.1.140:443".parse().unwrap();
+    assert_eq!(probes(&c, &ctx.devices, &[]), [nas], "the cam is away: nothing to probe for it");
+    let live = "table inet homeport {\n\tmap dnat4 {\n\t\telements = { tcp . 48443 counter packets 0 bytes 0 comment \"nas\" : 192.168.1.140 . 443 }\n\t}\n}\n";
+    let arp = "IP address HW type Flags HW address Mask Device\n192.168.1.140 0x1 0x0 00:00:00:00:00:00 * br-lan\n";
+    let facts = Facts {
+        live: Some(Ok(Some(live.into()))),
+        neighbours: Some(parse_arp(arp)),
+        connects: vec![(nas, Connect::NoAnswer)],
+        diagnostics: crate::compose::check(&c.forwards, &ctx),
+        devices: ctx.devices,
+        ..Facts::default()
+    };
+    let text = render_text(&diagnose(&c, &facts, &[]));
+    assert_eq!(
+        text,
+        "ok      forward 'nas': follows aa:bb:cc:00:11:22, now at 192.168.1.140\n\
+         ok      forward 'nas': is applied: tcp port 48443 is in the live table\n\
+         problem forward 'nas': no device answers at 192.168.1.140 (not in the neighbour table): it is off, or has left the network\n\
+         problem forward 'nas': no answer from 192.168.1.140:443 within 2 s: the device is off, or its own firewall drops connections\n\
+         ok      forward 'nas': reflection is on: the public name works from inside the LAN too\n\
+         note    forward 'cam': follows cam, which is not on the network: the forward is inactive, not tested\n\
+         problem forward 'cam': cam is not on the network (no DHCP lease, no neighbour entry)\n\
+         3 problems found\n"
+    );
 }
