@@ -21,7 +21,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const VIEWS = process.env.HOMEPORT_LUCI_VIEWS ||
 	path.join(ROOT, 'openwrt-package', 'luci-app-homeport', 'htdocs', 'luci-static', 'resources', 'view', 'homeport');
 const STANDIN = fs.readFileSync(path.join(__dirname, 'standin', 'luci.js'), 'utf8');
-const VIEW_NAMES = ['status', 'ddns', 'forwards', 'settings'];
+const VIEW_NAMES = ['status', 'ddns', 'forwards', 'settings', 'doctor'];
 const MODULES = path.join(VIEWS, '..', '..', 'homeport');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(ROOT, 'src', 'config', 'schema.json'), 'utf8'));
 const BIN = process.env.HOMEPORT_BIN || path.join(ROOT, 'target', 'debug', 'homeport');
