@@ -316,3 +316,38 @@ fn the_demo_dry_run_then_doctor() {
     );
     assert!(found.contains("problem forward 'Remote desktop': exposes the well-known RDP port 3389"), "{found}");
 }
+
+/// A forward that follows a device (`dest_mac`, issue 14): checked at the address the
+/// device has now (here its neighbour entry on the LAN), and, once the device is gone,
+/// said as not on the network with nothing probed in its place (never the router).
+#[test]
+fn device_target_at_its_current_address_or_not_on_the_network() {
+    require_netns!();
+    let r = Router::new("dr-device", "203.0.113.7/24", HOSTS_NOW);
+    let by_mac = |mac: &str| {
+        config("192.168.1.10").replace("option dest_ip '192.168.1.10'", &format!("option dest_mac '{mac}'"))
+    };
+    fs::write(r.dir.join("homeport"), by_mac("aa:bb:cc:00:11:22")).expect("write config");
+    r.ns.ip("neigh add 192.168.1.10 lladdr aa:bb:cc:00:11:22 dev lan0 nud permanent");
+    r.apply();
+    let _service = r.listen("192.168.1.10:28443");
+    let (code, out) = r.doctor(&["nas"]);
+    for want in [
+        "ok      forward 'nas': follows aa:bb:cc:00:11:22, now at 192.168.1.10",
+        "ok      forward 'nas': is applied: tcp port 50443 is in the live table",
+        "ok      forward 'nas': a service answers on 192.168.1.10:28443 (TCP)",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    assert_eq!(code, Some(0), "{out}");
+    // Another device, not on the network.
+    fs::write(r.dir.join("homeport"), by_mac("aa:bb:cc:00:11:33")).expect("write config");
+    let (code, out) = r.doctor(&["nas"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("note    forward 'nas': follows aa:bb:cc:00:11:33, which is not on the network: the forward is inactive, not tested"),
+        "{out}"
+    );
+    assert!(out.contains("problem forward 'nas': aa:bb:cc:00:11:33 is not on the network"), "{out}");
+    assert!(!out.contains("127.0.0.1") && !out.contains("answers on"), "probed something in its place:\n{out}");
+}
