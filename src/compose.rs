@@ -1,6 +1,7 @@
 //! What `rules`, `apply`, `check`, `doctor` and the daemon compose before they act: the
-//! default paths, reading the configuration, the lint's view of the router, the WAN side,
-//! and the prepared ruleset (plan, lint, render in one pure step).
+//! default paths, reading the configuration, the lint's view of the router (with where the
+//! devices forwards follow are now), the WAN side, and the prepared ruleset (device targets
+//! resolved, plan, lint, render in one pure step).
 //!
 //! Below both `cli` and `daemon`, so each entry point composes the same pieces. File
 //! reading and WAN resolution are shell; [`prepare`] and [`check`] are pure, every

@@ -3,7 +3,8 @@
 //!
 //! Pure. [`diagnose`] takes the configuration and the [`Facts`] the shell gathered (WAN
 //! addresses, the daemon's status document, resolver answers, the live table listing,
-//! the neighbour table, TCP connect results, firewall4's includes, miniupnpd's chain) and
+//! the neighbour table, the leases and neighbours of the devices forwards follow, TCP
+//! connect results, firewall4's includes, miniupnpd's chain) and
 //! returns [`Finding`]s; [`probes`] says which connects the shell should try. Nothing here
 //! touches the system, so every sentence is tested with captured inputs
 //! (tests/golden/doctor/).
