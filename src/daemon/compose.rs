@@ -12,6 +12,7 @@ use super::{Configure, Setup};
 use crate::cli::common::load_config;
 use crate::cli::forwarding;
 use crate::config::Config;
+use crate::daemon::logging as log;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;

@@ -19,6 +19,7 @@ use super::signals::{Sig, Signals};
 use super::status_file;
 use super::workers::Workers;
 use super::{Configure, Options, Setup};
+use crate::daemon::logging as log;
 use crate::netlink::{Change, Watcher};
 use crate::status::{ForwardStatus, Status, WanStatus, Warning};
 use crate::wan::{self, WanDevice};

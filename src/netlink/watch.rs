@@ -16,6 +16,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use super::socket::{RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, Socket};
 use super::wire::Message;
 use super::{AddrInfo, LinkInfo, dump_all_addresses, dump_links};
+use crate::daemon::logging as log;
 
 /// The kernel's links (by index) and addresses, as far as messages told us.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
