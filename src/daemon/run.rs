@@ -619,7 +619,8 @@ impl Daemon<'_> {
     fn write_status(&mut self) {
         let mut s = self.status();
         s.written_at = 0;
-        let digest = serde_json::to_vec(&s).ok().map(|json| crate::nft::render::fnv1a(&json));
+        // The layout status_file writes: one copy of the serializer for the document.
+        let digest = serde_json::to_vec_pretty(&s).ok().map(|json| crate::nft::render::fnv1a(&json));
         if digest.is_some() && digest == self.status_written {
             return;
         }
