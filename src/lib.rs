@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod ddns;
 pub mod diag;
 pub mod dns;
+pub mod json_fields;
 pub mod lint;
 pub mod migrate;
 pub mod netlink;
