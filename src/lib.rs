@@ -14,6 +14,7 @@ pub mod device;
 pub mod diag;
 pub mod dns;
 pub mod doctor;
+pub mod json_fields;
 pub mod lint;
 pub mod migrate;
 pub mod netlink;

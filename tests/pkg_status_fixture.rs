@@ -4,6 +4,7 @@
 //! field is missing, misspelt or extra. If the schema grows, this fails until the
 //! fixture (and with it the LuCI tests) covers the new field.
 
+use homeport::json_fields::FromJson;
 use homeport::status::Status;
 
 #[test]
@@ -13,6 +14,8 @@ fn luci_status_fixture_matches_schema() {
     let fixture: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let status: Status =
         serde_json::from_value(fixture.clone()).unwrap_or_else(|e| panic!("{path}: not a Status: {e}"));
+    // `homeport status` reads it field by field (json_fields), to the same value.
+    assert_eq!(Status::from_json(&fixture).as_ref(), Ok(&status), "{path}: read by hand");
     let back = serde_json::to_value(&status).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(back, fixture, "fixture and schema differ");
 }

@@ -10,7 +10,7 @@ use argh::FromArgs;
 use super::{Failure, Outcome};
 use crate::compose;
 use crate::config::LogLevel;
-use crate::daemon::{self, Options, compose::FromFiles, logging};
+use crate::daemon::{self, Options, compose::FromFiles, logging, logging as log};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
 use crate::nft::child::Children;

@@ -177,7 +177,8 @@ fn without_daemon(a: &StatusArgs, path: PathBuf) -> Outcome {
     }
     if a.json {
         let status = Status { version: crate::VERSION.into(), hosts, ..Status::default() };
-        println!("{}", serde_json::to_string_pretty(&status).unwrap_or_default());
+        // ASCII only, like the daemon's document: the rpcd plugin passes on nothing else.
+        super::json::print(&status).map_err(StatusError::Stdout)?;
     } else {
         println!("The daemon is not running. Dynamic DNS as the last 'homeport update' left it:");
         print!("{}", status_file::render_hosts(&hosts, now));

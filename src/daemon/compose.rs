@@ -11,6 +11,7 @@ use super::forward_driver::NftDriver;
 use super::{Configure, Setup};
 use crate::compose::{self, load_config};
 use crate::config::Config;
+use crate::daemon::logging as log;
 use crate::diag::{Diagnostic, Severity};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;

@@ -13,6 +13,7 @@ use super::clock::{self, EngineClock};
 use super::services::{Ddns, JobOutput, UpdateJob, WanSnapshot};
 use crate::addr::reach::{self, Observation};
 use crate::config::{DdnsHost, Service};
+use crate::daemon::logging as log;
 use crate::ddns::Outcome;
 use crate::ddns::engine::{Action, Addrs, Engine, Event, Level};
 use crate::ddns::http::{HttpClient, Transport};

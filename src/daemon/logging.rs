@@ -4,96 +4,122 @@
 //!
 //! Shell. Nothing here formats secrets: callers never pass them (see `types::Secret`).
 
+use std::fmt;
 use std::io::Write as _;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
-use log::{Level, LevelFilter, Log, Metadata, Record};
 use syslog::{Facility, LogFormat, Logger, LoggerBackend, Severity};
 
 use crate::config::LogLevel;
 
-pub fn level_filter(level: LogLevel) -> LevelFilter {
+/// How severe a line is; a line is written when its level is at most the configured one.
+/// The `log` crate's levels without `Trace`: homeport has no trace lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error = 1,
+    Warn = 2,
+    Info = 3,
+    Debug = 4,
+}
+
+/// The most verbose level written; 0 writes nothing (before `init`, as with `log`).
+static MAX: AtomicU8 = AtomicU8::new(0);
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+enum Sink {
+    Stderr,
+    Syslog(Mutex<Logger<LoggerBackend, SyslogLine>>),
+}
+
+pub fn level_filter(level: LogLevel) -> Level {
     match level {
-        LogLevel::Error => LevelFilter::Error,
-        LogLevel::Warning => LevelFilter::Warn,
-        // `log` has no notice level: notices are logged as info.
-        LogLevel::Notice | LogLevel::Info => LevelFilter::Info,
-        LogLevel::Debug => LevelFilter::Debug,
+        LogLevel::Error => Level::Error,
+        LogLevel::Warning => Level::Warn,
+        // syslog's notice has no level of its own here: notices are logged as info.
+        LogLevel::Notice | LogLevel::Info => Level::Info,
+        LogLevel::Debug => Level::Debug,
     }
 }
 
 /// Installs the logger. With `foreground` (or when syslog cannot be reached) lines go to
 /// stderr as `homeport: <level>: <message>`.
 pub fn init(foreground: bool, level: LogLevel) {
-    let logger: Box<dyn Log> = if foreground {
-        Box::new(Stderr)
-    } else {
+    // A second init (tests) keeps the first logger; only the level changes.
+    SINK.get_or_init(|| {
+        if foreground {
+            return Sink::Stderr;
+        }
         match syslog::unix(SyslogLine { pid: std::process::id() }) {
-            Ok(l) => Box::new(Syslog(Mutex::new(l))),
+            Ok(l) => Sink::Syslog(Mutex::new(l)),
             Err(e) => {
                 eprintln!("homeport: cannot reach syslog ({e}); logging to stderr");
-                Box::new(Stderr)
+                Sink::Stderr
             }
         }
-    };
-    // A second init (tests) keeps the first logger; only the level changes.
-    let _ = log::set_boxed_logger(logger);
+    });
     set_level(level);
 }
 
 pub fn set_level(level: LogLevel) {
-    log::set_max_level(level_filter(level));
+    MAX.store(level_filter(level) as u8, Ordering::Relaxed);
 }
 
-struct Stderr;
+/// Whether a line of this level is written; the macros below ask before formatting.
+pub fn enabled(level: Level) -> bool {
+    level as u8 <= MAX.load(Ordering::Relaxed)
+}
 
-impl Log for Stderr {
-    fn enabled(&self, m: &Metadata) -> bool {
-        m.level() <= log::max_level()
-    }
-
-    fn log(&self, r: &Record) {
-        if self.enabled(r.metadata()) && r.target().starts_with("homeport") {
-            let level = match r.level() {
+/// Writes one line. Only homeport's own lines come here: the dependencies' `log` calls
+/// (rustls, ureq) are compiled out (Cargo.toml, the `log` crate's `max_level_off`), as
+/// the `log`-based logger used to drop them at run time.
+pub fn write(level: Level, args: fmt::Arguments) {
+    match SINK.get() {
+        Some(Sink::Stderr) => {
+            let name = match level {
                 Level::Error => "error",
                 Level::Warn => "warning",
                 Level::Info => "info",
-                Level::Debug | Level::Trace => "debug",
+                Level::Debug => "debug",
             };
-            let _ = writeln!(std::io::stderr().lock(), "homeport: {level}: {}", r.args());
+            let _ = writeln!(std::io::stderr().lock(), "homeport: {name}: {args}");
         }
+        Some(Sink::Syslog(logger)) => {
+            let Ok(mut logger) = logger.lock() else { return };
+            let msg = args.to_string();
+            let _ = match level {
+                Level::Error => logger.err(msg),
+                Level::Warn => logger.warning(msg),
+                Level::Info => logger.info(msg),
+                Level::Debug => logger.debug(msg),
+            };
+        }
+        None => {}
     }
-
-    fn flush(&self) {}
 }
 
-struct Syslog(Mutex<Logger<LoggerBackend, SyslogLine>>);
-
-impl Log for Syslog {
-    fn enabled(&self, m: &Metadata) -> bool {
-        m.level() <= log::max_level()
-    }
-
-    fn log(&self, r: &Record) {
-        if !self.enabled(r.metadata()) || !r.target().starts_with("homeport") {
-            return;
+/// `log::info!(...)` and friends, for `use crate::log;`: format only when the level is on.
+macro_rules! log_at {
+    ($level:ident, $($arg:tt)+) => {
+        if $crate::daemon::logging::enabled($crate::daemon::logging::Level::$level) {
+            $crate::daemon::logging::write($crate::daemon::logging::Level::$level, format_args!($($arg)+))
         }
-        let Ok(mut logger) = self.0.lock() else { return };
-        let msg = r.args().to_string();
-        let _ = match r.level() {
-            Level::Error => logger.err(msg),
-            Level::Warn => logger.warning(msg),
-            Level::Info => logger.info(msg),
-            Level::Debug | Level::Trace => logger.debug(msg),
-        };
-    }
-
-    fn flush(&self) {
-        if let Ok(mut l) = self.0.lock() {
-            let _ = l.backend.flush();
-        }
-    }
+    };
 }
+macro_rules! log_error {
+    ($($arg:tt)+) => { $crate::daemon::logging::log_at!(Error, $($arg)+) };
+}
+macro_rules! log_warn {
+    ($($arg:tt)+) => { $crate::daemon::logging::log_at!(Warn, $($arg)+) };
+}
+macro_rules! log_info {
+    ($($arg:tt)+) => { $crate::daemon::logging::log_at!(Info, $($arg)+) };
+}
+macro_rules! log_debug {
+    ($($arg:tt)+) => { $crate::daemon::logging::log_at!(Debug, $($arg)+) };
+}
+pub(crate) use log_at;
+pub(crate) use {log_debug as debug, log_error as error, log_info as info, log_warn as warn};
 
 /// The datagram for /dev/log: `<PRI>homeport[PID]: message`, facility daemon. No timestamp
 /// and no hostname: OpenWrt's logd and busybox syslogd stamp each line with their own
@@ -133,10 +159,29 @@ mod tests {
     }
 
     #[test]
+    fn a_line_is_written_up_to_the_configured_level() {
+        set_level(LogLevel::Warning);
+        assert!(enabled(Level::Error) && enabled(Level::Warn));
+        assert!(!enabled(Level::Info) && !enabled(Level::Debug));
+        set_level(LogLevel::Debug);
+        assert!(enabled(Level::Info) && enabled(Level::Debug));
+        set_level(LogLevel::Error);
+        assert!(enabled(Level::Error) && !enabled(Level::Warn));
+    }
+
+    #[test]
+    fn the_dependencies_log_calls_are_compiled_out() {
+        // rustls and ureq log through the `log` crate; nothing of theirs was ever written
+        // (only homeport's lines are), so their formatting code is left out of the binary.
+        assert_eq!(dependencies_log::STATIC_MAX_LEVEL, dependencies_log::LevelFilter::Off);
+    }
+
+    #[test]
     fn levels_map_onto_log_filters() {
-        assert_eq!(level_filter(LogLevel::Error), LevelFilter::Error);
-        assert_eq!(level_filter(LogLevel::Warning), LevelFilter::Warn);
-        assert_eq!(level_filter(LogLevel::Notice), LevelFilter::Info);
-        assert_eq!(level_filter(LogLevel::Debug), LevelFilter::Debug);
+        assert_eq!(level_filter(LogLevel::Error), Level::Error);
+        assert_eq!(level_filter(LogLevel::Warning), Level::Warn);
+        assert_eq!(level_filter(LogLevel::Notice), Level::Info);
+        assert_eq!(level_filter(LogLevel::Info), Level::Info);
+        assert_eq!(level_filter(LogLevel::Debug), Level::Debug);
     }
 }

@@ -19,6 +19,7 @@ use super::signals::{Sig, Signals};
 use super::status_file;
 use super::workers::Workers;
 use super::{Configure, Options, Setup};
+use crate::daemon::logging as log;
 use crate::netlink::{Change, Watcher};
 use crate::nft::render::{Element, element_update};
 use crate::status::{ForwardStatus, Status, WanStatus, Warning};
@@ -716,7 +717,8 @@ impl Daemon<'_> {
     fn write_status(&mut self) {
         let mut s = self.status();
         s.written_at = 0;
-        let digest = serde_json::to_vec(&s).ok().map(|json| crate::nft::render::fnv1a(&json));
+        // The layout status_file writes: one copy of the serializer for the document.
+        let digest = serde_json::to_vec_pretty(&s).ok().map(|json| crate::nft::render::fnv1a(&json));
         if digest.is_some() && digest == self.status_written {
             return;
         }

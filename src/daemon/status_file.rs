@@ -10,6 +10,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::json_fields::FromJson;
 use crate::statefile;
 use crate::status::{HostStatus, Status};
 
@@ -30,7 +31,9 @@ pub fn write(state_dir: &Path, status: &Status) -> io::Result<()> {
 
 pub fn read(state_dir: &Path) -> io::Result<Status> {
     let text = fs::read(path(state_dir))?;
-    serde_json::from_slice(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    let bad = |e: String| io::Error::new(io::ErrorKind::InvalidData, e);
+    let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
+    Status::from_json(&v).map_err(bad)
 }
 
 /// The status for a person: WAN first, then each host and forward, then warnings.

@@ -23,6 +23,8 @@ use rustls::pki_types::PrivateKeyDer;
 use rustls::sign::SigningKey;
 use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{Connector, RustlsConnector, TcpConnector};
 
 use crate::ddns::request::{HttpRequest, HttpResponse, Method, redact};
 
@@ -129,7 +131,12 @@ fn build_agent(roots: Option<RootCerts>, total: Duration) -> Agent {
     let roots = roots.unwrap_or_else(|| RootCerts::Specific(Arc::new(Vec::new())));
     let tls = TlsConfig::builder().root_certs(roots).unversioned_rustls_crypto_provider(Arc::new(client_crypto()));
     cfg = cfg.tls_config(tls.build());
-    Agent::new_with_config(cfg.build())
+    // The transports homeport uses: TCP, then TLS by rustls for https. ureq's default
+    // chain also holds the HTTP CONNECT proxy step (never taken: `proxy(None)` above) and
+    // two steps that only warn about TLS and SOCKS providers this build does not have;
+    // left out, their code leaves the binary (cross/README.md, "Savings of 2026-12-07").
+    let connector = ().chain(TcpConnector::default()).chain(RustlsConnector::default());
+    Agent::with_parts(cfg.build(), connector, DefaultResolver::default())
 }
 
 /// rustls' *ring* provider for a client that never presents a certificate: ring's cipher
@@ -188,7 +195,9 @@ fn read_pem_certs(path: &Path) -> std::io::Result<Vec<Certificate<'static>>> {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "pem" || x == "crt"))
             .collect();
-        v.sort();
+        // All in one directory: byte order of the whole path is the order of the file
+        // names, as `Path`'s component order would be, without linking that comparison.
+        v.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         v
     } else {
         vec![path.to_path_buf()]

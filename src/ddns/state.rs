@@ -12,9 +12,10 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::config::DdnsHost;
-use crate::ddns::engine::Persisted;
+use crate::ddns::engine::{Addrs, Persisted};
 use crate::ddns::state_key::FingerprintKey;
 use crate::diag::SectionRef;
+use crate::json_fields::{Fields, FromJson};
 use crate::status::HostStatus;
 use crate::types::Secret;
 
@@ -73,7 +74,40 @@ pub fn load(dir: &Path, section: &SectionRef) -> Result<Option<Persisted>, State
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(StateError::Read { path, err }),
     };
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| StateError::Parse { path, err: e.to_string() })
+    parse(&bytes).map(Some).map_err(|err| StateError::Parse { path, err })
+}
+
+/// A state file's document, read field by field (json_fields: a derived `Deserialize`
+/// would be another 12 KB of parser on mipsel), with the derive's rules: `names`
+/// defaults to empty, the `Option` fields to `None`.
+fn parse(bytes: &[u8]) -> Result<Persisted, String> {
+    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    Persisted::from_json(&v)
+}
+
+impl FromJson for Persisted {
+    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
+        let f = Fields::of(v, "the state")?;
+        Ok(Persisted {
+            fingerprint: f.req("fingerprint")?,
+            registered: f.opt("registered")?,
+            names: f.or_default("names")?,
+            confirmed_at: f.opt("confirmed_at")?,
+            last_attempt: f.opt("last_attempt")?,
+            last_success: f.opt("last_success")?,
+            last_result: f.opt("last_result")?,
+            failures: f.req("failures")?,
+            retry_at: f.opt("retry_at")?,
+            stopped: f.opt("stopped")?,
+        })
+    }
+}
+
+impl FromJson for Addrs {
+    fn from_json(v: &serde_json::Value) -> Result<Self, String> {
+        let f = Fields::of(v, "addresses")?;
+        Ok(Addrs { v4: f.opt("v4")?, v6: f.opt("v6")? })
+    }
 }
 
 /// Writes the host's state atomically (mode 0600; the directory is created 0700).
@@ -104,7 +138,7 @@ pub fn load_all(dir: &Path) -> Vec<(String, Persisted)> {
         .into_iter()
         .filter_map(|n| {
             let bytes = fs::read(dir.join(format!("ddns-{n}.json"))).ok()?;
-            Some((n.to_string(), serde_json::from_slice(&bytes).ok()?))
+            Some((n.to_string(), parse(&bytes).ok()?))
         })
         .collect()
 }
@@ -141,6 +175,47 @@ pub fn summary(section: &str, p: &Persisted, now: u64) -> HostStatus {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_state_reader_accepts_and_refuses_what_the_derived_one_does() {
+        use serde_json::{Value, json};
+        let good = json!({
+            "fingerprint": 18446744073709551615u64,
+            "registered": {"v4": "198.51.100.7", "v6": "2001:db8::7"},
+            "names": [["a.example.org", {"v4": "198.51.100.7", "v6": null}], ["b.example.org", {}]],
+            "confirmed_at": 1, "last_attempt": 2, "last_success": 3, "last_result": "updated (good)",
+            "failures": 4, "retry_at": 5, "stopped": "badauth"
+        });
+        let mut cases = vec![good.clone(), json!({"fingerprint": 1, "failures": 0}), json!([]), json!(null)];
+        let keys: Vec<String> = good.as_object().unwrap().keys().cloned().collect();
+        for key in keys {
+            for change in [None, Some(Value::Null), Some(json!(-1)), Some(json!("x")), Some(json!(4294967296u64))] {
+                let mut v = good.clone();
+                match change {
+                    None => v.as_object_mut().unwrap().remove(&key),
+                    Some(c) => v.as_object_mut().unwrap().insert(key.clone(), c),
+                };
+                cases.push(v);
+            }
+        }
+        for bad in [json!([["a"]]), json!([["a", {"v4": "::1"}]]), json!([["a", {}, 1]]), json!({"a": {}})] {
+            let mut v = good.clone();
+            v["names"] = bad;
+            cases.push(v);
+        }
+        let mut v = good.clone();
+        v["unknown"] = json!(true);
+        cases.push(v);
+        for case in cases {
+            let text = case.to_string();
+            let by_hand = super::parse(text.as_bytes());
+            let derived = serde_json::from_str::<super::Persisted>(&text).map_err(|e| e.to_string());
+            assert_eq!(by_hand.is_ok(), derived.is_ok(), "{case}: {by_hand:?} / {derived:?}");
+            if let (Ok(a), Ok(b)) = (by_hand, derived) {
+                assert_eq!(a, b, "{case}");
+            }
+        }
+    }
+
     use super::*;
     use crate::config::Service;
     use crate::ddns::engine::Addrs;

@@ -20,6 +20,7 @@ use super::tsig::{self, DEFAULT_FUDGE, TsigError, TsigKey};
 use super::wire::{self, MessageBuilder, Name, RData, Rcode, Section, class, opcode, rtype};
 use super::{DnsError, random_id};
 use crate::config::DdnsHost;
+use crate::daemon::logging as log;
 use crate::ddns::Outcome;
 
 /// TTL of the records written: short, as the address is dynamic.

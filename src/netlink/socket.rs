@@ -17,6 +17,7 @@ use nix::sys::time::{TimeVal, TimeValLike};
 
 use super::wire::{self, Message, RTM_GETADDR, RTM_GETLINK};
 use super::{AddrInfo, LinkInfo};
+use crate::daemon::logging as log;
 use crate::types::IfName;
 
 /// Multicast groups (`RTMGRP_*` bits of `sockaddr_nl.nl_groups`).

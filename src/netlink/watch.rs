@@ -18,6 +18,7 @@ use super::socket::RTMGRP_NEIGH;
 use super::socket::{RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK, Socket};
 use super::wire::Message;
 use super::{AddrInfo, LinkInfo, NeighInfo, dump_all_addresses, dump_links, dump_neighbours};
+use crate::daemon::logging as log;
 
 /// The kernel's links (by index) and addresses, as far as messages told us.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -7,8 +7,6 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::collections::HashMap;
-
 use super::tree::{RawPackage, RawValue};
 
 /// Appends `v` single-quoted, each `'` written as `'\''` (`uci_print_value`).
@@ -32,9 +30,20 @@ pub(crate) fn render(p: &RawPackage) -> Vec<u8> {
 /// `'***'` (each item of a list alike); all else byte for byte.
 pub(crate) fn render_masked(p: &RawPackage, masked: &dyn Fn(&[u8]) -> bool) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut seen: HashMap<&[u8], usize> = HashMap::new();
+    // Sections seen so far per type. A package has a handful of types: a list searched
+    // in order costs less flash than a HashMap instance of its own (hashing and table).
+    let mut seen: Vec<(&[u8], usize)> = Vec::new();
     for s in &p.sections {
-        let idx = seen.entry(s.ty.as_slice()).or_insert(0);
+        let idx = match seen.iter_mut().find(|(ty, _)| *ty == s.ty.as_slice()) {
+            Some((_, n)) => {
+                *n += 1;
+                *n - 1
+            }
+            None => {
+                seen.push((s.ty.as_slice(), 1));
+                0
+            }
+        };
         let mut sref = Vec::new();
         if s.anonymous {
             sref.push(b'@');
@@ -43,7 +52,6 @@ pub(crate) fn render_masked(p: &RawPackage, masked: &dyn Fn(&[u8]) -> bool) -> V
         } else {
             sref.extend_from_slice(&s.name);
         }
-        *idx += 1;
         let prefix = [p.name.as_bytes(), b".", &sref].concat();
         out.extend_from_slice(&prefix);
         out.push(b'=');

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::MainSettings;
+use crate::daemon::logging as log;
 use crate::diag::quote_value;
 use crate::types::{IfName, UciName};
 use crate::uci::Package;

@@ -27,7 +27,8 @@ pub struct NetifdStatus {
 /// Reads the fields homeport needs; ignores the rest. A `l3_device` that is not a valid
 /// device name is treated as absent (netifd never sends one).
 pub fn parse_status(json: &str) -> Result<NetifdStatus, String> {
-    let v: Value = serde_json::from_str(json).map_err(|e| format!("netifd status is not JSON: {e}"))?;
+    // from_slice, as the other JSON readers: one copy of serde_json's reader in the binary.
+    let v: Value = serde_json::from_slice(json.as_bytes()).map_err(|e| format!("netifd status is not JSON: {e}"))?;
     let obj = v.as_object().ok_or("netifd status is not a JSON object")?;
     let text = |k: &str| obj.get(k).and_then(Value::as_str).map(String::from);
     Ok(NetifdStatus {
