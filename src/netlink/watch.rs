@@ -192,8 +192,9 @@ impl Watcher {
     ///
     /// When the neighbour table cannot be dumped, the group is left again and the error
     /// returned: the socket then carries only link and address events, so a kernel (or an
-    /// emulator: qemu-user up to 9.x cannot translate RTM_*NEIGH, `linux-user/fd-trans.c`,
-    /// and fails every receive that holds one) that cannot give neighbours never disturbs
+    /// emulator: qemu-user before its 2025 neighbour support in `linux-user/fd-trans.c`, such
+    /// as Debian 12's 7.2, refuses RTM_GETNEIGH and fails every receive that holds an
+    /// RTM_NEWNEIGH) that cannot give neighbours never disturbs
     /// the address watch.
     pub fn watch_neighbours(&mut self, on: bool) -> io::Result<()> {
         if on != self.neighbours {
