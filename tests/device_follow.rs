@@ -37,33 +37,7 @@ impl Drop for Daemon {
     }
 }
 
-/// Why neighbour messages cannot reach this process, when they cannot: probed, not
-/// assumed. qemu-user's netlink translation (`linux-user/fd-trans.c`) knows link, address
-/// and route messages only up to the release that added neighbours (2025): it refuses to
-/// send RTM_GETNEIGH (EOPNOTSUPP) and fails every receive that holds an RTM_NEWNEIGH
-/// (EINVAL). Debian 12's qemu-user 7.2 is such a release. The test binary runs under the
-/// same emulator as the daemon (HOMEPORT_TEST_RUNNER), so its own dump answers for both.
-/// Natively a failing dump is no reason to skip: the test goes on and fails.
-fn neighbours_unavailable(ns: &Netns) -> Option<String> {
-    if support::runner_words().is_empty() {
-        return None;
-    }
-    let name = ns.name.clone();
-    let probe = std::thread::spawn(move || {
-        enter_thread(&name);
-        homeport::netlink::dump_neighbours()
-    });
-    match probe.join().unwrap() {
-        Ok(_) => None,
-        Err(e) => Some(format!(
-            "the emulator ({}) cannot pass neighbour messages (RTM_GETNEIGH dump: {e}); \
-             qemu-user translates RTM_*NEIGH only since its 2025 linux-user/fd-trans.c change",
-            support::runner_words().join(" ")
-        )),
-    }
-}
-
-/// Under an emulator without neighbour messages (see [`neighbours_unavailable`]): the
+/// Under an emulator without neighbour messages (see `Netns::neighbours_unavailable`): the
 /// daemon says once that it cannot watch the neighbour table, leaves the neighbour group,
 /// and its link/address watch goes on undisturbed: a neighbour change is no error, and a
 /// new WAN address is still seen.
@@ -201,7 +175,7 @@ fn a_forward_follows_the_device_to_its_new_address() {
     let _ = fetch(&net.name, 9000);
     assert_eq!(packets(&nft_list(&router, map), "tcp . 9000"), Some(1), "{}", nft_list(&router, map));
     let digest = nft_list(&router, "-t list table inet homeport");
-    if let Some(why) = neighbours_unavailable(&router) {
+    if let Some(why) = router.neighbours_unavailable() {
         // The forward to the lease's address works (above); following a move needs
         // neighbour events.
         degrades_without_neighbours(&router, &d, &mac);
@@ -280,7 +254,7 @@ fn a_neighbour_storm_ends_in_one_consistent_table() {
     )
     .unwrap();
     router.ip(&format!("neigh replace 192.168.1.60 lladdr {mac} dev lan0 nud permanent"));
-    if let Some(why) = neighbours_unavailable(&router) {
+    if let Some(why) = router.neighbours_unavailable() {
         eprintln!("SKIPPED: {why}");
         let _ = std::fs::remove_dir_all(&dir);
         return;
