@@ -37,6 +37,24 @@ impl Drop for Daemon {
     }
 }
 
+/// Under an emulator without neighbour messages (see `Netns::neighbours_unavailable`): the
+/// daemon says once that it cannot watch the neighbour table, leaves the neighbour group,
+/// and its link/address watch goes on undisturbed: a neighbour change is no error, and a
+/// new WAN address is still seen.
+fn degrades_without_neighbours(router: &Netns, d: &Daemon, mac: &str) {
+    router.ip(&format!("neigh replace 192.168.1.77 lladdr {mac} dev lan0 nud reachable"));
+    router.ip("addr add 198.51.100.9/24 dev wan0");
+    wait_for(
+        emulated(Duration::from_secs(10)),
+        "the new WAN address to be seen",
+        || d.log(),
+        || d.log().contains("198.51.100.9/24"),
+    );
+    let log = d.log();
+    assert_eq!(log.matches("cannot watch the neighbour table").count(), 1, "{log}");
+    assert!(!log.contains("reading netlink events"), "a neighbour message disturbed the address watch:\n{log}");
+}
+
 fn nft_list(ns: &Netns, what: &str) -> String {
     let out = ns.exec("nft").args(what.split_whitespace()).output().expect("nft");
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -157,6 +175,14 @@ fn a_forward_follows_the_device_to_its_new_address() {
     let _ = fetch(&net.name, 9000);
     assert_eq!(packets(&nft_list(&router, map), "tcp . 9000"), Some(1), "{}", nft_list(&router, map));
     let digest = nft_list(&router, "-t list table inet homeport");
+    if let Some(why) = router.neighbours_unavailable() {
+        // The forward to the lease's address works (above); following a move needs
+        // neighbour events.
+        degrades_without_neighbours(&router, &d, &mac);
+        eprintln!("SKIPPED the rest (following the device as it moves): {why}");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     // The host moves: new address, new lease, and the router learns the new neighbour.
     lan.ip("addr del 192.168.1.140/24 dev lan1");
@@ -228,6 +254,11 @@ fn a_neighbour_storm_ends_in_one_consistent_table() {
     )
     .unwrap();
     router.ip(&format!("neigh replace 192.168.1.60 lladdr {mac} dev lan0 nud permanent"));
+    if let Some(why) = router.neighbours_unavailable() {
+        eprintln!("SKIPPED: {why}");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     let mut c = Command::new("ip");
     c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
     c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));

@@ -190,12 +190,31 @@ impl Watcher {
     /// replaying them over the dump converges, as for addresses). Only while needed: on a
     /// busy LAN the neighbour table changes often, and a daemon without device forwards
     /// need not wake for it.
+    ///
+    /// When the neighbour table cannot be dumped, the group is left again and the error
+    /// returned: the socket then carries only link and address events, so a kernel (or an
+    /// emulator: qemu-user before its 2025 neighbour support in `linux-user/fd-trans.c`, such
+    /// as Debian 12's 7.2, refuses RTM_GETNEIGH and fails every receive that holds an
+    /// RTM_NEWNEIGH) that cannot give neighbours never disturbs
+    /// the address watch.
     pub fn watch_neighbours(&mut self, on: bool) -> io::Result<()> {
         if on != self.neighbours {
             self.socket.set_groups(if on { GROUPS | RTMGRP_NEIGH } else { GROUPS })?;
             self.neighbours = on;
         }
-        let dump = if on { dump_neighbours()? } else { Vec::new() };
+        let dump = if on {
+            match dump_neighbours() {
+                Ok(d) => d,
+                Err(e) => {
+                    self.socket.set_groups(GROUPS)?;
+                    self.neighbours = false;
+                    self.tables.replace_neighbours(Vec::new());
+                    return Err(e);
+                }
+            }
+        } else {
+            Vec::new()
+        };
         self.tables.replace_neighbours(dump);
         Ok(())
     }
@@ -231,6 +250,12 @@ impl Watcher {
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
                     log::info!("netlink events were lost (ENOBUFS); reading interfaces and addresses again");
                     change = change.merge(self.resync()?);
+                }
+                // What was read before the error still counts: returning only the error
+                // would lose an address change already applied to the tables.
+                Err(e) if change.any() => {
+                    log::error!("reading netlink events: {e}");
+                    return Ok(change);
                 }
                 Err(e) => return Err(e),
             }

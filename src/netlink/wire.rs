@@ -425,12 +425,15 @@ mod tests {
         }
         // A 4-byte NDA_LLADDR (an IPIP tunnel's) is no MAC; an NDA_DST of the wrong size is
         // an error for that message.
+        // rta_len is a host-order u16 once host_order() has run, so it is patched as one
+        // (a single-byte patch hits the high byte on big-endian hosts).
+        let set_u16 = |buf: &mut Vec<u8>, at: usize, v: u16| buf[at..at + 2].copy_from_slice(&v.to_ne_bytes());
         let mut tunnel = host_order(&captured::NEWNEIGH_V4);
-        tunnel[36] = 8;
+        set_u16(&mut tunnel, 36, 8);
         let patched = messages(&tunnel).next().unwrap();
         assert!(matches!(patched, Ok((_, Message::NewNeigh(ref n))) if n.mac.is_none()), "{patched:?}");
         let mut bad_dst = host_order(&captured::NEWNEIGH_V4);
-        bad_dst[28] = 7;
+        set_u16(&mut bad_dst, 28, 7);
         assert!(messages(&bad_dst).next().unwrap().is_err());
     }
 
