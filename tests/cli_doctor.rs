@@ -247,6 +247,13 @@ fn target_device_gone() {
         out.contains("problem forward 'nas': no device answers at 192.168.1.99 (not in the neighbour table)"),
         "{out}"
     );
+    // The connect to an address nobody has: bounded by the 2 s timeout or failed by ARP,
+    // never an error the doctor cannot name (as a translated-wrong errno under qemu was).
+    assert!(
+        out.contains("problem forward 'nas': no answer from 192.168.1.99:28443 within 2 s")
+            || out.contains("problem forward 'nas': 192.168.1.99:28443 is unreachable from the router"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -360,14 +367,20 @@ fn device_target_at_its_current_address_or_not_on_the_network() {
     r.apply();
     let _service = r.listen("192.168.1.10:28443");
     let (code, out) = r.doctor(&["nas"]);
-    for want in [
-        "ok      forward 'nas': follows aa:bb:cc:00:11:22, now at 192.168.1.10",
-        "ok      forward 'nas': is applied: tcp port 50443 is in the live table",
-        "ok      forward 'nas': a service answers on 192.168.1.10:28443 (TCP)",
-    ] {
-        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    if let Some(why) = neighbours_unavailable(&r.ns) {
+        eprintln!("SKIPPED the device found by its neighbour entry: {why}");
+        // What cannot be read is said, not taken for an empty table.
+        assert!(out.contains("note    doctor: cannot read the neighbour table"), "{out}");
+    } else {
+        for want in [
+            "ok      forward 'nas': follows aa:bb:cc:00:11:22, now at 192.168.1.10",
+            "ok      forward 'nas': is applied: tcp port 50443 is in the live table",
+            "ok      forward 'nas': a service answers on 192.168.1.10:28443 (TCP)",
+        ] {
+            assert!(out.contains(want), "missing {want:?} in:\n{out}");
+        }
+        assert_eq!(code, Some(0), "{out}");
     }
-    assert_eq!(code, Some(0), "{out}");
     // Another device, not on the network.
     fs::write(r.dir.join("homeport"), by_mac("aa:bb:cc:00:11:33")).expect("write config");
     let (code, out) = r.doctor(&["nas"]);
@@ -378,4 +391,26 @@ fn device_target_at_its_current_address_or_not_on_the_network() {
     );
     assert!(out.contains("problem forward 'nas': aa:bb:cc:00:11:33 is not on the network"), "{out}");
     assert!(!out.contains("127.0.0.1") && !out.contains("answers on"), "probed something in its place:\n{out}");
+}
+
+/// Why this process cannot read the neighbour table over rtnetlink, when it cannot:
+/// probed in the namespace, not assumed. qemu-user before its 2025 neighbour support in
+/// `linux-user/fd-trans.c` (Debian 12's 7.2) refuses to send RTM_GETNEIGH (EOPNOTSUPP),
+/// so a device found only by its neighbour entry is not found under it. The test binary
+/// runs under the same emulator as homeport (HOMEPORT_TEST_RUNNER). Natively a failing
+/// dump is no reason to skip: the test goes on and fails.
+fn neighbours_unavailable(ns: &Netns) -> Option<String> {
+    if support::runner_words().is_empty() {
+        return None;
+    }
+    let name = ns.name.clone();
+    let probe = std::thread::spawn(move || {
+        enter_thread(&name);
+        homeport::netlink::dump_neighbours().err()
+    });
+    let e = probe.join().expect("probe thread")?;
+    Some(format!(
+        "the emulator ({}) cannot dump the neighbour table (RTM_GETNEIGH: {e})",
+        support::runner_words().join(" ")
+    ))
 }
