@@ -200,33 +200,9 @@ fn name_points_at_an_old_address() {
     assert!(!out.contains("forward 'nas'"), "only the name was asked about:\n{out}");
 }
 
-/// Why a refused connection cannot be told from other failures here, when it cannot:
-/// probed on loopback by this process, which runs under the same emulator as the binary
-/// (HOMEPORT_TEST_RUNNER). Seen under Debian 12's qemu-mips 7.2: a non-blocking connect's
-/// SO_ERROR arrives as the host's errno (ECONNREFUSED is 111 on x86_64, 146 on MIPS), so
-/// the guest cannot name it. Natively nothing is skipped.
-fn refusal_unreported() -> Option<String> {
-    if support::runner_words().is_empty() {
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-    let to = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    match std::net::TcpStream::connect_timeout(&to, Duration::from_secs(5)) {
-        Err(e) if e.kind() != std::io::ErrorKind::ConnectionRefused => Some(format!(
-            "under {} a refused TCP connect reports {e:?}, not ECONNREFUSED (qemu-user passes SO_ERROR's host errno through untranslated)",
-            support::runner_words().join(" ")
-        )),
-        _ => None,
-    }
-}
-
 #[test]
 fn service_not_listening() {
     require_netns!();
-    if let Some(why) = refusal_unreported() {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
     let r = Router::new("dr-listen", "203.0.113.7/24", HOSTS_NOW);
     r.apply();
     let (code, out) = r.doctor(&["nas"]);
@@ -355,10 +331,6 @@ fn the_demo_dry_run_then_doctor() {
 fn device_target_at_its_current_address_or_not_on_the_network() {
     require_netns!();
     let r = Router::new("dr-device", "203.0.113.7/24", HOSTS_NOW);
-    if let Some(why) = r.ns.neighbours_unavailable() {
-        eprintln!("SKIPPED: {why}");
-        return;
-    }
     let by_mac = |mac: &str| {
         config("192.168.1.10").replace("option dest_ip '192.168.1.10'", &format!("option dest_mac '{mac}'"))
     };
@@ -367,7 +339,7 @@ fn device_target_at_its_current_address_or_not_on_the_network() {
     r.apply();
     let _service = r.listen("192.168.1.10:28443");
     let (code, out) = r.doctor(&["nas"]);
-    if let Some(why) = neighbours_unavailable(&r.ns) {
+    if let Some(why) = r.ns.neighbours_unavailable() {
         eprintln!("SKIPPED the device found by its neighbour entry: {why}");
         // What cannot be read is said, not taken for an empty table.
         assert!(out.contains("note    doctor: cannot read the neighbour table"), "{out}");
@@ -391,26 +363,4 @@ fn device_target_at_its_current_address_or_not_on_the_network() {
     );
     assert!(out.contains("problem forward 'nas': aa:bb:cc:00:11:33 is not on the network"), "{out}");
     assert!(!out.contains("127.0.0.1") && !out.contains("answers on"), "probed something in its place:\n{out}");
-}
-
-/// Why this process cannot read the neighbour table over rtnetlink, when it cannot:
-/// probed in the namespace, not assumed. qemu-user before its 2025 neighbour support in
-/// `linux-user/fd-trans.c` (Debian 12's 7.2) refuses to send RTM_GETNEIGH (EOPNOTSUPP),
-/// so a device found only by its neighbour entry is not found under it. The test binary
-/// runs under the same emulator as homeport (HOMEPORT_TEST_RUNNER). Natively a failing
-/// dump is no reason to skip: the test goes on and fails.
-fn neighbours_unavailable(ns: &Netns) -> Option<String> {
-    if support::runner_words().is_empty() {
-        return None;
-    }
-    let name = ns.name.clone();
-    let probe = std::thread::spawn(move || {
-        enter_thread(&name);
-        homeport::netlink::dump_neighbours().err()
-    });
-    let e = probe.join().expect("probe thread")?;
-    Some(format!(
-        "the emulator ({}) cannot dump the neighbour table (RTM_GETNEIGH: {e})",
-        support::runner_words().join(" ")
-    ))
 }
