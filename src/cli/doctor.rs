@@ -8,9 +8,8 @@
 //! 1 otherwise, 2 when the configuration is unreadable.
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use argh::FromArgs;
 
@@ -146,14 +145,26 @@ fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Ve
     domains.map(|d| (d.to_string(), crate::ddns::run::resolve(d.as_str()))).collect()
 }
 
+/// A blocking connect bounded by SO_SNDTIMEO, which Linux applies to connect(2)
+/// (socket(7): on timeout it fails with EINPROGRESS). The outcome is the syscall's own
+/// errno, never getsockopt(SO_ERROR)'s value, as `TcpStream::connect_timeout` reads it:
+/// qemu-user passes that value to the guest untranslated (the host's 111 for a refusal
+/// on MIPS, whose ECONNREFUSED is 146), while it translates a syscall's errno.
 fn connect(a: SocketAddr) -> Connect {
-    match TcpStream::connect_timeout(&a, Duration::from_secs(CONNECT_TIMEOUT_SECS)) {
-        Ok(_) => Connect::Open,
-        Err(e) => match e.kind() {
-            io::ErrorKind::ConnectionRefused => Connect::Refused,
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Connect::NoAnswer,
-            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => Connect::Unreachable,
-            _ => Connect::Failed(e.to_string()),
-        },
+    use nix::errno::Errno;
+    use nix::sys::socket::{self, AddressFamily, SockFlag, SockType, SockaddrStorage, sockopt};
+    use std::os::fd::AsRawFd;
+    let family = if a.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
+    let timeout = nix::sys::time::TimeVal::new(CONNECT_TIMEOUT_SECS as _, 0);
+    let result = socket::socket(family, SockType::Stream, SockFlag::SOCK_CLOEXEC, None).and_then(|fd| {
+        socket::setsockopt(&fd, sockopt::SendTimeout, &timeout)?;
+        socket::connect(fd.as_raw_fd(), &SockaddrStorage::from(a))
+    });
+    match result {
+        Ok(()) => Connect::Open,
+        Err(Errno::ECONNREFUSED) => Connect::Refused,
+        Err(Errno::EINPROGRESS | Errno::ETIMEDOUT) => Connect::NoAnswer,
+        Err(Errno::EHOSTUNREACH | Errno::ENETUNREACH) => Connect::Unreachable,
+        Err(e) => Connect::Failed(io::Error::from(e).to_string()),
     }
 }

@@ -188,8 +188,14 @@ pub fn diagnose(cfg: &Config, facts: &Facts, only: &[String]) -> Vec<Finding> {
         let text = "homeport is disabled (option enabled '0' in the main section): no name is updated and no port forwarded; set it to '1' and start homeport";
         out.push(Level::Problem, "homeport", text.into());
     }
-    for d in facts.diagnostics.iter().filter(|d| d.is_error() && d.section.is_none()) {
-        out.push(Level::Problem, "configuration", d.message.clone());
+    for d in facts.diagnostics.iter().filter(|d| d.section.is_none()) {
+        if d.is_error() {
+            out.push(Level::Problem, "configuration", d.message.clone());
+        } else {
+            // A fact that could not be gathered (e.g. the neighbour table): the checks
+            // that need it would otherwise speak as if it were empty.
+            out.push(Level::Note, "doctor", d.message.clone());
+        }
     }
     wan(cfg, facts, &mut out);
     if let Some(missing) = &facts.fw4_missing {

@@ -139,3 +139,19 @@ fn device_targets_are_checked_where_the_device_is_now() {
          3 problems found\n"
     );
 }
+
+#[test]
+fn a_fact_that_could_not_be_gathered_is_said() {
+    let c = cfg(TWO);
+    let facts = Facts {
+        diagnostics: vec![crate::diag::Diagnostic::warning("cannot read the neighbour table: Not supported")],
+        ..Facts::default()
+    };
+    let f = diagnose(&c, &facts, &["router".into()]);
+    assert!(
+        f.iter().any(|f| f.level == Level::Note
+            && f.subject == "doctor"
+            && f.text == "cannot read the neighbour table: Not supported"),
+        "{f:?}"
+    );
+}
