@@ -314,12 +314,8 @@ mod tests {
         let want_all: Vec<_> = ids(full.all).into_iter().filter(|x| !ed.contains(x)).collect();
         assert_eq!(ids(VERIFY_ALGS.all), want_all);
         assert_eq!(want_all.len() + 1, full.all.len());
-        let want_map: Vec<_> = full
-            .mapping
-            .iter()
-            .filter(|(s, _)| *s != SignatureScheme::ED25519)
-            .map(|(s, a)| (*s, ids(a)))
-            .collect();
+        let want_map: Vec<_> =
+            full.mapping.iter().filter(|(s, _)| *s != SignatureScheme::ED25519).map(|(s, a)| (*s, ids(a))).collect();
         let got_map: Vec<_> = VERIFY_ALGS.mapping.iter().map(|(s, a)| (*s, ids(a))).collect();
         assert_eq!(got_map, want_map);
         let offered = client_crypto().signature_verification_algorithms.supported_schemes();
