@@ -231,8 +231,14 @@ fn openssl(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// A CA and a server certificate for 127.0.0.1 signed by it, in a fresh directory.
+/// A CA and a server certificate for 127.0.0.1 signed by it, in a fresh directory; both
+/// with P-256 keys.
 fn make_pki(tag: &str) -> Option<PathBuf> {
+    make_pki_with(tag, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "srv.key"])
+}
+
+/// As [`make_pki`], the server's key made by `openssl` with `server_key` (writing srv.key).
+fn make_pki_with(tag: &str, server_key: &[&str]) -> Option<PathBuf> {
     if Command::new("openssl").arg("version").output().map(|o| !o.status.success()).unwrap_or(true) {
         return None;
     }
@@ -244,7 +250,7 @@ fn make_pki(tag: &str) -> Option<PathBuf> {
         &dir,
         &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=homeport test CA", "-days", "2", "-out", "ca.pem"],
     );
-    openssl(&dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "srv.key"]);
+    openssl(&dir, server_key);
     openssl(&dir, &["req", "-new", "-key", "srv.key", "-subj", "/CN=127.0.0.1", "-out", "srv.csr"]);
     std::fs::write(
         dir.join("ext.cnf"),
@@ -302,6 +308,29 @@ fn s_server(dir: &Path) -> (Killer, u16) {
         thread::sleep(Duration::from_millis(50));
     }
     (k, port)
+}
+
+/// A server whose certificate has an Ed25519 key is refused, even under a CA homeport
+/// trusts: homeport verifies with RSA and ECDSA only, the keys the CA/Browser Forum
+/// Baseline Requirements allow publicly trusted certificates (src/ddns/http.rs,
+/// `VERIFY_ALGS`). Refused in the handshake: no request reaches the server.
+#[test]
+fn https_ed25519_server_certificate_is_refused() {
+    let Some(dir) = make_pki_with("ed25519", &["genpkey", "-algorithm", "ed25519", "-out", "srv.key"]) else {
+        eprintln!("SKIPPED: no openssl CLI");
+        return;
+    };
+    let (_server, port) = s_server(&dir);
+    let mut h = host(Service::Custom, port);
+    h.use_https = true;
+    h.server = None;
+    h.update_url = Some(format!("https://127.0.0.1:{port}/ok.txt"));
+    h.cacert = Some(dir.join("ca.pem"));
+    match run::run_update(&h, v4(), &mut client(&h), 0) {
+        Outcome::Retry { .. } | Outcome::Fatal { .. } => {}
+        o => panic!("an Ed25519 server certificate was accepted: {o:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

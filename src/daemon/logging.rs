@@ -5,11 +5,10 @@
 //! Shell. Nothing here formats secrets: callers never pass them (see `types::Secret`).
 
 use std::fmt;
-use std::io::Write as _;
+use std::io::{self, Write as _};
+use std::os::unix::net::{UnixDatagram, UnixStream};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
-
-use syslog::{Facility, LogFormat, Logger, LoggerBackend, Severity};
 
 use crate::config::LogLevel;
 
@@ -29,7 +28,47 @@ static SINK: OnceLock<Sink> = OnceLock::new();
 
 enum Sink {
     Stderr,
-    Syslog(Mutex<Logger<LoggerBackend, SyslogLine>>),
+    Syslog { socket: Mutex<Syslog>, pid: u32 },
+}
+
+/// The local syslog socket: a datagram socket (OpenWrt's logd, busybox syslogd, rsyslog,
+/// journald), or a stream socket where the daemon listens with one (each line then ends
+/// with a NUL, as the syslog crate this replaces wrote them).
+enum Syslog {
+    Datagram(UnixDatagram),
+    Stream(UnixStream),
+}
+
+/// Where local syslog daemons listen, tried in this order (as the syslog crate did).
+const SYSLOG_PATHS: [&str; 3] = ["/dev/log", "/var/run/syslog", "/var/run/log"];
+
+/// Connects to the first syslog socket of `paths` that exists: a missing path is skipped,
+/// any other error is the answer.
+fn connect_syslog(paths: &[&str]) -> io::Result<Syslog> {
+    for &path in paths {
+        let sock = UnixDatagram::unbound()?;
+        match sock.connect(path) {
+            Ok(()) => return Ok(Syslog::Datagram(sock)),
+            Err(e) if e.raw_os_error() == Some(libc::EPROTOTYPE) => {
+                return UnixStream::connect(path).map(Syslog::Stream);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::NotFound, format!("no syslog socket at {}", paths.join(", "))))
+}
+
+impl Syslog {
+    fn send(&mut self, mut line: String) -> io::Result<()> {
+        match self {
+            Syslog::Datagram(d) => d.send(line.as_bytes()).map(drop),
+            Syslog::Stream(s) => {
+                line.push('\0');
+                s.write_all(line.as_bytes())
+            }
+        }
+    }
 }
 
 pub fn level_filter(level: LogLevel) -> Level {
@@ -50,8 +89,8 @@ pub fn init(foreground: bool, level: LogLevel) {
         if foreground {
             return Sink::Stderr;
         }
-        match syslog::unix(SyslogLine { pid: std::process::id() }) {
-            Ok(l) => Sink::Syslog(Mutex::new(l)),
+        match connect_syslog(&SYSLOG_PATHS) {
+            Ok(socket) => Sink::Syslog { socket: Mutex::new(socket), pid: std::process::id() },
             Err(e) => {
                 eprintln!("homeport: cannot reach syslog ({e}); logging to stderr");
                 Sink::Stderr
@@ -84,15 +123,9 @@ pub fn write(level: Level, args: fmt::Arguments) {
             };
             let _ = writeln!(std::io::stderr().lock(), "homeport: {name}: {args}");
         }
-        Some(Sink::Syslog(logger)) => {
-            let Ok(mut logger) = logger.lock() else { return };
-            let msg = args.to_string();
-            let _ = match level {
-                Level::Error => logger.err(msg),
-                Level::Warn => logger.warning(msg),
-                Level::Info => logger.info(msg),
-                Level::Debug => logger.debug(msg),
-            };
+        Some(Sink::Syslog { socket, pid }) => {
+            let Ok(mut socket) = socket.lock() else { return };
+            let _ = socket.send(syslog_line(*pid, level, args));
         }
         None => {}
     }
@@ -121,41 +154,87 @@ macro_rules! log_debug {
 pub(crate) use log_at;
 pub(crate) use {log_debug as debug, log_error as error, log_info as info, log_warn as warn};
 
-/// The datagram for /dev/log: `<PRI>homeport[PID]: message`, facility daemon. No timestamp
-/// and no hostname: OpenWrt's logd and busybox syslogd stamp each line with their own
-/// clock when it arrives (logd drops a client timestamp anyway), and so do rsyslog and
-/// journald. Leaving it out also keeps the `time` crate, which the syslog crate's own
-/// RFC 3164 formatter parses a format description with at every line, out of the binary
-/// (25 KB on mipsel).
-#[derive(Clone)]
-struct SyslogLine {
-    pid: u32,
-}
-
-impl LogFormat<String> for SyslogLine {
-    fn format<W: std::io::Write>(&self, w: &mut W, severity: Severity, message: String) -> syslog::Result<()> {
-        let pri = Facility::LOG_DAEMON as u8 | severity as u8;
-        write!(w, "<{pri}>homeport[{}]: {message}", self.pid).map_err(syslog::Error::Write)
-    }
+/// The datagram for /dev/log: `<PRI>homeport[PID]: message`, facility daemon (RFC 3164
+/// §4.1.1: PRI = facility × 8 + severity; daemon is 3). No timestamp and no hostname:
+/// OpenWrt's logd and busybox syslogd stamp each line with their own clock when it arrives
+/// (logd drops a client timestamp anyway), and so do rsyslog and journald. Leaving it out
+/// also keeps the `time` crate, which the syslog crate's own RFC 3164 formatter parsed a
+/// format description with at every line, out of the binary (25 KB on mipsel); writing the
+/// socket here keeps the syslog crate's other transports out too (cross/README.md).
+fn syslog_line(pid: u32, level: Level, args: fmt::Arguments) -> String {
+    // RFC 5424 §6.2.1 severities: 3 error, 4 warning, 6 informational, 7 debug.
+    let severity = match level {
+        Level::Error => 3,
+        Level::Warn => 4,
+        Level::Info => 6,
+        Level::Debug => 7,
+    };
+    format!("<{}>homeport[{pid}]: {args}", 3 * 8 + severity)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn line(severity: Severity, msg: &str) -> String {
-        let mut out = Vec::new();
-        SyslogLine { pid: 4242 }.format(&mut out, severity, msg.to_string()).unwrap();
-        String::from_utf8(out).unwrap()
+    fn line(level: Level, msg: &str) -> String {
+        syslog_line(4242, level, format_args!("{msg}"))
     }
 
     #[test]
     fn syslog_lines_carry_daemon_facility_severity_tag_and_pid() {
         // PRI = facility 3 (daemon) * 8 + severity.
-        assert_eq!(line(Severity::LOG_ERR, "boom"), "<27>homeport[4242]: boom");
-        assert_eq!(line(Severity::LOG_WARNING, "w"), "<28>homeport[4242]: w");
-        assert_eq!(line(Severity::LOG_INFO, "up"), "<30>homeport[4242]: up");
-        assert_eq!(line(Severity::LOG_DEBUG, "d"), "<31>homeport[4242]: d");
+        assert_eq!(line(Level::Error, "boom"), "<27>homeport[4242]: boom");
+        assert_eq!(line(Level::Warn, "w"), "<28>homeport[4242]: w");
+        assert_eq!(line(Level::Info, "up"), "<30>homeport[4242]: up");
+        assert_eq!(line(Level::Debug, "d"), "<31>homeport[4242]: d");
+    }
+
+    fn scratch(tag: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("homeport-syslog-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn lines_reach_a_datagram_syslog_socket_after_missing_paths() {
+        let dir = scratch("dgram");
+        let (missing, path) = (dir.join("missing"), dir.join("log"));
+        let server = UnixDatagram::bind(&path).unwrap();
+        let paths = [missing.to_str().unwrap(), path.to_str().unwrap()];
+        let mut sock = connect_syslog(&paths).unwrap();
+        assert!(matches!(sock, Syslog::Datagram(_)));
+        sock.send(line(Level::Info, "up")).unwrap();
+        let mut buf = [0u8; 256];
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"<30>homeport[4242]: up");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_stream_syslog_socket_gets_nul_terminated_lines() {
+        let dir = scratch("stream");
+        let path = dir.join("log");
+        let server = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let mut sock = connect_syslog(&[path.to_str().unwrap()]).unwrap();
+        assert!(matches!(sock, Syslog::Stream(_)));
+        sock.send(line(Level::Error, "boom")).unwrap();
+        sock.send(line(Level::Debug, "d")).unwrap();
+        drop(sock);
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut server.accept().unwrap().0, &mut got).unwrap();
+        assert_eq!(got, b"<27>homeport[4242]: boom\0<31>homeport[4242]: d\0");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn no_syslog_socket_is_an_error_naming_the_paths() {
+        let dir = scratch("none");
+        let missing = dir.join("missing");
+        let e = connect_syslog(&[missing.to_str().unwrap()]).err().unwrap();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().contains("missing"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

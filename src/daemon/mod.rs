@@ -19,6 +19,7 @@ mod run;
 pub mod services;
 pub mod signals;
 pub mod status_file;
+mod thread_name;
 pub mod workers;
 
 use std::path::{Path, PathBuf};

@@ -18,13 +18,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::crypto::{CryptoProvider, KeyProvider};
+use rustls::SignatureScheme;
+use rustls::crypto::{CryptoProvider, KeyProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::PrivateKeyDer;
 use rustls::sign::SigningKey;
 use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{Connector, RustlsConnector, TcpConnector};
+use webpki::ring as alg;
 
 use crate::ddns::request::{HttpRequest, HttpResponse, Method, redact};
 
@@ -145,8 +147,49 @@ fn build_agent(roots: Option<RootCerts>, total: Duration) -> Agent {
 /// private-key code (RSA, ECDSA and Ed25519 signing and PKCS#8 parsing), which the
 /// linker drops: 45 KB of the mipsel binary (cross/README.md, "Release size").
 fn client_crypto() -> CryptoProvider {
-    CryptoProvider { key_provider: &NoClientKey, ..rustls::crypto::ring::default_provider() }
+    CryptoProvider {
+        key_provider: &NoClientKey,
+        signature_verification_algorithms: VERIFY_ALGS,
+        ..rustls::crypto::ring::default_provider()
+    }
 }
+
+/// The signature algorithms certificates and handshakes are verified with: rustls' *ring*
+/// table (rustls 0.23 `crypto::ring::SUPPORTED_SIG_ALGS`) without Ed25519. The CA/Browser
+/// Forum Baseline Requirements (§6.1.5, §7.1.3.2) allow publicly trusted certificates only
+/// RSA and ECDSA P-256/P-384/P-521 keys, so no DDNS provider's chain can use Ed25519; left
+/// out, ring's Ed25519 verification code leaves the binary (cross/README.md, "After the
+/// device and doctor merges"). A server whose own certificate has an Ed25519 key (a private
+/// CA given by `cacert`) is refused in the handshake rather than trusted less: nothing is
+/// accepted that the full table would reject.
+static VERIFY_ALGS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
+    all: &[
+        alg::ECDSA_P256_SHA256,
+        alg::ECDSA_P256_SHA384,
+        alg::ECDSA_P384_SHA256,
+        alg::ECDSA_P384_SHA384,
+        alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+        alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+        alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+        alg::RSA_PKCS1_2048_8192_SHA256,
+        alg::RSA_PKCS1_2048_8192_SHA384,
+        alg::RSA_PKCS1_2048_8192_SHA512,
+        alg::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+        alg::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+        alg::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    ],
+    mapping: &[
+        // As in rustls: for TLS 1.2 the curve is not fixed by the scheme, for TLS 1.3 it is.
+        (SignatureScheme::ECDSA_NISTP384_SHA384, &[alg::ECDSA_P384_SHA384, alg::ECDSA_P256_SHA384]),
+        (SignatureScheme::ECDSA_NISTP256_SHA256, &[alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256]),
+        (SignatureScheme::RSA_PSS_SHA512, &[alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY]),
+        (SignatureScheme::RSA_PSS_SHA384, &[alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY]),
+        (SignatureScheme::RSA_PSS_SHA256, &[alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY]),
+        (SignatureScheme::RSA_PKCS1_SHA512, &[alg::RSA_PKCS1_2048_8192_SHA512]),
+        (SignatureScheme::RSA_PKCS1_SHA384, &[alg::RSA_PKCS1_2048_8192_SHA384]),
+        (SignatureScheme::RSA_PKCS1_SHA256, &[alg::RSA_PKCS1_2048_8192_SHA256]),
+    ],
+};
 
 #[derive(Debug)]
 struct NoClientKey;
@@ -258,6 +301,27 @@ impl Transport for HttpClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// homeport's verification table is rustls' *ring* table less Ed25519, entry for entry:
+    /// every RSA and ECDSA algorithm and scheme is still there, in rustls' order.
+    #[test]
+    fn verify_algs_are_rustls_ring_less_ed25519() {
+        let ids = |a: &[&dyn rustls::pki_types::SignatureVerificationAlgorithm]| {
+            a.iter().map(|a| (a.public_key_alg_id(), a.signature_alg_id())).collect::<Vec<_>>()
+        };
+        let full = rustls::crypto::ring::default_provider().signature_verification_algorithms;
+        let ed = ids(&[alg::ED25519]);
+        let want_all: Vec<_> = ids(full.all).into_iter().filter(|x| !ed.contains(x)).collect();
+        assert_eq!(ids(VERIFY_ALGS.all), want_all);
+        assert_eq!(want_all.len() + 1, full.all.len());
+        let want_map: Vec<_> =
+            full.mapping.iter().filter(|(s, _)| *s != SignatureScheme::ED25519).map(|(s, a)| (*s, ids(a))).collect();
+        let got_map: Vec<_> = VERIFY_ALGS.mapping.iter().map(|(s, a)| (*s, ids(a))).collect();
+        assert_eq!(got_map, want_map);
+        let offered = client_crypto().signature_verification_algorithms.supported_schemes();
+        assert!(!offered.contains(&SignatureScheme::ED25519), "{offered:?}");
+        assert_eq!(offered.len(), full.supported_schemes().len() - 1);
+    }
 
     #[test]
     fn plain_http_needs_opt_in() {
