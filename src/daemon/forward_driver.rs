@@ -83,7 +83,7 @@ impl NftDriver {
                     name: f.name.clone(),
                     active: reason.is_none(),
                     reason,
-                    proto: format!("{:?}", f.proto).to_lowercase(),
+                    proto: f.proto.as_str().to_string(),
                     src_dport: f.src_dport.to_string(),
                     dest_ip: match &f.dest_device {
                         // A device: its address now, else the device itself.

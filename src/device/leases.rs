@@ -63,9 +63,10 @@ pub fn odhcpd(text: &str, now: u64) -> Vec<Lease> {
         let f: Vec<&str> = rest.split_ascii_whitespace().collect();
         let [_iface, id, kind, name, valid, _assigned, _len, addrs @ ..] = f.as_slice() else { continue };
         // A lease of no remaining lifetime is written as 0 (-1 is infinite).
-        match valid.parse::<i64>() {
-            Ok(-1) => {}
-            Ok(t) if t > 0 && u64::try_from(t).is_ok_and(|t| t >= now) => {}
+        // `-1` compared as text: an `i64` parser of its own would cost flash for one value.
+        match valid.parse::<u64>() {
+            _ if *valid == "-1" => {}
+            Ok(t) if t > 0 && t >= now => {}
             _ => continue,
         }
         let (mac, v4) = if *kind == "ipv4" { (Mac::parse(id).ok(), true) } else { (duid_mac(id), false) };

@@ -388,7 +388,7 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
     for d in mine.iter().filter(|d| d.is_error()) {
         out.push(Level::Problem, &subject, format!("{}; this forward is left out of the table", d.message));
     }
-    let proto = format!("{:?}", f.proto).to_lowercase();
+    let proto = f.proto.as_str();
     let who = f.dest_device.as_ref().map(|d| facts.devices.describe(d));
     let Some(to) = target(f, &facts.devices) else {
         // A device that is not on the network: the lint's warning (compose::check, among
@@ -410,7 +410,7 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
             "is not applied: there is no table inet homeport; start homeport (/etc/init.d/homeport start)".into(),
         ),
         Some(Ok(Some(listing))) => {
-            if counters::for_forward(&counters::parse(listing), &proto, &f.src_dport.to_string()).is_some() {
+            if counters::for_forward(&counters::parse(listing), proto, &f.src_dport.to_string()).is_some() {
                 out.push(Level::Ok, &subject, format!("is applied: {proto} port {} is in the live table", f.src_dport));
             } else {
                 out.push(
