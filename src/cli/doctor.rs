@@ -139,11 +139,14 @@ fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
 
 /// The system resolver's answers for each domain of the selected, enabled ddns sections.
 fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Vec<std::net::IpAddr>, String>)> {
-    let domains = cfg.ddns.iter().filter(|h| h.enabled).flat_map(|h| {
+    let mut out = Vec::new();
+    for h in cfg.ddns.iter().filter(|h| h.enabled) {
         let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
-        h.domains.iter().filter(move |d| all || only.iter().any(|n| n == d.as_str()))
-    });
-    domains.map(|d| (d.to_string(), crate::ddns::run::resolve(d.as_str()))).collect()
+        for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
+            out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
+        }
+    }
+    out
 }
 
 fn connect(a: SocketAddr) -> Connect {

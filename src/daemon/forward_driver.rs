@@ -168,7 +168,7 @@ impl Forwards for NftDriver {
             log::warn!("{}", d.body());
         }
         self.ctx.devices.neighbours = tables.neighbours().cloned().collect();
-        self.ctx.devices.lan_ifindexes = read::lan_ifindexes(tables.links(), self.ctx.lan_devices.as_deref());
+        self.ctx.devices.lan_ifindexes = read::lan_ifindexes(&mut tables.links(), self.ctx.lan_devices.as_deref());
         let mut moved = false;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut done: Vec<&Device> = Vec::new();

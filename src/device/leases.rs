@@ -8,6 +8,7 @@
 use std::net::IpAddr;
 
 use super::HostName;
+use crate::lint::system;
 use crate::types::Mac;
 use crate::uci::Package;
 
@@ -30,7 +31,7 @@ pub struct Lease {
 pub fn dnsmasq(text: &str, now: u64) -> Vec<Lease> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let f: Vec<&str> = line.split_ascii_whitespace().collect();
+        let f: Vec<&str> = line.split_whitespace().collect();
         let [expiry, second, addr, name, client, ..] = f.as_slice() else { continue };
         match expiry.parse::<u64>() {
             Ok(t) if t == 0 || t >= now => {}
@@ -60,7 +61,7 @@ pub fn odhcpd(text: &str, now: u64) -> Vec<Lease> {
     let mut out = Vec::new();
     for line in text.lines() {
         let Some(rest) = line.strip_prefix("# ") else { continue };
-        let f: Vec<&str> = rest.split_ascii_whitespace().collect();
+        let f: Vec<&str> = rest.split_whitespace().collect();
         let [_iface, id, kind, name, valid, _assigned, _len, addrs @ ..] = f.as_slice() else { continue };
         // A lease of no remaining lifetime is written as 0 (-1 is infinite).
         // `-1` compared as text: an `i64` parser of its own would cost flash for one value.
@@ -89,14 +90,11 @@ pub fn odhcpd(text: &str, now: u64) -> Vec<Lease> {
 pub fn static_hosts(dhcp: &Package) -> Vec<HostEntry> {
     let mut out = Vec::new();
     for (_, s) in dhcp.sections_of("host") {
-        let words = |opt: &str| -> Vec<String> {
-            s.option(opt)
-                .map(|v| v.items().iter().flat_map(|i| i.split_ascii_whitespace().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
-        if words("enabled").first().is_some_and(|e| matches!(e.as_str(), "0" | "no" | "off" | "false")) {
+        // The lint's readers of /etc/config sections (words borrowed, one copy of each).
+        if !system::enabled(s) {
             continue;
         }
+        let words = |opt: &str| system::items(s, opt);
         let macs: Vec<Mac> = words("mac").iter().filter_map(|m| Mac::parse(m).ok()).collect();
         let name = words("name").first().and_then(|n| HostName::parse(n).ok());
         let ip = words("ip").first().and_then(|i| i.parse::<std::net::Ipv4Addr>().ok());

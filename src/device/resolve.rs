@@ -10,7 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::leases::{HostEntry, Lease};
-use super::{Device, HostName};
+use super::Device;
 use crate::config::Forward;
 use crate::diag::Diagnostic;
 use crate::netlink::NeighInfo;
@@ -38,16 +38,19 @@ impl Devices {
             Device::Mac(m) => return vec![*m],
             Device::Host(n) => n,
         };
-        let named = |x: &Option<HostName>| x.as_ref() == Some(n);
-        let from_leases = self.leases.iter().filter(|l| named(&l.name)).filter_map(|l| l.mac);
-        let from_hosts = self.hosts.iter().filter(|h| named(&h.name)).flat_map(|h| h.macs.iter().copied());
-        // Sorted and without repeats, built by insertion (a handful of MACs; no sort
-        // instantiation for `Mac` in the binary).
+        // Sorted and without repeats, built by insertion (a handful of MACs; plain loops:
+        // no sort or iterator-chain instantiations for `Mac` in the binary).
         let mut out: Vec<Mac> = Vec::new();
-        for m in from_leases.chain(from_hosts) {
-            if let Err(i) = out.binary_search(&m) {
-                out.insert(i, m);
+        let mut add = |m: &Mac| {
+            if let Err(i) = out.binary_search(m) {
+                out.insert(i, *m);
             }
+        };
+        for l in self.leases.iter().filter(|l| l.name.as_ref() == Some(n)) {
+            l.mac.iter().for_each(&mut add);
+        }
+        for h in self.hosts.iter().filter(|h| h.name.as_ref() == Some(n)) {
+            h.macs.iter().for_each(&mut add);
         }
         out
     }
@@ -133,6 +136,7 @@ pub fn targets(forwards: &[Forward], devices: &Devices) -> Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::HostName;
 
     fn mac(s: &str) -> Mac {
         Mac::parse(s).unwrap()

@@ -110,8 +110,8 @@ fn wanted(only: &[String], section: &SectionRef, other: &[&str]) -> bool {
 }
 
 fn host_wanted(only: &[String], h: &DdnsHost) -> bool {
-    let domains: Vec<&str> = h.domains.iter().map(|d| d.as_str()).collect();
-    wanted(only, &h.section, &domains)
+    only.is_empty()
+        || only.iter().any(|n| h.section.name.as_deref() == Some(n) || h.domains.iter().any(|d| d.as_str() == n))
 }
 
 fn forward_wanted(only: &[String], f: &Forward) -> bool {
@@ -146,10 +146,10 @@ pub fn parse_arp(text: &str) -> Vec<Neighbour> {
     text.lines()
         .skip(1)
         .filter_map(|line| {
-            let mut fields = line.split_whitespace();
+            let mut fields = line.split_ascii_whitespace();
             let addr = fields.next()?.parse().ok()?;
             // The flags' last hex digit holds ATF_COM.
-            let flag = fields.nth(1)?.chars().last()?.to_digit(16)?;
+            let flag = char::from(*fields.nth(1)?.as_bytes().last()?).to_digit(16)?;
             Some(Neighbour { addr, complete: flag & 0x2 != 0 })
         })
         .collect()
