@@ -138,7 +138,9 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 || s.len() > 260 {
         return None;
     }
-    s.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).ok().and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+    // Digit by digit (no radix parser in the binary for this).
+    let digit = |b: u8| char::from(b).to_digit(16);
+    s.as_bytes().chunks(2).map(|c| Some((digit(c[0])? << 4 | digit(c[1])?) as u8)).collect()
 }
 
 #[cfg(test)]
