@@ -35,7 +35,7 @@ pub fn current(devices: &mut Devices, lease_files: &[PathBuf], lan: Option<&[IfN
 
 /// The indexes of the `lan` devices among `links`; `None` when the LAN is not known.
 /// Takes `dyn Iterator`: one copy for the dump's vector and the watcher's map alike.
-pub fn lan_ifindexes<'a>(links: &mut dyn Iterator<Item = &'a LinkInfo>, lan: Option<&[IfName]>) -> Option<Vec<u32>> {
+pub fn lan_ifindexes(links: &mut dyn Iterator<Item = &LinkInfo>, lan: Option<&[IfName]>) -> Option<Vec<u32>> {
     let lan = lan?;
     Some(
         links

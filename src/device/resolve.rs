@@ -9,8 +9,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::leases::{HostEntry, Lease};
 use super::Device;
+use super::leases::{HostEntry, Lease};
 use crate::config::Forward;
 use crate::diag::Diagnostic;
 use crate::netlink::NeighInfo;
