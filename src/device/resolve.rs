@@ -7,6 +7,7 @@
 //! looked up in the leases (the name the client sent) and in the `config host` sections
 //! (the name given to its MACs).
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::Device;
@@ -58,11 +59,15 @@ impl Devices {
     /// The device for a person: a MAC as it is, a name with the MACs it stands for
     /// (`nas (aa:bb:cc:00:11:22)`).
     pub fn describe(&self, d: &Device) -> String {
-        let macs: Vec<String> = self.macs(d).iter().map(Mac::to_string).collect();
-        match d {
-            Device::Host(_) if !macs.is_empty() => format!("{d} ({})", macs.join(", ")),
-            _ => d.to_string(),
+        let mut s = d.to_string();
+        let macs = if let Device::Host(_) = d { self.macs(d) } else { Vec::new() };
+        for (i, m) in macs.iter().enumerate() {
+            let _ = write!(s, "{}{m}", if i == 0 { " (" } else { ", " });
         }
+        if !macs.is_empty() {
+            s.push(')');
+        }
+        s
     }
 
     /// The device's IPv4 address now, or `None` when it is not on the network.
