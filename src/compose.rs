@@ -130,12 +130,7 @@ impl Prepared {
 /// Plan, lint and render `forwards`; a forward to a device is planned with the device's
 /// current address from `ctx.devices` (docs/forwarding.md). Pure.
 pub fn prepare(forwards: &[Forward], net: &Network, ctx: &Context) -> Prepared {
-    let resolved = resolve::targets(forwards, &ctx.devices);
-    let (plan, plan_diags) = plan(resolved.forwards.as_deref().unwrap_or(forwards));
-    // Device diagnostics first: for an inactive device forward it is the reason.
-    let mut diagnostics = resolved.diagnostics;
-    diagnostics.extend(plan_diags);
-    diagnostics.extend(lint::lint(forwards, ctx));
+    let (plan, mut diagnostics) = planned(forwards, ctx);
     let ruleset = render(&plan, net);
     diagnostics.extend(ruleset.diagnostics.iter().cloned());
     Prepared { plan, ruleset, diagnostics }
@@ -143,12 +138,18 @@ pub fn prepare(forwards: &[Forward], net: &Network, ctx: &Context) -> Prepared {
 
 /// The forward diagnostics alone, for `homeport check` (no WAN side needed). Pure.
 pub fn check(forwards: &[Forward], ctx: &Context) -> Vec<Diagnostic> {
+    planned(forwards, ctx).1
+}
+
+/// The plan with device targets resolved, and the device, planner and lint diagnostics.
+fn planned(forwards: &[Forward], ctx: &Context) -> (Plan, Vec<Diagnostic>) {
     let resolved = resolve::targets(forwards, &ctx.devices);
-    let (_, plan_diags) = plan(resolved.forwards.as_deref().unwrap_or(forwards));
+    let (plan, plan_diags) = plan(resolved.forwards.as_deref().unwrap_or(forwards));
+    // Device diagnostics first: for an inactive device forward it is the reason.
     let mut diags = resolved.diagnostics;
     diags.extend(plan_diags);
     diags.extend(lint::lint(forwards, ctx));
-    diags
+    (plan, diags)
 }
 
 /// Warnings for firewall4 include files of ours that are missing or different under
@@ -157,18 +158,20 @@ pub fn missing_includes(root: &Path, zone: &UciName) -> Vec<Diagnostic> {
     if !root.is_dir() {
         return vec![];
     }
-    fw4::includes(zone)
-        .into_iter()
-        .filter(|inc| std::fs::read_to_string(root.join(&inc.path)).map(|t| t != inc.text).unwrap_or(true))
-        .map(|inc| {
-            Diagnostic::warning(format!(
-                "{} is missing or different: firewall4 rejects forwarded connections from zone '{zone}' \
-                 without it; create it containing: {}",
-                root.join(&inc.path).display(),
-                inc.text.trim()
-            ))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for inc in fw4::includes(zone) {
+        let path = root.join(&inc.path);
+        if std::fs::read_to_string(&path).is_ok_and(|t| t == inc.text) {
+            continue;
+        }
+        out.push(Diagnostic::warning(format!(
+            "{} is missing or different: firewall4 rejects forwarded connections from zone '{zone}' \
+             without it; create it containing: {}",
+            path.display(),
+            inc.text.trim()
+        )));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -86,11 +86,20 @@ pub fn run(args: DoctorArgs) -> Outcome {
     let any_forward = cfg.forwards.iter().any(|f| f.enabled);
     // Connect first: the attempts make the kernel ask ARP, so the neighbour table read
     // afterwards is fresh.
-    let connects = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            doctor::probes(cfg, &ctx.devices, only).into_iter().map(|a| s.spawn(move || (a, connect(a)))).collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    // One thread per connect, each adding its result (in any order: the checks look
+    // results up by address); threads returning nothing share the scope code `nft`'s
+    // apply instantiates, instead of a join per result type.
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for a in doctor::probes(cfg, &ctx.devices, only) {
+            let results = &results;
+            s.spawn(move || {
+                let c = connect(a);
+                results.lock().unwrap_or_else(|e| e.into_inner()).push((a, c));
+            });
+        }
     });
+    let connects = results.into_inner().unwrap_or_else(|e| e.into_inner());
     let facts = Facts {
         wan: Some(wan(cfg, &args.network)),
         status: status_file::read(&args.state_dir).ok().or_else(|| from_state_files(&args.state_dir)),
@@ -138,11 +147,14 @@ fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
 
 /// The system resolver's answers for each domain of the selected, enabled ddns sections.
 fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Vec<std::net::IpAddr>, String>)> {
-    let domains = cfg.ddns.iter().filter(|h| h.enabled).flat_map(|h| {
+    let mut out = Vec::new();
+    for h in cfg.ddns.iter().filter(|h| h.enabled) {
         let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
-        h.domains.iter().filter(move |d| all || only.iter().any(|n| n == d.as_str()))
-    });
-    domains.map(|d| (d.to_string(), crate::ddns::run::resolve(d.as_str()))).collect()
+        for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
+            out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
+        }
+    }
+    out
 }
 
 /// A blocking connect bounded by SO_SNDTIMEO, which Linux applies to connect(2)

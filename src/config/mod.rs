@@ -243,6 +243,15 @@ pub enum Proto {
 }
 
 impl Proto {
+    /// `tcp`, `udp`, `tcpudp`: the option's value, as status.json and doctor write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Tcpudp => "tcpudp",
+        }
+    }
+
     pub fn has_tcp(self) -> bool {
         matches!(self, Proto::Tcp | Proto::Tcpudp)
     }

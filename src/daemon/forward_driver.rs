@@ -8,6 +8,7 @@
 //! stop reaches an apply started before a reload too.
 
 use std::cell::RefCell;
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -83,7 +84,7 @@ impl NftDriver {
                     name: f.name.clone(),
                     active: reason.is_none(),
                     reason,
-                    proto: format!("{:?}", f.proto).to_lowercase(),
+                    proto: f.proto.as_str().to_string(),
                     src_dport: f.src_dport.to_string(),
                     dest_ip: match &f.dest_device {
                         // A device: its address now, else the device itself.
@@ -163,27 +164,30 @@ impl Forwards for NftDriver {
         if !self.follows_devices() {
             return false;
         }
-        let before = self.ctx.devices.clone();
+        // Each followed device's address before the reread, and its description while it
+        // is there (for "left the network"): no copy of the whole `Devices`.
+        let mut before: Vec<(&Device, Option<Ipv4Addr>, String)> = Vec::new();
+        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()) {
+            if !before.iter().any(|(x, ..)| *x == d) {
+                let was = self.ctx.devices.ipv4(d);
+                before.push((d, was, was.map(|_| self.ctx.devices.describe(d)).unwrap_or_default()));
+            }
+        }
         for d in read::leases_into(&mut self.ctx.devices, &self.lease_files) {
             log::warn!("{}", d.body());
         }
         self.ctx.devices.neighbours = tables.neighbours().cloned().collect();
-        self.ctx.devices.lan_ifindexes = read::lan_ifindexes(tables.links(), self.ctx.lan_devices.as_deref());
+        self.ctx.devices.lan_ifindexes = read::lan_ifindexes(&mut tables.links(), self.ctx.lan_devices.as_deref());
         let mut moved = false;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut done: Vec<&Device> = Vec::new();
-        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()) {
-            if done.contains(&d) {
-                continue;
-            }
-            done.push(d);
-            let (was, is) = (before.ipv4(d), self.ctx.devices.ipv4(d));
+        for (d, was, who) in before {
+            let is = self.ctx.devices.ipv4(d);
             if was != is {
                 moved = true;
                 // One line per device that moved, came or left.
                 match is {
                     Some(ip) => log::info!("{} is at {ip}", self.ctx.devices.describe(d)),
-                    None => log::info!("{} left the network", before.describe(d)),
+                    None => log::info!("{who} left the network"),
                 }
             }
             if was.is_some() && is.is_none() {

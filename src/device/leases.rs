@@ -8,6 +8,7 @@
 use std::net::IpAddr;
 
 use super::HostName;
+use crate::lint::system;
 use crate::types::Mac;
 use crate::uci::Package;
 
@@ -30,7 +31,7 @@ pub struct Lease {
 pub fn dnsmasq(text: &str, now: u64) -> Vec<Lease> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let f: Vec<&str> = line.split_ascii_whitespace().collect();
+        let f: Vec<&str> = line.split_whitespace().collect();
         let [expiry, second, addr, name, client, ..] = f.as_slice() else { continue };
         match expiry.parse::<u64>() {
             Ok(t) if t == 0 || t >= now => {}
@@ -60,12 +61,13 @@ pub fn odhcpd(text: &str, now: u64) -> Vec<Lease> {
     let mut out = Vec::new();
     for line in text.lines() {
         let Some(rest) = line.strip_prefix("# ") else { continue };
-        let f: Vec<&str> = rest.split_ascii_whitespace().collect();
+        let f: Vec<&str> = rest.split_whitespace().collect();
         let [_iface, id, kind, name, valid, _assigned, _len, addrs @ ..] = f.as_slice() else { continue };
         // A lease of no remaining lifetime is written as 0 (-1 is infinite).
-        match valid.parse::<i64>() {
-            Ok(-1) => {}
-            Ok(t) if t > 0 && u64::try_from(t).is_ok_and(|t| t >= now) => {}
+        // `-1` compared as text: an `i64` parser of its own would cost flash for one value.
+        match valid.parse::<u64>() {
+            _ if *valid == "-1" => {}
+            Ok(t) if t > 0 && t >= now => {}
             _ => continue,
         }
         let (mac, v4) = if *kind == "ipv4" { (Mac::parse(id).ok(), true) } else { (duid_mac(id), false) };
@@ -88,14 +90,11 @@ pub fn odhcpd(text: &str, now: u64) -> Vec<Lease> {
 pub fn static_hosts(dhcp: &Package) -> Vec<HostEntry> {
     let mut out = Vec::new();
     for (_, s) in dhcp.sections_of("host") {
-        let words = |opt: &str| -> Vec<String> {
-            s.option(opt)
-                .map(|v| v.items().iter().flat_map(|i| i.split_ascii_whitespace().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
-        if words("enabled").first().is_some_and(|e| matches!(e.as_str(), "0" | "no" | "off" | "false")) {
+        // The lint's readers of /etc/config sections (words borrowed, one copy of each).
+        if !system::enabled(s) {
             continue;
         }
+        let words = |opt: &str| system::items(s, opt);
         let macs: Vec<Mac> = words("mac").iter().filter_map(|m| Mac::parse(m).ok()).collect();
         let name = words("name").first().and_then(|n| HostName::parse(n).ok());
         let ip = words("ip").first().and_then(|i| i.parse::<std::net::Ipv4Addr>().ok());
@@ -139,7 +138,9 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 || s.len() > 260 {
         return None;
     }
-    s.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).ok().and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+    // Digit by digit (no radix parser in the binary for this).
+    let digit = |b: u8| char::from(b).to_digit(16);
+    s.as_bytes().chunks(2).map(|c| Some((digit(c[0])? << 4 | digit(c[1])?) as u8)).collect()
 }
 
 #[cfg(test)]

@@ -27,14 +27,15 @@ pub fn current(devices: &mut Devices, lease_files: &[PathBuf], lan: Option<&[IfN
         Err(e) => diags.push(Diagnostic::warning(format!("cannot read the neighbour table: {e}"))),
     }
     match dump_links() {
-        Ok(links) => devices.lan_ifindexes = lan_ifindexes(links.iter(), lan),
+        Ok(links) => devices.lan_ifindexes = lan_ifindexes(&mut links.iter(), lan),
         Err(e) => diags.push(Diagnostic::warning(format!("cannot read the network devices: {e}"))),
     }
     diags
 }
 
 /// The indexes of the `lan` devices among `links`; `None` when the LAN is not known.
-pub fn lan_ifindexes<'a>(links: impl Iterator<Item = &'a LinkInfo>, lan: Option<&[IfName]>) -> Option<Vec<u32>> {
+/// Takes `dyn Iterator`: one copy for the dump's vector and the watcher's map alike.
+pub fn lan_ifindexes(links: &mut dyn Iterator<Item = &LinkInfo>, lan: Option<&[IfName]>) -> Option<Vec<u32>> {
     let lan = lan?;
     Some(
         links

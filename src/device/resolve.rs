@@ -7,10 +7,11 @@
 //! looked up in the leases (the name the client sent) and in the `config host` sections
 //! (the name given to its MACs).
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
+use super::Device;
 use super::leases::{HostEntry, Lease};
-use super::{Device, HostName};
 use crate::config::Forward;
 use crate::diag::Diagnostic;
 use crate::netlink::NeighInfo;
@@ -34,28 +35,39 @@ impl Devices {
     /// The MACs a target names: itself, or every MAC a lease or `config host` ties the
     /// name to.
     pub fn macs(&self, d: &Device) -> Vec<Mac> {
-        let mut out = match d {
-            Device::Mac(m) => vec![*m],
-            Device::Host(n) => {
-                let named = |x: &Option<HostName>| x.as_ref() == Some(n);
-                let from_leases = self.leases.iter().filter(|l| named(&l.name)).filter_map(|l| l.mac);
-                let from_hosts = self.hosts.iter().filter(|h| named(&h.name)).flat_map(|h| h.macs.iter().copied());
-                from_leases.chain(from_hosts).collect()
+        let n = match d {
+            Device::Mac(m) => return vec![*m],
+            Device::Host(n) => n,
+        };
+        // Sorted and without repeats, built by insertion (a handful of MACs; plain loops:
+        // no sort or iterator-chain instantiations for `Mac` in the binary).
+        let mut out: Vec<Mac> = Vec::new();
+        let mut add = |m: &Mac| {
+            if let Err(i) = out.binary_search(m) {
+                out.insert(i, *m);
             }
         };
-        out.sort_unstable();
-        out.dedup();
+        for l in self.leases.iter().filter(|l| l.name.as_ref() == Some(n)) {
+            l.mac.iter().for_each(&mut add);
+        }
+        for h in self.hosts.iter().filter(|h| h.name.as_ref() == Some(n)) {
+            h.macs.iter().for_each(&mut add);
+        }
         out
     }
 
     /// The device for a person: a MAC as it is, a name with the MACs it stands for
     /// (`nas (aa:bb:cc:00:11:22)`).
     pub fn describe(&self, d: &Device) -> String {
-        let macs: Vec<String> = self.macs(d).iter().map(Mac::to_string).collect();
-        match d {
-            Device::Host(_) if !macs.is_empty() => format!("{d} ({})", macs.join(", ")),
-            _ => d.to_string(),
+        let mut s = d.to_string();
+        let macs = if let Device::Host(_) = d { self.macs(d) } else { Vec::new() };
+        for (i, m) in macs.iter().enumerate() {
+            let _ = write!(s, "{}{m}", if i == 0 { " (" } else { ", " });
         }
+        if !macs.is_empty() {
+            s.push(')');
+        }
+        s
     }
 
     /// The device's IPv4 address now, or `None` when it is not on the network.
@@ -129,6 +141,7 @@ pub fn targets(forwards: &[Forward], devices: &Devices) -> Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::HostName;
 
     fn mac(s: &str) -> Mac {
         Mac::parse(s).unwrap()

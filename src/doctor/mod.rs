@@ -110,8 +110,8 @@ fn wanted(only: &[String], section: &SectionRef, other: &[&str]) -> bool {
 }
 
 fn host_wanted(only: &[String], h: &DdnsHost) -> bool {
-    let domains: Vec<&str> = h.domains.iter().map(|d| d.as_str()).collect();
-    wanted(only, &h.section, &domains)
+    only.is_empty()
+        || only.iter().any(|n| h.section.name.as_deref() == Some(n) || h.domains.iter().any(|d| d.as_str() == n))
 }
 
 fn forward_wanted(only: &[String], f: &Forward) -> bool {
@@ -146,10 +146,10 @@ pub fn parse_arp(text: &str) -> Vec<Neighbour> {
     text.lines()
         .skip(1)
         .filter_map(|line| {
-            let mut fields = line.split_whitespace();
+            let mut fields = line.split_ascii_whitespace();
             let addr = fields.next()?.parse().ok()?;
             // The flags' last hex digit holds ATF_COM.
-            let flag = fields.nth(1)?.chars().last()?.to_digit(16)?;
+            let flag = char::from(*fields.nth(1)?.as_bytes().last()?).to_digit(16)?;
             Some(Neighbour { addr, complete: flag & 0x2 != 0 })
         })
         .collect()
@@ -394,7 +394,7 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
     for d in mine.iter().filter(|d| d.is_error()) {
         out.push(Level::Problem, &subject, format!("{}; this forward is left out of the table", d.message));
     }
-    let proto = format!("{:?}", f.proto).to_lowercase();
+    let proto = f.proto.as_str();
     let who = f.dest_device.as_ref().map(|d| facts.devices.describe(d));
     let Some(to) = target(f, &facts.devices) else {
         // A device that is not on the network: the lint's warning (compose::check, among
@@ -416,7 +416,7 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
             "is not applied: there is no table inet homeport; start homeport (/etc/init.d/homeport start)".into(),
         ),
         Some(Ok(Some(listing))) => {
-            if counters::for_forward(&counters::parse(listing), &proto, &f.src_dport.to_string()).is_some() {
+            if counters::for_forward(&counters::parse(listing), proto, &f.src_dport.to_string()).is_some() {
                 out.push(Level::Ok, &subject, format!("is applied: {proto} port {} is in the live table", f.src_dport));
             } else {
                 out.push(

@@ -16,12 +16,12 @@ fn single<'a>(s: &'a Section, name: &str) -> Option<&'a str> {
     s.option(name).and_then(|v| v.items().first()).map(|v| v.trim())
 }
 
-fn items<'a>(s: &'a Section, name: &str) -> Vec<&'a str> {
+pub(crate) fn items<'a>(s: &'a Section, name: &str) -> Vec<&'a str> {
     // firewall4 and netifd split option values on white space as well as taking lists.
     s.option(name).map(Value::items).unwrap_or_default().iter().flat_map(|v| v.split_whitespace()).collect()
 }
 
-fn enabled(s: &Section) -> bool {
+pub(crate) fn enabled(s: &Section) -> bool {
     !matches!(single(s, "enabled"), Some("0" | "no" | "off" | "false"))
 }
 

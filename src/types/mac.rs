@@ -12,17 +12,26 @@ pub struct Mac(pub [u8; 6]);
 impl Mac {
     pub fn parse(s: &str) -> Result<Mac, String> {
         let bad = || "is not a MAC address (six hex octets like aa:bb:cc:dd:ee:ff)".to_string();
-        let sep = if s.contains('-') { '-' } else { ':' };
+        let bytes = s.as_bytes();
+        let sep = if bytes.contains(&b'-') { b'-' } else { b':' };
         let mut out = [0u8; 6];
-        let mut parts = s.split(sep);
-        for o in &mut out {
-            let p = parts.next().ok_or_else(bad)?;
-            if p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad());
+        // One pass over the bytes: `i` the octet, `digits` its hex digits so far (1 or 2).
+        let (mut i, mut digits) = (0, 0);
+        for &c in bytes {
+            if c == sep {
+                if digits == 0 || i == 5 {
+                    return Err(bad());
+                }
+                (i, digits) = (i + 1, 0);
+                continue;
             }
-            *o = u8::from_str_radix(p, 16).map_err(|_| bad())?;
+            match char::from(c).to_digit(16) {
+                Some(d) if digits < 2 => out[i] = out[i] << 4 | d as u8,
+                _ => return Err(bad()),
+            }
+            digits += 1;
         }
-        if parts.next().is_some() {
+        if i != 5 || digits == 0 {
             return Err(bad());
         }
         Ok(Mac(out))
