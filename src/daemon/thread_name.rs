@@ -56,9 +56,10 @@ mod tests {
             assert_eq!(unsafe { pthread_setname_np(me, long.as_ptr()) }, libc::ERANGE);
             assert_eq!(unsafe { pthread_setname_np(me, c"fifteen-bytes-x".as_ptr()) }, 0);
             assert_eq!(comm(), "fifteen-bytes-x");
-            me
+            // As an integer: musl's pthread_t is a pointer, which is not Send.
+            me as usize
         });
-        let me = other.join().unwrap();
+        let me = other.join().unwrap() as libc::pthread_t;
         // That thread has ended; its id no longer equals the caller's.
         assert_eq!(unsafe { pthread_setname_np(me, c"x".as_ptr()) }, libc::ENOTSUP);
     }
