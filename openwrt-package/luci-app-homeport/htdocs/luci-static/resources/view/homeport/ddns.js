@@ -54,16 +54,6 @@ function dependsOn(o, list) {
 	list.forEach(function(svc) { o.depends('service', svc); });
 }
 
-// An option whose unset state means the daemon's default (docs/config.md) reads as that
-// default, so that Save writes it only when the user changes it (form.js
-// AbstractValue.parse() writes whatever differs from cfgvalue()).
-function unsetIsDefault(o) {
-	o.cfgvalue = function(section_id) {
-		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
-		return (v == null) ? this.default : v;
-	};
-}
-
 // A required field says so beside itself when Save finds it empty (a modal's Save
 // otherwise fails without a word: GridSection.handleModalSave, form.js).
 function required(o, message) {
@@ -230,7 +220,7 @@ return view.extend({
 		o.value('hmac-sha1', 'HMAC-SHA1');
 		o.default = 'hmac-sha256';
 		o.modalonly = true;
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 		o.depends('service', 'rfc2136');
 
 		o = s.taboption('general', form.Value, 'key_secret', _('TSIG key (base64)'));
@@ -244,14 +234,14 @@ return view.extend({
 		o.value('both', _('IPv4 and IPv6 (A and AAAA)'));
 		o.default = 'ipv4';
 		hpui.labelled(o, _('not set'));
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 
 		o = s.taboption('address', form.ListValue, 'ip_source', _('Address from'));
 		o.value('interface', _('The WAN interface'));
 		o.value('web', _('An echo service on the web (for a router behind another router)'));
 		o.default = 'interface';
 		o.modalonly = true;
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 
 		o = s.taboption('address', form.Value, 'ip_url', _('Echo service URL'));
 		o.placeholder = 'https://';

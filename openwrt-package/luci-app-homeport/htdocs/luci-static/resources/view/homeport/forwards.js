@@ -83,16 +83,6 @@ function safetyNodes(status, sections, section_id, staged) {
 	return E('div', {}, nodes);
 }
 
-// An option whose unset state means the daemon's default (docs/config.md) reads as that
-// default, so that Save writes it only when the user changes it (form.js
-// AbstractValue.parse() writes whatever differs from cfgvalue()).
-function unsetIsDefault(o) {
-	o.cfgvalue = function(section_id) {
-		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
-		return (v == null) ? this.default : v;
-	};
-}
-
 return view.extend({
 	load: function() {
 		return Promise.all([
@@ -136,7 +126,7 @@ return view.extend({
 		o.value('udp', 'UDP');
 		o.default = 'tcpudp';
 		hpui.labelled(o);
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 
 		o = s.option(form.Value, 'src_dport', _('External port'), _('Required. A port or a range such as 5000-5010.'));
 		o.datatype = 'portrange';
