@@ -246,8 +246,8 @@ const ui = {
 function loadModule(name) {
 	const path = require('path').join(__dirname, '..', '..', 'openwrt-package', 'luci-app-homeport', 'htdocs',
 		'luci-static', 'resources', 'homeport', name + '.js');
-	const f = new Function('baseclass', 'rpc', 'ui', 'dom', 'L', 'E', '_', fs.readFileSync(path, 'utf8'));
-	const rv = f(baseclass, rpc, ui, dom, L, E, _);
+	const f = new Function('baseclass', 'form', 'rpc', 'ui', 'dom', 'L', 'E', '_', fs.readFileSync(path, 'utf8'));
+	const rv = f(baseclass, form, rpc, ui, dom, L, E, _);
 	return typeof rv === 'function' ? new rv() : rv;
 }
 

@@ -48,8 +48,8 @@ function loadModule() {
 	};
 	const E = (tag, attrs, children) => ({ tag, attrs, children });
 	const L = { resolveDefault: (p, d) => Promise.resolve(p).then((x) => x, () => d) };
-	const f = new Function('baseclass', 'rpc', 'ui', 'dom', 'L', 'E', '_', fs.readFileSync(file, 'utf8'));
-	const C = f(baseclass, rpc, ui, { content() {} }, L, E, (s) => s);
+	const f = new Function('baseclass', 'form', 'rpc', 'ui', 'dom', 'L', 'E', '_', fs.readFileSync(file, 'utf8'));
+	const C = f(baseclass, {} /* form: only unsetIsDefault() uses it, not tested here */, rpc, ui, { content() {} }, L, E, (s) => s);
 	return new C();
 }
 const hp = loadModule();

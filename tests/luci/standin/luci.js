@@ -3,9 +3,9 @@
 // A stand-in for the parts of LuCI's client runtime the homeport views use, written for
 // this project's tests (no LuCI code in here): E()/dom, L, _(), String.format, rpc, uci,
 // poll, ui, baseclass, view, form (Map, NamedSection, GridSection, Value, Flag, ListValue,
-// DynamicList, DummyValue) and tools.widgets; the app's own modules (homeport.schema) are
-// loaded from their source as LuCI's loader does. It renders real DOM, in a browser or in
-// jsdom.
+// DynamicList, DummyValue) and tools.widgets; the app's own modules (homeport.schema,
+// homeport.ui) are loaded from their source as LuCI's loader does. It renders real DOM, in
+// a browser or in jsdom.
 //
 // Where the views' correctness depends on LuCI's behaviour, the stand-in behaves as
 // LuCI does (modules/luci-base/htdocs/luci-static/resources in openwrt/luci):

@@ -1,5 +1,6 @@
 'use strict';
 'require baseclass';
+'require form';
 'require rpc';
 'require ui';
 
@@ -307,6 +308,16 @@ function validate(schema, type, name, value, sibling) {
 	}
 }
 
+// An option whose unset state means the daemon's default (docs/config.md) reads as that
+// default, so that Save writes it only when the user changes it (form.js
+// AbstractValue.parse() writes whatever differs from cfgvalue()).
+function unsetIsDefault(o) {
+	o.cfgvalue = function(section_id) {
+		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
+		return (v == null) ? this.default : v;
+	};
+}
+
 // The diagnostics of `report` that concern section `sid` of `type` (named sections by
 // name, anonymous ones as @type[N] among `sids`, the section ids in file order).
 function problemsOf(report, type, sids, sid) {
@@ -347,6 +358,7 @@ return baseclass.extend({
 	validate: validate,
 	problemsOf: problemsOf,
 	describe: describe,
+	unsetIsDefault: unsetIsDefault,
 
 	// The schema (from the daemon), or null when the plugin cannot answer.
 	load: function() {

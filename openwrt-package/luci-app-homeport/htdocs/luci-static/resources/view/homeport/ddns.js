@@ -1,10 +1,10 @@
 'use strict';
 'require view';
 'require form';
-'require rpc';
 'require dom';
 'require tools.widgets as widgets';
 'require homeport.schema as hpschema';
+'require homeport.ui as hpui';
 
 // `config ddns '<name>'` sections of /etc/config/homeport (docs/config.md). Each
 // provider shows only the fields it needs, under the name the provider gives them;
@@ -13,12 +13,6 @@
 // Every value from status or config reaches the page as text: E() only ever gets an
 // array of children, and every textvalue() returns a node (a string there is parsed as
 // HTML by LuCI's dom.append(), luci.js; GridSection.renderTextValue, form.js).
-
-var callStatus = rpc.declare({
-	object: 'homeport',
-	method: 'status',
-	expect: { '': {} }
-});
 
 // Which services use which credentials. Everything not listed for a service is hidden.
 var services = [
@@ -56,85 +50,8 @@ function passwordLabel(service) {
 	return passwordLabels[service] || _('Password');
 }
 
-var hostStates = {
-	ok: _('Up to date'),
-	pending: _('Update due'),
-	backoff: _('Waiting to retry'),
-	stopped: _('Stopped: needs a configuration change'),
-	disabled: _('Disabled'),
-	blocked: _('Blocked: no address that can be published')
-};
-
 function dependsOn(o, list) {
 	list.forEach(function(svc) { o.depends('service', svc); });
-}
-
-function text(s) {
-	return E('span', {}, [ String(s) ]);
-}
-
-function sentence(s) {
-	s = String(s == null ? '' : s).trim();
-	if (!s.length)
-		return s;
-	s = s.charAt(0).toUpperCase() + s.slice(1);
-	return /[.!?]$/.test(s) ? s : s + '.';
-}
-
-function problemLine(level, msg) {
-	return E('div', {
-		'class': 'homeport-problem ' + (level == 'error' ? 'homeport-error' : 'homeport-warning'),
-		'style': 'margin:.1em 0;padding:.1em .4em;border-left:4px solid ' + (level == 'error' ? '#c9302c' : '#e0a800') +
-			';background:' + (level == 'error' ? '#f8d7da' : '#fff3cd') + ';white-space:normal'
-	}, [ sentence(msg) ]);
-}
-
-function sameSection(ref, type, index, section_id) {
-	var m = /^@([A-Za-z0-9_-]+)\[(\d+)\](?: \('(.*)'\))?$/.exec(ref || '');
-	if (!m)
-		return ref == section_id;
-	if (m[3] != null)
-		return m[3] == section_id;
-	return m[1] == type && +m[2] == index;
-}
-
-// `error: section @ddns[2] ('home'): option 'domain': ...` (src/diag.rs Diagnostic).
-function parseProblem(message) {
-	var m = /^(error|warning): section @([A-Za-z0-9_]+)\[(\d+)\](?: \('((?:[^'\\]|\\.)*)'\))?: ([\s\S]*)$/.exec(String(message || ''));
-	if (!m)
-		return null;
-	return { level: m[1], type: m[2], index: +m[3], name: m[4] != null ? m[4].replace(/\\(.)/g, '$1') : null, text: m[5] };
-}
-
-// Which families are published: those whose registered address is the wanted one.
-function upToDate(h) {
-	var v4 = h.wanted_ipv4 != null && h.wanted_ipv4 == h.registered_ipv4,
-	    v6 = h.wanted_ipv6 != null && h.wanted_ipv6 == h.registered_ipv6;
-	if (v4 && v6) return _('IPv4 and IPv6 up to date');
-	if (v4) return _('IPv4 up to date');
-	if (v6) return _('IPv6 up to date');
-	return hostStates.ok;
-}
-
-// The grid shows the dialog's label for a coded value, not the code.
-function labelled(o) {
-	o.textvalue = function(section_id) {
-		var v = this.cfgvalue(section_id);
-		if (v == null || v === '')
-			v = this.default;
-		var i = this.keylist ? this.keylist.indexOf(v) : -1;
-		return (v == null || v === '') ? E('em', {}, [ _('not set') ]) : text(i >= 0 ? this.vallist[i] : v);
-	};
-}
-
-// An option whose unset state means the daemon's default (docs/config.md) reads as that
-// default, so that Save writes it only when the user changes it (form.js
-// AbstractValue.parse() writes whatever differs from cfgvalue()).
-function unsetIsDefault(o) {
-	o.cfgvalue = function(section_id) {
-		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
-		return (v == null) ? this.default : v;
-	};
 }
 
 // A required field says so beside itself when Save finds it empty (a modal's Save
@@ -161,7 +78,7 @@ function required(o, message) {
 
 return view.extend({
 	load: function() {
-		return Promise.all([ L.resolveDefault(callStatus(), {}), hpschema.load(), hpschema.check() ])
+		return Promise.all([ L.resolveDefault(hpui.callStatus(), {}), hpschema.load(), hpschema.check() ])
 			.then(function(r) { return r[0]; });
 	},
 
@@ -181,12 +98,12 @@ return view.extend({
 		}
 		function statusOf(section_id) {
 			var idx = indexOf(section_id);
-			return hosts.filter(function(h) { return sameSection(h.section, 'ddns', idx, section_id); })[0];
+			return hosts.filter(function(h) { return hpui.sameSection(h.section, 'ddns', idx, section_id); })[0];
 		}
 		function problemsOf(section_id) {
 			var idx = indexOf(section_id);
 			return (status.warnings || []).filter(function(w) { return w.code == 'config'; })
-				.map(function(w) { return parseProblem(w.message); })
+				.map(function(w) { return hpui.parseProblem(w.message); })
 				.filter(function(p) { return p && p.type == 'ddns' && (p.name != null ? p.name == section_id : p.index == idx); });
 		}
 
@@ -227,7 +144,7 @@ return view.extend({
 		var service = o = s.taboption('general', form.ListValue, 'service', _('Provider'));
 		services.forEach(function(svc) { o.value(svc[0], svc[1]); });
 		o.rmempty = false;
-		labelled(o);
+		hpui.labelled(o, _('not set'));
 		// The password field's label follows the provider as it is changed (the
 		// fields shown follow through depends()).
 		o.renderWidget = function(section_id) {
@@ -252,7 +169,7 @@ return view.extend({
 			var v = this.cfgvalue(section_id);
 			if (typeof v == 'string')
 				v = [ v ];
-			return (Array.isArray(v) && v.length) ? text(v.join(', ')) : E('em', {}, [ _('no name yet') ]);
+			return (Array.isArray(v) && v.length) ? hpui.text(v.join(', ')) : E('em', {}, [ _('no name yet') ]);
 		};
 
 		o = s.taboption('general', form.Value, 'username', _('Username'));
@@ -303,7 +220,7 @@ return view.extend({
 		o.value('hmac-sha1', 'HMAC-SHA1');
 		o.default = 'hmac-sha256';
 		o.modalonly = true;
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 		o.depends('service', 'rfc2136');
 
 		o = s.taboption('general', form.Value, 'key_secret', _('TSIG key (base64)'));
@@ -316,15 +233,15 @@ return view.extend({
 		o.value('ipv6', _('IPv6 (AAAA record)'));
 		o.value('both', _('IPv4 and IPv6 (A and AAAA)'));
 		o.default = 'ipv4';
-		labelled(o);
-		unsetIsDefault(o);
+		hpui.labelled(o, _('not set'));
+		hpschema.unsetIsDefault(o);
 
 		o = s.taboption('address', form.ListValue, 'ip_source', _('Address from'));
 		o.value('interface', _('The WAN interface'));
 		o.value('web', _('An echo service on the web (for a router behind another router)'));
 		o.default = 'interface';
 		o.modalonly = true;
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 
 		o = s.taboption('address', form.Value, 'ip_url', _('Echo service URL'));
 		o.placeholder = 'https://';
@@ -377,23 +294,23 @@ return view.extend({
 			if (status.running === false)
 				nodes.push(E('div', {}, [ E('em', {}, [ _('homeport is not running') ]) ]));
 			else if (!h && err) {
-				nodes.push(problemLine('error', _('skipped: %s').format(err.text)));
+				nodes.push(hpui.problemLine('error', _('skipped: %s').format(err.text)));
 				shown.push(err.text);
 			}
 			else if (!h)
 				nodes.push(E('em', {}, [ status.version ? _('not applied yet: save and apply') : _('no status from the daemon') ]));
 			else
-				nodes.push(E('div', {}, [ h.state == 'ok' ? upToDate(h) : (hostStates[h.state] || h.state),
+				nodes.push(E('div', {}, [ h.state == 'ok' ? hpui.upToDate(h) : (hpui.hostStates[h.state] || h.state),
 					h.last_result ? ' (%s)'.format(h.last_result) : '' ]));
 			if (h && h.error && status.running !== false)
-				nodes.push(problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
+				nodes.push(hpui.problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
 			(staged || problems).forEach(function(p) {
 				// Once the row says "skipped: <reason>", the check's own "skipped due to
 				// invalid options" (src/config/build.rs) says it again.
 				if (shown.length && !p.option && /^skipped/.test(p.text))
 					return;
 				if (shown.indexOf(p.text) < 0)
-					nodes.push(problemLine(p.level, p.text));
+					nodes.push(hpui.problemLine(p.level, p.text));
 				shown.push(p.text);
 			});
 			return nodes;

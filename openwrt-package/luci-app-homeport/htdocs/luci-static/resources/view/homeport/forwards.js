@@ -5,6 +5,7 @@
 'require poll';
 'require dom';
 'require homeport.schema as hpschema';
+'require homeport.ui as hpui';
 
 // `config forward` sections of /etc/config/homeport (firewall4 `redirect`-shaped, see
 // docs/config.md). The problems beside each rule: what `homeport check` finds in the
@@ -16,12 +17,6 @@
 // Every value from status or config reaches the page as text: E() only ever gets an
 // array of children, and every textvalue() returns a node (a string returned there is
 // parsed as HTML by LuCI's dom.append(), luci.js; GridSection.renderTextValue, form.js).
-
-var callStatus = rpc.declare({
-	object: 'homeport',
-	method: 'status',
-	expect: { '': {} }
-});
 
 var callHostHints = rpc.declare({
 	object: 'luci-rpc',
@@ -40,57 +35,15 @@ function lanHosts(hints) {
 	return out.sort(function(a, b) { return L.naturalCompare(a[0], b[0]); });
 }
 
-function text(s) {
-	return E('span', {}, [ String(s) ]);
-}
-
-// A sentence: capital first letter, full stop at the end (the daemon's findings are
-// clauses such as "exposes the well-known RDP port ...").
-function sentence(s) {
-	s = String(s == null ? '' : s).trim();
-	if (!s.length)
-		return s;
-	s = s.charAt(0).toUpperCase() + s.slice(1);
-	return /[.!?]$/.test(s) ? s : s + '.';
-}
-
-function problemLine(level, msg) {
-	return E('div', {
-		'class': 'homeport-problem ' + (level == 'error' ? 'homeport-error' : 'homeport-warning'),
-		'style': 'margin:.1em 0;padding:.1em .4em;border-left:4px solid ' + (level == 'error' ? '#c9302c' : '#e0a800') +
-			';background:' + (level == 'error' ? '#f8d7da' : '#fff3cd') + ';white-space:normal'
-	}, [ sentence(msg) ]);
-}
-
-// `error: section @forward[4] ('game'): option 'dest_port': '70000' is not a port`
-// (src/diag.rs, Diagnostic's Display; the name is quote_value()d).
-function parseProblem(message) {
-	var m = /^(error|warning): section @([A-Za-z0-9_]+)\[(\d+)\](?: \('((?:[^'\\]|\\.)*)'\))?: ([\s\S]*)$/.exec(String(message || ''));
-	if (!m)
-		return null;
-	return { level: m[1], type: m[2], index: +m[3], name: m[4] != null ? m[4].replace(/\\(.)/g, '$1') : null, text: m[5] };
-}
-
-// The daemon names a section by its name, or as `@forward[N]` with the name in
-// parentheses when it has one (src/diag.rs SectionRef).
-function sameSection(ref, type, index, section_id) {
-	var m = /^@([A-Za-z0-9_-]+)\[(\d+)\](?: \('(.*)'\))?$/.exec(ref || '');
-	if (!m)
-		return ref == section_id;
-	if (m[3] != null)
-		return m[3] == section_id;
-	return m[1] == type && +m[2] == index;
-}
-
 function forwardStatus(status, sections, section_id) {
 	var idx = sections.findIndex(function(s) { return s['.name'] == section_id; });
-	return (status.forwards || []).filter(function(f) { return sameSection(f.section, 'forward', idx, section_id); })[0];
+	return (status.forwards || []).filter(function(f) { return hpui.sameSection(f.section, 'forward', idx, section_id); })[0];
 }
 
 function configProblems(status, sections, section_id) {
 	var idx = sections.findIndex(function(s) { return s['.name'] == section_id; });
 	return (status.warnings || []).filter(function(w) { return w.code == 'config'; })
-		.map(function(w) { return parseProblem(w.message); })
+		.map(function(w) { return hpui.parseProblem(w.message); })
 		.filter(function(p) { return p && p.type == 'forward' && (p.name != null ? p.name == section_id : p.index == idx); });
 }
 
@@ -104,7 +57,7 @@ function safetyNodes(status, sections, section_id, staged) {
 	if (!fs && problems.some(function(p) { return p.level == 'error'; })) {
 		// Skipped: the daemon did not take the section (src/config, a bad option).
 		var err = problems.filter(function(p) { return p.level == 'error'; })[0];
-		nodes.push(problemLine('error', _('skipped: %s').format(err.text)));
+		nodes.push(hpui.problemLine('error', _('skipped: %s').format(err.text)));
 		shown.push(err.text);
 		problems = problems.filter(function(p) { return p !== err; });
 	}
@@ -122,7 +75,7 @@ function safetyNodes(status, sections, section_id, staged) {
 		if (shown.length && !p.option && /^skipped/.test(p.text))
 			return;
 		if (shown.indexOf(p.text) < 0)
-			nodes.push(problemLine(p.level, p.text));
+			nodes.push(hpui.problemLine(p.level, p.text));
 		shown.push(p.text);
 	});
 	if (fs && fs.active && !nodes.length)
@@ -130,31 +83,10 @@ function safetyNodes(status, sections, section_id, staged) {
 	return E('div', {}, nodes);
 }
 
-// The grid shows the dialog's label for a coded value, not the code.
-function labelled(o) {
-	o.textvalue = function(section_id) {
-		var v = this.cfgvalue(section_id);
-		if (v == null || v === '')
-			v = this.default;
-		var i = this.keylist ? this.keylist.indexOf(v) : -1;
-		return text(i >= 0 ? this.vallist[i] : (v == null ? '' : v));
-	};
-}
-
-// An option whose unset state means the daemon's default (docs/config.md) reads as that
-// default, so that Save writes it only when the user changes it (form.js
-// AbstractValue.parse() writes whatever differs from cfgvalue()).
-function unsetIsDefault(o) {
-	o.cfgvalue = function(section_id) {
-		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
-		return (v == null) ? this.default : v;
-	};
-}
-
 return view.extend({
 	load: function() {
 		return Promise.all([
-			L.resolveDefault(callStatus(), {}),
+			L.resolveDefault(hpui.callStatus(), {}),
 			L.resolveDefault(callHostHints(), {}),
 			hpschema.load(),
 			hpschema.check()
@@ -185,7 +117,7 @@ return view.extend({
 		o.rmempty = true;
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
-			return v ? text(v) : E('em', {}, [ _('unnamed') ]);
+			return v ? hpui.text(v) : E('em', {}, [ _('unnamed') ]);
 		};
 
 		o = s.option(form.ListValue, 'proto', _('Protocol'));
@@ -193,8 +125,8 @@ return view.extend({
 		o.value('tcp', 'TCP');
 		o.value('udp', 'UDP');
 		o.default = 'tcpudp';
-		labelled(o);
-		unsetIsDefault(o);
+		hpui.labelled(o);
+		hpschema.unsetIsDefault(o);
 
 		o = s.option(form.Value, 'src_dport', _('External port'), _('Required. A port or a range such as 5000-5010.'));
 		o.datatype = 'portrange';
@@ -211,8 +143,8 @@ return view.extend({
 			var dev = this.map.data.get(this.map.config, section_id, 'dest_mac') ||
 				this.map.data.get(this.map.config, section_id, 'dest_host');
 			if (!v && dev)
-				return E('em', {}, [ _('device') + ' ', text(String(dev)) ]);
-			return v ? text(v) : E('em', {}, [ _('this router') ]);
+				return E('em', {}, [ _('device') + ' ', hpui.text(String(dev)) ]);
+			return v ? hpui.text(v) : E('em', {}, [ _('this router') ]);
 		};
 
 		o = s.option(form.Value, 'dest_port', _('Internal port'), _('Empty: the same as the external port. A range must have the same width.'));
@@ -220,7 +152,7 @@ return view.extend({
 		o.placeholder = _('same as external');
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
-			return v ? text(v) : E('em', {}, [ _('same as external') ]);
+			return v ? hpui.text(v) : E('em', {}, [ _('same as external') ]);
 		};
 
 		o = s.option(form.DynamicList, 'src_ip', _('Allowed sources'),
@@ -231,7 +163,7 @@ return view.extend({
 			var v = this.cfgvalue(section_id);
 			if (typeof v == 'string')
 				v = v.split(/\s+/).filter(function(x) { return x.length; });
-			return (Array.isArray(v) && v.length) ? text(v.join(', ')) : E('em', {}, [ _('anyone') ]);
+			return (Array.isArray(v) && v.length) ? hpui.text(v.join(', ')) : E('em', {}, [ _('anyone') ]);
 		};
 
 		// docs/config.md: `enabled` and `reflection` default to on. form.js
@@ -284,7 +216,7 @@ return view.extend({
 		return m.render().then(function(nodes) {
 			hpschema.watch(s, redraw);
 			poll.add(function() {
-				return L.resolveDefault(callStatus(), {}).then(function(next) {
+				return L.resolveDefault(hpui.callStatus(), {}).then(function(next) {
 					status = next || {};
 					redraw();
 				});

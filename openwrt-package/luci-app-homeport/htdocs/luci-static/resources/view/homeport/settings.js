@@ -8,16 +8,6 @@
 // uci network and firewall, `network.interface dump` and luci-rpc getNetworkDevices
 // (tools/widgets.js through network.js and firewall.js): the ACL grants those, read-only.
 
-// An option whose unset state means the daemon's default (docs/config.md) reads as that
-// default, so that Save writes it only when the user changes it (form.js
-// AbstractValue.parse() writes whatever differs from cfgvalue()).
-function unsetIsDefault(o) {
-	o.cfgvalue = function(section_id) {
-		var v = form.AbstractValue.prototype.cfgvalue.apply(this, arguments);
-		return (v == null) ? this.default : v;
-	};
-}
-
 return view.extend({
 	load: function() {
 		return Promise.all([ hpschema.load(), hpschema.check() ]);
@@ -46,7 +36,7 @@ return view.extend({
 			_('The logical interface whose address is published and forwarded.'));
 		o.nocreate = true;
 		o.default = 'wan';
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 
 		o = s.option(widgets.DeviceSelect, 'device', _('WAN device'),
 			_('Only if the device cannot be found from the interface (e.g. pppoe-wan). Overrides the interface.'));
@@ -57,7 +47,7 @@ return view.extend({
 			_('Forwarded traffic is accepted in this zone.'));
 		o.nocreate = true;
 		o.default = 'wan';
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 
 		o = s.option(form.Value, 'debounce', _('Wait after an address change'),
 			_('Lets a burst of changes (PPPoE reconnect, IPv6 renumbering) settle before acting.'));
@@ -70,7 +60,7 @@ return view.extend({
 		o.value('info', _('Info'));
 		o.value('debug', _('Debug'));
 		o.default = 'info';
-		unsetIsDefault(o);
+		hpschema.unsetIsDefault(o);
 
 		// Every option validates as the daemon reads it (homeport schema).
 		hpschema.bind(m, s, 'homeport');

@@ -1,9 +1,9 @@
 'use strict';
 'require view';
 'require poll';
-'require rpc';
 'require uci';
 'require dom';
+'require homeport.ui as hpui';
 
 // Reads the daemon's status document (src/status.rs: Status, WanStatus, HostStatus,
 // ForwardStatus, Warning) through the rpcd plugin /usr/libexec/rpcd/homeport, and the
@@ -13,12 +13,6 @@
 // Every value from status or config reaches the page as text: E() is only ever given an
 // array of children (LuCI's dom.append() parses a bare string child as HTML; an array's
 // strings become text nodes, luci.js).
-
-var callStatus = rpc.declare({
-	object: 'homeport',
-	method: 'status',
-	expect: { '': {} }
-});
 
 // Headlines for the daemon's stable warning codes (src/addr/reach.rs, src/daemon); the
 // daemon's own message, already in plain words, says what it means and what to do.
@@ -35,15 +29,6 @@ var warningTitles = {
 	config: _('The configuration has a problem'),
 	apply: _('The port forward table is being changed'),
 	reload: _('The changed configuration was refused: the running one is kept')
-};
-
-var hostStates = {
-	ok: _('Up to date'),
-	pending: _('Update due'),
-	backoff: _('Waiting to retry'),
-	stopped: _('Stopped: needs a configuration change'),
-	disabled: _('Disabled'),
-	blocked: _('Blocked: no address that can be published')
 };
 
 // The provider names of the Dynamic DNS page (ddns.js), for `HostStatus.service`.
@@ -79,24 +64,6 @@ function addrs(v4, v6) {
 	if (v4) out.push(v4);
 	if (v6) out.push(v6);
 	return out.length ? out.join(', ') : '-';
-}
-
-// A daemon message as a sentence: capital first letter, full stop at the end.
-function sentence(s) {
-	s = String(s == null ? '' : s).trim();
-	if (!s.length)
-		return s;
-	s = s.charAt(0).toUpperCase() + s.slice(1);
-	return /[.!?]$/.test(s) ? s : s + '.';
-}
-
-// One problem per line: errors red, warnings yellow (LuCI's alert-message classes).
-function problemLine(level, text) {
-	return E('div', {
-		'class': 'homeport-problem ' + (level == 'error' ? 'homeport-error' : 'homeport-warning'),
-		'style': 'margin:.1em 0;padding:.1em .4em;border-left:4px solid ' + (level == 'error' ? '#c9302c' : '#e0a800') +
-			';background:' + (level == 'error' ? '#f8d7da' : '#fff3cd') + ';white-space:normal'
-	}, [ sentence(text) ]);
 }
 
 // A config diagnostic as the daemon words it (src/diag.rs, Diagnostic's Display):
@@ -171,7 +138,7 @@ function renderWarnings(st) {
 		return E('div', { 'class': 'alert-message ' + (p.level == 'error' ? 'error' : 'warning') }, [
 			E('strong', {}, [ warningTitles[w.code] || _('Warning (%s)').format(w.code) ]),
 			E('br'),
-			E('span', {}, [ sentence(p.text) ])
+			E('span', {}, [ hpui.sentence(p.text) ])
 		]);
 	}));
 }
@@ -189,22 +156,12 @@ function renderWan(st) {
 	]);
 }
 
-// Which families a host has published: those whose registered address is the wanted one.
-function upToDate(h) {
-	var v4 = h.wanted_ipv4 != null && h.wanted_ipv4 == h.registered_ipv4,
-	    v6 = h.wanted_ipv6 != null && h.wanted_ipv6 == h.registered_ipv6;
-	if (v4 && v6) return _('IPv4 and IPv6 up to date');
-	if (v4) return _('IPv4 up to date');
-	if (v6) return _('IPv6 up to date');
-	return hostStates.ok;
-}
-
 function hostState(h, running) {
 	if (!running)
 		return _('homeport is not running');
 	if (h.state == 'ok')
-		return upToDate(h);
-	return hostStates[h.state] || h.state;
+		return hpui.upToDate(h);
+	return hpui.hostStates[h.state] || h.state;
 }
 
 function renderHosts(st, running) {
@@ -217,10 +174,10 @@ function renderHosts(st, running) {
 		if (entry)
 			seen[entry.sid] = true;
 		var next = (running && h.next_action) ? '%s %s'.format(h.next_action, fmtRelative(h.next_at, now)) : '-';
-		var lines = (entry ? entry.problems : []).map(function(p) { return problemLine(p.level, p.text); });
+		var lines = (entry ? entry.problems : []).map(function(p) { return hpui.problemLine(p.level, p.text); });
 		// An error beside a host that is up to date concerns the other family: a warning.
 		if (h.error)
-			lines.unshift(problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
+			lines.unshift(hpui.problemLine(h.state == 'ok' ? 'warning' : 'error', h.error));
 		return E('tr', { 'class': 'tr' }, [
 			E('td', { 'class': 'td left' }, [ E('strong', {}, [ hostTitle(entry, h) ]), E('br'), E('small', {}, [ serviceNames[h.service] || h.service ]) ]),
 			E('td', { 'class': 'td left' }, [ hostState(h, running) ]),
@@ -257,9 +214,9 @@ function skippedRow(title, sub, problems, cols, stateCol) {
 	var cells = [ E('td', { 'class': 'td left' }, [ E('strong', {}, [ title ]), E('br'), E('small', {}, [ sub ]) ]) ];
 	while (cells.length < cols - 1)
 		cells.push(E('td', { 'class': 'td left' }, (cells.length == stateCol)
-			? [ problemLine(reason.level, _('skipped: %s').format(reason.text)) ] : [ '-' ]));
+			? [ hpui.problemLine(reason.level, _('skipped: %s').format(reason.text)) ] : [ '-' ]));
 	cells.push(E('td', { 'class': 'td left' }, problems.filter(function(p) { return p !== reason; })
-		.map(function(p) { return problemLine(p.level, p.text); })));
+		.map(function(p) { return hpui.problemLine(p.level, p.text); })));
 	return E('tr', { 'class': 'tr' }, cells);
 }
 
@@ -277,8 +234,8 @@ function renderForwards(st, running) {
 		var entry = entries.filter(function(e) { return sameRef(ref, 'forward', e.index, e.sid); })[0];
 		if (entry)
 			seen[entry.sid] = true;
-		var lines = (f.warnings || []).map(function(w) { return problemLine('warning', w); })
-			.concat((entry ? entry.problems : []).map(function(p) { return problemLine(p.level, p.text); }));
+		var lines = (f.warnings || []).map(function(w) { return hpui.problemLine('warning', w); })
+			.concat((entry ? entry.problems : []).map(function(p) { return hpui.problemLine(p.level, p.text); }));
 		return E('tr', { 'class': 'tr' }, [
 			E('td', { 'class': 'td left' }, [ forwardTitle(entry, f) ]),
 			E('td', { 'class': 'td left' }, [ '%s %s'.format(protoNames[f.proto] || f.proto, f.src_dport) ]),
@@ -331,7 +288,7 @@ function renderAll(st) {
 
 function loadAll() {
 	return Promise.all([
-		L.resolveDefault(callStatus(), {}),
+		L.resolveDefault(hpui.callStatus(), {}),
 		L.resolveDefault(uci.load('homeport'), null)
 	]).then(function(data) { return data[0]; });
 }
