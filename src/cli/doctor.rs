@@ -16,6 +16,7 @@ use argh::FromArgs;
 use super::{Failure, Outcome};
 use crate::compose;
 use crate::daemon::status_file;
+use crate::diag::Diagnostic;
 use crate::doctor::{self, CONNECT_TIMEOUT_SECS, Connect, Facts, Wan};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
@@ -55,6 +56,10 @@ pub struct DoctorArgs {
     /// the IPv4 neighbour table (default /proc/net/arp)
     #[argh(option, default = "PathBuf::from(\"/proc/net/arp\")")]
     pub neighbours: PathBuf,
+    /// send nothing: no name lookups, no connects to forward targets (for a config that
+    /// is not this machine's, as `make run`'s demo)
+    #[argh(switch)]
+    pub offline: bool,
 }
 
 #[derive(Debug)]
@@ -82,6 +87,11 @@ pub fn run(args: DoctorArgs) -> Outcome {
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(unread);
     diagnostics.extend(compose::check(&cfg.forwards, &ctx));
+    if args.offline {
+        diagnostics.push(Diagnostic::warning(
+            "offline (--offline): no name was looked up and no forward target was connected to",
+        ));
+    }
     let nft = Nft { program: args.nft.clone(), ..Nft::default() };
     let any_forward = cfg.forwards.iter().any(|f| f.enabled);
     // Connect first: the attempts make the kernel ask ARP, so the neighbour table read
@@ -91,7 +101,8 @@ pub fn run(args: DoctorArgs) -> Outcome {
     // apply instantiates, instead of a join per result type.
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for a in doctor::probes(cfg, &ctx.devices, only) {
+        let probes = if args.offline { Vec::new() } else { doctor::probes(cfg, &ctx.devices, only) };
+        for a in probes {
             let results = &results;
             s.spawn(move || {
                 let c = connect(a);
@@ -103,7 +114,7 @@ pub fn run(args: DoctorArgs) -> Outcome {
     let facts = Facts {
         wan: Some(wan(cfg, &args.network)),
         status: status_file::read(&args.state_dir).ok().or_else(|| from_state_files(&args.state_dir)),
-        names: names(cfg, only),
+        names: if args.offline { Vec::new() } else { names(cfg, only) },
         live: any_forward.then(|| nft.listing().map_err(|e| e.to_string())),
         neighbours: std::fs::read_to_string(&args.neighbours).ok().map(|t| doctor::parse_arp(&t)),
         connects,
