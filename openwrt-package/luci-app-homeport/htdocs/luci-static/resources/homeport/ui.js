@@ -88,6 +88,50 @@ function labelled(o, unset) {
 	};
 }
 
+// A required field says so beside itself when Save finds it empty (a modal's Save
+// otherwise fails without a word: GridSection.handleModalSave, form.js).
+function required(o, message) {
+	var parse = o.parse;
+	o.rmempty = false;
+	o.parse = function(section_id) {
+		var field = this.map.findElement('data-field', this.cbid(section_id));
+		var old = field ? field.querySelector('.homeport-required') : null;
+		if (old)
+			old.parentNode.removeChild(old);
+		var v = this.isActive(section_id) ? this.formvalue(section_id) : 'inactive';
+		var empty = (v == null) || (Array.isArray(v) ? !v.filter(function(x) { return String(x).trim() != ''; }).length : String(v).trim() == '');
+		if (empty) {
+			if (field)
+				(field.querySelector('.cbi-value-field') || field).appendChild(
+					E('div', { 'class': 'homeport-required', 'style': 'color:#c9302c;font-weight:bold;margin:.3em 0' }, [ message ]));
+			return Promise.reject(new TypeError(message));
+		}
+		return parse.apply(this, arguments);
+	};
+}
+
+// The LAN devices luci-rpc getHostHints knows (by MAC: { name, ipaddrs, ip6addrs }), as
+// [{ mac, name, label }] sorted by name, then MAC. `label` is "name (MAC)", or the MAC.
+function devices(hints) {
+	return Object.keys(hints || {}).filter(function(mac) { return /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(mac); })
+		.map(function(mac) {
+			var name = (hints[mac] || {}).name;
+			name = (name != null && name !== '') ? String(name) : null;
+			return { mac: mac.toLowerCase(), name: name, label: name ? '%s (%s)'.format(name, mac.toLowerCase()) : mac.toLowerCase() };
+		}).sort(function(a, b) {
+			return (a.name == null) - (b.name == null) || L.naturalCompare(a.name || '', b.name || '') || L.naturalCompare(a.mac, b.mac);
+		});
+}
+
+// A device target (a MAC or a DHCP host name, as dest_mac, dest_host and ip_device
+// hold it) as "name (MAC)" where the host hints know the other half, else as given.
+function deviceLabel(list, value) {
+	var v = String(value), lv = v.toLowerCase().replace(/-/g, ':');
+	var d = list.filter(function(x) { return x.mac == lv; })[0] ||
+		list.filter(function(x) { return x.name != null && x.name.toLowerCase() == v.toLowerCase(); })[0];
+	return d ? (d.name ? '%s (%s)'.format(d.name, d.mac) : d.mac) : v;
+}
+
 // Which families a host has published: those whose registered address is the wanted one.
 function upToDate(h) {
 	var v4 = h.wanted_ipv4 != null && h.wanted_ipv4 == h.registered_ipv4,
@@ -107,5 +151,8 @@ return baseclass.extend({
 	parseProblem: parseProblem,
 	sameSection: sameSection,
 	labelled: labelled,
+	required: required,
+	devices: devices,
+	deviceLabel: deviceLabel,
 	upToDate: upToDate
 });

@@ -1,6 +1,7 @@
 'use strict';
 'require view';
 'require form';
+'require rpc';
 'require dom';
 'require tools.widgets as widgets';
 'require homeport.schema as hpschema';
@@ -50,45 +51,32 @@ function passwordLabel(service) {
 	return passwordLabels[service] || _('Password');
 }
 
+// LAN devices for `ip_device` (forwards.js offers the same for dest_mac/dest_host).
+var callHostHints = rpc.declare({
+	object: 'luci-rpc',
+	method: 'getHostHints',
+	expect: { '': {} }
+});
+
 function dependsOn(o, list) {
 	list.forEach(function(svc) { o.depends('service', svc); });
 }
 
-// A required field says so beside itself when Save finds it empty (a modal's Save
-// otherwise fails without a word: GridSection.handleModalSave, form.js).
-function required(o, message) {
-	var parse = o.parse;
-	o.rmempty = false;
-	o.parse = function(section_id) {
-		var field = this.map.findElement('data-field', this.cbid(section_id));
-		var old = field ? field.querySelector('.homeport-required') : null;
-		if (old)
-			old.parentNode.removeChild(old);
-		var v = this.isActive(section_id) ? this.formvalue(section_id) : 'inactive';
-		var empty = (v == null) || (Array.isArray(v) ? !v.filter(function(x) { return String(x).trim() != ''; }).length : String(v).trim() == '');
-		if (empty) {
-			if (field)
-				(field.querySelector('.cbi-value-field') || field).appendChild(
-					E('div', { 'class': 'homeport-required', 'style': 'color:#c9302c;font-weight:bold;margin:.3em 0' }, [ message ]));
-			return Promise.reject(new TypeError(message));
-		}
-		return parse.apply(this, arguments);
-	};
-}
-
 return view.extend({
 	load: function() {
-		return Promise.all([ L.resolveDefault(hpui.callStatus(), {}), hpschema.load(), hpschema.check() ])
-			.then(function(r) { return r[0]; });
+		return Promise.all([ L.resolveDefault(hpui.callStatus(), {}), hpschema.load(), hpschema.check(),
+			L.resolveDefault(callHostHints(), {}) ])
+			.then(function(r) { return { status: r[0], hints: r[3] }; });
 	},
 
 	handleSaveApply: function(ev, mode) {
 		return hpschema.saveApply(this, ev, mode);
 	},
 
-	render: function(status) {
+	render: function(data) {
 		var m, s, o;
-		status = status || {};
+		var status = (data && data.status) || {};
+		var devices = hpui.devices(data && data.hints);
 		var hosts = status.hosts || [];
 
 		// The daemon names a section by its name, or as `@ddns[N]` with the name in
@@ -164,7 +152,7 @@ return view.extend({
 			_('Required. Fully qualified names, updated together in one request where the provider allows it.'));
 		o.datatype = 'hostname';
 		o.placeholder = 'home.example.org';
-		required(o, _('Names: enter at least one name, such as home.example.org.'));
+		hpui.required(o, _('Names: enter at least one name, such as home.example.org.'));
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
 			if (typeof v == 'string')
@@ -187,6 +175,14 @@ return view.extend({
 			return form.Value.prototype.load.apply(this, arguments);
 		};
 
+		// FreeDNS gives the A and the AAAA record each its own token (docs/config.md,
+		// password_ipv6): asked for only where both are published.
+		o = s.taboption('general', form.Value, 'password_ipv6', _('Update token for the AAAA record'),
+			_('FreeDNS gives each record its own token: the one above updates the A record, this one the AAAA record.'));
+		o.password = true;
+		o.modalonly = true;
+		o.depends({ service: 'freedns', family: 'both' });
+
 		o = s.taboption('general', form.Value, 'server', _('Server'),
 			_('host[:port]. For dyndns2, the provider\'s update server; for RFC 2136, the primary DNS server.'));
 		o.datatype = 'or(hostport, host)';
@@ -198,16 +194,23 @@ return view.extend({
 		o.modalonly = true;
 		o.depends('service', 'custom');
 
+		// docs/config.md `answer`: plain text, not ddns-scripts' regular expression.
+		o = s.taboption('general', form.Value, 'answer', _('Success text'),
+			_('Optional. Text that every successful answer contains (such as OK or good); any other answer is a failure. For services that answer errors with HTTP 200.'));
+		o.modalonly = true;
+		o.depends('service', 'custom');
+
 		o = s.taboption('general', form.Value, 'cloudflare_zone', _('Zone'),
 			_('Zone name or id. Optional: found from the name when empty.'));
 		o.modalonly = true;
 		o.depends('service', 'cloudflare');
 
+		// docs/config.md `zone`: what it means depends on the service.
 		o = s.taboption('general', form.Value, 'zone', _('Zone'),
-			_('Zone to update. Default: the parent of the first name.'));
+			_('Every name must lie inside it. RFC 2136: the zone to update (default: found by an SOA query, else the parent of the first name). Namecheap: the domain registered there, such as example.com or example.co.uk. deSEC: your deSEC domain, for names under a two-label suffix.'));
 		o.datatype = 'hostname';
 		o.modalonly = true;
-		o.depends('service', 'rfc2136');
+		dependsOn(o, [ 'rfc2136', 'namecheap', 'desec' ]);
 
 		o = s.taboption('general', form.Value, 'key_name', _('TSIG key name'));
 		o.datatype = 'hostname';
@@ -239,9 +242,27 @@ return view.extend({
 		o = s.taboption('address', form.ListValue, 'ip_source', _('Address from'));
 		o.value('interface', _('The WAN interface'));
 		o.value('web', _('An echo service on the web (for a router behind another router)'));
+		o.value('device', _('A device on the LAN, for the AAAA record (the A record stays the WAN address)'));
 		o.default = 'interface';
 		o.modalonly = true;
 		hpschema.unsetIsDefault(o);
+
+		// ip_source 'device' (issue 14): the AAAA record follows a LAN device's stable
+		// global IPv6 address; `ip_device` is its MAC or DHCP host name.
+		o = s.taboption('address', form.Value, 'ip_device', _('Device'),
+			_('The AAAA record follows this device\'s stable global IPv6 address (never a temporary one) as the prefix changes. Pick a device (followed by its MAC address) or type its DHCP host name. Reaching it from outside needs a forward to it that allows IPv6.'));
+		o.placeholder = _('MAC address or DHCP host name');
+		o.modalonly = true;
+		devices.forEach(function(d) { o.value(d.mac, d.label); });
+		o.depends('ip_source', 'device');
+		hpui.required(o, _('Device: pick the device whose IPv6 address the AAAA record follows.'));
+
+		o = s.taboption('address', form.DummyValue, '_device_family', ' ');
+		o.modalonly = true;
+		o.depends({ ip_source: 'device', family: 'ipv4' });
+		o.renderWidget = function() {
+			return hpui.problemLine('warning', _('A device gives only the AAAA record: set the address family to IPv6, or to IPv4 and IPv6'));
+		};
 
 		o = s.taboption('address', form.Value, 'ip_url', _('Echo service URL'));
 		o.placeholder = 'https://';

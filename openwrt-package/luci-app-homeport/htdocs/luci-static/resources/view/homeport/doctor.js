@@ -66,7 +66,7 @@ return view.extend({
 		return E('div', { 'class': 'cbi-map' }, [
 			E('h2', {}, _('homeport: diagnose')),
 			E('div', { 'class': 'cbi-map-descr' },
-				_('Why this router may not be reachable from the internet: the WAN address, each Dynamic DNS name and each port forward, checked from the router. Tests from inside the LAN need reflection; a test from outside (mobile data) is the final word.')),
+				_('Why this router may not be reachable from the internet: the WAN address, each Dynamic DNS name and each port forward, checked from the router. Tests from inside the LAN need reflection. With an outside check service set in Settings, the forwards are also tried from the internet; otherwise a test from outside (mobile data) is the final word.')),
 			E('p', {}, again),
 			body
 		]);

@@ -100,6 +100,7 @@ return view.extend({
 	render: function(data) {
 		var status = data[0] || {};
 		var hosts = lanHosts(data[1]);
+		var devices = hpui.devices(data[1]);
 		var m, s, o;
 
 		m = new form.Map('homeport', _('homeport: port forwards'),
@@ -132,20 +133,54 @@ return view.extend({
 		o.datatype = 'portrange';
 		o.rmempty = false;
 
+		// A forward has one target (docs/config.md, "Forwards to a device"): an address
+		// (`dest_ip`, none: the router), or a device followed by its MAC (`dest_mac`) or
+		// by its DHCP host name (`dest_host`). The choice is no UCI option: it shows the
+		// one field it needs, and form.js AbstractValue.parse() removes the hidden ones, so
+		// Save writes the chosen option and clears the others. A section that has several
+		// (an error `check` reports) opens with the first, as the daemon names it.
+		o = s.option(form.ListValue, '_target', _('Forward to'));
+		o.value('ip', _('An address (or this router)'));
+		o.value('mac', _('A device, followed by its MAC address'));
+		o.value('host', _('A device, followed by its DHCP host name'));
+		o.default = 'ip';
+		o.modalonly = true;
+		o.load = function(section_id) {
+			var get = L.bind(function(opt) { return this.map.data.get(this.map.config, section_id, opt); }, this);
+			return get('dest_ip') != null ? 'ip' : get('dest_mac') != null ? 'mac' : get('dest_host') != null ? 'host' : 'ip';
+		};
+		o.write = o.remove = function() {};
+
 		o = s.option(form.Value, 'dest_ip', _('Internal address'), _('Empty: this router itself.'));
 		o.datatype = 'ipaddr("nomask")';
 		o.placeholder = _('this router');
 		hosts.forEach(function(entry) { o.value(entry[0], entry[1]); });
+		o.depends('_target', 'ip');
+		// The grid's target column: the address, or the device by name and MAC.
 		o.textvalue = function(section_id) {
 			var v = this.cfgvalue(section_id);
-			// A forward to a device (dest_mac, dest_host; set with uci, issue 14) is never
-			// "this router": it follows the device.
 			var dev = this.map.data.get(this.map.config, section_id, 'dest_mac') ||
 				this.map.data.get(this.map.config, section_id, 'dest_host');
 			if (!v && dev)
-				return E('em', {}, [ _('device') + ' ', hpui.text(String(dev)) ]);
+				return E('span', {}, [ E('em', {}, [ _('device') ]), ' ', hpui.deviceLabel(devices, dev) ]);
 			return v ? hpui.text(v) : E('em', {}, [ _('this router') ]);
 		};
+
+		o = s.option(form.Value, 'dest_mac', _('Device'),
+			_('Followed by its MAC address wherever its IPv4 address moves; no DHCP reservation needed.'));
+		o.placeholder = 'aa:bb:cc:dd:ee:ff';
+		o.modalonly = true;
+		devices.forEach(function(d) { o.value(d.mac, d.label); });
+		o.depends('_target', 'mac');
+		hpui.required(o, _('Device: pick one, or type its MAC address.'));
+
+		o = s.option(form.Value, 'dest_host', _('Device'),
+			_('Followed by the host name it gives in its DHCP lease, or the name of a static lease.'));
+		o.placeholder = _('host name');
+		o.modalonly = true;
+		devices.forEach(function(d) { if (d.name) o.value(d.name, d.label); });
+		o.depends('_target', 'host');
+		hpui.required(o, _('Device: pick one, or type its DHCP host name.'));
 
 		o = s.option(form.Value, 'dest_port', _('Internal port'), _('Empty: the same as the external port. A range must have the same width.'));
 		o.datatype = 'portrange';
@@ -188,6 +223,17 @@ return view.extend({
 		o.value('any', _('IPv4 and IPv6'));
 		o.default = '';
 		o.modalonly = true;
+
+		// A device target with IPv6 (issue 14): no NAT, a pinhole to the device's stable
+		// global addresses. Never the default; said plainly when chosen.
+		o = s.option(form.DummyValue, '_pinhole', ' ');
+		o.modalonly = true;
+		[ 'mac', 'host' ].forEach(function(t) {
+			[ 'ipv6', 'any' ].forEach(function(f) { o.depends({ _target: t, family: f }); });
+		});
+		o.renderWidget = function() {
+			return hpui.problemLine('warning', _('IPv6 to a device opens a pinhole: its global IPv6 addresses accept connections on these ports from anywhere on the internet (or from the allowed sources), with no NAT in between. Only the device itself then protects the service'));
+		};
 
 		o = s.option(form.Value, 'comment', _('Comment'));
 		o.modalonly = true;

@@ -62,6 +62,11 @@ return view.extend({
 		o.default = 'info';
 		hpschema.unsetIsDefault(o);
 
+		// Issue 15: the opt-in check from outside. Nothing outside is contacted unless set.
+		o = s.option(form.Value, 'probe_url', _('Outside check service'),
+			_('Optional. The HTTPS address of an echoip-style service you trust. Setting it makes the diagnosis (homeport doctor) contact that service, which then connects to this router\'s forwarded ports from the internet and reports whether they are reachable; the service learns your address and those ports. Empty: the diagnosis contacts nothing outside.'));
+		o.placeholder = 'https://';
+
 		// Every option validates as the daemon reads it (homeport schema).
 		hpschema.bind(m, s, 'homeport');
 
