@@ -95,6 +95,9 @@ pub enum Kind {
     AddrMatch,
     /// An Ethernet address `aa:bb:cc:dd:ee:ff` (or with `-`), unicast.
     Mac,
+    /// A DHCP host name ([`crate::device::HostName`]): 1..=max bytes of letters, digits,
+    /// `-`, `_`, `.`, in any order (not a DNS name: `-nas` and `a..b` are accepted).
+    DhcpName,
 }
 
 #[derive(Debug, Serialize)]
@@ -271,8 +274,7 @@ pub fn schema() -> Schema {
             required(opt("src_dport", Kind::PortRange)),
             dest_ip,
             opt("dest_mac", Kind::Mac),
-            // A DHCP host name: letters, digits, '-', '_', '.'.
-            with_max(opt("dest_host", Kind::Host), crate::device::HostName::MAX_LEN),
+            with_max(opt("dest_host", Kind::DhcpName), crate::device::HostName::MAX_LEN),
             dest_port,
             src_ip,
             flag("reflection", true),

@@ -112,6 +112,10 @@ const MATCHES = ['198.51.100.0/24', '!198.51.100.7', '! 198.51.100.7', '198.51.1
 	'::ffff:1.2.3.4', '1::2::3', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::1:2:3:4:5:6:7', '1:2:3:4:5:6:1.2.3.4',
 	'::1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '1:2:3:4:5:6:7:8:9', '0.0.0.0/0', '::/0', '198.51.100.7/0032',
 	'12345::', '1:2:3:4:5:6::7:8', 'a:b:c:d:e:f:0:1/64', '::ffff:1.2.3'];
+const MACS = ['aa:bb:cc:dd:ee:ff', 'AA-BB-CC-DD-EE-FF', 'aa:bb:c:d:ee:f', 'aa:bb:cc:dd:ee', 'aa:bb:cc:dd:ee:ff:00',
+	'aa:bb:cc:dd:ee:fff', 'aa:bb:cc:dd:ee:gg', 'aa::cc:dd:ee:ff', 'aa:bb-cc:dd:ee:ff', '+a:bb:cc:dd:ee:ff',
+	'01:00:5e:00:00:01', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00', '02:00:00:00:00:01', ' aa:bb:cc:dd:ee:ff',
+	'aabb.ccdd.eeff', 'aa:bb:cc:dd:ee:ff '];
 
 const BASE = {
 	homeport: {},
@@ -141,6 +145,8 @@ add('ddns', 'key_secret', ['c2VjcmV0', 'c2VjcmV0==', 'c2VjcmU=', 'c2VjcmU', 'c2V
 add('forward', 'src_dport', PORTS);
 add('forward', 'dest_port', DEST_PORTS, { src_dport: '8000-8010' });
 add('forward', 'dest_ip', IPS);
+add('forward', 'dest_mac', MACS);
+add('forward', 'dest_host', HOSTS);
 add('forward', 'dest_ip', ['192.168.1.5', 'fd00::5'], { family: 'ipv4' });
 add('forward', 'dest_ip', ['192.168.1.5', 'fd00::5'], { family: 'ipv6' });
 add('forward', 'src_ip', MATCHES);

@@ -132,6 +132,16 @@ function hostname(s, max) {
 	});
 }
 
+// src/types/mac.rs Mac::parse, then is_unicast (src/config/forward.rs): null when not a
+// MAC address, false when not one device's (group bit set, or all zeros), else true.
+function mac(s) {
+	var p = s.split(s.indexOf('-') >= 0 ? '-' : ':');
+	if (p.length != 6 || !p.every(function(x) { return /^[0-9A-Fa-f]{1,2}$/.test(x); }))
+		return null;
+	var b = p.map(function(x) { return parseInt(x, 16); });
+	return (b[0] & 1) == 0 && b.some(function(x) { return x != 0; });
+}
+
 // src/types/net.rs HostPort::parse
 function server(s) {
 	if (s.charAt(0) == '[') {
@@ -259,6 +269,13 @@ function validate(schema, type, name, value, sibling) {
 			: _('A network device name (1-15 characters, no /, :, *, quotes or spaces)');
 	case 'host':
 		return hostname(v, o.max) ? true : _('A host name (letters, digits, -, .; labels of 1-63)');
+	case 'dhcp_name':
+		// src/device/mod.rs HostName::parse
+		return (v.length <= o.max && /^[A-Za-z0-9_.-]+$/.test(v)) ? true : _('A DHCP host name (letters, digits, -, _ and . only)');
+	case 'mac':
+		var mv = mac(v);
+		return mv ? true : (mv === false ? _('A multicast or broadcast address, not one device')
+			: _('A MAC address (six hex octets like aa:bb:cc:dd:ee:ff)'));
 	case 'server':
 		return server(v) ? true : _('A server: host or host:port, IPv6 in brackets');
 	case 'text':
