@@ -50,12 +50,33 @@ function stagedCheck(uciText) {
 	}
 }
 
+// What the views expect of `homeport schema --json` beyond what this checkout's daemon may
+// say yet (issue 14: `ip_source 'device'` with `ip_device` in ddns; issue 15: `probe_url`
+// in main): added where missing, never replacing an entry the daemon has.
+const EXPECTED = {
+	homeport: [{ name: 'probe_url', type: 'url' }],
+	ddns: [{ name: 'ip_device', type: 'text', max: 63 }],
+	choices: { 'ddns.ip_source': [{ value: 'device', label: 'A LAN device (AAAA record)' }] }
+};
+
+function withExpected(schema) {
+	const out = JSON.parse(JSON.stringify(schema));
+	for (const sec of out.sections) {
+		for (const o of EXPECTED[sec.type] || [])
+			if (!sec.options.some((x) => x.name === o.name)) sec.options.push(o);
+		for (const o of sec.options)
+			for (const c of EXPECTED.choices[`${sec.type}.${o.name}`] || [])
+				if (!o.choices.some((x) => x.value === c.value)) o.choices.push(c);
+	}
+	return out;
+}
+
 // The fixture as the stand-in gets it: the daemon's schema added when it has none.
 function withSchema(fx) {
 	const out = JSON.parse(JSON.stringify(fx));
 	out.rpc = out.rpc || {};
 	if (!('homeport.schema' in out.rpc))
-		out.rpc['homeport.schema'] = SCHEMA;
+		out.rpc['homeport.schema'] = withExpected(SCHEMA);
 	return out;
 }
 

@@ -340,3 +340,262 @@ test('issue 14: a forward to a device shows the device, never "this router", as 
 	assert.deepStrictEqual(cells, ['192.168.1.20', '192.168.1.30', 'this router', 'device aa:bb:cc:00:11:22', 'device ' + PAYLOAD]);
 	assert.strictEqual(fwd.window.__pwned, 0);
 });
+
+// Issues 11, 14 and 15 in the dialogs: the new options appear only where they apply, the
+// right option is written and the others cleared.
+
+async function choose(page, name, value) {
+	const sel = page.$('select', page.field(name));
+	assert.ok(sel, `no select for ${name}`);
+	assert.ok(Array.from(sel.options).some((o) => o.value === value), `${name} does not offer ${value}`);
+	sel.value = value;
+	sel.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+	await page.settle();
+}
+
+const shown = (page, name) => page.field(name) && !page.field(name).classList.contains('hidden');
+const choices = (page, name) => page.$$('datalist option', page.field(name)).map((o) => [o.value, o.textContent]);
+// (Arrays of the page's realm, copied into this one for deepStrictEqual.)
+const setsOf = (page) => Array.from(page.H.uci.changes).filter((c) => c[0] === 'set').map((c) => `${c[3]}=${JSON.stringify(c[4])}`);
+const unsetsOf = (page) => Array.from(page.H.uci.changes).filter((c) => c[0] === 'unset').map((c) => c[3]);
+
+test('issue 11: password_ipv6 only for FreeDNS with both families, a password field, cleared when it no longer applies', async () => {
+	const page = await open('ddns', fixture('base'));
+	await page.type(page.$('.cbi-section-create-name'), 'fd');
+	await page.click(page.button('Add host'));
+	await choose(page, 'service', 'freedns');
+	assert.ok(!shown(page, 'password_ipv6'), 'shown for IPv4 only');
+	await choose(page, 'family', 'ipv6');
+	assert.ok(!shown(page, 'password_ipv6'), 'shown for IPv6 only');
+	await choose(page, 'family', 'both');
+	assert.ok(shown(page, 'password_ipv6'), 'not shown for FreeDNS with both');
+	const input = page.$('input', page.field('password_ipv6'));
+	assert.strictEqual(input.getAttribute('type'), 'password', 'not a password field');
+	for (const svc of ['duckdns', 'noip', 'custom', 'dyndns2', 'cloudflare']) {
+		await choose(page, 'service', svc);
+		assert.ok(!shown(page, 'password_ipv6'), `shown for ${svc}`);
+	}
+	await choose(page, 'service', 'freedns');
+	await page.type(page.$('input', page.field('password')), 'tokA4');
+	await page.type(input, 'tokAAAA6');
+	await page.type(page.$('.add-item input', page.field('domain')), 'fd.mooo.com');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed');
+	assert.strictEqual(page.H.uci.get('homeport', 'fd', 'password_ipv6'), 'tokAAAA6');
+	assert.strictEqual(page.H.uci.get('homeport', 'fd', 'password'), 'tokA4');
+	assert.ok(!page.text().includes('tokAAAA6'), 'the token is shown on the page');
+
+	// Back to IPv4 only: the AAAA token no longer applies and is removed.
+	await page.click(page.$('.cbi-button-edit[data-sid="fd"]'));
+	await choose(page, 'family', 'ipv4');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.H.uci.get('homeport', 'fd', 'password_ipv6'), null, 'kept after family ipv4');
+	assert.deepStrictEqual(unsetsOf(page), ['password_ipv6']);
+});
+
+test('issue 11: answer only for custom, zone for rfc2136, Namecheap and deSEC', async () => {
+	const page = await open('ddns', fixture('base'));
+	await page.type(page.$('.cbi-section-create-name'), 'own');
+	await page.click(page.button('Add host'));
+	const where = { answer: ['custom'], zone: ['rfc2136', 'namecheap', 'desec'] };
+	for (const svc of ['cloudflare', 'duckdns', 'desec', 'dynu', 'dyn', 'freedns', 'he', 'namecheap', 'noip', 'dyndns2', 'rfc2136', 'custom']) {
+		await choose(page, 'service', svc);
+		for (const [opt, svcs] of Object.entries(where))
+			assert.strictEqual(shown(page, opt), svcs.includes(svc), `${opt} for ${svc}`);
+	}
+	await page.type(page.$('input', page.field('update_url')), 'https://dyn.example.net/u?h=[DOMAIN]&ip=[IP]&k=[PASSWORD]');
+	await page.type(page.$('input', page.field('answer')), 'OK');
+	await page.type(page.$('.add-item input', page.field('domain')), 'own.example.net');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed');
+	assert.deepStrictEqual(setsOf(page).sort(), ['answer="OK"', 'domain=["own.example.net"]', 'service="custom"',
+		'update_url="https://dyn.example.net/u?h=[DOMAIN]&ip=[IP]&k=[PASSWORD]"']);
+
+	// A Namecheap entry: the registered domain as `zone`; the answer text is cleared.
+	await page.click(page.$('.cbi-button-edit[data-sid="own"]'));
+	await choose(page, 'service', 'namecheap');
+	await page.type(page.$('input', page.field('zone')), 'example.co.uk');
+	await page.type(page.$('input', page.field('password')), 'ncpass');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.H.uci.get('homeport', 'own', 'zone'), 'example.co.uk');
+	assert.strictEqual(page.H.uci.get('homeport', 'own', 'answer'), null, 'answer kept for namecheap');
+	assert.strictEqual(page.H.uci.get('homeport', 'own', 'update_url'), null, 'update_url kept for namecheap');
+});
+
+test('issue 14: ip_source device with an ip_device picker of LAN devices by name and MAC', async () => {
+	const page = await open('ddns', fixture('base'));
+	await page.click(page.$('.cbi-button-edit[data-sid="home"]'));
+	assert.ok(!shown(page, 'ip_device'), 'ip_device shown for the WAN interface');
+	await choose(page, 'ip_source', 'device');
+	assert.ok(shown(page, 'ip_device'), 'no device field');
+	assert.deepStrictEqual(choices(page, 'ip_device'), [['aa:bb:cc:dd:ee:01', 'desktop (aa:bb:cc:dd:ee:01)'],
+		['aa:bb:cc:dd:ee:02', 'aa:bb:cc:dd:ee:02']], 'devices offered by name and MAC');
+	assert.ok(!shown(page, '_device_family'), 'the family note with family both');
+	await choose(page, 'family', 'ipv4');
+	assert.ok(shown(page, '_device_family'), 'no note that a device gives only the AAAA record');
+	assert.match(page.text(page.field('_device_family')), /only the AAAA record/);
+	await choose(page, 'family', 'both');
+
+	// Required while it applies.
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.ok(page.modal().textContent.length > 0, 'saved without a device');
+	assert.match(page.text(page.field('ip_device')), /pick the device/i);
+	await page.type(page.$('input', page.field('ip_device')), 'aa:bb:cc:dd:ee:01');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed');
+	assert.deepStrictEqual(setsOf(page).sort(), ['ip_device="aa:bb:cc:dd:ee:01"', 'ip_source="device"']);
+
+	// Another source: the device is cleared.
+	await page.click(page.$('.cbi-button-edit[data-sid="home"]'));
+	assert.strictEqual(page.$('select', page.field('ip_source')).value, 'device', 'the saved source');
+	assert.strictEqual(page.$('input', page.field('ip_device')).value, 'aa:bb:cc:dd:ee:01');
+	await choose(page, 'ip_source', 'web');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.H.uci.get('homeport', 'home', 'ip_device'), null, 'ip_device kept for ip_source web');
+	assert.deepStrictEqual(unsetsOf(page), ['ip_device']);
+});
+
+// A forward to a device, and one to a device by name (issue 14), for the tests below.
+function withDevices(fx) {
+	fx.uci.homeport.push({ '.name': 'nas', '.type': 'forward', '.anonymous': false, name: 'NAS', src_dport: '8443', dest_mac: 'aa:bb:cc:dd:ee:01', dest_port: '443' });
+	fx.uci.homeport.push({ '.name': 'cam', '.type': 'forward', '.anonymous': false, name: 'Camera', src_dport: '8554', dest_host: 'camera' });
+	fx.uci.homeport.push({ '.name': 'v6nas', '.type': 'ddns', '.anonymous': false, service: 'freedns', family: 'both', domain: ['nas.mooo.com'],
+		password: 'tok4', password_ipv6: 'tok6', ip_source: 'device', ip_device: 'nas' });
+	fx.uci.homeport.push({ '.name': 'own', '.type': 'ddns', '.anonymous': false, service: 'custom', domain: ['own.example.net'],
+		update_url: 'https://dyn.example.net/u?h=[DOMAIN]', answer: 'good' });
+	fx.uci.homeport[0].probe_url = 'https://probe.example.net/check';
+	fx.rpc['luci-rpc.getHostHints']['aa:bb:cc:dd:ee:03'] = { name: 'camera', ipaddrs: ['192.168.1.50'] };
+	fx.rpc['homeport.doctor'].findings.push({ level: 'problem', subject: "forward 'NAS'",
+		text: 'from outside, port 8443 did not answer (probe.example.net connected to 203.0.113.77:8443 and got no reply)' });
+	return fx;
+}
+
+test('issue 14: the forward\'s target is an address or a device; the one chosen is written, the others cleared', async () => {
+	const page = await open('forwards', withDevices(fixture('base')));
+	const cells = page.$$('td[data-name="dest_ip"]').map((td) => page.text(td));
+	assert.deepStrictEqual(cells.slice(3), ['device desktop (aa:bb:cc:dd:ee:01)', 'device camera (aa:bb:cc:dd:ee:03)'],
+		'the grid shows the device by name and MAC');
+
+	await page.click(page.button('Add forward'));
+	assert.strictEqual(page.$('select', page.field('_target')).value, 'ip', 'a new forward targets an address');
+	assert.ok(shown(page, 'dest_ip') && !shown(page, 'dest_mac') && !shown(page, 'dest_host'));
+	await choose(page, '_target', 'mac');
+	assert.ok(!shown(page, 'dest_ip') && shown(page, 'dest_mac') && !shown(page, 'dest_host'));
+	assert.deepStrictEqual(choices(page, 'dest_mac'), [['aa:bb:cc:dd:ee:03', 'camera (aa:bb:cc:dd:ee:03)'],
+		['aa:bb:cc:dd:ee:01', 'desktop (aa:bb:cc:dd:ee:01)'], ['aa:bb:cc:dd:ee:02', 'aa:bb:cc:dd:ee:02']]);
+	await page.type(page.$('input', page.field('src_dport')), '2222');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.ok(page.modal().textContent.length > 0, 'saved without a device');
+	assert.match(page.text(page.field('dest_mac')), /pick one/i, 'an empty device is not "this router"');
+	await page.type(page.$('input', page.field('dest_mac')), 'aa:bb:cc:dd:ee:02');
+	await choose(page, '_target', 'host');
+	assert.deepStrictEqual(choices(page, 'dest_host'), [['camera', 'camera (aa:bb:cc:dd:ee:03)'], ['desktop', 'desktop (aa:bb:cc:dd:ee:01)']]);
+	await choose(page, '_target', 'mac');
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(page.text(page.modal()), '', 'dialog closed');
+	assert.deepStrictEqual(setsOf(page), ['src_dport="2222"', 'dest_mac="aa:bb:cc:dd:ee:02"'], 'options written on a new device forward');
+
+	// An address forward becomes a device forward by name: dest_ip cleared.
+	await page.click(page.$('.cbi-button-edit[data-sid="cfg0a1b2c"]'));
+	assert.strictEqual(page.$('select', page.field('_target')).value, 'ip');
+	await choose(page, '_target', 'host');
+	await page.type(page.$('input', page.field('dest_host')), 'desktop');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.deepStrictEqual(setsOf(page), ['dest_host="desktop"']);
+	assert.deepStrictEqual(unsetsOf(page), ['dest_ip']);
+	assert.strictEqual(page.text(page.$('tr[data-sid="cfg0a1b2c"] td[data-name="dest_ip"]')), 'device desktop (aa:bb:cc:dd:ee:01)');
+
+	// The device forward by MAC back to an address: dest_mac cleared.
+	await page.click(page.$('.cbi-button-edit[data-sid="nas"]'));
+	assert.strictEqual(page.$('select', page.field('_target')).value, 'mac', 'a dest_mac forward opens as a device by MAC');
+	assert.strictEqual(page.$('input', page.field('dest_mac')).value, 'aa:bb:cc:dd:ee:01');
+	await choose(page, '_target', 'ip');
+	await page.type(page.$('input', page.field('dest_ip')), '192.168.1.60');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.deepStrictEqual(setsOf(page), ['dest_ip="192.168.1.60"']);
+	assert.deepStrictEqual(unsetsOf(page), ['dest_mac']);
+
+	// A device forward saved untouched: nothing changes.
+	await page.click(page.$('.cbi-button-edit[data-sid="cam"]'));
+	assert.strictEqual(page.$('select', page.field('_target')).value, 'host');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.strictEqual(JSON.stringify(page.H.uci.changes), '[]', 'untouched Save of a device forward wrote something');
+});
+
+test('issue 14: IPv6 to a device is never the default, and choosing it says what it opens', async () => {
+	const page = await open('forwards', withDevices(fixture('base')));
+	await page.click(page.$('.cbi-button-edit[data-sid="nas"]'));
+	const family = page.$('select', page.field('family'));
+	assert.match(family.options[family.selectedIndex].textContent, /IPv4 only/, 'a device forward shows IPv4 only');
+	assert.ok(!shown(page, '_pinhole'), 'the warning shown for IPv4');
+	for (const f of ['ipv6', 'any']) {
+		await choose(page, 'family', f);
+		assert.ok(shown(page, '_pinhole'), `no warning for ${f}`);
+		assert.match(page.text(page.field('_pinhole')), /opens a pinhole.*from anywhere on the internet/);
+	}
+	await choose(page, '_target', 'ip');
+	assert.ok(!shown(page, '_pinhole'), 'the pinhole warning for an address target');
+	await choose(page, '_target', 'host');
+	assert.ok(shown(page, '_pinhole'), 'no warning for a device by name');
+	await choose(page, 'family', 'ipv4');
+	assert.ok(!shown(page, '_pinhole'));
+	await choose(page, 'family', 'any');
+	await page.type(page.$('input', page.field('dest_host')), 'camera');
+	page.H.uci.changes.length = 0;
+	await page.click(page.button('Save', page.modal()));
+	assert.deepStrictEqual(setsOf(page).sort(), ['dest_host="camera"', 'family="any"']);
+	assert.deepStrictEqual(unsetsOf(page), ['dest_mac']);
+});
+
+test('issue 15: Settings offers probe_url and says the diagnosis then contacts it; the Diagnose page shows its finding', async () => {
+	const page = await open('settings', fixture('base'));
+	const field = page.$(`.cbi-value[data-name="probe_url"]`);
+	assert.ok(field, 'no probe_url field');
+	assert.match(page.text(field), /Setting it makes the diagnosis \(homeport doctor\) contact that service/);
+	assert.match(page.text(field), /Empty: the diagnosis contacts nothing outside/);
+	assert.strictEqual(page.$('input', field).value, '', 'unset reads empty');
+	page.H.uci.changes.length = 0;
+	await page.H.save();
+	assert.strictEqual(JSON.stringify(page.H.uci.changes), '[]', 'an untouched Save wrote something');
+	await page.type(page.$('input', field), 'https://probe.example.net/check');
+	await page.H.save();
+	assert.strictEqual(page.H.uci.get('homeport', 'main', 'probe_url'), 'https://probe.example.net/check');
+
+	const doctor = await open('doctor', withDevices(fixture('base')));
+	const row = doctor.$$('tr').filter((tr) => /probe\.example\.net/.test(tr.textContent))[0];
+	assert.ok(row, 'the outside check\'s finding is not shown');
+	assert.deepStrictEqual(doctor.$$('td', row).map((td) => doctor.text(td)), ['Problem', "forward 'NAS'",
+		'from outside, port 8443 did not answer (probe.example.net connected to 203.0.113.77:8443 and got no reply)']);
+	assert.ok(doctor.$('strong', row), 'a problem is in bold, as the others');
+});
+
+test('1 (issues 11, 14, 15): the new fields and the device pickers carry values as text', async () => {
+	for (const view of ['ddns', 'forwards', 'settings', 'doctor']) {
+		const plain = await open(view, withDevices(fixture('base')));
+		await openEveryDialog(plain);
+		const own = tagsOf(plain);
+		const page = await open(view, poisoned(withDevices(fixture('base')), PAYLOAD));
+		await page.settle();
+		const texts = await openEveryDialog(page);
+		assert.deepStrictEqual(page.foreignElements(), [], `${view}: elements created from data`);
+		assert.deepStrictEqual([...tagsOf(page)].filter((t) => !own.has(t)), [], `${view}: element kinds the view does not make`);
+		assert.strictEqual(page.window.__pwned, 0, `${view}: an injected handler ran`);
+		assert.deepStrictEqual(page.errors, [], `${view}: page errors`);
+		if (view === 'forwards') {
+			// The device picker's labels are the hints' names: text.
+			const labels = page.$$('td[data-name="dest_ip"]').map((td) => page.text(td));
+			assert.ok(labels.some((l) => l.startsWith(`device ${PAYLOAD}`)), `grid: ${labels}`);
+			assert.ok(texts.length >= 5, 'dialogs opened');
+		}
+	}
+});
