@@ -1662,7 +1662,7 @@ def view_options():
                 if not o["name"].startswith("_"):
                     pairs.add((ty, o["name"]))
                 for dep in o["depends"]:
-                    pairs.update((ty, k) for k in dep)
+                    pairs.update((ty, k) for k in dep if not k.startswith("_"))
     return pairs
 
 
@@ -1792,8 +1792,13 @@ def luci_forwards_page():
     r = harness("forwards")
     fallback = harness("forwards", without_check())
     opts = options_of("forwards")
-    eq([o for o in opts if not o.startswith("_")][:7],
+    eq([n for n, o in opts.items() if not n.startswith("_") and not o["modalonly"]][:7],
        ["name", "proto", "src_dport", "dest_ip", "dest_port", "src_ip", "enabled"], "table columns in order")
+    # Issue 14: the target is one of dest_ip, dest_mac, dest_host, chosen in the dialog.
+    for dev in ("dest_mac", "dest_host"):
+        eq(opts[dev]["depends"], [{"_target": dev[5:]}], f"{dev} only for its kind of target")
+    eq(opts["dest_ip"]["depends"], [{"_target": "ip"}], "dest_ip only for an address target")
+    check("aa:bb:cc:dd:ee:01" in opts["dest_mac"]["values"], f"LAN devices by MAC: {opts['dest_mac']['values']}")
     for ip in ("192.168.1.20", "192.168.1.30", "fd00::20"):
         check(ip in opts["dest_ip"]["values"], f"LAN host {ip} not offered in the picker")
     check(opts["src_dport"]["hasValidate"], "external port validated by the daemon's rules")
@@ -1879,13 +1884,13 @@ def luci_views_in_chromium():
 # The config contract as issue 2 and src/config/mod.rs define it; the homeport check below
 # tests the same pairs against the daemon itself.
 CONTRACT = {
-    "homeport": {"enabled", "interface", "device", "zone", "debounce", "log_level"},
+    "homeport": {"enabled", "interface", "device", "zone", "debounce", "log_level", "probe_url"},
     "ddns": {"enabled", "service", "domain", "username", "password", "family", "ip_source", "ip_url", "server",
              "use_https", "cacert", "update_url", "lookup_host", "dns_server", "check_interval", "force_interval",
              "retry_interval", "allow_private", "zone", "key_name", "key_algorithm", "key_secret",
-             "cloudflare_zone"},
-    "forward": {"name", "enabled", "proto", "src_dport", "dest_ip", "dest_port", "src_ip", "reflection", "family",
-                "comment"},
+             "cloudflare_zone", "password_ipv6", "answer", "ip_device"},
+    "forward": {"name", "enabled", "proto", "src_dport", "dest_ip", "dest_mac", "dest_host", "dest_port", "src_ip",
+                "reflection", "family", "comment"},
 }
 
 
@@ -1912,7 +1917,9 @@ SAMPLES = {
     "allow_private": "0", "key_name": "home-key", "key_algorithm": "hmac-sha256",
     "key_secret": "c2VjcmV0c2VjcmV0c2VjcmV0", "cloudflare_zone": "example.org", "name": "Web",
     "proto": "tcp", "src_dport": "8443", "dest_ip": "192.168.1.10", "dest_port": "443",
-    "src_ip": "198.51.100.0/24", "reflection": "1", "comment": "test",
+    "src_ip": "198.51.100.0/24", "reflection": "1", "comment": "test", "password_ipv6": "secret6", "answer": "good",
+    "ip_device": "aa:bb:cc:dd:ee:01", "dest_mac": "aa:bb:cc:dd:ee:01", "dest_host": "nas",
+    "probe_url": "https://probe.example.net/",
 }
 SAMPLE_BY_TYPE = {("ddns", "zone"): "example.org", ("forward", "family"): "ipv4"}
 

@@ -146,7 +146,7 @@ return view.extend({
 		o.default = 'ip';
 		o.modalonly = true;
 		o.load = function(section_id) {
-			var get = L.bind(function(opt) { return this.map.data.get(this.map.config, section_id, opt); }, this);
+			var map = this.map, get = function(opt) { return map.data.get(map.config, section_id, opt); };
 			return get('dest_ip') != null ? 'ip' : get('dest_mac') != null ? 'mac' : get('dest_host') != null ? 'host' : 'ip';
 		};
 		o.write = o.remove = function() {};
