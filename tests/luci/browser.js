@@ -19,7 +19,7 @@ const os = require('os');
 const path = require('path');
 const http = require('http');
 const { spawnSync } = require('child_process');
-const { fixture, poisoned, withSchema, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES } = require('./lib.js');
+const { fixture, poisoned, withDevices, withSchema, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES } = require('./lib.js');
 
 const OUT = process.env.SCREENSHOTS || path.join(ROOT, 'target', 'luci-screenshots');
 const PAYLOAD = '<img src=x onerror="window.__pwned++">';
@@ -38,6 +38,8 @@ function serve() {
 		base: withSchema(fixture('base')),
 		clean: withSchema(fixture('clean')),
 		poisoned: withSchema(poisoned(fixture('base'), PAYLOAD)),
+		devices: withSchema(withDevices(fixture('base'))),
+		devicespoisoned: withSchema(poisoned(withDevices(fixture('base')), PAYLOAD)),
 		stopped: (() => {
 			const fx = withSchema(fixture('base'));
 			const st = fx.rpc['homeport.status'];
@@ -171,8 +173,8 @@ async function main() {
 		}
 
 		await step('every view: injected markup stays text, no handler runs', async () => {
-			for (const view of VIEW_NAMES) {
-				await load(view, 'poisoned');
+			for (const [view, fx] of VIEW_NAMES.map((v) => [v, 'poisoned']).concat(VIEW_NAMES.map((v) => [v, 'devicespoisoned']))) {
+				await load(view, fx);
 				await page.evaluate('window.__homeport.pollOnce()');
 				// Open and close every dialog, so its widgets are built from the values too.
 				const n = await page.evaluate('document.querySelectorAll(".cbi-button-edit").length');
@@ -187,7 +189,7 @@ async function main() {
 				check(pwned === 0, `${view}: injected handler ran ${pwned} times`);
 				check(imgs === 0, `${view}: ${imgs} injected elements`);
 				check(pageErrors.length === 0, pageErrors.join('; '));
-				if (view === 'status' || view === 'forwards') await shot(`${view}-poisoned`);
+				if (view === 'status' || view === 'forwards') await shot(`${view}-${fx}`);
 			}
 		});
 
@@ -231,6 +233,67 @@ async function main() {
 			await settle();
 			await shot('ddns-dialog-required-names');
 			await clickButton('Dismiss', '#modal_overlay');
+		});
+
+		// Issues 11, 14, 15: the new fields, where they apply.
+		const visible = (name) => page.evaluate((name) => {
+			const f = document.querySelector(`#modal_overlay .cbi-value[data-name=${name}]`);
+			return !!f && !f.classList.contains('hidden');
+		}, name);
+
+		await step('ddns: FreeDNS with both families asks for the AAAA token; a device source offers the LAN devices', async () => {
+			await load('ddns', 'devices');
+			await page.evaluate('document.querySelector(".cbi-button-edit[data-sid=v6nas]").click()');
+			await settle();
+			check(await visible('password_ipv6'), 'no AAAA token field for FreeDNS with both');
+			check(await page.evaluate('document.querySelector("#modal_overlay .cbi-value[data-name=password_ipv6] input").type') === 'password',
+				'the AAAA token is not a password field');
+			check(await visible('ip_device'), 'no device field for ip_source device');
+			await shot('ddns-dialog-freedns-device');
+			await page.select('#modal_overlay .cbi-value[data-name=family] select', 'ipv4');
+			await settle();
+			check(!(await visible('password_ipv6')), 'AAAA token field for IPv4 only');
+			check(await visible('_device_family'), 'no note that a device gives only the AAAA record');
+			await clickButton('Dismiss', '#modal_overlay');
+			await page.evaluate('document.querySelector(".cbi-button-edit[data-sid=own]").click()');
+			await settle();
+			check(await visible('answer'), 'no success text for custom');
+			await clickButton('Dismiss', '#modal_overlay');
+		});
+
+		await step('forwards: a forward to a device picked by name, IPv6 only with a warning', async () => {
+			await load('forwards', 'devices');
+			const cell = await page.evaluate('document.querySelector("tr[data-sid=nas] td[data-name=dest_ip]").innerText');
+			check(/desktop \(aa:bb:cc:dd:ee:01\)/.test(cell), `the grid does not show the device by name and MAC: ${cell}`);
+			await clickButton('Add forward');
+			await settle();
+			await page.type('#modal_overlay .cbi-value[data-name=name] input', 'Camera feed');
+			await page.type('#modal_overlay .cbi-value[data-name=src_dport] input', '8555');
+			await page.select('#modal_overlay .cbi-value[data-name=_target] select', 'host');
+			await settle();
+			check(!(await visible('dest_ip')) && (await visible('dest_host')), 'the device field does not replace the address');
+			await page.type('#modal_overlay .cbi-value[data-name=dest_host] input', 'camera');
+			check(!(await visible('_pinhole')), 'the pinhole warning without IPv6');
+			await page.select('#modal_overlay .cbi-value[data-name=family] select', 'any');
+			await settle();
+			check(await visible('_pinhole'), 'no warning when IPv6 to a device is chosen');
+			await shot('forwards-dialog-device-ipv6');
+			await page.select('#modal_overlay .cbi-value[data-name=family] select', '');
+			await settle();
+			await clickButton('Save', '#modal_overlay');
+			await settle();
+			check(await page.evaluate('document.querySelector("#modal_overlay .modal").textContent === ""'), 'dialog did not close');
+			const sec = await page.evaluate(() => window.__homeport.uci.state.homeport.filter((x) => x.name === 'Camera feed')[0]);
+			check(sec && sec.dest_host === 'camera' && sec.dest_ip == null && sec.dest_mac == null && sec.family == null,
+				`written: ${JSON.stringify(sec)}`);
+			await shot('forwards-after-add-device');
+		});
+
+		await step('settings: probe_url says the diagnosis contacts it', async () => {
+			await load('settings', 'devices');
+			const text = await page.evaluate('document.querySelector(".cbi-value[data-name=probe_url]").innerText');
+			check(/contact that service/.test(text), `no sentence: ${text}`);
+			await shot('settings-probe-url');
 		});
 
 		let uciText = null;

@@ -80,6 +80,23 @@ function withSchema(fx) {
 	return out;
 }
 
+// The fixture with what issues 11, 14 and 15 add: forwards to a device by MAC and by DHCP
+// name, a DDNS entry whose AAAA record follows a device (FreeDNS, a token per family), a
+// custom one with a success text, `probe_url`, a third LAN device, the probe's finding.
+function withDevices(fx) {
+	fx.uci.homeport.push({ '.name': 'nas', '.type': 'forward', '.anonymous': false, name: 'NAS', src_dport: '8443', dest_mac: 'aa:bb:cc:dd:ee:01', dest_port: '443' });
+	fx.uci.homeport.push({ '.name': 'cam', '.type': 'forward', '.anonymous': false, name: 'Camera', src_dport: '8554', dest_host: 'camera' });
+	fx.uci.homeport.push({ '.name': 'v6nas', '.type': 'ddns', '.anonymous': false, service: 'freedns', family: 'both', domain: ['nas.mooo.com'],
+		password: 'tok4', password_ipv6: 'tok6', ip_source: 'device', ip_device: 'nas' });
+	fx.uci.homeport.push({ '.name': 'own', '.type': 'ddns', '.anonymous': false, service: 'custom', domain: ['own.example.net'],
+		update_url: 'https://dyn.example.net/u?h=[DOMAIN]', answer: 'good' });
+	fx.uci.homeport[0].probe_url = 'https://probe.example.net/check';
+	fx.rpc['luci-rpc.getHostHints']['aa:bb:cc:dd:ee:03'] = { name: 'camera', ipaddrs: ['192.168.1.50'] };
+	fx.rpc['homeport.doctor'].findings.push({ level: 'problem', subject: "forward 'NAS'",
+		text: 'from outside, port 8443 did not answer (probe.example.net connected to 203.0.113.77:8443 and got no reply)' });
+	return fx;
+}
+
 function fixture(name) {
 	return JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name + '.json'), 'utf8'));
 }
@@ -181,4 +198,4 @@ async function open(view, fixtures) {
 	return page;
 }
 
-module.exports = { open, fixture, poisoned, withSchema, moduleSources, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES };
+module.exports = { open, fixture, poisoned, withDevices, withSchema, moduleSources, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES };

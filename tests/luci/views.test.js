@@ -10,7 +10,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
 const path = require('path');
-const { open, fixture, poisoned, VIEW_NAMES, ROOT } = require('./lib.js');
+const { open, fixture, poisoned, withDevices, VIEW_NAMES, ROOT } = require('./lib.js');
 
 const PAYLOAD = '<img src=x onerror="window.__pwned++">';
 
@@ -460,21 +460,6 @@ test('issue 14: ip_source device with an ip_device picker of LAN devices by name
 	assert.strictEqual(page.H.uci.get('homeport', 'home', 'ip_device'), null, 'ip_device kept for ip_source web');
 	assert.deepStrictEqual(unsetsOf(page), ['ip_device']);
 });
-
-// A forward to a device, and one to a device by name (issue 14), for the tests below.
-function withDevices(fx) {
-	fx.uci.homeport.push({ '.name': 'nas', '.type': 'forward', '.anonymous': false, name: 'NAS', src_dport: '8443', dest_mac: 'aa:bb:cc:dd:ee:01', dest_port: '443' });
-	fx.uci.homeport.push({ '.name': 'cam', '.type': 'forward', '.anonymous': false, name: 'Camera', src_dport: '8554', dest_host: 'camera' });
-	fx.uci.homeport.push({ '.name': 'v6nas', '.type': 'ddns', '.anonymous': false, service: 'freedns', family: 'both', domain: ['nas.mooo.com'],
-		password: 'tok4', password_ipv6: 'tok6', ip_source: 'device', ip_device: 'nas' });
-	fx.uci.homeport.push({ '.name': 'own', '.type': 'ddns', '.anonymous': false, service: 'custom', domain: ['own.example.net'],
-		update_url: 'https://dyn.example.net/u?h=[DOMAIN]', answer: 'good' });
-	fx.uci.homeport[0].probe_url = 'https://probe.example.net/check';
-	fx.rpc['luci-rpc.getHostHints']['aa:bb:cc:dd:ee:03'] = { name: 'camera', ipaddrs: ['192.168.1.50'] };
-	fx.rpc['homeport.doctor'].findings.push({ level: 'problem', subject: "forward 'NAS'",
-		text: 'from outside, port 8443 did not answer (probe.example.net connected to 203.0.113.77:8443 and got no reply)' });
-	return fx;
-}
 
 test('issue 14: the forward\'s target is an address or a device; the one chosen is written, the others cleared', async () => {
 	const page = await open('forwards', withDevices(fixture('base')));
