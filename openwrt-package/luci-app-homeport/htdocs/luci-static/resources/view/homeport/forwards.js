@@ -178,7 +178,8 @@ return view.extend({
 			_('Followed by the host name it gives in its DHCP lease, or the name of a static lease.'));
 		o.placeholder = _('host name');
 		o.modalonly = true;
-		devices.forEach(function(d) { if (d.name) o.value(d.name, d.label); });
+		// Only names the daemon takes as a DHCP host name (src/device/mod.rs HostName).
+		devices.forEach(function(d) { if (d.name && /^[A-Za-z0-9_.-]{1,63}$/.test(d.name)) o.value(d.name, d.label); });
 		o.depends('_target', 'host');
 		hpui.required(o, _('Device: pick one, or type its DHCP host name.'));
 
