@@ -393,6 +393,17 @@ test('issue 11: password_ipv6 only for FreeDNS with both families, a password fi
 	await page.click(page.button('Save', page.modal()));
 	assert.strictEqual(page.H.uci.get('homeport', 'fd', 'password_ipv6'), null, 'kept after family ipv4');
 	assert.deepStrictEqual(unsetsOf(page), ['password_ipv6']);
+
+	// `family 'any'` (the schema's alias of both) keeps the AAAA token through a Save.
+	const fx = fixture('base');
+	fx.uci.homeport.push({ '.name': 'fa', '.type': 'ddns', '.anonymous': false, service: 'freedns', family: 'any',
+		domain: ['fa.mooo.com'], password: 't4', password_ipv6: 't6' });
+	const other = await open('ddns', fx);
+	await other.click(other.$('.cbi-button-edit[data-sid="fa"]'));
+	assert.ok(shown(other, 'password_ipv6'), 'not shown for family any');
+	other.H.uci.changes.length = 0;
+	await other.click(other.button('Save', other.modal()));
+	assert.strictEqual(JSON.stringify(other.H.uci.changes), '[]', 'an untouched Save changed something');
 });
 
 test('issue 11: answer only for custom, zone for rfc2136, Namecheap and deSEC', async () => {

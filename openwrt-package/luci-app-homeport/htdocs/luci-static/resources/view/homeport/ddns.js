@@ -182,6 +182,7 @@ return view.extend({
 		o.password = true;
 		o.modalonly = true;
 		o.depends({ service: 'freedns', family: 'both' });
+		o.depends({ service: 'freedns', family: 'any' }); // the schema's alias of both
 
 		o = s.taboption('general', form.Value, 'server', _('Server'),
 			_('host[:port]. For dyndns2, the provider\'s update server; for RFC 2136, the primary DNS server.'));

@@ -233,7 +233,7 @@ return view.extend({
 			[ 'ipv6', 'any' ].forEach(function(f) { o.depends({ _target: t, family: f }); });
 		});
 		o.renderWidget = function() {
-			return hpui.problemLine('warning', _('IPv6 to a device opens a pinhole: its global IPv6 addresses accept connections on these ports from anywhere on the internet (or from the allowed sources), with no NAT in between. Only the device itself then protects the service'));
+			return hpui.problemLine('warning', _('IPv6 to a device opens a pinhole: its stable global IPv6 addresses accept connections on these ports from anywhere on the internet (or from the allowed sources), with no NAT in between. Only the device itself then protects the service'));
 		};
 
 		o = s.option(form.Value, 'comment', _('Comment'));
