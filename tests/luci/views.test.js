@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // The LuCI views in jsdom, on the LuCI stand-in (standin/luci.js), against fixtures:
-// issue 12 items 1-3, 6-10, 12 and 13. Run: node --test tests/luci/views.test.js
+// issue 12 items 1-3, 6-10, 12 and 13, and the dialog fields of issues 11, 14 and 15.
+// Run: node --test tests/luci/views.test.js
 // (tests/pkg/run.sh installs jsdom from package-lock.json first).
 
 'use strict';
