@@ -596,3 +596,68 @@ test('1 (issues 11, 14, 15): the new fields and the device pickers carry values 
 		}
 	}
 });
+
+// A choice saved in another spelling the daemon accepts (the schema's `aliases`, any case:
+// src/config/read.rs choose(), src/config/service.rs Service::parse) is the same value.
+// LuCI's ListValue offers only its choices (form.js ListValue.renderWidget() builds a
+// ui.Select; ui.js Select.render() marks selected only the option equal to the value), so
+// a value that is no choice shows the first option; and what depends() on the option
+// follows that (form.js Map.isDependencySatisfied() compares formvalue()), while
+// AbstractValue.parse() removes every inactive field unless `retain`, and writes a form
+// value that differs from cfgvalue(). Opened and saved untouched, such a section lost its
+// password or AAAA token and had its provider, family, protocol or log level changed.
+// Now it opens with the canonical choice selected and an untouched Save writes nothing.
+test('choices in an alias spelling open as that choice; an untouched Save changes nothing', async () => {
+	const fx = fixture('base');
+	fx.uci.homeport[0].log_level = 'warn';
+	fx.uci.homeport.push(
+		{ '.name': 'fa', '.type': 'ddns', '.anonymous': false, service: 'afraid.org-v2-token', family: 'any', ip_source: 'network',
+			domain: ['fa.mooo.com'], password: 'tok4', password_ipv6: 'tok6' },
+		{ '.name': 'ni', '.type': 'ddns', '.anonymous': false, service: 'No-IP.com', domain: ['me.ddns.net'], username: 'me', password: 'pw' },
+		{ '.name': 'ns', '.type': 'ddns', '.anonymous': false, service: 'NSUPDATE', domain: ['h.example.org'], server: 'ns1.example.org',
+			zone: 'example.org', key_name: 'k', key_algorithm: 'HMAC-SHA512', key_secret: 'c2VjcmV0a2V5' },
+		{ '.name': 'all', '.type': 'forward', '.anonymous': false, src_dport: '2222', dest_ip: '192.168.1.40', family: 'all', proto: 'tcp+udp' },
+		{ '.name': 'tcpcase', '.type': 'forward', '.anonymous': false, src_dport: '2223', dest_ip: '192.168.1.41', proto: 'TCP' },
+		{ '.name': 'words', '.type': 'forward', '.anonymous': false, src_dport: '2224', dest_ip: '192.168.1.42', proto: 'udp tcp' },
+		{ '.name': 'list', '.type': 'forward', '.anonymous': false, src_dport: '2225', dest_ip: '192.168.1.43', proto: ['tcp', 'udp'] });
+
+	const selected = (page, name) => page.$('select', page.field(name)).value;
+	const ddns = await open('ddns', fx);
+	for (const [sid, want, fields] of [
+		['fa', { service: 'freedns', family: 'both', ip_source: 'interface' }, ['password', 'password_ipv6']],
+		['ni', { service: 'noip' }, ['username', 'password']],
+		['ns', { service: 'rfc2136', key_algorithm: 'hmac-sha512' }, ['server', 'zone', 'key_name', 'key_algorithm', 'key_secret']]]) {
+		await ddns.click(ddns.$(`.cbi-button-edit[data-sid="${sid}"]`));
+		for (const [name, value] of Object.entries(want))
+			assert.strictEqual(selected(ddns, name), value, `${sid}: ${name} opens as ${value}`);
+		for (const name of fields)
+			assert.ok(shown(ddns, name), `${sid}: ${name} hidden`);
+		ddns.H.uci.changes.length = 0;
+		await ddns.click(ddns.button('Save', ddns.modal()));
+		assert.strictEqual(ddns.text(ddns.modal()), '', `${sid}: dialog closed`);
+		assert.strictEqual(JSON.stringify(ddns.H.uci.changes), '[]', `${sid}: an untouched Save changed something`);
+	}
+	assert.strictEqual(ddns.H.uci.get('homeport', 'fa', 'password_ipv6'), 'tok6');
+	// The grid names the provider and the password field its secret as for the canonical name.
+	assert.match(ddns.text(ddns.$('tr[data-sid="fa"]') || ddns.$('[data-sid="fa"]')), /FreeDNS \(afraid\.org\)/);
+	await ddns.click(ddns.$('.cbi-button-edit[data-sid="fa"]'));
+	assert.match(ddns.text(ddns.field('password')), /Update token/);
+	await ddns.click(ddns.button('Dismiss', ddns.modal()));
+
+	const fwd = await open('forwards', fx);
+	for (const [sid, want] of [['all', { family: 'any', proto: 'tcpudp' }], ['tcpcase', { proto: 'tcp' }],
+		['words', { proto: 'tcpudp' }], ['list', { proto: 'tcpudp' }]]) {
+		await fwd.click(fwd.$(`.cbi-button-edit[data-sid="${sid}"]`));
+		for (const [name, value] of Object.entries(want))
+			assert.strictEqual(selected(fwd, name), value, `${sid}: ${name} opens as ${value}`);
+		fwd.H.uci.changes.length = 0;
+		await fwd.click(fwd.button('Save', fwd.modal()));
+		assert.strictEqual(JSON.stringify(fwd.H.uci.changes), '[]', `${sid}: an untouched Save changed something`);
+	}
+
+	const settings = await open('settings', fx);
+	assert.strictEqual(settings.$('select', settings.$('.cbi-value[data-name="log_level"]')).value, 'warning');
+	settings.H.uci.changes.length = 0;
+	await settings.H.save();
+	assert.strictEqual(JSON.stringify(settings.H.uci.changes), '[]', 'settings: Save with nothing changed wrote something');
+});

@@ -812,18 +812,30 @@
 		}
 	});
 
+	// As form.js ListValue.renderWidget() with ui.js Select.render(): options are the
+	// choices only (an empty one first when the option is `optional` or a choice is ''),
+	// and the one equal to the value is marked selected. A value that is no choice marks
+	// none, so the browser shows (and getValue() returns) the first option: the empty one
+	// where there is one, else the first choice. Saved untouched, that is what is written.
 	var ListValue = extend(AbstractValue, {
 		renderWidget: function(sid, option_index, cval) {
-			var keys = this.keylist.slice(), labels = this.vallist.slice();
-			if (cval != null && keys.indexOf(String(cval)) < 0) {
-				keys.push(String(cval));
-				labels.push(String(cval));
+			var keys = [], labels = [], empty = this.optional || this.keylist.indexOf('') >= 0;
+			if (empty) {
+				keys.push('');
+				labels.push(this.vallist[this.keylist.indexOf('')] || this.placeholder || _('-- Please choose --'));
 			}
+			this.keylist.forEach(function(k, i) {
+				if (k !== '') {
+					keys.push(k);
+					labels.push(this.vallist[i]);
+				}
+			}, this);
+			var values = Array.isArray(cval) ? cval.slice(0, 1) : (cval != null && cval !== '' ? [ String(cval) ] : []);
 			var sel = E('select', { 'class': 'cbi-input-select', 'id': this.cbid(sid) }, keys.map(function(k, i) {
 				return E('option', { 'value': k }, [ labels[i] ]);
 			}));
-			if (cval != null)
-				sel.value = String(cval);
+			var at = values.length ? keys.indexOf(values[0]) : (empty ? 0 : -1);
+			sel.selectedIndex = at >= 0 ? at : 0;
 			return this.widget(sid, sel, function() { return sel.value; });
 		}
 	});
