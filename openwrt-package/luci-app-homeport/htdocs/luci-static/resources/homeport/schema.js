@@ -219,6 +219,23 @@ function choice(o, v) {
 	return o.choices.filter(function(c) { return c.value == l || (c.aliases || []).indexOf(l) >= 0; })[0];
 }
 
+// A choice option's value in its canonical spelling (the choice's `value`): the daemon
+// takes any of a choice's `aliases`, in any case (src/config/read.rs choose(),
+// src/config/service.rs Service::parse, which also trims). A list option (`proto`) is
+// split into words, as the daemon reads it; words of one choice give that choice, words
+// of several give their canonical values, in the schema's order. A value with a word that
+// is no choice is returned as it is (the check reports it).
+function canonicalOf(o, value) {
+	if (value == null || !o || o.type != 'choice')
+		return value;
+	var words = Array.isArray(value) ? value : (o.list ? String(value).trim().split(/\s+/) : [ String(value).trim() ]);
+	var found = words.map(function(w) { return choice(o, String(w).trim()); });
+	if (!found.length || found.some(function(c) { return !c; }))
+		return value;
+	var out = o.choices.filter(function(c) { return found.indexOf(c) >= 0; }).map(function(c) { return c.value; });
+	return out.length == 1 ? out[0] : out;
+}
+
 function optionOf(schema, type, name) {
 	var sec = (schema && schema.sections || []).filter(function(s) { return s.type == type; })[0];
 	return sec && sec.options.filter(function(o) { return o.name == name; })[0];
@@ -374,6 +391,11 @@ function describe(d, schema) {
 return baseclass.extend({
 	validate: validate,
 	problemsOf: problemsOf,
+
+	// canonical('ddns', 'service', 'afraid.org-v2-token') == 'freedns' (see canonicalOf).
+	canonical: function(type, name, value) {
+		return canonicalOf(optionOf(this.schema, type, name), value);
+	},
 	describe: describe,
 	unsetIsDefault: unsetIsDefault,
 
@@ -401,10 +423,29 @@ return baseclass.extend({
 	bind: function(m, s, type) {
 		var self = this;
 		(s.children || []).forEach(function(o) {
-			if (!optionOf(self.schema, type, o.option) || o._homeport)
+			var so = optionOf(self.schema, type, o.option);
+			if (!so || o._homeport)
 				return;
 			var own = o.validate;
 			o._homeport = true;
+			// A choice saved in another spelling the daemon takes (an alias such as
+			// ddns-scripts' 'afraid.org-v2-token', or another case) reads as its canonical
+			// value. LuCI's ListValue offers only its choices: a value that is none of them
+			// selects no option, so the dropdown shows its first one (ui.js Select.render()),
+			// the fields that depends() on it follow that (form.js
+			// Map.isDependencySatisfied() compares formvalue()), and Save writes it and
+			// removes every field then hidden (form.js AbstractValue.parse(): an inactive
+			// field is removed unless `retain`). Read canonically, the right choice shows,
+			// and an untouched Save writes nothing (parse() writes only a form value that
+			// differs from cfgvalue()): the file keeps the spelling it has. A choice made
+			// in the dialog is written in the canonical spelling.
+			if (so.type == 'choice' && Array.isArray(o.keylist) && o.keylist.length) {
+				var cfgvalue = o.cfgvalue;
+				o.cfgvalue = function(section_id) {
+					var v = cfgvalue.apply(this, arguments), c = canonicalOf(so, v);
+					return (typeof c == 'string') ? c : v;
+				};
+			}
 			if (self.schema)
 				o.datatype = null;
 			o.validate = function(sid, value) {

@@ -168,10 +168,11 @@ return view.extend({
 		o.password = true;
 		o.modalonly = true;
 		dependsOn(o, withPassword);
-		// The label for the provider the dialog opens with: the saved one, else the one
-		// the dropdown shows first.
+		// The label for the provider the dialog opens with: the saved one (in its
+		// canonical spelling, as the dropdown shows it), else the one the dropdown shows first.
 		o.load = function(section_id) {
-			this.title = passwordLabel(this.map.data.get('homeport', section_id, 'service') || service.default || service.keylist[0]);
+			var saved = hpschema.canonical('ddns', 'service', this.map.data.get('homeport', section_id, 'service'));
+			this.title = passwordLabel(saved || service.default || service.keylist[0]);
 			return form.Value.prototype.load.apply(this, arguments);
 		};
 
@@ -181,8 +182,8 @@ return view.extend({
 			_('FreeDNS gives each record its own token: the one above updates the A record, this one the AAAA record.'));
 		o.password = true;
 		o.modalonly = true;
+		// `family 'any'`, the schema's alias of both, reads as both (hpschema.bind).
 		o.depends({ service: 'freedns', family: 'both' });
-		o.depends({ service: 'freedns', family: 'any' }); // the schema's alias of both
 
 		o = s.taboption('general', form.Value, 'server', _('Server'),
 			_('host[:port]. For dyndns2, the provider\'s update server; for RFC 2136, the primary DNS server.'));

@@ -128,6 +128,16 @@ return view.extend({
 		o.default = 'tcpudp';
 		hpui.labelled(o);
 		hpschema.unsetIsDefault(o);
+		// firewall4's list form (`list proto 'tcp'` + `list proto 'udp'`, or 'udp tcp'):
+		// the words combine, TCP and UDP together are tcpudp (src/config/forward.rs
+		// read_proto). Read so, the dropdown shows it and an untouched Save keeps the list
+		// (a ListValue shows only a list's first word; hpschema.bind explains why that
+		// would be written).
+		var protoValue = o.cfgvalue;
+		o.cfgvalue = function(section_id) {
+			var v = protoValue.apply(this, arguments), c = hpschema.canonical('forward', 'proto', v);
+			return (Array.isArray(c) && c.length > 1 && c.every(function(x) { return /^(tcp|udp|tcpudp)$/.test(x); })) ? 'tcpudp' : v;
+		};
 
 		o = s.option(form.Value, 'src_dport', _('External port'), _('Required. A port or a range such as 5000-5010.'));
 		o.datatype = 'portrange';
