@@ -19,7 +19,7 @@ const os = require('os');
 const path = require('path');
 const http = require('http');
 const { spawnSync } = require('child_process');
-const { fixture, poisoned, withDevices, withSchema, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES } = require('./lib.js');
+const { fixture, poisoned, withDevices, withAliases, withSchema, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES } = require('./lib.js');
 
 const OUT = process.env.SCREENSHOTS || path.join(ROOT, 'target', 'luci-screenshots');
 const PAYLOAD = '<img src=x onerror="window.__pwned++">';
@@ -39,6 +39,7 @@ function serve() {
 		clean: withSchema(fixture('clean')),
 		poisoned: withSchema(poisoned(fixture('base'), PAYLOAD)),
 		devices: withSchema(withDevices(fixture('base'))),
+		aliases: withSchema(withAliases(fixture('base'))),
 		devicespoisoned: withSchema(poisoned(withDevices(fixture('base')), PAYLOAD)),
 		stopped: (() => {
 			const fx = withSchema(fixture('base'));
@@ -294,6 +295,35 @@ async function main() {
 			const text = await page.evaluate('document.querySelector(".cbi-value[data-name=probe_url]").innerText');
 			check(/contact that service/.test(text), `no sentence: ${text}`);
 			await shot('settings-probe-url');
+		});
+
+		// A choice in an alias spelling (views.test.js has the why): a real <select> shows
+		// the canonical choice, its fields stay, and Save untouched writes nothing.
+		await step('ddns, forwards, settings: choices in alias spellings survive an untouched Save', async () => {
+			for (const [view, sid, want] of [['ddns', 'fa', { service: 'freedns', family: 'both' }], ['ddns', 'ns', { key_algorithm: 'hmac-sha512' }],
+				['forwards', 'all', { family: 'any', proto: 'tcpudp' }], ['forwards', 'list', { proto: 'tcpudp' }]]) {
+				await load(view, 'aliases');
+				await page.click(`.cbi-button-edit[data-sid="${sid}"]`);
+				await settle();
+				for (const [name, value] of Object.entries(want)) {
+					const got = await page.evaluate((n) => document.querySelector(`#modal_overlay .cbi-value[data-name=${n}] select`).value, name);
+					check(got === value, `${sid}: ${name} shows ${got}, not ${value}`);
+				}
+				if (sid === 'fa')
+					check(await page.evaluate('!document.querySelector("#modal_overlay .cbi-value[data-name=password_ipv6]").classList.contains("hidden")'),
+						'fa: the AAAA token is hidden');
+				await page.evaluate('window.__homeport.uci.changes.length = 0');
+				await clickButton('Save', '#modal_overlay');
+				await settle();
+				const changes = await page.evaluate('JSON.stringify(window.__homeport.uci.changes)');
+				check(changes === '[]', `${sid}: an untouched Save wrote ${changes}`);
+			}
+			await load('settings', 'aliases');
+			check(await page.evaluate('document.querySelector(".cbi-value[data-name=log_level] select").value') === 'warning', 'log_level warn is not shown as Warnings');
+			await page.evaluate('window.__homeport.uci.changes.length = 0');
+			await page.evaluate('window.__homeport.save()');
+			const changes = await page.evaluate('JSON.stringify(window.__homeport.uci.changes)');
+			check(changes === '[]', `settings: Save wrote ${changes}`);
 		});
 
 		let uciText = null;

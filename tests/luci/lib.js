@@ -97,6 +97,25 @@ function withDevices(fx) {
 	return fx;
 }
 
+// The fixture with choices saved in other spellings the daemon takes (the schema's
+// `aliases`, other case, firewall4's proto list): ddns-scripts' service names, family
+// 'any' and 'all', ip_source 'network', proto 'TCP', 'tcp+udp', 'udp tcp' and a list,
+// log_level 'warn'.
+function withAliases(fx) {
+	fx.uci.homeport[0].log_level = 'warn';
+	fx.uci.homeport.push(
+		{ '.name': 'fa', '.type': 'ddns', '.anonymous': false, service: 'afraid.org-v2-token', family: 'any', ip_source: 'network',
+			domain: ['fa.mooo.com'], password: 'tok4', password_ipv6: 'tok6' },
+		{ '.name': 'ni', '.type': 'ddns', '.anonymous': false, service: 'No-IP.com', domain: ['me.ddns.net'], username: 'me', password: 'pw' },
+		{ '.name': 'ns', '.type': 'ddns', '.anonymous': false, service: 'NSUPDATE', domain: ['h.example.org'], server: 'ns1.example.org',
+			zone: 'example.org', key_name: 'k', key_algorithm: 'HMAC-SHA512', key_secret: 'c2VjcmV0a2V5' },
+		{ '.name': 'all', '.type': 'forward', '.anonymous': false, src_dport: '2222', dest_ip: '192.168.1.40', family: 'all', proto: 'tcp+udp' },
+		{ '.name': 'tcpcase', '.type': 'forward', '.anonymous': false, src_dport: '2223', dest_ip: '192.168.1.41', proto: 'TCP' },
+		{ '.name': 'words', '.type': 'forward', '.anonymous': false, src_dport: '2224', dest_ip: '192.168.1.42', proto: 'udp tcp' },
+		{ '.name': 'list', '.type': 'forward', '.anonymous': false, src_dport: '2225', dest_ip: '192.168.1.43', proto: ['tcp', 'udp'] });
+	return fx;
+}
+
 function fixture(name) {
 	return JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name + '.json'), 'utf8'));
 }
@@ -198,4 +217,4 @@ async function open(view, fixtures) {
 	return page;
 }
 
-module.exports = { open, fixture, poisoned, withDevices, withSchema, moduleSources, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES };
+module.exports = { open, fixture, poisoned, withDevices, withAliases, withSchema, moduleSources, stagedCheck, VIEW_NAMES, ROOT, VIEWS, MODULES };

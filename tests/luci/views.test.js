@@ -11,7 +11,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
 const path = require('path');
-const { open, fixture, poisoned, withDevices, VIEW_NAMES, ROOT } = require('./lib.js');
+const { open, fixture, poisoned, withDevices, withAliases, VIEW_NAMES, ROOT } = require('./lib.js');
 
 const PAYLOAD = '<img src=x onerror="window.__pwned++">';
 
@@ -608,18 +608,7 @@ test('1 (issues 11, 14, 15): the new fields and the device pickers carry values 
 // password or AAAA token and had its provider, family, protocol or log level changed.
 // Now it opens with the canonical choice selected and an untouched Save writes nothing.
 test('choices in an alias spelling open as that choice; an untouched Save changes nothing', async () => {
-	const fx = fixture('base');
-	fx.uci.homeport[0].log_level = 'warn';
-	fx.uci.homeport.push(
-		{ '.name': 'fa', '.type': 'ddns', '.anonymous': false, service: 'afraid.org-v2-token', family: 'any', ip_source: 'network',
-			domain: ['fa.mooo.com'], password: 'tok4', password_ipv6: 'tok6' },
-		{ '.name': 'ni', '.type': 'ddns', '.anonymous': false, service: 'No-IP.com', domain: ['me.ddns.net'], username: 'me', password: 'pw' },
-		{ '.name': 'ns', '.type': 'ddns', '.anonymous': false, service: 'NSUPDATE', domain: ['h.example.org'], server: 'ns1.example.org',
-			zone: 'example.org', key_name: 'k', key_algorithm: 'HMAC-SHA512', key_secret: 'c2VjcmV0a2V5' },
-		{ '.name': 'all', '.type': 'forward', '.anonymous': false, src_dport: '2222', dest_ip: '192.168.1.40', family: 'all', proto: 'tcp+udp' },
-		{ '.name': 'tcpcase', '.type': 'forward', '.anonymous': false, src_dport: '2223', dest_ip: '192.168.1.41', proto: 'TCP' },
-		{ '.name': 'words', '.type': 'forward', '.anonymous': false, src_dport: '2224', dest_ip: '192.168.1.42', proto: 'udp tcp' },
-		{ '.name': 'list', '.type': 'forward', '.anonymous': false, src_dport: '2225', dest_ip: '192.168.1.43', proto: ['tcp', 'udp'] });
+	const fx = withAliases(fixture('base'));
 
 	const selected = (page, name) => page.$('select', page.field(name)).value;
 	const ddns = await open('ddns', fx);
