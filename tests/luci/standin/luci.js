@@ -22,6 +22,8 @@
 //   (GridSection.handleModalSave).
 // - FlagValue.parse(): a ticked/unticked box equal to the default is removed when
 //   rmempty/optional, otherwise its value is written, changed or not (form.js).
+// - ListValue.renderWidget() (a ui.js Select): only the choices are options; a value that
+//   is none of them selects none, so the first option shows and is the form value.
 // - rmempty defaults to true; a Flag's form value is `enabled`/`disabled`; renderWidget()
 //   returns the widget's DOM node, a 'change' event bubbles from it.
 // - GridSection.handleModalSave()/handleRemove() are the methods a dialog's Save and a
