@@ -164,11 +164,16 @@ pub fn missing_includes(root: &Path, zone: &UciName) -> Vec<Diagnostic> {
         if std::fs::read_to_string(&path).is_ok_and(|t| t == inc.text) {
             continue;
         }
+        let why = if inc.path.starts_with("table-pre") {
+            "it declares the IPv6 pinhole sets the forward include matches".to_string()
+        } else {
+            format!("firewall4 rejects forwarded connections from zone '{zone}' without it")
+        };
+        // Lines as `\n`: `printf` writes the file from it.
         out.push(Diagnostic::warning(format!(
-            "{} is missing or different: firewall4 rejects forwarded connections from zone '{zone}' \
-             without it; create it containing: {}",
+            "{} is missing or different: {why}; create it containing: {}",
             path.display(),
-            inc.text.trim()
+            inc.text.trim().replace('\n', "\\n")
         )));
     }
     out

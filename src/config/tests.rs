@@ -548,7 +548,7 @@ fn forward_device_targets() {
 }
 
 #[test]
-fn forward_has_one_target_and_device_targets_are_ipv4() {
+fn forward_has_one_target_and_device_targets_are_ipv4_by_default() {
     let (c, d) = run(vec![
         sec(
             "forward",
@@ -557,16 +557,17 @@ fn forward_has_one_target_and_device_targets_are_ipv4() {
         ),
         sec("forward", Some("b"), &[("src_dport", "81"), ("dest_mac", "aa:bb:cc:00:11:22"), ("dest_host", "nas")]),
         sec("forward", Some("c"), &[("src_dport", "82"), ("dest_mac", "01:00:5e:00:00:01")]),
-        sec("forward", Some("d"), &[("src_dport", "83"), ("dest_host", "nas"), ("family", "any")]),
+        sec("forward", Some("d"), &[("src_dport", "83"), ("dest_host", "nas"), ("family", "both")]),
         sec("forward", Some("e"), &[("src_dport", "84"), ("dest_host", "bad name")]),
         sec("forward", Some("f"), &[("src_dport", "85"), ("dest_host", "nas"), ("src_ip", "2001:db8::/32")]),
     ]);
-    assert!(c.forwards.is_empty(), "{:?}", c.forwards);
+    // An explicit family opens the IPv6 side (a pinhole); unset stays IPv4 only.
+    assert_eq!(c.forwards.len(), 1, "{:?}", c.forwards);
+    assert_eq!((c.forwards[0].name.as_str(), c.forwards[0].family), ("d", ForwardFamily::Any));
     let want = [
         "section @forward[0] ('a'): option 'dest_mac': 'aa:bb:cc:00:11:22' conflicts with dest_ip",
         "section @forward[1] ('b'): option 'dest_host': 'nas' conflicts with dest_mac",
         "section @forward[2] ('c'): option 'dest_mac': '01:00:5e:00:00:01' is a multicast",
-        "section @forward[3] ('d'): option 'family': 'any' cannot be used with dest_mac or dest_host",
         "section @forward[4] ('e'): option 'dest_host': 'bad name' is not a DHCP host name",
         "section @forward[5] ('f'): option 'src_ip': '2001:db8::/32' is IPv6, but this forward is IPv4 only",
     ];

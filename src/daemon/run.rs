@@ -135,6 +135,11 @@ struct Daemon<'a> {
     /// Digest of the rendering whose apply failed: it waits for `apply_retry_at` (a new
     /// rendering, or SIGHUP, goes at once).
     apply_failed: Option<String>,
+    /// The pinhole script fw4's sets were last set with (`Rules::pinholes`); `None`: not
+    /// set, or emptied.
+    pinholes: Option<String>,
+    /// Why setting the pinholes last failed (logged once per different error).
+    pinhole_error: Option<String>,
     /// Why the last SIGHUP kept the running configuration (cleared by a reload that works).
     reload_error: Option<String>,
     /// FNV-1a of the last status written, without its timestamp (a digest rather than a
@@ -191,6 +196,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
             digest: String::new(),
             frame: None,
             elements: Vec::new(),
+            pinholes: None,
             forwards: Vec::new(),
             warnings: Vec::new(),
         },
@@ -204,6 +210,8 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         apply_retry_at: None,
         apply_failed: None,
         reload_error: None,
+        pinholes: None,
+        pinhole_error: None,
         status_written: None,
     };
     log::info!(
@@ -313,7 +321,10 @@ impl Daemon<'_> {
         // A device forward's target moved: follow it now, not after the WAN debounce
         // (issue 14: within 1 s). A burst of events arrives in one read, so it is one
         // rendering and at most one update.
-        if (change.neighbours || change.links) && self.setup.forwards.devices_changed(self.watcher.tables()) {
+        // Addresses too: a LAN prefix that comes or is deprecated moves IPv6 pinholes.
+        if (change.neighbours || change.links || change.addrs)
+            && self.setup.forwards.devices_changed(self.watcher.tables())
+        {
             self.render_forwards();
         }
         self.links_changed |= change.links;
@@ -503,6 +514,33 @@ impl Daemon<'_> {
             self.kernel = None;
         }
         self.apply_forwards();
+        self.set_pinholes();
+    }
+
+    /// Puts fw4's pinhole sets in step with the rendering, at once (one small nft
+    /// transaction; no other nft runs against fw4's table for us). A failure (fw4's sets
+    /// are not there: no firewall4, or it was not reloaded since the install) is logged
+    /// once; a SIGHUP, which fw4's script include sends after each reload, tries again.
+    fn set_pinholes(&mut self) {
+        let want = match (&self.rules.pinholes, &self.pinholes) {
+            (Some(s), _) => s.clone(),
+            (None, Some(_)) => crate::nft::fw4::pinholes_closed(),
+            (None, None) => return,
+        };
+        if self.pinholes.as_ref() == Some(&want) {
+            return;
+        }
+        if self.opts.dry_run {
+            println!("would set the IPv6 pinholes:\n{want}");
+        } else if let Err(e) = self.setup.forwards.set_pinholes(&want) {
+            if self.pinhole_error.as_ref() != Some(&e) {
+                log::error!("setting the IPv6 pinholes in table inet fw4 failed: {e}");
+            }
+            self.pinhole_error = Some(e);
+            return;
+        }
+        self.pinhole_error = None;
+        self.pinholes = self.rules.pinholes.clone();
     }
 
     /// Applies the current rendering unless nft already has it or an apply is running.
@@ -599,6 +637,8 @@ impl Daemon<'_> {
         // the older one would win. The new rendering waits for it (`job_done`).
         self.apply_failed = None;
         self.apply_retry_at = None;
+        // fw4 sends SIGHUP after each reload; a `fw4 restart` empties the pinhole sets.
+        self.pinholes = self.pinholes.take().map(|_| String::new());
         self.render_forwards();
         if self.applying.as_ref().is_some_and(|a| a.digest != self.rules.digest) {
             log::info!("an apply of the forward table is still running; the re-read configuration follows it");
@@ -670,6 +710,10 @@ impl Daemon<'_> {
         warnings.extend(self.rules.warnings.iter().cloned());
         if let Some(e) = &self.wan_error {
             warnings.push(Warning { code: "wan".into(), message: e.clone() });
+        }
+        if let Some(e) = &self.pinhole_error {
+            let message = format!("the IPv6 pinholes could not be set in table inet fw4: {e}");
+            warnings.push(Warning { code: "pinholes".into(), message });
         }
         if let Some(e) = &self.reload_error {
             let message = format!("configuration not reloaded, the running one is kept: {e}");
