@@ -91,17 +91,10 @@ fn mac_of(ns: &Netns, dev: &str) -> String {
 /// `prefix::` + the MAC's modified EUI-64 (RFC 4291 Appendix A), as `ip` and nft print it.
 fn eui64(prefix: &str, mac: &str) -> String {
     let b: Vec<u8> = mac.split(':').map(|x| u8::from_str_radix(x, 16).unwrap()).collect();
-    let a: std::net::Ipv6Addr = format!(
-        "{prefix}:{:02x}{:02x}:{:02x}ff:fe{:02x}:{:02x}{:02x}",
-        b[0] ^ 2,
-        b[1],
-        b[2],
-        b[3],
-        b[4],
-        b[5]
-    )
-    .parse()
-    .unwrap();
+    let a: std::net::Ipv6Addr =
+        format!("{prefix}:{:02x}{:02x}:{:02x}ff:fe{:02x}:{:02x}{:02x}", b[0] ^ 2, b[1], b[2], b[3], b[4], b[5])
+            .parse()
+            .unwrap();
     a.to_string()
 }
 

@@ -13,6 +13,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use super::debounce::Debouncer;
+use super::lease_watch::LeaseWatch;
 use super::nft_events::NftEvents;
 use super::services::{JobOutput, Rules, UpdateJob, WanSnapshot};
 use super::signals::{Sig, Signals};
@@ -30,6 +31,8 @@ const APPLY_RETRY: Duration = Duration::from_secs(30);
 /// How long a stop waits for the apply job to report back after its nft child was killed
 /// (a killed child is reaped within milliseconds; procd's term_timeout is 10 s).
 const STOP_REAP_WAIT: Duration = Duration::from_secs(5);
+/// After a lease file changed, read it this much later: dnsmasq truncates, then writes.
+const LEASE_SETTLE: Duration = Duration::from_millis(50);
 /// Our nftables table (family inet).
 const TABLE: &str = "homeport";
 
@@ -140,6 +143,10 @@ struct Daemon<'a> {
     pinholes: Option<String>,
     /// Why setting the pinholes last failed (logged once per different error).
     pinhole_error: Option<String>,
+    /// The lease files' directories, watched while forwards follow a device.
+    leases: Option<LeaseWatch>,
+    /// A lease file changed: read the leases then.
+    lease_read_at: Option<Instant>,
     /// Why the last SIGHUP kept the running configuration (cleared by a reload that works).
     reload_error: Option<String>,
     /// FNV-1a of the last status written, without its timestamp (a digest rather than a
@@ -212,6 +219,8 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         reload_error: None,
         pinholes: None,
         pinhole_error: None,
+        leases: None,
+        lease_read_at: None,
         status_written: None,
     };
     log::info!(
@@ -236,7 +245,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 .unwrap_or(PollTimeout::MAX),
             None => PollTimeout::NONE,
         };
-        let (sig_ready, nl_ready, work_ready, nft_ready) = {
+        let (sig_ready, nl_ready, work_ready, nft_ready, lease_ready) = {
             let mut fds = vec![
                 PollFd::new(signals.as_fd(), PollFlags::POLLIN),
                 PollFd::new(d.watcher.as_fd(), PollFlags::POLLIN),
@@ -245,12 +254,16 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
             if let Some(e) = &nft_events {
                 fds.push(PollFd::new(e.as_fd(), PollFlags::POLLIN));
             }
+            let at = fds.len();
+            if let Some(l) = &d.leases {
+                fds.push(PollFd::new(l.as_fd(), PollFlags::POLLIN));
+            }
             match poll(&mut fds, poll_timeout) {
                 Ok(_) | Err(Errno::EINTR) => {}
                 Err(e) => return Err(DaemonError::Io { what: "poll", err: e.into() }),
             }
             let ready = |i: usize| fds.get(i).and_then(|f| f.revents()).is_some_and(|r| !r.is_empty());
-            (ready(0), ready(1), ready(2), ready(3))
+            (ready(0), ready(1), ready(2), nft_events.is_some() && ready(3), d.leases.is_some() && ready(at))
         };
 
         if sig_ready {
@@ -290,7 +303,16 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 Err(e) => log::error!("reading nftables events: {e}"),
             }
         }
+        if lease_ready && d.leases.as_ref().is_some_and(LeaseWatch::read) {
+            d.lease_read_at.get_or_insert(Instant::now() + LEASE_SETTLE);
+        }
         let now = Instant::now();
+        if d.lease_read_at.is_some_and(|t| t <= now) {
+            d.lease_read_at = None;
+            if d.setup.forwards.devices_changed(d.watcher.tables()) {
+                d.render_forwards();
+            }
+        }
         if d.debounce.fire(now) {
             d.wan_settled(configure);
         }
@@ -311,7 +333,7 @@ impl Daemon<'_> {
         let now_i = Instant::now();
         let now_s = SystemTime::now();
         let engine = self.setup.ddns.next_wakeup().map(|t| now_i + t.duration_since(now_s).unwrap_or(Duration::ZERO));
-        [self.debounce.deadline(), engine, self.apply_retry_at].into_iter().flatten().min()
+        [self.debounce.deadline(), engine, self.apply_retry_at, self.lease_read_at].into_iter().flatten().min()
     }
 
     fn netlink_changed(&mut self, change: Change) {
@@ -343,7 +365,11 @@ impl Daemon<'_> {
             log::error!("cannot watch the neighbour table ({e}); forwards to a device follow it only at a reload");
         }
         if !on {
+            self.leases = None;
             return false;
+        }
+        if self.leases.is_none() {
+            self.leases = LeaseWatch::open(&self.setup.forwards.lease_files());
         }
         self.setup.forwards.devices_changed(self.watcher.tables());
         true
