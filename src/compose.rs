@@ -92,7 +92,9 @@ pub fn load_package(path: &Path) -> Result<Option<Package>, String> {
 /// With a forward to a device, the leases and neighbours too.
 pub fn context(cfg: &Config, paths: &Paths) -> (Context, Vec<Diagnostic>) {
     let (mut ctx, mut diags) = lint::load_context(&cfg.main, paths, load_package);
-    if cfg.forwards.iter().any(|f| f.enabled && f.dest_device.is_some()) {
+    if cfg.forwards.iter().any(|f| f.enabled && f.dest_device.is_some())
+        || !crate::daemon::compose::ddns_devices(cfg).is_empty()
+    {
         let lan = ctx.lan_devices.clone();
         diags.extend(crate::device::read::current(&mut ctx.devices, &paths.leases, lan.as_deref()));
     }

@@ -81,6 +81,9 @@ impl AddrFamily {
 pub enum IpSource {
     Interface,
     Web,
+    /// The AAAA record is a LAN device's stable global IPv6 address (`ip_device`); the A
+    /// record stays the WAN's.
+    Device,
 }
 
 /// The provider protocol or preset a `ddns` section uses (`service`).
@@ -129,6 +132,9 @@ pub struct DdnsHost {
     pub password: Option<Secret>,
     pub family: AddrFamily,
     pub ip_source: IpSource,
+    /// `ip_device` (MAC or DHCP host name), for `ip_source 'device'`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_device: Option<crate::device::Device>,
     /// Address echo endpoint for `ip_source web` (https unless `use_https 0`).
     pub ip_url: Option<String>,
     /// Endpoint override, host[:port].
@@ -179,6 +185,7 @@ impl DdnsHost {
             password: None,
             family: AddrFamily::Ipv4,
             ip_source: IpSource::Interface,
+            ip_device: None,
             ip_url: None,
             server: None,
             use_https: true,

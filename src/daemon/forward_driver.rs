@@ -32,6 +32,8 @@ pub struct NftDriver {
     nft: Nft,
     /// DHCP lease files, read again when the neighbour table changes.
     lease_files: Vec<PathBuf>,
+    /// Devices followed for the DDNS engine (`ip_source 'device'`), besides the forwards'.
+    also: Vec<Device>,
     /// When each device target was last known on the network (wall clock, seconds): the
     /// moment a change showed it gone, for "not on the network since HH:MM".
     seen: Vec<(Device, u64)>,
@@ -49,7 +51,21 @@ struct Owners {
 
 impl NftDriver {
     pub fn new(forwards: &[Forward], ctx: Context, nft: Nft, lease_files: Vec<PathBuf>) -> NftDriver {
-        NftDriver { forwards: forwards.to_vec(), ctx, nft, lease_files, seen: Vec::new(), last: RefCell::new(None) }
+        NftDriver {
+            forwards: forwards.to_vec(),
+            ctx,
+            nft,
+            lease_files,
+            also: Vec::new(),
+            seen: Vec::new(),
+            last: RefCell::new(None),
+        }
+    }
+
+    /// Follows `devices` too (the DDNS hosts' `ip_device`).
+    pub fn following(mut self, devices: Vec<Device>) -> NftDriver {
+        self.also = devices;
+        self
     }
 
     /// Why a device forward is inactive: its device is away, since when if it was seen.
@@ -176,7 +192,7 @@ impl Forwards for NftDriver {
     }
 
     fn follows_devices(&self) -> bool {
-        self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some())
+        !self.also.is_empty() || self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some())
     }
 
     fn devices_changed(&mut self, tables: &Tables) -> bool {
@@ -186,7 +202,7 @@ impl Forwards for NftDriver {
         // Each followed device's addresses before the reread, and its description while it
         // is there (for "left the network"): no copy of the whole `Devices`.
         let mut before: Vec<(&Device, Option<Ipv4Addr>, Vec<Ipv6Addr>, String)> = Vec::new();
-        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()) {
+        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()).chain(&self.also) {
             if !before.iter().any(|(x, ..)| *x == d) {
                 let (was, was6) = (self.ctx.devices.ipv4(d), self.ctx.devices.ipv6(d));
                 let who = if was.is_some() || !was6.is_empty() { self.ctx.devices.describe(d) } else { String::new() };
@@ -220,6 +236,10 @@ impl Forwards for NftDriver {
             }
         }
         moved
+    }
+
+    fn device_ipv6(&self, d: &Device) -> Vec<Ipv6Addr> {
+        self.ctx.devices.ipv6(d)
     }
 
     fn lease_files(&self) -> Vec<PathBuf> {

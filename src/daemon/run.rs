@@ -310,7 +310,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         if d.lease_read_at.is_some_and(|t| t <= now) {
             d.lease_read_at = None;
             if d.setup.forwards.devices_changed(d.watcher.tables()) {
-                d.render_forwards();
+                d.devices_moved();
             }
         }
         if d.debounce.fire(now) {
@@ -347,7 +347,7 @@ impl Daemon<'_> {
         if (change.neighbours || change.links || change.addrs)
             && self.setup.forwards.devices_changed(self.watcher.tables())
         {
-            self.render_forwards();
+            self.devices_moved();
         }
         self.links_changed |= change.links;
         // Only changes that can concern the WAN start the debounce: its addresses, or any
@@ -372,7 +372,25 @@ impl Daemon<'_> {
             self.leases = LeaseWatch::open(&self.setup.forwards.lease_files());
         }
         self.setup.forwards.devices_changed(self.watcher.tables());
+        self.devices_to_ddns();
         true
+    }
+
+    /// A followed device moved: the forwards, and the names publishing its address.
+    fn devices_moved(&mut self) {
+        self.render_forwards();
+        self.devices_to_ddns();
+    }
+
+    /// Tells the DDNS engine the current IPv6 addresses of the devices it publishes.
+    fn devices_to_ddns(&mut self) {
+        let devices = self.setup.ddns.devices();
+        if devices.is_empty() {
+            return;
+        }
+        let addrs: Vec<_> = devices.iter().map(|d| self.setup.forwards.device_ipv6(d)).collect();
+        let jobs = self.setup.ddns.devices_seen(&addrs, SystemTime::now());
+        self.start_jobs(jobs);
     }
 
     /// Which device is the WAN, asked again when links came or went.

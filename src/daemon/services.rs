@@ -70,6 +70,15 @@ pub trait Ddns {
     fn seen_outside_v4(&self) -> Option<std::net::Ipv4Addr> {
         None
     }
+    /// The LAN devices whose IPv6 address hosts publish (`ip_source 'device'`).
+    fn devices(&self) -> Vec<crate::device::Device> {
+        Vec::new()
+    }
+    /// Their stable global IPv6 addresses now, in the order of [`Self::devices`].
+    /// Returns updates to start now.
+    fn devices_seen(&mut self, _addrs: &[Vec<std::net::Ipv6Addr>], _now: SystemTime) -> Vec<UpdateJob> {
+        Vec::new()
+    }
 }
 
 /// A rendered forward table.
@@ -111,6 +120,10 @@ pub trait Forwards {
     /// The kernel's neighbour table changed: take it from `tables` (and read the lease
     /// files again). True when a device forward points elsewhere now (render again).
     fn devices_changed(&mut self, tables: &crate::netlink::Tables) -> bool;
+    /// A followed device's stable global IPv6 addresses now (`Devices::ipv6`).
+    fn device_ipv6(&self, _d: &crate::device::Device) -> Vec<std::net::Ipv6Addr> {
+        Vec::new()
+    }
     /// The DHCP lease files the devices are read from (watched for changes).
     fn lease_files(&self) -> Vec<std::path::PathBuf> {
         Vec::new()

@@ -12,7 +12,8 @@ use crate::config::{DdnsHost, IpSource};
 use crate::ddns::engine::Addrs;
 use crate::netlink::AddrInfo;
 
-/// Addresses an echo service reported (for `ip_source web`).
+/// Addresses an echo service reported (for `ip_source web`); for `ip_source device`, `v6`
+/// is the LAN device's stable global IPv6 address.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Seen {
     pub v4: Option<IpAddr>,
@@ -34,10 +35,14 @@ pub fn wanted(host: &DdnsHost, device: &[AddrInfo], seen: Seen, current: Addrs) 
             (addr::choose_v4(device, current.v4).map(IpAddr::V4), addr::choose_v6(device, current.v6).map(IpAddr::V6))
         }
         IpSource::Web => (seen.v4, seen.v6),
+        // The LAN device's stable global IPv6 (`Devices::ipv6`, put in `seen.v6` by the
+        // caller); the A record stays the WAN's.
+        IpSource::Device => (addr::choose_v4(device, current.v4).map(IpAddr::V4), seen.v6),
     };
-    let from = match host.ip_source {
-        IpSource::Interface => "the WAN device",
-        IpSource::Web => "the address echo service",
+    let (from, from6) = match host.ip_source {
+        IpSource::Interface => ("the WAN device", "the WAN device"),
+        IpSource::Web => ("the address echo service", "the address echo service"),
+        IpSource::Device => ("the WAN device", "the LAN device (ip_device)"),
     };
     if host.family.wants_v4() {
         match v4 {
@@ -54,7 +59,7 @@ pub fn wanted(host: &DdnsHost, device: &[AddrInfo], seen: Seen, current: Addrs) 
             Some(a) => c.notes.push(format!(
                 "IPv6 {a} is not a global address, so it is not published (allow_private 1 would publish it anyway)"
             )),
-            None => c.notes.push(format!("no usable global IPv6 address from {from}")),
+            None => c.notes.push(format!("no usable global IPv6 address from {from6}")),
         }
     }
     c
