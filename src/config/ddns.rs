@@ -182,8 +182,8 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
         if !host.family.wants_v6() {
             r.error_option("family", "must be 'ipv6' or 'both' with ip_source 'device' (it names the AAAA record)");
         }
-    } else if r.has("ip_device") {
-        r.warn_option("ip_device", "is only used with ip_source 'device'; ignored");
+    } else if let Some(v) = r.single("ip_device", Shown::Value) {
+        r.warn_at("ip_device", v, Shown::Value, "is only used with ip_source 'device'; ignored");
     }
     if ip_source != IpSource::Web && host.ip_url.is_some() {
         r.warn_option("ip_url", "is only used with ip_source 'web'; ignored");

@@ -578,3 +578,36 @@ fn forward_has_one_target_and_device_targets_are_ipv4_by_default() {
         assert!(got.contains(want), "{got}\n  wants {want}");
     }
 }
+
+#[test]
+fn ddns_ip_source_device() {
+    use crate::device::{Device, HostName};
+    let base = [("service", "he"), ("domain", "nas.example"), ("password", "k")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut o: Vec<(&str, &str)> = base.to_vec();
+        o.extend_from_slice(extra);
+        run(vec![sec("ddns", Some("nas"), &o)])
+    };
+    let (c, d) = with(&[("family", "both"), ("ip_source", "device"), ("ip_device", "AA:BB:CC:00:11:22")]);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(c.ddns[0].ip_source, IpSource::Device);
+    assert_eq!(c.ddns[0].ip_device, Some(Device::Mac(crate::types::Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]))));
+    let (c, _) = with(&[("family", "ipv6"), ("ip_source", "device"), ("ip_device", "NAS")]);
+    assert_eq!(c.ddns[0].ip_device, Some(Device::Host(HostName::parse("nas").unwrap())));
+    // Each mistake names its section, option and value.
+    let (c, d) = with(&[("family", "ipv6"), ("ip_source", "device")]);
+    assert!(c.ddns.is_empty());
+    assert!(
+        d[0].starts_with("error: section @ddns[0] ('nas'): option 'ip_device': is required with ip_source 'device'"),
+        "{d:?}"
+    );
+    let (_, d) = with(&[("ip_source", "device"), ("ip_device", "nas")]);
+    assert!(d[0].contains("option 'family': must be 'ipv6' or 'both' with ip_source 'device'"), "{d:?}");
+    let (_, d) = with(&[("family", "ipv6"), ("ip_source", "device"), ("ip_device", "bad name")]);
+    assert!(d[0].contains("option 'ip_device': 'bad name' is neither a MAC address nor a DHCP host name"), "{d:?}");
+    let (_, d) = with(&[("family", "ipv6"), ("ip_source", "device"), ("ip_device", "ff:ff:ff:ff:ff:ff")]);
+    assert!(d[0].contains("is a multicast or broadcast address"), "{d:?}");
+    let (c, d) = with(&[("ip_device", "nas")]);
+    assert_eq!(c.ddns.len(), 1);
+    assert!(d[0].contains("option 'ip_device': 'nas' is only used with ip_source 'device'; ignored"), "{d:?}");
+}

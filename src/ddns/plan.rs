@@ -104,4 +104,25 @@ mod tests {
         assert_eq!(c.addrs.v4, None);
         assert!(c.notes[0].contains("echo service"));
     }
+
+    #[test]
+    fn device_source_takes_aaaa_from_the_device_and_a_from_the_wan() {
+        let mut h = host(Service::Noip, &["nas.ddns.net"]);
+        h.family = AddrFamily::Both;
+        h.ip_source = IpSource::Device;
+        let wan = [a("81.2.69.160", 0), a("2a00:1450::5", 0)];
+        let seen = Seen { v4: None, v6: Some("2a00:1450:1::a8bb:ccff:fe00:1122".parse().unwrap()) };
+        let c = wanted(&h, &wan, seen, Addrs::default());
+        assert_eq!(
+            c.addrs,
+            Addrs {
+                v4: Some("81.2.69.160".parse().unwrap()),
+                v6: Some("2a00:1450:1::a8bb:ccff:fe00:1122".parse().unwrap())
+            }
+        );
+        // The device away: no AAAA (never the router's own), and the note says whose.
+        let c = wanted(&h, &wan, Seen::default(), Addrs::default());
+        assert_eq!(c.addrs.v6, None);
+        assert_eq!(c.notes, ["no usable global IPv6 address from the LAN device (ip_device)"]);
+    }
 }
