@@ -258,7 +258,10 @@ impl Forwards for NftDriver {
         // No pinhole stays open either (they live in fw4's table, not in ours).
         let holes =
             self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some() && f.family != ForwardFamily::Ipv4);
-        let closed = if holes { nft.update(&fw4::pinholes_closed()).map_err(|e| e.to_string()) } else { Ok(()) };
+        let closed = match holes {
+            true => nft.update(&fw4::pinholes_closed()).map_err(|e| format!("emptying the IPv6 pinhole sets: {e}")),
+            false => Ok(()),
+        };
         nft.flush().map_err(|e| e.to_string()).and(closed)
     }
 
