@@ -756,7 +756,10 @@ impl Daemon<'_> {
             warnings.push(Warning { code: "wan".into(), message: e.clone() });
         }
         if let Some(e) = &self.pinhole_error {
-            let message = format!("the IPv6 pinholes could not be set in table inet fw4: {e}");
+            let message = format!(
+                "the IPv6 pinholes could not be set in table inet fw4 ({e}); firewall4 declares their sets \
+                 from homeport's include at its next reload: service firewall reload"
+            );
             warnings.push(Warning { code: "pinholes".into(), message });
         }
         if let Some(e) = &self.reload_error {
