@@ -170,6 +170,12 @@ pub struct DdnsHost {
 }
 
 impl DdnsHost {
+    /// It publishes the WAN device's IPv6 address (an AAAA record not taken from a LAN
+    /// device, `ip_source 'device'`): what the reachability warnings care about.
+    pub fn wants_wan_v6(&self) -> bool {
+        self.family.wants_v6() && self.ip_source != IpSource::Device
+    }
+
     /// A host for `service` and `domains` in section `@ddns[0]` ('home'), every other
     /// option at the default an empty `config ddns` section gets: enabled, IPv4 from the
     /// interface, HTTPS, no credentials, the default intervals. For tests and tools that

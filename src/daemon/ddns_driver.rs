@@ -221,7 +221,7 @@ impl EngineDriver {
             wan_v6: crate::addr::choose_v6(&self.wan, None),
             outside_v4,
             wants_v4: hosts.iter().any(|h| h.family.wants_v4()),
-            wants_v6: hosts.iter().any(|h| h.family.wants_v6()),
+            wants_v6: hosts.iter().any(|h| h.wants_wan_v6()),
         };
         self.warnings = if hosts.is_empty() { Vec::new() } else { reach::warnings(&obs) };
     }

@@ -80,7 +80,7 @@ pub fn run_pass(
         wan_v6: crate::addr::choose_v6(dev, None),
         outside_v4,
         wants_v4: hosts.iter().any(|h| h.family.wants_v4()),
-        wants_v6: hosts.iter().any(|h| h.family.wants_v6()),
+        wants_v6: hosts.iter().any(|h| h.wants_wan_v6()),
     };
     if device.is_ok() {
         report.warnings = reach::warnings(&obs);
