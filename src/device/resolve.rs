@@ -199,6 +199,16 @@ pub fn targets(forwards: &[Forward], devices: &Devices) -> Targets {
         let v4 = if f.family == ForwardFamily::Ipv6 { None } else { devices.ipv4(d) };
         let v6 = f.family != ForwardFamily::Ipv4 && !devices.ipv6(d).is_empty();
         out.push(Forward { dest_ip: v4.map(IpAddr::V4), ..f.clone() });
+        if f.family != ForwardFamily::Ipv4 && f.src_dport != f.dest_port {
+            diagnostics.push(
+                Diagnostic::warning(format!(
+                    "applies to IPv4 only: the IPv6 pinhole opens dest_port {} on the device itself (no translation)",
+                    f.dest_port
+                ))
+                .in_section(&f.section)
+                .at_option("src_dport", &f.src_dport.to_string()),
+            );
+        }
         if v4.is_none() && !v6 {
             let opt = if matches!(d, Device::Mac(_)) { "dest_mac" } else { "dest_host" };
             diagnostics.push(
@@ -328,5 +338,25 @@ mod tests {
         assert_eq!(d.ipv6(&Device::Host(HostName::parse("nas").unwrap())).len(), 2);
         // No preferred prefix at all (the LAN lost IPv6): nothing.
         assert!(Devices { prefixes: vec![], ..d }.ipv6(&Device::Mac(mac(NAS))).is_empty());
+    }
+
+    #[test]
+    fn an_ipv6_side_with_a_shifted_port_is_explained() {
+        use crate::config::Proto;
+        use crate::nft::plan::tests::fwd;
+        let f = Forward {
+            dest_device: Some(Device::Mac(mac(NAS))),
+            family: ForwardFamily::Any,
+            ..fwd(0, "nas", Proto::Tcp, "8443", None, "443")
+        };
+        let t = targets(std::slice::from_ref(&f), &Devices::default());
+        let got: Vec<String> = t.diagnostics.iter().map(|d| d.to_string()).collect();
+        assert!(
+            got[0].contains("option 'src_dport': '8443' applies to IPv4 only: the IPv6 pinhole opens dest_port 443"),
+            "{got:?}"
+        );
+        assert!(got[1].contains(ABSENT), "{got:?}");
+        let same = Forward { dest_port: f.src_dport, ..f };
+        assert_eq!(targets(&[same], &Devices::default()).diagnostics.len(), 1);
     }
 }
