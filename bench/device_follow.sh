@@ -5,7 +5,10 @@
 # 20 forwards by address beside it. Issue 14's target: within 1 s (the script exits 1 when
 # p99 misses it). The element is seen through `nft monitor new elements`, stamped on
 # arrival; a change is stamped just before `ip neigh replace` starts, so the figure also
-# holds the few ms of starting `ip` (an upper bound).
+# holds the few ms of starting `ip` (an upper bound). Then the same for the device's IPv6
+# pinhole: the LAN prefix changes (old one deprecated, new one added, the device seen at
+# its EUI-64 address in it) and the element in fw4's `homeport_pinholes6` set is stamped
+# (a reduced fw4 table with homeport's shipped includes is loaded in the namespace).
 #
 # Network: one namespace this script creates (hp-bench-dev-$$) with a veth WAN and a
 # veth LAN; no traffic leaves it. tools/device_follow.py does the work.

@@ -92,7 +92,9 @@ pub fn load_package(path: &Path) -> Result<Option<Package>, String> {
 /// With a forward to a device, the leases and neighbours too.
 pub fn context(cfg: &Config, paths: &Paths) -> (Context, Vec<Diagnostic>) {
     let (mut ctx, mut diags) = lint::load_context(&cfg.main, paths, load_package);
-    if cfg.forwards.iter().any(|f| f.enabled && f.dest_device.is_some()) {
+    if cfg.forwards.iter().any(|f| f.enabled && f.dest_device.is_some())
+        || !crate::daemon::compose::ddns_devices(cfg).is_empty()
+    {
         let lan = ctx.lan_devices.clone();
         diags.extend(crate::device::read::current(&mut ctx.devices, &paths.leases, lan.as_deref()));
     }
@@ -164,11 +166,16 @@ pub fn missing_includes(root: &Path, zone: &UciName) -> Vec<Diagnostic> {
         if std::fs::read_to_string(&path).is_ok_and(|t| t == inc.text) {
             continue;
         }
+        let why = if inc.path.starts_with("table-pre") {
+            "it declares the IPv6 pinhole sets the forward include matches".to_string()
+        } else {
+            format!("firewall4 rejects forwarded connections from zone '{zone}' without it")
+        };
+        // Lines as `\n`: `printf` writes the file from it.
         out.push(Diagnostic::warning(format!(
-            "{} is missing or different: firewall4 rejects forwarded connections from zone '{zone}' \
-             without it; create it containing: {}",
+            "{} is missing or different: {why}; create it containing: {}",
             path.display(),
-            inc.text.trim()
+            inc.text.trim().replace('\n', "\\n")
         )));
     }
     out

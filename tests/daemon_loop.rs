@@ -101,6 +101,7 @@ impl Forwards for FakeForwards {
             digest: text,
             frame: None,
             elements: Vec::new(),
+            pinholes: None,
             forwards: Vec::new(),
             warnings: Vec::new(),
         }

@@ -31,6 +31,8 @@ impl Daemon {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &ns.name]).args(support::runner_words()).arg(support::homeport_bin());
         c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
+        // The test's own lease file (absent unless a test writes it), never the machine's.
+        c.arg("--leases").arg(dir.join("dhcp.leases"));
         c.stdout(Stdio::null()).stderr(Stdio::from(std::fs::File::create(dir.join("daemon.log")).unwrap()));
         let child = c.spawn().expect("start homeport run");
         Daemon { child: Some(child), dir: dir.to_path_buf(), ns: ns.name.clone() }
@@ -260,6 +262,49 @@ fn ipv6_hosts_publish_the_stable_global_address() {
     assert_eq!(updates(&got), pairs(&[("six.example.org", "2001:db8:3::30")]));
     let after = got[0].at.duration_since(added);
     assert!(after >= Duration::from_millis(500), "published {after:?} after adding, while still tentative");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `ip_source 'device'` (issue 14): the AAAA record is a LAN device's stable global IPv6
+/// address (its EUI-64 address in the LAN's preferred prefix, never a temporary one), the
+/// A record the WAN's; when the LAN prefix changes, the name follows at once.
+#[test]
+fn a_device_source_publishes_the_lan_device_and_follows_its_prefix() {
+    require_netns!();
+    let (ns, dir) = setup("rundev");
+    if let Some(why) = ns.neighbours_unavailable() {
+        eprintln!("SKIPPED: {why}");
+        return;
+    }
+    let p = Provider::start(&ns.name);
+    let mac = "02:00:00:00:00:0c";
+    let mut h = host("nas", "nas.example.org", p.port, "both");
+    h.push_str(&format!(
+        "	option ip_source 'device'
+	option ip_device '{mac}'
+
+"
+    ));
+    write_config(&dir, "0", &[h], false);
+    ns.ip("link add lan0 type veth peer name lan1");
+    ns.ip("link set lan1 up");
+    ns.ip("link set lan0 up");
+    ns.ip("-6 addr add 2001:db8:1::1/64 dev lan0 nodad");
+    // The device's EUI-64 address (RFC 4291 App. A) and a temporary one (random IID,
+    // lower: the first address would be it if temporary ones counted).
+    for a in ["2001:db8:1::ff:fe00:c", "2001:db8:1::12:3456:789a"] {
+        ns.ip(&format!("neigh replace {a} lladdr {mac} dev lan0 nud reachable"));
+    }
+    let _d = Daemon::start(&ns, &dir);
+    let got = p.drain(emulated(QUIET * 2));
+    assert_eq!(updates(&got), pairs(&[("nas.example.org", "198.51.100.1,2001:db8:1::ff:fe00:c")]), "{}", _d.log());
+    // The prefix changes: the old one deprecated, the new one added; the device is seen
+    // at its new EUI-64 address.
+    ns.ip("-6 addr change 2001:db8:1::1/64 dev lan0 preferred_lft 0");
+    ns.ip("-6 addr add 2001:db8:2::1/64 dev lan0 nodad");
+    ns.ip(&format!("neigh replace 2001:db8:2::ff:fe00:c lladdr {mac} dev lan0 nud reachable"));
+    let got = p.drain(emulated(QUIET));
+    assert_eq!(updates(&got), pairs(&[("nas.example.org", "198.51.100.1,2001:db8:2::ff:fe00:c")]));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

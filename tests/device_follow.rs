@@ -315,3 +315,67 @@ fn a_neighbour_storm_ends_in_one_consistent_table() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A new lease with no neighbour change at all (the lease file is the only news): the
+/// forward follows it, whether the file is replaced by rename or rewritten in place as
+/// dnsmasq does (truncate, write, the file kept open).
+#[test]
+fn a_lease_file_change_alone_moves_the_forward() {
+    require_netns!();
+    let router = Netns::new("dv-l");
+    // No IPv6: no link-local address or DAD events that would make the daemon read the
+    // leases anyway; the lease file is the only news.
+    let v6off = ["-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"];
+    assert!(router.exec("sysctl").args(v6off).status().unwrap().success());
+    router.ip("link add wan0 type veth peer name wan1");
+    router.ip("link add lan0 type veth peer name lan1");
+    for dev in ["wan0", "wan1", "lan0", "lan1"] {
+        router.ip(&format!("link set {dev} up"));
+    }
+    router.ip("addr add 198.51.100.1/24 dev wan0");
+    router.ip("addr add 192.168.1.1/24 dev lan0");
+    let mac = "02:00:00:00:00:0b";
+    let dir = std::env::temp_dir().join(format!("hp-dv-lease-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let leases = dir.join("dhcp.leases");
+    write_lease(&leases, mac, "192.168.1.70");
+    std::fs::write(
+        dir.join("homeport"),
+        format!(
+            "config homeport 'main'\n\toption device 'wan0'\n\n\
+             config forward 'nas'\n\toption proto 'tcp'\n\toption src_dport '8443'\n\toption dest_mac '{mac}'\n"
+        ),
+    )
+    .unwrap();
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
+    c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
+    c.arg("--leases").arg(&leases);
+    c.stdout(Stdio::null()).stderr(Stdio::from(std::fs::File::create(dir.join("daemon.log")).unwrap()));
+    let d = Daemon { child: c.spawn().expect("start homeport run"), dir: dir.clone() };
+    let log = || d.log();
+    let map = "list map inet homeport dnat4";
+    wait_for(emulated(Duration::from_secs(10)), "the forward to the lease's address", log, || {
+        nft_list(&router, map).contains("192.168.1.70 . 8443")
+    });
+    // Whatever the links' coming up still sends is over before the lease changes.
+    std::thread::sleep(Duration::from_secs(2));
+    write_lease(&leases, mac, "192.168.1.71");
+    let took = wait_for(emulated(Duration::from_secs(5)), "the forward to follow the renamed lease file", log, || {
+        nft_list(&router, map).contains("192.168.1.71 . 8443")
+    });
+    eprintln!("followed a renamed lease file in {took:?}");
+    // In place, as dnsmasq's lease_update_file does.
+    let mut f = std::fs::OpenOptions::new().write(true).open(&leases).unwrap();
+    f.set_len(0).unwrap();
+    f.write_all(format!("1999999999 {mac} 192.168.1.72 nas *\n").as_bytes()).unwrap();
+    f.flush().unwrap();
+    let took =
+        wait_for(emulated(Duration::from_secs(5)), "the forward to follow the rewritten lease file", log, || {
+            nft_list(&router, map).contains("192.168.1.72 . 8443")
+        });
+    eprintln!("followed a lease file rewritten in place in {took:?}");
+    drop(f);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -35,7 +35,7 @@ pub fn for_hosts(hosts: &[crate::config::DdnsHost], device: &[crate::netlink::Ad
         wan_v6: super::choose_v6(device, None),
         outside_v4: None,
         wants_v4: enabled.iter().any(|h| h.family.wants_v4()),
-        wants_v6: enabled.iter().any(|h| h.family.wants_v6()),
+        wants_v6: enabled.iter().any(|h| h.wants_wan_v6()),
     })
 }
 
@@ -148,5 +148,23 @@ mod tests {
         assert!(w[0].message.contains("shares one public address among many customers"));
         assert!(w[0].message.contains("100.64.3.4"));
         assert!(w[0].message.contains("use IPv6"));
+    }
+
+    #[test]
+    fn a_device_sourced_aaaa_needs_no_wan_ipv6() {
+        use crate::config::{AddrFamily, IpSource, Service};
+        let mut h = crate::ddns::providers::testing::host(Service::Desec, &["nas.example.dedyn.io"]);
+        h.family = AddrFamily::Both;
+        let wan = [crate::netlink::AddrInfo {
+            ifindex: 2,
+            addr: "81.2.69.160".parse().unwrap(),
+            prefix_len: 24,
+            flags: 0,
+            preferred_lft: u32::MAX,
+            valid_lft: u32::MAX,
+        }];
+        assert_eq!(for_hosts(std::slice::from_ref(&h), &wan).len(), 1, "the WAN has no IPv6 for the AAAA");
+        h.ip_source = IpSource::Device;
+        assert!(for_hosts(&[h], &wan).is_empty(), "the AAAA comes from the LAN device");
     }
 }

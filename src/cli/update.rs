@@ -101,14 +101,20 @@ pub fn run(args: UpdateArgs) -> Outcome {
         .map_err(|e| e.to_string())
         .and_then(|w| netlink::dump_addresses(&w.device).map_err(|e| format!("WAN device {}: {e}", w.device)));
     // Only sections reading the WAN device need it; a web-sourced section does not care.
-    let needs_device = chosen.iter().any(|h| h.ip_source == IpSource::Interface);
+    let needs_device = chosen.iter().any(|h| h.ip_source != IpSource::Web);
+    // `ip_source 'device'`: the LAN devices from the DHCP leases and the neighbour table.
+    let mut devices = crate::device::resolve::Devices::default();
+    if chosen.iter().any(|h| h.ip_source == IpSource::Device) {
+        let files = crate::device::read::default_lease_files();
+        common::print_diagnostics(&crate::device::read::current(&mut devices, &files, None));
+    }
     let device_ref: Result<&[AddrInfo], String> = match &device {
         Ok(d) => Ok(d.as_slice()),
         Err(e) if needs_device => Err(e.clone()),
         Err(_) => Err(String::new()),
     };
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let pass = Pass { state_dir: &args.state_dir, force: args.force, now };
+    let pass = Pass { state_dir: &args.state_dir, force: args.force, now, devices: Some(&devices) };
     let mut transport_for =
         |h: &DdnsHost| Box::new(HttpClient::new(h.cacert.as_deref(), !h.use_https)) as Box<dyn Transport>;
     let report = run_pass(&chosen, device_ref, &pass, &mut transport_for, &mut |_, _| {});

@@ -19,6 +19,7 @@ pub const KNOWN: &[&str] = &[
     "password",
     "family",
     "ip_source",
+    "ip_device",
     "ip_url",
     "server",
     "use_https",
@@ -71,6 +72,7 @@ pub const FAMILIES: Choices<AddrFamily> = &[
 pub const IP_SOURCES: Choices<IpSource> = &[
     (IpSource::Interface, "The WAN interface's address", &["interface", "network"]),
     (IpSource::Web, "The address a web service sees", &["web"]),
+    (IpSource::Device, "A LAN device's IPv6 address (AAAA; A stays the WAN's)", &["device"]),
 ];
 
 /// TSIG algorithms as RFC 8945 §6 names them; `sha256` and a trailing dot are accepted too.
@@ -106,6 +108,7 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
     let password = r.parse("password", Shown::Secret, parse_secret);
     let family = read_family(r);
     let ip_source = r.parse("ip_source", Shown::Value, parse_ip_source).unwrap_or(IpSource::Interface);
+    let ip_device = r.parse("ip_device", Shown::Value, parse_device);
     let explicit_https = r.opt_bool("use_https");
     let use_https = explicit_https.unwrap_or(true);
     let ip_url = read_url(r, "ip_url", Shown::Value, use_https, false).map(|(u, _)| u);
@@ -148,6 +151,7 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
         password,
         family,
         ip_source,
+        ip_device,
         ip_url,
         server,
         use_https,
@@ -170,7 +174,18 @@ pub fn read(r: &mut Reader<'_>) -> Option<DdnsHost> {
     if host.domains.is_empty() && !r.has("domain") {
         r.error_option("domain", "is required: the name(s) to keep pointed at this router");
     }
-    if ip_source == IpSource::Interface && host.ip_url.is_some() {
+    if ip_source == IpSource::Device {
+        // docs/config.md: the AAAA record follows a LAN device (issue 14).
+        if !r.has("ip_device") {
+            r.error_option("ip_device", "is required with ip_source 'device': the LAN device's MAC or DHCP host name");
+        }
+        if !host.family.wants_v6() {
+            r.error_option("family", "must be 'ipv6' or 'both' with ip_source 'device' (it names the AAAA record)");
+        }
+    } else if let Some(v) = r.single("ip_device", Shown::Value) {
+        r.warn_at("ip_device", v, Shown::Value, "is only used with ip_source 'device'; ignored");
+    }
+    if ip_source != IpSource::Web && host.ip_url.is_some() {
         r.warn_option("ip_url", "is only used with ip_source 'web'; ignored");
     }
     if explicit_https == Some(false) && host.service.is_http() {
@@ -233,7 +248,19 @@ fn parse_ip_source(v: &str) -> Result<IpSource, String> {
         None if v.eq_ignore_ascii_case("script") => {
             Err("is not supported: homeport runs no scripts (use interface or web)".to_string())
         }
-        None => Err("is not an address source (interface or web)".to_string()),
+        None => Err("is not an address source (interface, web or device)".to_string()),
+    }
+}
+
+/// `ip_device`: a unicast MAC, else a DHCP host name (a MAC is never a host name).
+fn parse_device(v: &str) -> Result<crate::device::Device, String> {
+    use crate::device::{Device, HostName};
+    match crate::types::Mac::parse(v) {
+        Ok(m) if m.is_unicast() => Ok(Device::Mac(m)),
+        Ok(_) => Err("is a multicast or broadcast address, not one device".to_string()),
+        Err(_) => HostName::parse(v)
+            .map(Device::Host)
+            .map_err(|_| "is neither a MAC address nor a DHCP host name".to_string()),
     }
 }
 

@@ -40,7 +40,7 @@ pub const PROTOS: Choices<Proto> = &[
 pub const FAMILIES: Choices<ForwardFamily> = &[
     (ForwardFamily::Ipv4, "IPv4", &["ipv4"]),
     (ForwardFamily::Ipv6, "IPv6", &["ipv6"]),
-    (ForwardFamily::Any, "IPv4 and IPv6", &["any", "all"]),
+    (ForwardFamily::Any, "IPv4 and IPv6", &["any", "all", "both"]),
 ];
 
 /// firewall4 `redirect` options homeport does not take, with what to do instead.
@@ -74,17 +74,10 @@ pub fn read(r: &mut Reader<'_>, default_name: String) -> Option<Forward> {
     let reflection = r.bool("reflection", true);
     let mut explicit_family = r.parse("family", Shown::Value, parse_family);
     if dest_device.is_some() {
-        // A device target is followed on IPv4 (DNAT to its current address); the default
-        // never widens exposure, and IPv6 pinholes to a device are not offered.
-        if let Some(v) = r.single("family", Shown::Value).filter(|_| explicit_family != Some(ForwardFamily::Ipv4)) {
-            r.error_at(
-                "family",
-                v,
-                Shown::Value,
-                "cannot be used with dest_mac or dest_host: a device target is followed on IPv4 only",
-            );
-        }
-        explicit_family = Some(ForwardFamily::Ipv4);
+        // A device target is followed on IPv4 (DNAT to its current address) unless
+        // `family` says otherwise: the default never widens exposure (issue 14). Its
+        // IPv6 side is a pinhole to the device's stable addresses (docs/forwarding.md).
+        explicit_family = explicit_family.or(Some(ForwardFamily::Ipv4));
     }
     let comment = r.parse("comment", Shown::Value, |v| parse_text(v, MAX_TEXT));
     let family = resolve_family(r, explicit_family, dest_ip, &src_ip);

@@ -81,6 +81,9 @@ impl AddrFamily {
 pub enum IpSource {
     Interface,
     Web,
+    /// The AAAA record is a LAN device's stable global IPv6 address (`ip_device`); the A
+    /// record stays the WAN's.
+    Device,
 }
 
 /// The provider protocol or preset a `ddns` section uses (`service`).
@@ -129,6 +132,9 @@ pub struct DdnsHost {
     pub password: Option<Secret>,
     pub family: AddrFamily,
     pub ip_source: IpSource,
+    /// `ip_device` (MAC or DHCP host name), for `ip_source 'device'`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_device: Option<crate::device::Device>,
     /// Address echo endpoint for `ip_source web` (https unless `use_https 0`).
     pub ip_url: Option<String>,
     /// Endpoint override, host[:port].
@@ -164,6 +170,12 @@ pub struct DdnsHost {
 }
 
 impl DdnsHost {
+    /// It publishes the WAN device's IPv6 address (an AAAA record not taken from a LAN
+    /// device, `ip_source 'device'`): what the reachability warnings care about.
+    pub fn wants_wan_v6(&self) -> bool {
+        self.family.wants_v6() && self.ip_source != IpSource::Device
+    }
+
     /// A host for `service` and `domains` in section `@ddns[0]` ('home'), every other
     /// option at the default an empty `config ddns` section gets: enabled, IPv4 from the
     /// interface, HTTPS, no credentials, the default intervals. For tests and tools that
@@ -179,6 +191,7 @@ impl DdnsHost {
             password: None,
             family: AddrFamily::Ipv4,
             ip_source: IpSource::Interface,
+            ip_device: None,
             ip_url: None,
             server: None,
             use_https: true,

@@ -237,6 +237,7 @@ pub fn schema() -> Schema {
             with_max(opt("password", Kind::Secret), ddns::MAX_SECRET),
             choices("family", ddns::FAMILIES, Some(super::AddrFamily::Ipv4)),
             choices("ip_source", ddns::IP_SOURCES, Some(super::IpSource::Interface)),
+            with_max(opt("ip_device", Kind::Text), crate::device::HostName::MAX_LEN),
             opt("ip_url", Kind::Url),
             opt("server", Kind::Server),
             flag("use_https", true),

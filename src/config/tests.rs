@@ -548,7 +548,7 @@ fn forward_device_targets() {
 }
 
 #[test]
-fn forward_has_one_target_and_device_targets_are_ipv4() {
+fn forward_has_one_target_and_device_targets_are_ipv4_by_default() {
     let (c, d) = run(vec![
         sec(
             "forward",
@@ -557,16 +557,17 @@ fn forward_has_one_target_and_device_targets_are_ipv4() {
         ),
         sec("forward", Some("b"), &[("src_dport", "81"), ("dest_mac", "aa:bb:cc:00:11:22"), ("dest_host", "nas")]),
         sec("forward", Some("c"), &[("src_dport", "82"), ("dest_mac", "01:00:5e:00:00:01")]),
-        sec("forward", Some("d"), &[("src_dport", "83"), ("dest_host", "nas"), ("family", "any")]),
+        sec("forward", Some("d"), &[("src_dport", "83"), ("dest_host", "nas"), ("family", "both")]),
         sec("forward", Some("e"), &[("src_dport", "84"), ("dest_host", "bad name")]),
         sec("forward", Some("f"), &[("src_dport", "85"), ("dest_host", "nas"), ("src_ip", "2001:db8::/32")]),
     ]);
-    assert!(c.forwards.is_empty(), "{:?}", c.forwards);
+    // An explicit family opens the IPv6 side (a pinhole); unset stays IPv4 only.
+    assert_eq!(c.forwards.len(), 1, "{:?}", c.forwards);
+    assert_eq!((c.forwards[0].name.as_str(), c.forwards[0].family), ("d", ForwardFamily::Any));
     let want = [
         "section @forward[0] ('a'): option 'dest_mac': 'aa:bb:cc:00:11:22' conflicts with dest_ip",
         "section @forward[1] ('b'): option 'dest_host': 'nas' conflicts with dest_mac",
         "section @forward[2] ('c'): option 'dest_mac': '01:00:5e:00:00:01' is a multicast",
-        "section @forward[3] ('d'): option 'family': 'any' cannot be used with dest_mac or dest_host",
         "section @forward[4] ('e'): option 'dest_host': 'bad name' is not a DHCP host name",
         "section @forward[5] ('f'): option 'src_ip': '2001:db8::/32' is IPv6, but this forward is IPv4 only",
     ];
@@ -576,4 +577,37 @@ fn forward_has_one_target_and_device_targets_are_ipv4() {
     for (got, want) in errors.into_iter().zip(want) {
         assert!(got.contains(want), "{got}\n  wants {want}");
     }
+}
+
+#[test]
+fn ddns_ip_source_device() {
+    use crate::device::{Device, HostName};
+    let base = [("service", "he"), ("domain", "nas.example"), ("password", "k")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut o: Vec<(&str, &str)> = base.to_vec();
+        o.extend_from_slice(extra);
+        run(vec![sec("ddns", Some("nas"), &o)])
+    };
+    let (c, d) = with(&[("family", "both"), ("ip_source", "device"), ("ip_device", "AA:BB:CC:00:11:22")]);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(c.ddns[0].ip_source, IpSource::Device);
+    assert_eq!(c.ddns[0].ip_device, Some(Device::Mac(crate::types::Mac([0xaa, 0xbb, 0xcc, 0, 0x11, 0x22]))));
+    let (c, _) = with(&[("family", "ipv6"), ("ip_source", "device"), ("ip_device", "NAS")]);
+    assert_eq!(c.ddns[0].ip_device, Some(Device::Host(HostName::parse("nas").unwrap())));
+    // Each mistake names its section, option and value.
+    let (c, d) = with(&[("family", "ipv6"), ("ip_source", "device")]);
+    assert!(c.ddns.is_empty());
+    assert!(
+        d[0].starts_with("error: section @ddns[0] ('nas'): option 'ip_device': is required with ip_source 'device'"),
+        "{d:?}"
+    );
+    let (_, d) = with(&[("ip_source", "device"), ("ip_device", "nas")]);
+    assert!(d[0].contains("option 'family': must be 'ipv6' or 'both' with ip_source 'device'"), "{d:?}");
+    let (_, d) = with(&[("family", "ipv6"), ("ip_source", "device"), ("ip_device", "bad name")]);
+    assert!(d[0].contains("option 'ip_device': 'bad name' is neither a MAC address nor a DHCP host name"), "{d:?}");
+    let (_, d) = with(&[("family", "ipv6"), ("ip_source", "device"), ("ip_device", "ff:ff:ff:ff:ff:ff")]);
+    assert!(d[0].contains("is a multicast or broadcast address"), "{d:?}");
+    let (c, d) = with(&[("ip_device", "nas")]);
+    assert_eq!(c.ddns.len(), 1);
+    assert!(d[0].contains("option 'ip_device': 'nas' is only used with ip_source 'device'; ignored"), "{d:?}");
 }

@@ -79,9 +79,18 @@ impl Configure for FromFiles {
         self.running = true;
         Ok(Setup {
             ddns: Box::new(EngineDriver::new(&cfg.ddns, self.state_dir.clone(), self.dry_run, SystemTime::now())),
-            forwards: Box::new(NftDriver::new(&cfg.forwards, ctx, self.nft.clone(), self.lint_paths.leases.clone())),
+            forwards: Box::new(
+                NftDriver::new(&cfg.forwards, ctx, self.nft.clone(), self.lint_paths.leases.clone())
+                    .following(ddns_devices(&cfg)),
+            ),
             main: cfg.main,
             diagnostics,
         })
     }
+}
+
+/// The devices enabled DDNS hosts publish the IPv6 address of (`ip_source 'device'`).
+pub fn ddns_devices(cfg: &Config) -> Vec<crate::device::Device> {
+    let by_device = |h: &&crate::config::DdnsHost| h.enabled && h.ip_source == crate::config::IpSource::Device;
+    cfg.ddns.iter().filter(by_device).filter_map(|h| h.ip_device.clone()).collect()
 }

@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use super::clock::{self, EngineClock};
 use super::services::{Ddns, JobOutput, UpdateJob, WanSnapshot};
 use crate::addr::reach::{self, Observation};
-use crate::config::{DdnsHost, Service};
+use crate::config::{DdnsHost, IpSource, Service};
 use crate::daemon::logging as log;
 use crate::ddns::Outcome;
 use crate::ddns::engine::{Action, Addrs, Engine, Event, Level};
@@ -105,6 +105,11 @@ impl EngineDriver {
 
     fn host(&self, id: usize) -> Option<&DdnsHost> {
         self.active.get(id).and_then(|&i| self.all.get(i))
+    }
+
+    /// The host publishes a LAN device's IPv6 address (`ip_source 'device'`).
+    fn by_device(&self, id: usize) -> bool {
+        self.host(id).is_some_and(|h| h.ip_source == IpSource::Device && h.ip_device.is_some())
     }
 
     /// Runs the engine's actions: persist and log now, provider work as jobs.
@@ -216,7 +221,7 @@ impl EngineDriver {
             wan_v6: crate::addr::choose_v6(&self.wan, None),
             outside_v4,
             wants_v4: hosts.iter().any(|h| h.family.wants_v4()),
-            wants_v6: hosts.iter().any(|h| h.family.wants_v6()),
+            wants_v6: hosts.iter().any(|h| h.wants_wan_v6()),
         };
         self.warnings = if hosts.is_empty() { Vec::new() } else { reach::warnings(&obs) };
     }
@@ -359,6 +364,31 @@ impl Ddns for EngineDriver {
             .flatten()
             .min()
             .map(|t| UNIX_EPOCH + std::time::Duration::from_secs(clock::to_wall(t, self.step())))
+    }
+
+    fn devices(&self) -> Vec<crate::device::Device> {
+        (0..self.active.len())
+            .filter_map(|id| self.host(id)?.ip_device.clone().filter(|_| self.by_device(id)))
+            .collect()
+    }
+
+    fn devices_seen(&mut self, addrs: &[Vec<std::net::Ipv6Addr>], _wall: SystemTime) -> Vec<UpdateJob> {
+        let mut changed = false;
+        let ids: Vec<usize> = (0..self.active.len()).filter(|&id| self.by_device(id)).collect();
+        for (id, now6) in ids.into_iter().zip(addrs) {
+            let Some(s) = self.seen.get_mut(id) else { continue };
+            // The address published stays while the device still has it.
+            let keep = s.v6.filter(|a| now6.iter().any(|n| IpAddr::V6(*n) == *a));
+            let v6 = keep.or(now6.first().map(|a| IpAddr::V6(*a)));
+            changed |= s.v6 != v6;
+            s.v6 = v6;
+        }
+        // Before the first WAN snapshot the engine has not started: it gets both then.
+        if !changed || !self.started {
+            return Vec::new();
+        }
+        let now = self.now();
+        self.offer(now)
     }
 
     fn seen_outside_v4(&self) -> Option<std::net::Ipv4Addr> {

@@ -8,21 +8,21 @@
 //! stop reaches an apply started before a reload too.
 
 use std::cell::RefCell;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::services::{Forwards, Rules};
 use crate::compose::{Prepared, prepare};
-use crate::config::Forward;
+use crate::config::{Forward, ForwardFamily};
 use crate::daemon::logging as log;
-use crate::device::resolve::ABSENT;
+use crate::device::resolve::{ABSENT, lan_prefixes};
 use crate::device::{Device, read};
 use crate::diag::Diagnostic;
 use crate::lint::Context;
 use crate::netlink::Tables;
-use crate::nft::Network;
 use crate::nft::apply::Nft;
+use crate::nft::{Network, fw4};
 use crate::status::{ForwardStatus, Warning};
 use crate::types::IfName;
 
@@ -32,6 +32,8 @@ pub struct NftDriver {
     nft: Nft,
     /// DHCP lease files, read again when the neighbour table changes.
     lease_files: Vec<PathBuf>,
+    /// Devices followed for the DDNS engine (`ip_source 'device'`), besides the forwards'.
+    also: Vec<Device>,
     /// When each device target was last known on the network (wall clock, seconds): the
     /// moment a change showed it gone, for "not on the network since HH:MM".
     seen: Vec<(Device, u64)>,
@@ -49,7 +51,21 @@ struct Owners {
 
 impl NftDriver {
     pub fn new(forwards: &[Forward], ctx: Context, nft: Nft, lease_files: Vec<PathBuf>) -> NftDriver {
-        NftDriver { forwards: forwards.to_vec(), ctx, nft, lease_files, seen: Vec::new(), last: RefCell::new(None) }
+        NftDriver {
+            forwards: forwards.to_vec(),
+            ctx,
+            nft,
+            lease_files,
+            also: Vec::new(),
+            seen: Vec::new(),
+            last: RefCell::new(None),
+        }
+    }
+
+    /// Follows `devices` too (the DDNS hosts' `ip_device`).
+    pub fn following(mut self, devices: Vec<Device>) -> NftDriver {
+        self.also = devices;
+        self
     }
 
     /// Why a device forward is inactive: its device is away, since when if it was seen.
@@ -67,7 +83,12 @@ impl NftDriver {
             .map(|f| {
                 let mine = |d: &&Diagnostic| d.section.as_ref() == Some(&f.section);
                 let planned = p.plan.forwards.iter().any(|x| x.section == f.section);
-                let away = f.dest_device.as_ref().filter(|_| planned && device_dest(p, f).is_none());
+                // A device's IPv6 side: its stable addresses now (the pinholes).
+                let v6 = match &f.dest_device {
+                    Some(d) if f.family != ForwardFamily::Ipv4 => self.ctx.devices.ipv6(d),
+                    _ => Vec::new(),
+                };
+                let away = f.dest_device.as_ref().filter(|_| planned && device_dest(p, f).is_none() && v6.is_empty());
                 let reason = if !f.enabled {
                     Some("disabled".to_string())
                 } else if let Some(d) = away {
@@ -88,7 +109,11 @@ impl NftDriver {
                     src_dport: f.src_dport.to_string(),
                     dest_ip: match &f.dest_device {
                         // A device: its address now, else the device itself.
-                        Some(d) => Some(device_dest(p, f).map_or_else(|| d.to_string(), |ip| ip.to_string())),
+                        Some(d) => Some(
+                            device_dest(p, f)
+                                .or(v6.first().map(|a| std::net::IpAddr::V6(*a)))
+                                .map_or_else(|| d.to_string(), |ip| ip.to_string()),
+                        ),
                         None => f.dest_ip.map(|a| a.to_string()),
                     },
                     dest_port: f.dest_port.to_string(),
@@ -120,17 +145,27 @@ impl Forwards for NftDriver {
         };
         let p = prepare(&self.forwards, &net, &self.ctx);
         // Forward-specific lines go with their forward; the rest are table-wide warnings.
+        let (pinholes, holes) = fw4::pinholes(&self.forwards, &self.ctx.devices);
         let warnings = p
             .diagnostics
             .iter()
             .filter(|d| d.section.is_none())
+            .chain(&holes)
             .map(|d| Warning { code: "forward".into(), message: d.to_string() })
             .collect();
         let forwards = self.statuses(&p, !wan_devices.is_empty());
         let names = p.names();
         let r = p.ruleset;
         *self.last.borrow_mut() = Some(Owners { digest: r.digest.clone(), lines: r.owners, names });
-        Rules { text: Some(r.text), digest: r.digest, frame: r.frame, elements: r.elements, forwards, warnings }
+        Rules {
+            text: Some(r.text),
+            digest: r.digest,
+            frame: r.frame,
+            elements: r.elements,
+            pinholes,
+            forwards,
+            warnings,
+        }
     }
 
     fn apply_job(&self, rules: &Rules, force: bool) -> Box<dyn FnOnce() -> Result<(), String> + Send> {
@@ -157,40 +192,45 @@ impl Forwards for NftDriver {
     }
 
     fn follows_devices(&self) -> bool {
-        self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some())
+        !self.also.is_empty() || self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some())
     }
 
     fn devices_changed(&mut self, tables: &Tables) -> bool {
         if !self.follows_devices() {
             return false;
         }
-        // Each followed device's address before the reread, and its description while it
+        // Each followed device's addresses before the reread, and its description while it
         // is there (for "left the network"): no copy of the whole `Devices`.
-        let mut before: Vec<(&Device, Option<Ipv4Addr>, String)> = Vec::new();
-        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()) {
+        let mut before: Vec<(&Device, Option<Ipv4Addr>, Vec<Ipv6Addr>, String)> = Vec::new();
+        for d in self.forwards.iter().filter_map(|f| f.dest_device.as_ref()).chain(&self.also) {
             if !before.iter().any(|(x, ..)| *x == d) {
-                let was = self.ctx.devices.ipv4(d);
-                before.push((d, was, was.map(|_| self.ctx.devices.describe(d)).unwrap_or_default()));
+                let (was, was6) = (self.ctx.devices.ipv4(d), self.ctx.devices.ipv6(d));
+                let who = if was.is_some() || !was6.is_empty() { self.ctx.devices.describe(d) } else { String::new() };
+                before.push((d, was, was6, who));
             }
         }
         for d in read::leases_into(&mut self.ctx.devices, &self.lease_files) {
             log::warn!("{}", d.body());
         }
-        self.ctx.devices.neighbours = tables.neighbours().cloned().collect();
-        self.ctx.devices.lan_ifindexes = read::lan_ifindexes(&mut tables.links(), self.ctx.lan_devices.as_deref());
+        let devs = &mut self.ctx.devices;
+        devs.neighbours = tables.neighbours().cloned().collect();
+        devs.lan_ifindexes = read::lan_ifindexes(&mut tables.links(), self.ctx.lan_devices.as_deref());
+        devs.prefixes = lan_prefixes(&mut tables.addresses(), devs.lan_ifindexes.as_deref());
         let mut moved = false;
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        for (d, was, who) in before {
-            let is = self.ctx.devices.ipv4(d);
-            if was != is {
+        for (d, was, was6, who) in before {
+            let (is, is6) = (self.ctx.devices.ipv4(d), self.ctx.devices.ipv6(d));
+            if was != is || was6 != is6 {
                 moved = true;
                 // One line per device that moved, came or left.
-                match is {
-                    Some(ip) => log::info!("{} is at {ip}", self.ctx.devices.describe(d)),
-                    None => log::info!("{who} left the network"),
+                let mut at: Vec<String> = is.iter().map(|a| a.to_string()).collect();
+                at.extend(is6.iter().map(|a| a.to_string()));
+                match at.is_empty() {
+                    false => log::info!("{} is at {}", self.ctx.devices.describe(d), at.join(", ")),
+                    true => log::info!("{who} left the network"),
                 }
             }
-            if was.is_some() && is.is_none() {
+            if !who.is_empty() && is.is_none() && is6.is_empty() {
                 self.seen.retain(|(x, _)| x != d);
                 self.seen.push((d.clone(), now));
             }
@@ -198,11 +238,31 @@ impl Forwards for NftDriver {
         moved
     }
 
+    fn device_ipv6(&self, d: &Device) -> Vec<Ipv6Addr> {
+        self.ctx.devices.ipv6(d)
+    }
+
+    fn lease_files(&self) -> Vec<PathBuf> {
+        self.lease_files.clone()
+    }
+
+    fn set_pinholes(&self, script: &str) -> Result<(), String> {
+        // At once, in the loop's thread: a handful of elements, and never racing the stop.
+        Nft { children: None, ..self.nft.clone() }.update(script).map_err(|e| e.to_string())
+    }
+
     fn remove(&self) -> Result<(), String> {
         // Not through `children`: at stop it refuses new children, and the loop calls
         // this only after the apply's child was reaped, so this is still the only one.
         let nft = Nft { children: None, ..self.nft.clone() };
-        nft.flush().map_err(|e| e.to_string())
+        // No pinhole stays open either (they live in fw4's table, not in ours).
+        let holes =
+            self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some() && f.family != ForwardFamily::Ipv4);
+        let closed = match holes {
+            true => nft.update(&fw4::pinholes_closed()).map_err(|e| format!("emptying the IPv6 pinhole sets: {e}")),
+            false => Ok(()),
+        };
+        nft.flush().map_err(|e| e.to_string()).and(closed)
     }
 
     fn end_applying(&self) -> bool {

@@ -13,6 +13,7 @@ pub mod compose;
 pub mod ddns_driver;
 pub mod debounce;
 pub mod forward_driver;
+mod lease_watch;
 pub mod logging;
 pub mod nft_events;
 mod run;

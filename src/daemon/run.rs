@@ -13,6 +13,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use super::debounce::Debouncer;
+use super::lease_watch::LeaseWatch;
 use super::nft_events::NftEvents;
 use super::services::{JobOutput, Rules, UpdateJob, WanSnapshot};
 use super::signals::{Sig, Signals};
@@ -30,6 +31,8 @@ const APPLY_RETRY: Duration = Duration::from_secs(30);
 /// How long a stop waits for the apply job to report back after its nft child was killed
 /// (a killed child is reaped within milliseconds; procd's term_timeout is 10 s).
 const STOP_REAP_WAIT: Duration = Duration::from_secs(5);
+/// After a lease file changed, read it this much later: dnsmasq truncates, then writes.
+const LEASE_SETTLE: Duration = Duration::from_millis(50);
 /// Our nftables table (family inet).
 const TABLE: &str = "homeport";
 
@@ -135,6 +138,15 @@ struct Daemon<'a> {
     /// Digest of the rendering whose apply failed: it waits for `apply_retry_at` (a new
     /// rendering, or SIGHUP, goes at once).
     apply_failed: Option<String>,
+    /// The pinhole script fw4's sets were last set with (`Rules::pinholes`); `None`: not
+    /// set, or emptied.
+    pinholes: Option<String>,
+    /// Why setting the pinholes last failed (logged once per different error).
+    pinhole_error: Option<String>,
+    /// The lease files' directories, watched while forwards follow a device.
+    leases: Option<LeaseWatch>,
+    /// A lease file changed: read the leases then.
+    lease_read_at: Option<Instant>,
     /// Why the last SIGHUP kept the running configuration (cleared by a reload that works).
     reload_error: Option<String>,
     /// FNV-1a of the last status written, without its timestamp (a digest rather than a
@@ -191,6 +203,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
             digest: String::new(),
             frame: None,
             elements: Vec::new(),
+            pinholes: None,
             forwards: Vec::new(),
             warnings: Vec::new(),
         },
@@ -204,6 +217,10 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         apply_retry_at: None,
         apply_failed: None,
         reload_error: None,
+        pinholes: None,
+        pinhole_error: None,
+        leases: None,
+        lease_read_at: None,
         status_written: None,
     };
     log::info!(
@@ -228,7 +245,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 .unwrap_or(PollTimeout::MAX),
             None => PollTimeout::NONE,
         };
-        let (sig_ready, nl_ready, work_ready, nft_ready) = {
+        let (sig_ready, nl_ready, work_ready, nft_ready, lease_ready) = {
             let mut fds = vec![
                 PollFd::new(signals.as_fd(), PollFlags::POLLIN),
                 PollFd::new(d.watcher.as_fd(), PollFlags::POLLIN),
@@ -237,12 +254,16 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
             if let Some(e) = &nft_events {
                 fds.push(PollFd::new(e.as_fd(), PollFlags::POLLIN));
             }
+            let at = fds.len();
+            if let Some(l) = &d.leases {
+                fds.push(PollFd::new(l.as_fd(), PollFlags::POLLIN));
+            }
             match poll(&mut fds, poll_timeout) {
                 Ok(_) | Err(Errno::EINTR) => {}
                 Err(e) => return Err(DaemonError::Io { what: "poll", err: e.into() }),
             }
             let ready = |i: usize| fds.get(i).and_then(|f| f.revents()).is_some_and(|r| !r.is_empty());
-            (ready(0), ready(1), ready(2), ready(3))
+            (ready(0), ready(1), ready(2), nft_events.is_some() && ready(3), d.leases.is_some() && ready(at))
         };
 
         if sig_ready {
@@ -282,7 +303,16 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
                 Err(e) => log::error!("reading nftables events: {e}"),
             }
         }
+        if lease_ready && d.leases.as_ref().is_some_and(LeaseWatch::read) {
+            d.lease_read_at.get_or_insert(Instant::now() + LEASE_SETTLE);
+        }
         let now = Instant::now();
+        if d.lease_read_at.is_some_and(|t| t <= now) {
+            d.lease_read_at = None;
+            if d.setup.forwards.devices_changed(d.watcher.tables()) {
+                d.devices_moved();
+            }
+        }
         if d.debounce.fire(now) {
             d.wan_settled(configure);
         }
@@ -303,7 +333,7 @@ impl Daemon<'_> {
         let now_i = Instant::now();
         let now_s = SystemTime::now();
         let engine = self.setup.ddns.next_wakeup().map(|t| now_i + t.duration_since(now_s).unwrap_or(Duration::ZERO));
-        [self.debounce.deadline(), engine, self.apply_retry_at].into_iter().flatten().min()
+        [self.debounce.deadline(), engine, self.apply_retry_at, self.lease_read_at].into_iter().flatten().min()
     }
 
     fn netlink_changed(&mut self, change: Change) {
@@ -313,8 +343,11 @@ impl Daemon<'_> {
         // A device forward's target moved: follow it now, not after the WAN debounce
         // (issue 14: within 1 s). A burst of events arrives in one read, so it is one
         // rendering and at most one update.
-        if (change.neighbours || change.links) && self.setup.forwards.devices_changed(self.watcher.tables()) {
-            self.render_forwards();
+        // Addresses too: a LAN prefix that comes or is deprecated moves IPv6 pinholes.
+        if (change.neighbours || change.links || change.addrs)
+            && self.setup.forwards.devices_changed(self.watcher.tables())
+        {
+            self.devices_moved();
         }
         self.links_changed |= change.links;
         // Only changes that can concern the WAN start the debounce: its addresses, or any
@@ -332,10 +365,32 @@ impl Daemon<'_> {
             log::error!("cannot watch the neighbour table ({e}); forwards to a device follow it only at a reload");
         }
         if !on {
+            self.leases = None;
             return false;
         }
+        if self.leases.is_none() {
+            self.leases = LeaseWatch::open(&self.setup.forwards.lease_files());
+        }
         self.setup.forwards.devices_changed(self.watcher.tables());
+        self.devices_to_ddns();
         true
+    }
+
+    /// A followed device moved: the forwards, and the names publishing its address.
+    fn devices_moved(&mut self) {
+        self.render_forwards();
+        self.devices_to_ddns();
+    }
+
+    /// Tells the DDNS engine the current IPv6 addresses of the devices it publishes.
+    fn devices_to_ddns(&mut self) {
+        let devices = self.setup.ddns.devices();
+        if devices.is_empty() {
+            return;
+        }
+        let addrs: Vec<_> = devices.iter().map(|d| self.setup.forwards.device_ipv6(d)).collect();
+        let jobs = self.setup.ddns.devices_seen(&addrs, SystemTime::now());
+        self.start_jobs(jobs);
     }
 
     /// Which device is the WAN, asked again when links came or went.
@@ -503,6 +558,33 @@ impl Daemon<'_> {
             self.kernel = None;
         }
         self.apply_forwards();
+        self.set_pinholes();
+    }
+
+    /// Puts fw4's pinhole sets in step with the rendering, at once (one small nft
+    /// transaction; no other nft runs against fw4's table for us). A failure (fw4's sets
+    /// are not there: no firewall4, or it was not reloaded since the install) is logged
+    /// once; a SIGHUP, which fw4's script include sends after each reload, tries again.
+    fn set_pinholes(&mut self) {
+        let want = match (&self.rules.pinholes, &self.pinholes) {
+            (Some(s), _) => s.clone(),
+            (None, Some(_)) => crate::nft::fw4::pinholes_closed(),
+            (None, None) => return,
+        };
+        if self.pinholes.as_ref() == Some(&want) {
+            return;
+        }
+        if self.opts.dry_run {
+            println!("would set the IPv6 pinholes:\n{want}");
+        } else if let Err(e) = self.setup.forwards.set_pinholes(&want) {
+            if self.pinhole_error.as_ref() != Some(&e) {
+                log::error!("setting the IPv6 pinholes in table inet fw4 failed: {e}");
+            }
+            self.pinhole_error = Some(e);
+            return;
+        }
+        self.pinhole_error = None;
+        self.pinholes = self.rules.pinholes.clone();
     }
 
     /// Applies the current rendering unless nft already has it or an apply is running.
@@ -599,6 +681,8 @@ impl Daemon<'_> {
         // the older one would win. The new rendering waits for it (`job_done`).
         self.apply_failed = None;
         self.apply_retry_at = None;
+        // fw4 sends SIGHUP after each reload; a `fw4 restart` empties the pinhole sets.
+        self.pinholes = self.pinholes.take().map(|_| String::new());
         self.render_forwards();
         if self.applying.as_ref().is_some_and(|a| a.digest != self.rules.digest) {
             log::info!("an apply of the forward table is still running; the re-read configuration follows it");
@@ -670,6 +754,13 @@ impl Daemon<'_> {
         warnings.extend(self.rules.warnings.iter().cloned());
         if let Some(e) = &self.wan_error {
             warnings.push(Warning { code: "wan".into(), message: e.clone() });
+        }
+        if let Some(e) = &self.pinhole_error {
+            let message = format!(
+                "the IPv6 pinholes could not be set in table inet fw4 ({e}); firewall4 declares their sets \
+                 from homeport's include at its next reload: service firewall reload"
+            );
+            warnings.push(Warning { code: "pinholes".into(), message });
         }
         if let Some(e) = &self.reload_error {
             let message = format!("configuration not reloaded, the running one is kept: {e}");

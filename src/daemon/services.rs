@@ -70,6 +70,15 @@ pub trait Ddns {
     fn seen_outside_v4(&self) -> Option<std::net::Ipv4Addr> {
         None
     }
+    /// The LAN devices whose IPv6 address hosts publish (`ip_source 'device'`).
+    fn devices(&self) -> Vec<crate::device::Device> {
+        Vec::new()
+    }
+    /// Their stable global IPv6 addresses now, in the order of [`Self::devices`].
+    /// Returns updates to start now.
+    fn devices_seen(&mut self, _addrs: &[Vec<std::net::Ipv6Addr>], _now: SystemTime) -> Vec<UpdateJob> {
+        Vec::new()
+    }
 }
 
 /// A rendered forward table.
@@ -86,6 +95,9 @@ pub struct Rules {
     pub frame: Option<String>,
     /// The translation elements of forwards to a device.
     pub elements: Vec<crate::nft::render::Element>,
+    /// With forwards to a device's IPv6 side: the script that sets fw4's pinhole sets to
+    /// what they must hold now (`nft::fw4::pinholes`).
+    pub pinholes: Option<String>,
     pub forwards: Vec<ForwardStatus>,
     pub warnings: Vec<Warning>,
 }
@@ -108,6 +120,19 @@ pub trait Forwards {
     /// The kernel's neighbour table changed: take it from `tables` (and read the lease
     /// files again). True when a device forward points elsewhere now (render again).
     fn devices_changed(&mut self, tables: &crate::netlink::Tables) -> bool;
+    /// A followed device's stable global IPv6 addresses now (`Devices::ipv6`).
+    fn device_ipv6(&self, _d: &crate::device::Device) -> Vec<std::net::Ipv6Addr> {
+        Vec::new()
+    }
+    /// The DHCP lease files the devices are read from (watched for changes).
+    fn lease_files(&self) -> Vec<std::path::PathBuf> {
+        Vec::new()
+    }
+    /// Runs a pinhole script (`Rules::pinholes`, `nft::fw4::pinholes_closed`) at once, in
+    /// one nft transaction against fw4's table.
+    fn set_pinholes(&self, _script: &str) -> Result<(), String> {
+        Ok(())
+    }
     /// Removes `table inet homeport`, synchronously (at exit, after [`Self::end_applying`]
     /// and once the apply job has reported back).
     fn remove(&self) -> Result<(), String>;

@@ -25,6 +25,8 @@ pub struct Pass<'a> {
     pub state_dir: &'a Path,
     pub force: bool,
     pub now: u64,
+    /// The LAN devices as the router knows them now, for `ip_source 'device'`.
+    pub devices: Option<&'a crate::device::resolve::Devices>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +80,7 @@ pub fn run_pass(
         wan_v6: crate::addr::choose_v6(dev, None),
         outside_v4,
         wants_v4: hosts.iter().any(|h| h.family.wants_v4()),
-        wants_v6: hosts.iter().any(|h| h.family.wants_v6()),
+        wants_v6: hosts.iter().any(|h| h.wants_wan_v6()),
     };
     if device.is_ok() {
         report.warnings = reach::warnings(&obs);
@@ -118,6 +120,9 @@ fn one_host(
         }
     } else if let Err(e) = device {
         notes.push(e.clone());
+    }
+    if let (Some(d), Some(all)) = (&host.ip_device, pass.devices) {
+        seen.v6 = all.ipv6(d).first().map(|a| IpAddr::V6(*a));
     }
     let choice = plan::wanted(host, dev, seen, current);
     notes.extend(choice.notes.iter().cloned());
@@ -265,7 +270,7 @@ mod tests {
         let (a2, s2) = (answers.clone(), sent.clone());
         let mut tf = move |_: &DdnsHost| Box::new(Fake { answers: a2.clone(), sent: s2.clone() }) as Box<dyn Transport>;
         let d = dev();
-        let r = run_pass(&[h], Ok(&d), &Pass { state_dir: dir, force, now }, &mut tf, &mut |_, _| {});
+        let r = run_pass(&[h], Ok(&d), &Pass { state_dir: dir, force, now, devices: None }, &mut tf, &mut |_, _| {});
         let sent = sent.borrow().clone();
         (r, sent)
     }
@@ -345,7 +350,13 @@ mod tests {
             |_: &DdnsHost| Box::new(Fake { answers: answers.clone(), sent: sent.clone() }) as Box<dyn Transport>;
         let mut d = dev();
         d[0].addr = "100.64.9.9".parse().unwrap();
-        let r = run_pass(&[&h], Ok(&d), &Pass { state_dir: &dir, force: false, now: 5 }, &mut tf, &mut |_, _| {});
+        let r = run_pass(
+            &[&h],
+            Ok(&d),
+            &Pass { state_dir: &dir, force: false, now: 5, devices: None },
+            &mut tf,
+            &mut |_, _| {},
+        );
         assert!(sent.borrow().is_empty());
         assert!(!r.all_ok());
         assert_eq!(r.hosts[0].line, "nothing to publish");

@@ -12,7 +12,8 @@ use crate::config::{DdnsHost, IpSource};
 use crate::ddns::engine::Addrs;
 use crate::netlink::AddrInfo;
 
-/// Addresses an echo service reported (for `ip_source web`).
+/// Addresses an echo service reported (for `ip_source web`); for `ip_source device`, `v6`
+/// is the LAN device's stable global IPv6 address.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Seen {
     pub v4: Option<IpAddr>,
@@ -34,10 +35,14 @@ pub fn wanted(host: &DdnsHost, device: &[AddrInfo], seen: Seen, current: Addrs) 
             (addr::choose_v4(device, current.v4).map(IpAddr::V4), addr::choose_v6(device, current.v6).map(IpAddr::V6))
         }
         IpSource::Web => (seen.v4, seen.v6),
+        // The LAN device's stable global IPv6 (`Devices::ipv6`, put in `seen.v6` by the
+        // caller); the A record stays the WAN's.
+        IpSource::Device => (addr::choose_v4(device, current.v4).map(IpAddr::V4), seen.v6),
     };
-    let from = match host.ip_source {
-        IpSource::Interface => "the WAN device",
-        IpSource::Web => "the address echo service",
+    let (from, from6) = match host.ip_source {
+        IpSource::Interface => ("the WAN device", "the WAN device"),
+        IpSource::Web => ("the address echo service", "the address echo service"),
+        IpSource::Device => ("the WAN device", "the LAN device (ip_device)"),
     };
     if host.family.wants_v4() {
         match v4 {
@@ -54,7 +59,7 @@ pub fn wanted(host: &DdnsHost, device: &[AddrInfo], seen: Seen, current: Addrs) 
             Some(a) => c.notes.push(format!(
                 "IPv6 {a} is not a global address, so it is not published (allow_private 1 would publish it anyway)"
             )),
-            None => c.notes.push(format!("no usable global IPv6 address from {from}")),
+            None => c.notes.push(format!("no usable global IPv6 address from {from6}")),
         }
     }
     c
@@ -98,5 +103,26 @@ mod tests {
         let c = wanted(&h, &[a("81.2.69.160", 0)], Seen::default(), Addrs::default());
         assert_eq!(c.addrs.v4, None);
         assert!(c.notes[0].contains("echo service"));
+    }
+
+    #[test]
+    fn device_source_takes_aaaa_from_the_device_and_a_from_the_wan() {
+        let mut h = host(Service::Noip, &["nas.ddns.net"]);
+        h.family = AddrFamily::Both;
+        h.ip_source = IpSource::Device;
+        let wan = [a("81.2.69.160", 0), a("2a00:1450::5", 0)];
+        let seen = Seen { v4: None, v6: Some("2a00:1450:1::a8bb:ccff:fe00:1122".parse().unwrap()) };
+        let c = wanted(&h, &wan, seen, Addrs::default());
+        assert_eq!(
+            c.addrs,
+            Addrs {
+                v4: Some("81.2.69.160".parse().unwrap()),
+                v6: Some("2a00:1450:1::a8bb:ccff:fe00:1122".parse().unwrap())
+            }
+        );
+        // The device away: no AAAA (never the router's own), and the note says whose.
+        let c = wanted(&h, &wan, Seen::default(), Addrs::default());
+        assert_eq!(c.addrs.v6, None);
+        assert_eq!(c.notes, ["no usable global IPv6 address from the LAN device (ip_device)"]);
     }
 }

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 
 use super::leases;
-use super::resolve::Devices;
+use super::resolve::{Devices, lan_prefixes};
 use crate::diag::Diagnostic;
-use crate::netlink::{LinkInfo, dump_links, dump_neighbours};
+use crate::netlink::{LinkInfo, dump_all_addresses, dump_links, dump_neighbours};
 use crate::types::IfName;
 
 /// dnsmasq's (`/etc/config/dhcp` `leasefile`) and odhcpd's (`leasefile`) defaults.
@@ -29,6 +29,10 @@ pub fn current(devices: &mut Devices, lease_files: &[PathBuf], lan: Option<&[IfN
     match dump_links() {
         Ok(links) => devices.lan_ifindexes = lan_ifindexes(&mut links.iter(), lan),
         Err(e) => diags.push(Diagnostic::warning(format!("cannot read the network devices: {e}"))),
+    }
+    match dump_all_addresses() {
+        Ok(a) => devices.prefixes = lan_prefixes(&mut a.iter(), devices.lan_ifindexes.as_deref()),
+        Err(e) => diags.push(Diagnostic::warning(format!("cannot read the LAN's addresses: {e}"))),
     }
     diags
 }

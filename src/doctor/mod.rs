@@ -246,7 +246,7 @@ fn wan(cfg: &Config, facts: &Facts, out: &mut Out) {
         wan_v6: w.v6,
         outside_v4: facts.status.as_ref().and_then(|s| s.wan.ipv4_seen_outside),
         wants_v4: hosts.clone().any(|h| h.family.wants_v4()),
-        wants_v6: hosts.clone().any(|h| h.family.wants_v6()),
+        wants_v6: hosts.clone().any(|h| h.wants_wan_v6()),
     };
     let warnings = reach::warnings(&obs);
     for warning in &warnings {

@@ -149,6 +149,10 @@ impl Tables {
         self.links.values()
     }
 
+    pub fn addresses(&self) -> impl Iterator<Item = &AddrInfo> {
+        self.addrs.iter()
+    }
+
     /// The addresses of the device called `name` now; empty when it does not exist.
     pub fn addresses_of(&self, name: &str) -> Vec<AddrInfo> {
         match self.link_by_name(name) {

@@ -183,6 +183,11 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
             return Err(err("has no address of the forward's family".into(), "src_ip", list));
         }
     }
+    if f.dest_device.is_some() {
+        // A device's IPv6 side is a pinhole in fw4's forward chain (`fw4::pinholes`), not
+        // a translation in our table.
+        families.retain(|&fam| fam == Family::V4);
+    }
     let mut out = Vec::new();
     for &family in &families {
         let of_family = |negate: bool| {
@@ -218,7 +223,7 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
 
 /// Sorted, without prefixes covered by another one in the list (nft rejects overlapping
 /// interval elements).
-fn minimal(cidrs: impl Iterator<Item = Cidr>) -> Vec<Cidr> {
+pub(crate) fn minimal(cidrs: impl Iterator<Item = Cidr>) -> Vec<Cidr> {
     let mut v: Vec<Cidr> = cidrs.collect();
     v.sort_by_key(|c| (c.prefix(), c.addr()));
     v.dedup();

@@ -61,6 +61,7 @@ fn fw4_table() -> String {
     };
     format!(
         r#"table inet fw4 {{
+	{table_pre}
 	chain input {{
 		type filter hook input priority filter; policy drop;
 		iifname "lo" accept
@@ -113,6 +114,7 @@ fn fw4_table() -> String {
 	}}
 }}
 "#,
+        table_pre = inc("table-pre/30-homeport.nft").trim(),
         input_wan = inc("chain-post/input_wan/30-homeport.nft").trim(),
         forward_wan = inc("chain-post/forward_wan/30-homeport.nft").trim(),
     )
