@@ -10,6 +10,7 @@
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use argh::FromArgs;
 
@@ -17,7 +18,11 @@ use super::{Failure, Outcome};
 use crate::compose;
 use crate::daemon::status_file;
 use crate::diag::Diagnostic;
-use crate::doctor::{self, CONNECT_TIMEOUT_SECS, Connect, Facts, Wan};
+use crate::config::Probe;
+use crate::ddns::http::{HttpClient, Transport};
+use crate::ddns::request::HttpRequest;
+use crate::doctor::outside::{self, Outside};
+use crate::doctor::{self, CONNECT_TIMEOUT_SECS, Connect, Facts, Probed, Wan};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
 use crate::nft::fw4;
@@ -56,7 +61,7 @@ pub struct DoctorArgs {
     /// the IPv4 neighbour table (default /proc/net/arp)
     #[argh(option, default = "PathBuf::from(\"/proc/net/arp\")")]
     pub neighbours: PathBuf,
-    /// send nothing: no name lookups, no connects to forward targets (for a config that
+    /// send nothing: no name lookups, no connects to forward targets, no outside probe (for a config that
     /// is not this machine's, as `make run`'s demo)
     #[argh(switch)]
     pub offline: bool,
@@ -99,7 +104,10 @@ pub fn run(args: DoctorArgs) -> Outcome {
     // One thread per connect, each adding its result (in any order: the checks look
     // results up by address); threads returning nothing share the scope code `nft`'s
     // apply instantiates, instead of a join per result type.
+    // The outside probe too, one thread per port: only when probe_url is set.
+    let probe = cfg.main.probe.as_ref().filter(|_| !args.offline);
     let results = std::sync::Mutex::new(Vec::new());
+    let answers = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         let probes = if args.offline { Vec::new() } else { doctor::probes(cfg, &ctx.devices, only) };
         for a in probes {
@@ -109,8 +117,16 @@ pub fn run(args: DoctorArgs) -> Outcome {
                 results.lock().unwrap_or_else(|e| e.into_inner()).push((a, c));
             });
         }
+        for port in probe.map(|_| outside::ports(cfg, only)).unwrap_or_default() {
+            let (answers, probe) = (&answers, probe);
+            s.spawn(move || {
+                let a = probe.map(|p| ask_outside(p, port));
+                answers.lock().unwrap_or_else(|e| e.into_inner()).extend(a.map(|a| (port, a)));
+            });
+        }
     });
     let connects = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
     let facts = Facts {
         wan: Some(wan(cfg, &args.network)),
         status: status_file::read(&args.state_dir).ok().or_else(|| from_state_files(&args.state_dir)),
@@ -123,6 +139,7 @@ pub fn run(args: DoctorArgs) -> Outcome {
         upnp: if any_forward { nft.list_chain("inet", "fw4", "upnp_prerouting").ok().flatten() } else { None },
         diagnostics,
         devices: ctx.devices,
+        outside: probe.map(|p| Probed { host: outside::host(&p.url).to_string(), answers }),
     };
     let findings = doctor::diagnose(cfg, &facts, only);
     let text = if args.json {
@@ -166,6 +183,15 @@ fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Ve
         }
     }
     out
+}
+
+/// Asks the outside probe about `port` (docs/doctor.md, "From outside"): the certificate
+/// verified against `cacert` or the system's bundle, plain http only with `use_https '0'`.
+/// echoip waits 2 s for the connect back; 15 s bounds the whole exchange.
+fn ask_outside(p: &Probe, port: u16) -> Result<Outside, String> {
+    let mut client = HttpClient::new(p.cacert.as_deref(), p.plain_http).with_total_timeout(Duration::from_secs(15));
+    let resp = client.send(&HttpRequest::get(outside::request_url(&p.url, port))).map_err(|e| e.to_string())?;
+    outside::parse(resp.status, &resp.body, port)
 }
 
 /// A blocking connect bounded by SO_SNDTIMEO, which Linux applies to connect(2)

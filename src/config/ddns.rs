@@ -255,7 +255,7 @@ fn parse_key_secret(v: &str) -> Result<Secret, String> {
     }
 }
 
-fn parse_cacert(v: &str) -> Result<PathBuf, String> {
+pub(super) fn parse_cacert(v: &str) -> Result<PathBuf, String> {
     if v.eq_ignore_ascii_case("ignore") {
         return Err("would turn certificate checks off, which homeport never does; name a CA bundle file, \
                     or remove the option to use the system's"

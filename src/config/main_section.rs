@@ -5,14 +5,26 @@
 //! default applies; the other options keep the values they were given (issue 12 item 4:
 //! a debounce of `15m` must not drop the chosen log level, interface, device and zone).
 
-use super::read::{Choices, Reader, Shown, choose};
-use super::{LogLevel, MainSettings};
+use super::read::{Choices, Reader, Shown, choose, parse_bool};
+use super::url::{self, Scheme};
+use super::{LogLevel, MainSettings, Probe};
 use crate::types::{IfName, Interval, UciName};
 
 /// Longest useful debounce: beyond it every update after a reconnect is late.
 pub const MAX_DEBOUNCE_SECS: u64 = 600;
 
-pub const KNOWN: &[&str] = &["enabled", "interface", "device", "zone", "debounce", "log_level"];
+pub const KNOWN: &[&str] = &[
+    "enabled",
+    "interface",
+    "device",
+    "zone",
+    "debounce",
+    "log_level",
+    "probe_url",
+    "use_https",
+    "cacert",
+    "authoritative",
+];
 
 /// The default of `interface` and `zone`.
 pub const DEFAULT_WAN: &str = "wan";
@@ -26,6 +38,8 @@ impl Default for MainSettings {
             zone: default_name(DEFAULT_WAN),
             debounce: Interval::from_secs(2),
             log_level: LogLevel::Info,
+            probe: None,
+            authoritative: false,
         }
     }
 }
@@ -43,6 +57,16 @@ pub fn read(r: &mut Reader<'_>) -> MainSettings {
     let zone = contained(r, "zone", UciName::parse, d.zone.as_str());
     let debounce = contained(r, "debounce", parse_debounce, &d.debounce.to_string());
     let log_level = contained(r, "log_level", LogLevel::parse, d.log_level.name());
+    let authoritative = contained(r, "authoritative", parse_bool, "0").unwrap_or(false);
+    // `use_https` and `cacert` as a ddns section has them, for the one URL of this section.
+    let plain_http = contained(r, "use_https", parse_bool, "1") == Some(false);
+    let cacert = contained(r, "cacert", super::ddns::parse_cacert, "");
+    let probe = contained(r, "probe_url", |v| probe_url(v, plain_http), "").map(|(url, upgraded)| {
+        if upgraded {
+            r.warn_option("probe_url", "is plain http://; using https:// because use_https is on");
+        }
+        Probe { url, plain_http, cacert }
+    });
     MainSettings {
         enabled: enabled.unwrap_or(d.enabled),
         interface: interface.unwrap_or(d.interface),
@@ -50,7 +74,24 @@ pub fn read(r: &mut Reader<'_>) -> MainSettings {
         zone: zone.unwrap_or(d.zone),
         debounce: debounce.unwrap_or(d.debounce),
         log_level: log_level.unwrap_or(d.log_level),
+        probe,
+        authoritative,
     }
+}
+
+/// `probe_url`: the base URL of an echoip-style service, to which doctor appends
+/// `/port/<n>`; so no query, and no trailing `/`. `http://` becomes `https://` (the
+/// second value says so) unless `use_https '0'`, as ddns sections' URLs do.
+pub fn probe_url(v: &str, plain_http: bool) -> Result<(String, bool), String> {
+    let checked = url::check(v, false)?;
+    if v.contains('?') {
+        return Err("has a query; give the service's base URL (https://host or https://host/path)".to_string());
+    }
+    let base = v.trim_end_matches('/');
+    if checked.scheme == Scheme::Http && !plain_http {
+        return Ok((url::upgrade_to_https(base), true));
+    }
+    Ok((base.to_string(), false))
 }
 
 /// `debounce`: a duration of at most [`MAX_DEBOUNCE_SECS`].

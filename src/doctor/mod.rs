@@ -20,6 +20,7 @@ use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::nft::counters;
 use crate::status::{HostStatus, Status};
 
+pub mod outside;
 #[cfg(test)]
 mod tests;
 
@@ -50,6 +51,16 @@ pub struct Facts {
     pub diagnostics: Vec<Diagnostic>,
     /// Leases and neighbours, for forwards to a device (`compose::context`'s).
     pub devices: Devices,
+    /// The outside probe's answers, when `probe_url` is set (and not `--offline`).
+    pub outside: Option<Probed>,
+}
+
+/// What the outside probe ([`outside`]) said, per external port asked.
+#[derive(Clone, Debug, Default)]
+pub struct Probed {
+    /// The probe's host, as the sentences name it.
+    pub host: String,
+    pub answers: Vec<(u16, Result<outside::Outside, String>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -478,6 +489,9 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
         );
         out.push(Level::Note, &subject, text);
     }
+    if let Some(probed) = &facts.outside {
+        from_outside(f, probed, connect, facts, &subject, out);
+    }
     lint_findings(f, &mine, facts, &subject, out);
     if dest.is_some() {
         if f.reflection {
@@ -490,6 +504,45 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
             );
         }
     }
+}
+
+/// The outside probe's answer for the forward's external port (TCP only: echoip tests
+/// nothing else), with the likeliest cause when it did not get in.
+fn from_outside(f: &Forward, probed: &Probed, connect: Option<&Connect>, facts: &Facts, subject: &str, out: &mut Out) {
+    let (port, probe) = (outside::port(f), &probed.host);
+    if !f.proto.has_tcp() {
+        let text = format!("the outside probe {probe} tests TCP only: UDP port {port} is not checkable from outside");
+        return out.push(Level::Note, subject, text);
+    }
+    let Some((_, answer)) = probed.answers.iter().find(|(p, _)| *p == port) else { return };
+    let o = match answer {
+        Ok(o) => o,
+        Err(e) => {
+            let text = format!(
+                "the outside probe {probe} gave no answer for port {port} ({e}): whether the internet reaches it is not known"
+            );
+            return out.push(Level::Note, subject, text);
+        }
+    };
+    let at = SocketAddr::new(o.ip, o.port);
+    if o.reachable {
+        return out.push(Level::Ok, subject, format!("reachable from the internet: {probe} connected to {at}"));
+    }
+    let wan = facts.wan.as_ref().and_then(|w| w.as_ref().ok());
+    let wan_addr = if o.ip.is_ipv4() { wan.and_then(|w| w.v4).map(IpAddr::V4) } else { wan.and_then(|w| w.v6).map(IpAddr::V6) };
+    let cause = if connect.is_some_and(|c| *c != Connect::Open) {
+        "the service does not answer on the LAN either (see above)".to_string()
+    } else if let Some(w) = wan_addr.filter(|w| *w != o.ip) {
+        format!(
+            "the internet sees this router as {}, not as its WAN address {w}: a router or the ISP's NAT in front of it (double NAT, CGNAT) does not pass the port on",
+            o.ip
+        )
+    } else {
+        format!(
+            "the ISP blocks incoming connections to port {port}, or a firewall in front of the router drops them; ask the ISP, or try another src_dport"
+        )
+    };
+    out.push(Level::Problem, subject, format!("not reachable from outside: {probe} could not connect to {at}; likely cause: {cause}"));
 }
 
 /// The forward's lint warnings, and a UPnP mapping on its ports.
