@@ -140,6 +140,7 @@ pub fn run(args: DoctorArgs) -> Outcome {
         diagnostics,
         devices: ctx.devices,
         outside: probe.map(|p| Probed { host: outside::host(&p.url).to_string(), answers }),
+        authoritative: if args.offline { Vec::new() } else { authoritative(cfg, only) },
     };
     let findings = doctor::diagnose(cfg, &facts, only);
     let text = if args.json {
@@ -180,6 +181,28 @@ fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Ve
         let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
         for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
             out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
+        }
+    }
+    out
+}
+
+/// The authoritative servers' answers for the selected domains of the enabled ddns
+/// sections that ask for them: every one with `authoritative '1'` in the main section,
+/// else the rfc2136 ones (docs/doctor.md, "Authoritative answers"), per wanted family.
+fn authoritative(cfg: &crate::config::Config, only: &[String]) -> Vec<doctor::Authoritative> {
+    use crate::dns::{authority, client::Timeouts, wire::rtype};
+    let t = Timeouts { udp: Duration::from_secs(2), udp_attempts: 1, tcp: Duration::from_secs(3) };
+    let resolvers = std::fs::read_to_string("/etc/resolv.conf").map(|t| authority::nameservers(&t)).unwrap_or_default();
+    let mut out = Vec::new();
+    let asked = |h: &&crate::config::DdnsHost| cfg.main.authoritative || h.service == crate::config::Service::Rfc2136;
+    for h in cfg.ddns.iter().filter(|h| h.enabled).filter(asked) {
+        let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
+        for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
+            for v6 in [false, true].into_iter().filter(|v6| if *v6 { h.family.wants_v6() } else { h.family.wants_v4() }) {
+                let qtype = if v6 { rtype::AAAA } else { rtype::A };
+                let answers = authority::ask(d, qtype, &resolvers, t).map_err(|e| e.to_string());
+                out.push(doctor::Authoritative { domain: d.to_string(), v6, answers });
+            }
         }
     }
     out

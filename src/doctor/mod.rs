@@ -16,6 +16,7 @@ use crate::addr::reach::{self, Observation};
 use crate::addr::{V4Class, classify_v4};
 use crate::config::{Config, DdnsHost, Forward};
 use crate::device::resolve::Devices;
+use crate::dns::authority::Answer;
 use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::nft::counters;
 use crate::status::{HostStatus, Status};
@@ -53,6 +54,17 @@ pub struct Facts {
     pub devices: Devices,
     /// The outside probe's answers, when `probe_url` is set (and not `--offline`).
     pub outside: Option<Probed>,
+    /// What the domains' authoritative servers answer, where asked (docs/doctor.md).
+    pub authoritative: Vec<Authoritative>,
+}
+
+/// A domain's authoritative servers' answers for one record type (`dns::authority`).
+#[derive(Clone, Debug)]
+pub struct Authoritative {
+    pub domain: String,
+    /// AAAA; else A.
+    pub v6: bool,
+    pub answers: Result<Vec<Answer>, String>,
 }
 
 /// What the outside probe ([`outside`]) said, per external port asked.
@@ -334,41 +346,90 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
             }
             let (rtype, fam) = if v6 { ("AAAA", "IPv6") } else { ("A", "IPv4") };
             let same: Vec<String> = found.iter().filter(|a| a.is_ipv6() == v6).map(|a| a.to_string()).collect();
-            let text = match want {
-                Some(a) if found.contains(&a) => {
-                    out.push(Level::Ok, domain.as_str(), format!("resolves to {a}, this router's address ({rtype})"));
-                    continue;
-                }
-                None if same.is_empty() => {
-                    out.push(
-                        Level::Note,
-                        domain.as_str(),
-                        format!("has no {rtype} record, and this router has no public {fam} address to publish"),
-                    );
-                    continue;
-                }
-                None => {
-                    let text = format!(
-                        "resolves to {}, but this router has no public {fam} address to compare with",
-                        same.join(", ")
-                    );
-                    out.push(Level::Note, domain.as_str(), text);
-                    continue;
-                }
-                Some(a) if same.is_empty() => format!(
-                    "has no {rtype} record, but this router's address is {a}: the update has not reached the provider; see the last result, or run homeport update"
+            let (level, text) = match want {
+                Some(a) if found.contains(&a) => (Level::Ok, format!("resolves to {a}, this router's address ({rtype})")),
+                None if same.is_empty() => (
+                    Level::Note,
+                    format!("has no {rtype} record, and this router has no public {fam} address to publish"),
                 ),
-                Some(a) if registered(a) => format!(
+                None => (
+                    Level::Note,
+                    format!("resolves to {}, but this router has no public {fam} address to compare with", same.join(", ")),
+                ),
+                Some(a) if same.is_empty() => (Level::Problem, format!(
+                    "has no {rtype} record, but this router's address is {a}: the update has not reached the provider; see the last result, or run homeport update"
+                )),
+                Some(a) if registered(a) => (Level::Problem, format!(
                     "resolves to {}, but the provider already has {a}: resolvers keep the old answer until its time to live runs out; wait a few minutes",
                     same.join(", ")
-                ),
-                Some(a) => format!(
+                )),
+                Some(a) => (Level::Problem, format!(
                     "resolves to {}, but this router's address is {a}: the record is old; homeport updates it at the next check, or run homeport update now",
                     same.join(", ")
-                ),
+                )),
             };
-            out.push(Level::Problem, domain.as_str(), text);
+            out.push(level, domain.as_str(), text);
+            let auth = facts.authoritative.iter().find(|x| x.domain == domain.as_str() && x.v6 == v6);
+            if let Some(auth) = auth {
+                let resolved: Vec<IpAddr> = found.iter().copied().filter(|a| a.is_ipv6() == v6).collect();
+                authoritative(domain.as_str(), rtype, auth, &resolved, want, out);
+            }
         }
+    }
+}
+
+/// What each authoritative server answers, against the resolver's answer (a difference
+/// is a cache still holding the old record: RFC 1035 §3.2.1's TTL) and against the
+/// address to publish (a difference there is the provider's own record being old).
+fn authoritative(domain: &str, rtype: &str, auth: &Authoritative, resolved: &[IpAddr], want: Option<IpAddr>, out: &mut Out) {
+    let answers = match &auth.answers {
+        Ok(a) => a,
+        Err(e) => {
+            let text = format!("its authoritative servers could not be asked ({e}): only the resolver's answer is known");
+            return out.push(Level::Note, domain, text);
+        }
+    };
+    let list = |a: &[IpAddr]| if a.is_empty() { "nothing".to_string() } else { a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ") };
+    for a in answers {
+        let who = format!("the authoritative server {} ({})", a.server, a.addr);
+        let got = match &a.addrs {
+            Ok(got) => got,
+            Err(e) => {
+                out.push(Level::Note, domain, format!("{who} gave no answer ({e})"));
+                continue;
+            }
+        };
+        let same_as_resolver = got.len() == resolved.len() && got.iter().all(|x| resolved.contains(x));
+        // Another server of the zone has the address: this one is behind (a secondary
+        // that has not transferred the zone since: RFC 1996 NOTIFY, RFC 1035 §4.3.5).
+        let others_have = |w: IpAddr| answers.iter().any(|o| o.addrs.as_ref().is_ok_and(|g| g.contains(&w)));
+        let (level, text) = match want {
+            Some(w) if !got.contains(&w) && others_have(w) => (
+                Level::Problem,
+                format!(
+                    "{who} has {} ({rtype}), not this router's address {w}, which another of the zone's servers has: this one has not caught up with the zone yet; wait, or tell the provider if it stays so",
+                    list(got)
+                ),
+            ),
+            Some(w) if !got.contains(&w) => (
+                Level::Problem,
+                format!(
+                    "{who} has {} ({rtype}), not this router's address {w}: the provider's record itself is old; see the last result, or run homeport update",
+                    list(got)
+                ),
+            ),
+            _ if !same_as_resolver => (
+                Level::Note,
+                format!(
+                    "{who} has {} ({rtype}) while the system resolver still gives {}: a cache keeps the old answer until its time to live runs out; wait, nothing to change",
+                    list(got),
+                    list(resolved)
+                ),
+            ),
+            Some(_) => (Level::Ok, format!("{who} has the same ({rtype} {})", list(got))),
+            None => (Level::Note, format!("{who} has {} ({rtype}), as the system resolver", list(got))),
+        };
+        out.push(level, domain, text);
     }
 }
 
