@@ -512,3 +512,71 @@ fn no_probe_url_contacts_nothing() {
     assert_eq!(net.echoip.requests(), 1, "{out}");
     assert!(net.packets_to_443() > 0);
 }
+
+/// A ddns section for myhome.example.test at the namespace's BIND (rfc2136: doctor asks
+/// the zone's authoritative servers by default).
+fn rfc2136_config() -> String {
+    let (key, alg, secret) = support::named::KEYS[0];
+    config("192.168.1.10").replace(
+        "config ddns 'home'\n\toption service 'duckdns'\n\tlist domain 'myhome.duckdns.org'\n\
+         \toption password 'token-s3cr3t'\n",
+        &format!(
+            "config ddns 'home'\n\toption service 'rfc2136'\n\tlist domain 'myhome.example.test'\n\
+             \toption server '127.0.0.1'\n\toption zone 'example.test'\n\toption key_name '{key}'\n\
+             \toption key_algorithm '{alg}'\n\toption key_secret '{secret}'\n"
+        ),
+    )
+}
+
+/// Issue 15's "name pointing at an old address" on a real authoritative server: BIND in
+/// the namespace holds myhome.example.test at 198.51.100.23 and is the system resolver
+/// too; the router's address is 203.0.113.7. Both the resolver's answer and the
+/// authoritative server's (found through SOA and NS) are said to be old.
+#[test]
+fn name_at_an_old_address_on_bind() {
+    require_netns!();
+    let r = Router::new("dr-bind-old", "203.0.113.7/24", "127.0.0.1 localhost\n");
+    let named = match support::named::start_named_in(&r.ns.name, "myhome IN A 198.51.100.23\n") {
+        Ok(n) => n,
+        Err(why) => return eprintln!("SKIPPED: {why}"),
+    };
+    fs::write(r.dir.join("homeport"), rfc2136_config()).expect("write config");
+    let started = Instant::now();
+    let (code, out) = r.doctor(&["home"]);
+    eprintln!("doctor against BIND (old address): {:?}", started.elapsed());
+    assert_eq!(code, Some(1), "{out}\n{}", named.log());
+    for want in [
+        "problem myhome.example.test: resolves to 198.51.100.23, but this router's address is 203.0.113.7: the record is old",
+        "problem myhome.example.test: the authoritative server ns.example.test (127.0.0.1) has 198.51.100.23 (A), \
+         not this router's address 203.0.113.7: the provider's record itself is old",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
+
+/// The authoritative server already has the new address while the resolver still gives
+/// the old one (here the namespace's /etc/hosts plays the cache that holds it): the
+/// difference is said as propagation, nothing to change.
+#[test]
+fn authoritative_differs_from_the_resolver_on_bind() {
+    require_netns!();
+    let r = Router::new("dr-bind-ttl", "203.0.113.7/24", "198.51.100.23 myhome.example.test\n");
+    let _named = match support::named::start_named_in(&r.ns.name, "myhome IN A 203.0.113.7\n") {
+        Ok(n) => n,
+        Err(why) => return eprintln!("SKIPPED: {why}"),
+    };
+    fs::write(r.dir.join("homeport"), rfc2136_config()).expect("write config");
+    r.status_ok("203.0.113.7");
+    let started = Instant::now();
+    let (code, out) = r.doctor(&["home"]);
+    eprintln!("doctor against BIND (propagating): {:?}", started.elapsed());
+    assert_eq!(code, Some(1), "{out}");
+    for want in [
+        "problem myhome.example.test: resolves to 198.51.100.23, but the provider already has 203.0.113.7",
+        "note    myhome.example.test: the authoritative server ns.example.test (127.0.0.1) has 203.0.113.7 (A) \
+         while the system resolver still gives 198.51.100.23: a cache keeps the old answer until its time to live \
+         runs out; wait, nothing to change",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
