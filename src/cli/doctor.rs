@@ -4,7 +4,8 @@
 //! files `homeport update` left, the system
 //! resolver, `nft list`, `/proc/net/arp`, TCP connects, fw4's include directory) and
 //! hands them to the pure checks in [`crate::doctor`]. Contacts nothing outside the
-//! router but the configured resolver. Exit status: 0 when no check found a problem,
+//! router but the configured resolver, unless asked to: the zone's authoritative servers
+//! (`authoritative`, rfc2136 sections) and the outside probe (`probe_url`). Exit status: 0 when no check found a problem,
 //! 1 otherwise, 2 when the configuration is unreadable.
 
 use std::io::{self, Write};
