@@ -102,27 +102,22 @@ pub fn run(args: DoctorArgs) -> Outcome {
     let any_forward = cfg.forwards.iter().any(|f| f.enabled);
     // Connect first: the attempts make the kernel ask ARP, so the neighbour table read
     // afterwards is fresh.
-    // One thread per connect, each adding its result (in any order: the checks look
-    // results up by address); threads returning nothing share the scope code `nft`'s
-    // apply instantiates, instead of a join per result type.
-    // The outside probe too, one thread per port: only when probe_url is set.
+    // One thread per connect and per question to the outside probe (only when probe_url
+    // is set), each adding its result (in any order: the checks look results up by
+    // address or port); one closure type for both, and threads returning nothing share
+    // the scope code `nft`'s apply instantiates: each spawned type costs flash.
     let probe = cfg.main.probe.as_ref().filter(|_| !args.offline);
     let results = std::sync::Mutex::new(Vec::new());
     let answers = std::sync::Mutex::new(Vec::new());
+    let connects = if args.offline { Vec::new() } else { doctor::probes(cfg, &ctx.devices, only) };
+    let asks = probe.map(|p| outside::ports(cfg, only).into_iter().map(move |port| (p, port)));
+    let jobs = connects.into_iter().map(Ok).chain(asks.into_iter().flatten().map(Err));
     std::thread::scope(|s| {
-        let probes = if args.offline { Vec::new() } else { doctor::probes(cfg, &ctx.devices, only) };
-        for a in probes {
-            let results = &results;
-            s.spawn(move || {
-                let c = connect(a);
-                results.lock().unwrap_or_else(|e| e.into_inner()).push((a, c));
-            });
-        }
-        for port in probe.map(|_| outside::ports(cfg, only)).unwrap_or_default() {
-            let (answers, probe) = (&answers, probe);
-            s.spawn(move || {
-                let a = probe.map(|p| ask_outside(p, port));
-                answers.lock().unwrap_or_else(|e| e.into_inner()).extend(a.map(|a| (port, a)));
+        for job in jobs {
+            let (results, answers) = (&results, &answers);
+            s.spawn(move || match job {
+                Ok(a) => results.lock().unwrap_or_else(|e| e.into_inner()).push((a, connect(a))),
+                Err((p, port)) => answers.lock().unwrap_or_else(|e| e.into_inner()).push((port, ask_outside(p, port))),
             });
         }
     });

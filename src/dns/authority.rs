@@ -16,6 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::client::{self, DNS_PORT, Timeouts};
 use super::wire::{self, MessageBuilder, Name, RData, class, opcode, rtype};
 use super::{DnsError, lookup, random_id, rfc2136};
+use crate::config::AddrFamily;
 use crate::types::{Host, HostPort, Hostname};
 
 /// At most this many of a zone's servers are asked (each may take a timeout).
@@ -107,8 +108,9 @@ pub fn ask(name: &Hostname, qtype: u16, resolvers: &[SocketAddr], t: Timeouts) -
         let mut out = Vec::new();
         for server in servers.iter().take(MAX_SERVERS) {
             let Ok(host) = Hostname::parse(server.to_string().trim_end_matches('.')) else { continue };
-            let addrs = lookup::lookup_with(&host, &resolver_hp, crate::config::AddrFamily::Both, t);
-            let Some(addr) = addrs.ok().and_then(|a| a.into_iter().next()) else { continue };
+            // IPv4 first (a router without IPv6 upstream still reaches it), else IPv6.
+            let found = |f| lookup::lookup_with(&host, &resolver_hp, f, t).ok()?.into_iter().next();
+            let Some(addr) = found(AddrFamily::Ipv4).or_else(|| found(AddrFamily::Ipv6)) else { continue };
             let asked = query(SocketAddr::new(addr, DNS_PORT), &qname, qtype, false, t)
                 .and_then(|(answer, id)| lookup::check_answer(&answer, id, &qname, qtype))
                 .map_err(|e| e.to_string())

@@ -57,7 +57,8 @@ pub fn parse(status: u16, body: &[u8], asked: u16) -> Result<Outside, String> {
     let v: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let field = |k: &str| v.as_ref().and_then(|v| v.get(k));
     if status != 200 {
-        let said = field("error").and_then(|e| e.as_str()).map(|e| format!(": {}", quote_value(e)));
+        // The service's own words, quoted (no line breaks reach the findings), and short.
+        let said = field("error").and_then(|e| e.as_str()).map(|e| format!(": {}", quote_value(e.get(..200).unwrap_or(e))));
         return Err(format!("HTTP status {status}{}", said.unwrap_or_default()));
     }
     let ip = field("ip").and_then(|i| i.as_str()).and_then(|i| i.parse().ok());
@@ -71,7 +72,7 @@ pub fn parse(status: u16, body: &[u8], asked: u16) -> Result<Outside, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -108,6 +109,39 @@ mod tests {
             let e = parse(status, body, 1).unwrap_err();
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    /// Every byte string, and every corruption of echoip's answer, gives Ok or Err.
+    #[test]
+    fn never_panics_on_mutated_answers() {
+        let mut x: u32 = 0x9e37_79b9;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for _ in 0..5000 {
+            let mut body = OPEN.to_vec();
+            for _ in 0..(next() % 4 + 1) {
+                let i = next() as usize % body.len();
+                match next() % 3 {
+                    0 => body[i] = next() as u8,
+                    1 => body.truncate(i),
+                    _ => {
+                        let pick = b"{}[]\"0,:\\ef";
+                        body.insert(i, pick[next() as usize % pick.len()]);
+                    }
+                }
+                if body.is_empty() {
+                    break;
+                }
+            }
+            let _ = parse(200, &body, 50443);
+            let _ = parse(next() as u16, &body, next() as u16);
+        }
+        let long = format!("{{\"error\":\"{}\"}}", "x".repeat(5000));
+        assert!(parse(400, long.as_bytes(), 1).unwrap_err().len() < 300);
     }
 
     #[test]
