@@ -13,6 +13,7 @@ use homeport::compose;
 use homeport::config::Config;
 use homeport::diag::Diagnostic;
 use homeport::dns::authority::Answer;
+use homeport::dns::{DnsError, Transport};
 use homeport::doctor::outside::Outside;
 use homeport::doctor::{self, Authoritative, Connect, Facts, Probed, Wan};
 use homeport::lint::Paths;
@@ -250,7 +251,7 @@ fn cases() -> Vec<(&'static str, Vec<String>, Facts)> {
     out.push(("authoritative_secondary_behind", vec!["home".into()], f));
 
     let mut f = good();
-    let answers = Err("no answer from DNS server 127.0.0.1:53 over UDP in time".into());
+    let answers = Err(DnsError::Timeout { server: "127.0.0.1:53".parse().expect("addr"), transport: Transport::Udp });
     f.authoritative = vec![Authoritative { domain: "myhome.duckdns.org".into(), v6: false, answers }];
     out.push(("authoritative_unknown", vec!["home".into()], f));
     out

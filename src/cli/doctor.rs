@@ -9,7 +9,7 @@
 //! 1 otherwise, 2 when the configuration is unreadable.
 
 use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -23,7 +23,8 @@ use crate::config::Probe;
 use crate::ddns::http::{HttpClient, Transport};
 use crate::ddns::request::HttpRequest;
 use crate::doctor::outside::{self, Outside};
-use crate::doctor::{self, CONNECT_TIMEOUT_SECS, Connect, Facts, Probed, Wan};
+use crate::dns::DnsError;
+use crate::doctor::{self, Authoritative, CONNECT_TIMEOUT_SECS, Connect, Facts, Probed, Wan};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
 use crate::nft::fw4;
@@ -123,10 +124,11 @@ pub fn run(args: DoctorArgs) -> Outcome {
     });
     let connects = results.into_inner().unwrap_or_else(|e| e.into_inner());
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (names, authoritative) = if args.offline { Default::default() } else { names(cfg, only) };
     let facts = Facts {
         wan: Some(wan(cfg, &args.network)),
         status: status_file::read(&args.state_dir).ok().or_else(|| from_state_files(&args.state_dir)),
-        names: if args.offline { Vec::new() } else { names(cfg, only) },
+        names,
         live: any_forward.then(|| nft.listing().map_err(|e| e.to_string())),
         neighbours: std::fs::read_to_string(&args.neighbours).ok().map(|t| doctor::parse_arp(&t)),
         connects,
@@ -136,7 +138,7 @@ pub fn run(args: DoctorArgs) -> Outcome {
         diagnostics,
         devices: ctx.devices,
         outside: probe.map(|p| Probed { host: outside::host(&p.url).to_string(), answers }),
-        authoritative: if args.offline { Vec::new() } else { authoritative(cfg, only) },
+        authoritative,
     };
     let findings = doctor::diagnose(cfg, &facts, only);
     let text = if args.json {
@@ -170,38 +172,31 @@ fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
     (!hosts.is_empty()).then(|| crate::status::Status { hosts, ..Default::default() })
 }
 
-/// The system resolver's answers for each domain of the selected, enabled ddns sections.
-fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Vec<std::net::IpAddr>, String>)> {
-    let mut out = Vec::new();
-    for h in cfg.ddns.iter().filter(|h| h.enabled) {
-        let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
-        for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
-            out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
-        }
-    }
-    out
-}
-
-/// The authoritative servers' answers for the selected domains of the enabled ddns
-/// sections that ask for them: every one with `authoritative '1'` in the main section,
-/// else the rfc2136 ones (docs/doctor.md, "Authoritative answers"), per wanted family.
-fn authoritative(cfg: &crate::config::Config, only: &[String]) -> Vec<doctor::Authoritative> {
+/// The system resolver's answers for each domain of the selected, enabled ddns sections;
+/// and, for the sections that ask for them (every one with `authoritative '1'` in the main
+/// section, else the rfc2136 ones: docs/doctor.md, "Authoritative answers"), what the
+/// domain's authoritative servers answer, per wanted family.
+fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<(String, Result<Vec<IpAddr>, String>)>, Vec<Authoritative>) {
     use crate::dns::{authority, client::Timeouts, wire::rtype};
     let t = Timeouts { udp: Duration::from_secs(2), udp_attempts: 1, tcp: Duration::from_secs(3) };
-    let resolvers = std::fs::read_to_string("/etc/resolv.conf").map(|t| authority::nameservers(&t)).unwrap_or_default();
-    let mut out = Vec::new();
-    let asked = |h: &&crate::config::DdnsHost| cfg.main.authoritative || h.service == crate::config::Service::Rfc2136;
-    for h in cfg.ddns.iter().filter(|h| h.enabled).filter(asked) {
+    let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let resolver = authority::nameservers(&resolv).into_iter().next();
+    let (mut out, mut auth) = (Vec::new(), Vec::new());
+    for h in cfg.ddns.iter().filter(|h| h.enabled) {
         let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
+        let asked = cfg.main.authoritative || h.service == crate::config::Service::Rfc2136;
         for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
-            for v6 in [false, true].into_iter().filter(|v6| if *v6 { h.family.wants_v6() } else { h.family.wants_v4() }) {
+            out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
+            for v6 in [false, true].into_iter().filter(|v6| asked && if *v6 { h.family.wants_v6() } else { h.family.wants_v4() }) {
                 let qtype = if v6 { rtype::AAAA } else { rtype::A };
-                let answers = authority::ask(d, qtype, &resolvers, t).map_err(|e| e.to_string());
-                out.push(doctor::Authoritative { domain: d.to_string(), v6, answers });
+                let answers = resolver
+                    .ok_or(DnsError::Mismatch("no nameserver in /etc/resolv.conf"))
+                    .and_then(|r| authority::ask(d, qtype, r, t));
+                auth.push(Authoritative { domain: d.to_string(), v6, answers });
             }
         }
     }
-    out
+    (out, auth)
 }
 
 /// Asks the outside probe about `port` (docs/doctor.md, "From outside"): the certificate

@@ -16,8 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::client::{self, DNS_PORT, Timeouts};
 use super::wire::{self, MessageBuilder, Name, RData, class, opcode, rtype};
 use super::{DnsError, lookup, random_id, rfc2136};
-use crate::config::AddrFamily;
-use crate::types::{Host, HostPort, Hostname};
+use crate::types::Hostname;
 
 /// At most this many of a zone's servers are asked (each may take a timeout).
 pub const MAX_SERVERS: usize = 4;
@@ -29,7 +28,7 @@ pub struct Answer {
     pub server: String,
     /// The address it was asked at.
     pub addr: IpAddr,
-    pub addrs: Result<Vec<IpAddr>, String>,
+    pub addrs: Result<Vec<IpAddr>, DnsError>,
 }
 
 /// The `nameserver` addresses of a resolv.conf (resolv.conf(5)), port 53.
@@ -81,49 +80,27 @@ fn zone(resolver: SocketAddr, name: &Name, t: Timeouts) -> Result<Name, DnsError
 }
 
 /// Asks `name`'s authoritative servers for its `qtype` records (see the module docs),
-/// through the first of `resolvers` that gives the zone.
-pub fn ask(name: &Hostname, qtype: u16, resolvers: &[SocketAddr], t: Timeouts) -> Result<Vec<Answer>, DnsError> {
+/// through `resolver` (the first nameserver of resolv.conf, as the C library asks first).
+/// The servers' addresses come from the system resolver, IPv4 first.
+pub fn ask(name: &Hostname, qtype: u16, resolver: SocketAddr, t: Timeouts) -> Result<Vec<Answer>, DnsError> {
     let qname = Name::from_hostname(name);
-    let mut last = DnsError::Mismatch("no nameserver in /etc/resolv.conf");
-    for &resolver in resolvers {
-        let zone = match zone(resolver, &qname, t) {
-            Ok(z) => z,
-            Err(e) => {
-                last = e;
-                continue;
-            }
-        };
-        let servers = match query(resolver, &zone, rtype::NS, true, t) {
-            Ok((answer, id)) => ns_names(&answer, id, &zone),
-            Err(e) => {
-                last = e;
-                continue;
-            }
-        };
-        if servers.is_empty() {
-            last = DnsError::Mismatch("no NS records for the zone");
-            continue;
-        }
-        let resolver_hp = HostPort { host: Host::Ip(resolver.ip()), port: crate::types::Port::new(resolver.port()) };
-        let mut out = Vec::new();
-        for server in servers.iter().take(MAX_SERVERS) {
-            let Ok(host) = Hostname::parse(server.to_string().trim_end_matches('.')) else { continue };
-            // IPv4 first (a router without IPv6 upstream still reaches it), else IPv6.
-            let found = |f| lookup::lookup_with(&host, &resolver_hp, f, t).ok()?.into_iter().next();
-            let Some(addr) = found(AddrFamily::Ipv4).or_else(|| found(AddrFamily::Ipv6)) else { continue };
-            let asked = query(SocketAddr::new(addr, DNS_PORT), &qname, qtype, false, t)
-                .and_then(|(answer, id)| lookup::check_answer(&answer, id, &qname, qtype))
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|rcode| format!("it answered {rcode}")));
-            out.push(Answer { server: host.to_string(), addr, addrs: asked });
-        }
-        if out.is_empty() {
-            last = DnsError::Mismatch("no address for any of the zone's servers");
-            continue;
-        }
-        return Ok(out);
+    let zone = zone(resolver, &qname, t)?;
+    let (answer, id) = query(resolver, &zone, rtype::NS, true, t)?;
+    let mut out = Vec::new();
+    for server in ns_names(&answer, id, &zone).iter().take(MAX_SERVERS) {
+        let server = server.to_string().trim_end_matches('.').to_string();
+        let Ok(found) = crate::ddns::run::resolve(&server) else { continue };
+        let Some(&addr) = found.iter().find(|a| a.is_ipv4()).or(found.first()) else { continue };
+        let at = SocketAddr::new(addr, DNS_PORT);
+        let addrs = query(at, &qname, qtype, false, t)
+            .and_then(|(answer, id)| lookup::check_answer(&answer, id, &qname, qtype))
+            .and_then(|r| r.map_err(|rcode| DnsError::Rcode { server: at, rcode }));
+        out.push(Answer { server, addr, addrs });
     }
-    Err(last)
+    if out.is_empty() {
+        return Err(DnsError::Mismatch("no address for any of the zone's name servers"));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

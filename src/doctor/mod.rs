@@ -16,6 +16,7 @@ use crate::addr::reach::{self, Observation};
 use crate::addr::{V4Class, classify_v4};
 use crate::config::{Config, DdnsHost, Forward};
 use crate::device::resolve::Devices;
+use crate::dns::DnsError;
 use crate::dns::authority::Answer;
 use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::nft::counters;
@@ -64,7 +65,7 @@ pub struct Authoritative {
     pub domain: String,
     /// AAAA; else A.
     pub v6: bool,
-    pub answers: Result<Vec<Answer>, String>,
+    pub answers: Result<Vec<Answer>, DnsError>,
 }
 
 /// What the outside probe ([`outside`]) said, per external port asked.
