@@ -110,15 +110,23 @@ pub fn run(args: DoctorArgs) -> Outcome {
     let probe = cfg.main.probe.as_ref().filter(|_| !args.offline);
     let results = std::sync::Mutex::new(Vec::new());
     let answers = std::sync::Mutex::new(Vec::new());
-    let connects = if args.offline { Vec::new() } else { doctor::probes(cfg, &ctx.devices, only) };
-    let asks = probe.map(|p| outside::ports(cfg, only).into_iter().map(move |port| (p, port)));
-    let jobs = connects.into_iter().map(Ok).chain(asks.into_iter().flatten().map(Err));
+    // Ok: a connect; Err: a question to the probe about that port.
+    let mut jobs: Vec<Result<SocketAddr, u16>> = Vec::new();
+    if !args.offline {
+        jobs.extend(doctor::probes(cfg, &ctx.devices, only).into_iter().map(Ok));
+    }
+    if probe.is_some() {
+        jobs.extend(outside::ports(cfg, only).into_iter().map(Err));
+    }
     std::thread::scope(|s| {
         for job in jobs {
             let (results, answers) = (&results, &answers);
-            s.spawn(move || match job {
-                Ok(a) => results.lock().unwrap_or_else(|e| e.into_inner()).push((a, connect(a))),
-                Err((p, port)) => answers.lock().unwrap_or_else(|e| e.into_inner()).push((port, ask_outside(p, port))),
+            s.spawn(move || match (job, probe) {
+                (Ok(a), _) => results.lock().unwrap_or_else(|e| e.into_inner()).push((a, connect(a))),
+                (Err(port), Some(p)) => {
+                    answers.lock().unwrap_or_else(|e| e.into_inner()).push((port, ask_outside(p, port)))
+                }
+                (Err(_), None) => {}
             });
         }
     });
@@ -187,8 +195,10 @@ fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<(String, Result<V
         let asked = cfg.main.authoritative || h.service == crate::config::Service::Rfc2136;
         for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
             out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
-            for v6 in [false, true].into_iter().filter(|v6| asked && if *v6 { h.family.wants_v6() } else { h.family.wants_v4() }) {
-                let qtype = if v6 { rtype::AAAA } else { rtype::A };
+            for (v6, qtype, wanted) in [(false, rtype::A, h.family.wants_v4()), (true, rtype::AAAA, h.family.wants_v6())] {
+                if !asked || !wanted {
+                    continue;
+                }
                 let answers = resolver
                     .ok_or(DnsError::Mismatch("no nameserver in /etc/resolv.conf"))
                     .and_then(|r| authority::ask(d, qtype, r, t));

@@ -11,7 +11,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use super::client::{self, DNS_PORT, Timeouts};
 use super::wire::{self, MessageBuilder, Name, RData, class, opcode, rtype};
@@ -40,17 +40,20 @@ pub fn nameservers(text: &str) -> Vec<SocketAddr> {
         .collect()
 }
 
-/// The server names of `zone`'s NS set in an answer to an NS query with `id`.
-pub fn ns_names(answer: &[u8], id: u16, zone: &Name) -> Vec<Name> {
+/// The server names of `zone`'s NS set in an answer to an NS query with `id`, in
+/// presentation form without the final dot.
+pub fn ns_names(answer: &[u8], id: u16, zone: &Name) -> Vec<String> {
     let Ok(m) = wire::parse(answer) else { return Vec::new() };
     if m.header.id != id || !m.header.is_response() {
         return Vec::new();
     }
-    m.answers
-        .into_iter()
-        .filter(|rr| rr.name == *zone && rr.class == class::IN)
-        .filter_map(|rr| if let RData::Ns(n) = rr.data { Some(n) } else { None })
-        .collect()
+    let mut out = Vec::new();
+    for rr in m.answers.iter().filter(|rr| rr.name == *zone && rr.class == class::IN) {
+        if let RData::Ns(n) = &rr.data {
+            out.push(n.to_string().trim_end_matches('.').to_string());
+        }
+    }
+    out
 }
 
 fn query(server: SocketAddr, name: &Name, qtype: u16, recursive: bool, t: Timeouts) -> Result<(Vec<u8>, u16), DnsError> {
@@ -87,11 +90,10 @@ pub fn ask(name: &Hostname, qtype: u16, resolver: SocketAddr, t: Timeouts) -> Re
     let zone = zone(resolver, &qname, t)?;
     let (answer, id) = query(resolver, &zone, rtype::NS, true, t)?;
     let mut out = Vec::new();
-    for server in ns_names(&answer, id, &zone).iter().take(MAX_SERVERS) {
-        let server = server.to_string().trim_end_matches('.').to_string();
-        let Ok(found) = crate::ddns::run::resolve(&server) else { continue };
-        let Some(&addr) = found.iter().find(|a| a.is_ipv4()).or(found.first()) else { continue };
-        let at = SocketAddr::new(addr, DNS_PORT);
+    for server in ns_names(&answer, id, &zone).into_iter().take(MAX_SERVERS) {
+        let found: Vec<SocketAddr> = (server.as_str(), DNS_PORT).to_socket_addrs().map(Iterator::collect).unwrap_or_default();
+        let Some(&at) = found.iter().find(|a| a.is_ipv4()).or(found.first()) else { continue };
+        let addr = at.ip();
         let addrs = query(at, &qname, qtype, false, t)
             .and_then(|(answer, id)| lookup::check_answer(&answer, id, &qname, qtype))
             .and_then(|r| r.map_err(|rcode| DnsError::Rcode { server: at, rcode }));
@@ -128,9 +130,7 @@ mod tests {
             b.record(Section::Answer, &Name::parse(owner).unwrap(), rtype::NS, class::IN, 300, &data);
         }
         let answer = b.finish();
-        let got: Vec<String> = ns_names(&answer, 9, &zone).iter().map(|n| n.to_string()).collect();
-        assert_eq!(got.len(), 2, "{got:?}");
-        assert!(got[0].starts_with("ns1.example.test") && got[1].starts_with("ns2.example.net"), "{got:?}");
+        assert_eq!(ns_names(&answer, 9, &zone), ["ns1.example.test", "ns2.example.net"]);
         assert!(ns_names(&answer, 10, &zone).is_empty(), "another ID");
         assert!(ns_names(&answer[..20], 9, &zone).is_empty(), "truncated");
     }

@@ -401,21 +401,11 @@ fn authoritative(domain: &str, rtype: &str, auth: &Authoritative, resolved: &[Ip
             }
         };
         let same_as_resolver = got.len() == resolved.len() && got.iter().all(|x| resolved.contains(x));
-        // Another server of the zone has the address: this one is behind (a secondary
-        // that has not transferred the zone since: RFC 1996 NOTIFY, RFC 1035 §4.3.5).
-        let others_have = |w: IpAddr| answers.iter().any(|o| o.addrs.as_ref().is_ok_and(|g| g.contains(&w)));
         let (level, text) = match want {
-            Some(w) if !got.contains(&w) && others_have(w) => (
-                Level::Problem,
-                format!(
-                    "{who} has {} ({rtype}), not this router's address {w}, which another of the zone's servers has: this one has not caught up with the zone yet; wait, or tell the provider if it stays so",
-                    list(got)
-                ),
-            ),
             Some(w) if !got.contains(&w) => (
                 Level::Problem,
                 format!(
-                    "{who} has {} ({rtype}), not this router's address {w}: the provider's record itself is old; see the last result, or run homeport update",
+                    "{who} has {} ({rtype}), not this router's address {w}: the record there is old (or this server has not caught up with the zone yet); see the last result, or run homeport update",
                     list(got)
                 ),
             ),
@@ -427,8 +417,7 @@ fn authoritative(domain: &str, rtype: &str, auth: &Authoritative, resolved: &[Ip
                     list(resolved)
                 ),
             ),
-            Some(_) => (Level::Ok, format!("{who} has the same ({rtype} {})", list(got))),
-            None => (Level::Note, format!("{who} has {} ({rtype}), as the system resolver", list(got))),
+            _ => (Level::Ok, format!("{who} gives the same answer ({rtype} {})", list(got))),
         };
         out.push(level, domain, text);
     }
