@@ -107,12 +107,8 @@ fn seen(ip: &str, reachable: bool) -> Result<Outside, String> {
 
 /// myhome.duckdns.org's A record at its two authoritative servers.
 fn authorities(first: &str, second: &str) -> Vec<Authoritative> {
-    let at = |server: &str, addr: &str, has: &str| Answer {
-        server: server.into(),
-        addr: ip(addr),
-        addrs: Ok(vec![ip(has)]),
-    };
-    let answers = Ok(vec![at("ns1.duckdns.org", "192.0.2.53", first), at("ns2.duckdns.org", "198.51.100.53", second)]);
+    let at = |server: &str, has: &str| Answer { server: server.into(), addrs: Ok(vec![ip(has)]) };
+    let answers = Ok(vec![at("ns1.duckdns.org", first), at("ns2.duckdns.org", second)]);
     vec![Authoritative { domain: "myhome.duckdns.org".into(), v6: false, answers }]
 }
 

@@ -185,7 +185,8 @@ fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
 /// section, else the rfc2136 ones: docs/doctor.md, "Authoritative answers"), what the
 /// domain's authoritative servers answer, per wanted family.
 fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<(String, Result<Vec<IpAddr>, String>)>, Vec<Authoritative>) {
-    use crate::dns::{authority, client::Timeouts, wire::rtype};
+    use crate::config::AddrFamily::{Ipv4, Ipv6};
+    use crate::dns::{authority, client::Timeouts};
     let t = Timeouts { udp: Duration::from_secs(2), udp_attempts: 1, tcp: Duration::from_secs(3) };
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let resolver = authority::nameservers(&resolv).into_iter().next();
@@ -195,13 +196,13 @@ fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<(String, Result<V
         let asked = cfg.main.authoritative || h.service == crate::config::Service::Rfc2136;
         for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
             out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
-            for (v6, qtype, wanted) in [(false, rtype::A, h.family.wants_v4()), (true, rtype::AAAA, h.family.wants_v6())] {
+            for (v6, family, wanted) in [(false, Ipv4, h.family.wants_v4()), (true, Ipv6, h.family.wants_v6())] {
                 if !asked || !wanted {
                     continue;
                 }
                 let answers = resolver
                     .ok_or(DnsError::Mismatch("no nameserver in /etc/resolv.conf"))
-                    .and_then(|r| authority::ask(d, qtype, r, t));
+                    .and_then(|r| authority::ask(d, family, r, t));
                 auth.push(Authoritative { domain: d.to_string(), v6, answers });
             }
         }

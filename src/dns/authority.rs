@@ -11,12 +11,13 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 
 use super::client::{self, DNS_PORT, Timeouts};
-use super::wire::{self, MessageBuilder, Name, RData, class, opcode, rtype};
+use super::wire::{self, Name, RData, class, rtype};
 use super::{DnsError, lookup, random_id, rfc2136};
-use crate::types::Hostname;
+use crate::config::AddrFamily;
+use crate::types::{Host, HostPort, Hostname};
 
 /// At most this many of a zone's servers are asked (each may take a timeout).
 pub const MAX_SERVERS: usize = 4;
@@ -26,8 +27,6 @@ pub const MAX_SERVERS: usize = 4;
 pub struct Answer {
     /// The server's name from the NS set.
     pub server: String,
-    /// The address it was asked at.
-    pub addr: IpAddr,
     pub addrs: Result<Vec<IpAddr>, DnsError>,
 }
 
@@ -56,11 +55,9 @@ pub fn ns_names(answer: &[u8], id: u16, zone: &Name) -> Vec<String> {
     out
 }
 
-fn query(server: SocketAddr, name: &Name, qtype: u16, recursive: bool, t: Timeouts) -> Result<(Vec<u8>, u16), DnsError> {
+fn query(server: SocketAddr, name: &Name, qtype: u16, t: Timeouts) -> Result<(Vec<u8>, u16), DnsError> {
     let id = random_id();
-    let flags = if recursive { wire::flag::RD } else { 0 };
-    let q = MessageBuilder::new(id, opcode::QUERY, flags).question(name, qtype, class::IN).finish();
-    client::exchange(server, &q, t).map(|(a, _)| (a, id))
+    client::exchange(server, &lookup::query(id, name, qtype), t).map(|(a, _)| (a, id))
 }
 
 /// The zone enclosing `name`, asking `resolver` for the SOA of `name`, then of each
@@ -69,7 +66,7 @@ fn zone(resolver: SocketAddr, name: &Name, t: Timeouts) -> Result<Name, DnsError
     let mut at = Some(name.clone());
     let mut last = DnsError::Mismatch("no SOA record for the name or a parent");
     while let Some(n) = at.filter(|n| !n.is_root()) {
-        match query(resolver, &n, rtype::SOA, true, t) {
+        match query(resolver, &n, rtype::SOA, t) {
             Ok((answer, id)) => {
                 if let Some(z) = rfc2136::zone_from_answer(&answer, id, &n) {
                     return Ok(z);
@@ -82,25 +79,22 @@ fn zone(resolver: SocketAddr, name: &Name, t: Timeouts) -> Result<Name, DnsError
     Err(last)
 }
 
-/// Asks `name`'s authoritative servers for its `qtype` records (see the module docs),
-/// through `resolver` (the first nameserver of resolv.conf, as the C library asks first).
-/// The servers' addresses come from the system resolver, IPv4 first.
-pub fn ask(name: &Hostname, qtype: u16, resolver: SocketAddr, t: Timeouts) -> Result<Vec<Answer>, DnsError> {
+/// Asks `name`'s authoritative servers for its addresses of `family` (A or AAAA, see
+/// the module docs), through `resolver` (the first nameserver of resolv.conf, as the C
+/// library asks first); each server by name, through the system resolver, with
+/// `lookup::lookup_rd` (recursion not desired).
+pub fn ask(name: &Hostname, family: AddrFamily, resolver: SocketAddr, t: Timeouts) -> Result<Vec<Answer>, DnsError> {
     let qname = Name::from_hostname(name);
     let zone = zone(resolver, &qname, t)?;
-    let (answer, id) = query(resolver, &zone, rtype::NS, true, t)?;
+    let (answer, id) = query(resolver, &zone, rtype::NS, t)?;
     let mut out = Vec::new();
     for server in ns_names(&answer, id, &zone).into_iter().take(MAX_SERVERS) {
-        let found: Vec<SocketAddr> = (server.as_str(), DNS_PORT).to_socket_addrs().map(Iterator::collect).unwrap_or_default();
-        let Some(&at) = found.iter().find(|a| a.is_ipv4()).or(found.first()) else { continue };
-        let addr = at.ip();
-        let addrs = query(at, &qname, qtype, false, t)
-            .and_then(|(answer, id)| lookup::check_answer(&answer, id, &qname, qtype))
-            .and_then(|r| r.map_err(|rcode| DnsError::Rcode { server: at, rcode }));
-        out.push(Answer { server, addr, addrs });
+        let Ok(host) = Hostname::parse(&server) else { continue };
+        let addrs = lookup::lookup_rd(name, &HostPort { host: Host::Name(host), port: None }, family, t, false);
+        out.push(Answer { server, addrs });
     }
     if out.is_empty() {
-        return Err(DnsError::Mismatch("no address for any of the zone's name servers"));
+        return Err(DnsError::Mismatch("no NS records for the zone"));
     }
     Ok(out)
 }
@@ -109,7 +103,7 @@ pub fn ask(name: &Hostname, qtype: u16, resolver: SocketAddr, t: Timeouts) -> Re
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::dns::wire::{Section, flag};
+    use crate::dns::wire::{MessageBuilder, Section, flag, opcode};
 
     #[test]
     fn resolv_conf_nameservers() {

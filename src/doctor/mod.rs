@@ -392,7 +392,7 @@ fn authoritative(domain: &str, rtype: &str, auth: &Authoritative, resolved: &[Ip
     };
     let list = |a: &[IpAddr]| if a.is_empty() { "nothing".to_string() } else { a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ") };
     for a in answers {
-        let who = format!("the authoritative server {} ({})", a.server, a.addr);
+        let who = format!("the authoritative server {}", a.server);
         let got = match &a.addrs {
             Ok(got) => got,
             Err(e) => {
