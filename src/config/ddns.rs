@@ -297,7 +297,7 @@ impl TsigAlgorithm {
 
 /// A URL option: checked, and upgraded from `http` to `https` (with a warning) while
 /// `use_https` is on, as ddns-scripts' `use_https` does.
-fn read_url(
+pub(super) fn read_url(
     r: &mut Reader<'_>,
     name: &str,
     shown: Shown,

@@ -1,12 +1,12 @@
 //! `config homeport 'main'`: where the WAN is and how the daemon behaves.
 //!
 //! Pure. Reads one section into [`MainSettings`]. A bad option costs that option only:
-//! it is reported as a warning naming the section, the option and the value, and its
+//! it is reported as a warning naming the section, the option and the value (an error
+//! for the outside probe's options, read as a ddns section reads them), and its
 //! default applies; the other options keep the values they were given (issue 12 item 4:
 //! a debounce of `15m` must not drop the chosen log level, interface, device and zone).
 
-use super::read::{Choices, Reader, Shown, choose, parse_bool};
-use super::url::{self, Scheme};
+use super::read::{Choices, Reader, Shown, choose};
 use super::{LogLevel, MainSettings, Probe};
 use crate::types::{IfName, Interval, UciName};
 
@@ -57,15 +57,18 @@ pub fn read(r: &mut Reader<'_>) -> MainSettings {
     let zone = contained(r, "zone", UciName::parse, d.zone.as_str());
     let debounce = contained(r, "debounce", parse_debounce, &d.debounce.to_string());
     let log_level = contained(r, "log_level", LogLevel::parse, d.log_level.name());
-    let authoritative = contained(r, "authoritative", parse_bool, "0").unwrap_or(false);
-    // `use_https` and `cacert` as a ddns section has them, for the one URL of this section.
-    let plain_http = contained(r, "use_https", parse_bool, "1") == Some(false);
-    let cacert = contained(r, "cacert", super::ddns::parse_cacert, "");
-    let probe = contained(r, "probe_url", |v| probe_url(v, plain_http), "").map(|(url, upgraded)| {
-        if upgraded {
-            r.warn_option("probe_url", "is plain http://; using https:// because use_https is on");
+    // The probe's options are a ddns section's own (`use_https`, `cacert`, a URL), read by
+    // the same code, so a bad value is an error there as here; it costs that option only.
+    let authoritative = r.bool("authoritative", false);
+    let use_https = r.opt_bool("use_https").unwrap_or(true);
+    let cacert = r.parse("cacert", Shown::Value, super::ddns::parse_cacert);
+    let probe = super::ddns::read_url(r, "probe_url", Shown::Value, use_https, false).and_then(|(url, _)| {
+        // doctor appends `/port/<n>` to it (docs/doctor.md, "From outside").
+        if url.contains('?') {
+            r.error_option("probe_url", "has a query; give the service's base URL (https://host or https://host/path)");
+            return None;
         }
-        Probe { url, plain_http, cacert }
+        Some(Probe { url: url.trim_end_matches('/').to_string(), plain_http: !use_https, cacert })
     });
     MainSettings {
         enabled: enabled.unwrap_or(d.enabled),
@@ -77,21 +80,6 @@ pub fn read(r: &mut Reader<'_>) -> MainSettings {
         probe,
         authoritative,
     }
-}
-
-/// `probe_url`: the base URL of an echoip-style service, to which doctor appends
-/// `/port/<n>`; so no query, and no trailing `/`. `http://` becomes `https://` (the
-/// second value says so) unless `use_https '0'`, as ddns sections' URLs do.
-pub fn probe_url(v: &str, plain_http: bool) -> Result<(String, bool), String> {
-    let checked = url::check(v, false)?;
-    if v.contains('?') {
-        return Err("has a query; give the service's base URL (https://host or https://host/path)".to_string());
-    }
-    let base = v.trim_end_matches('/');
-    if checked.scheme == Scheme::Http && !plain_http {
-        return Ok((url::upgrade_to_https(base), true));
-    }
-    Ok((base.to_string(), false))
 }
 
 /// `debounce`: a duration of at most [`MAX_DEBOUNCE_SECS`].

@@ -109,7 +109,8 @@ fn every_bad_main_option_falls_back_alone() {
 }
 
 /// `probe_url` (docs/doctor.md, "From outside"): https unless `use_https '0'`, as a
-/// ddns section's URLs; a bad value costs the probe only; unset, there is no probe.
+/// ddns section's URLs, read by the same code (a bad value is an error, costing that
+/// option only); unset, there is no probe.
 #[test]
 fn probe_url_https_unless_use_https_0() {
     let probe = |opts: &[(&str, &str)]| {
@@ -141,7 +142,7 @@ fn probe_url_https_unless_use_https_0() {
         let (p, d) = if opt == "probe_url" { probe(&[(opt, bad)]) } else { probe(&[good, (opt, bad)]) };
         assert_eq!(p.is_some(), opt == "cacert", "{opt} {bad}");
         assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].starts_with(&format!("warning: section @homeport[0] ('main'): option '{opt}'")), "{d:?}");
+        assert!(d[0].starts_with(&format!("error: section @homeport[0] ('main'): option '{opt}'")), "{d:?}");
     }
 }
 

@@ -1,13 +1,12 @@
-//! What a name's authoritative servers answer, past every cache: the zone found through
-//! the system resolver (an SOA query, walking up the labels: RFC 1034 §4.3.2, the SOA
-//! of a name's zone comes back in the answer at the apex and in the authority section
-//! below it, RFC 2308 §2), the zone's NS set and the servers' addresses from the same
-//! resolver, then each server asked directly without recursion (RD clear, RFC 1035
-//! §4.1.1) for A or AAAA.
+//! What a name's authoritative servers answer, past every cache: the zone's NS set found
+//! through the system resolver (an NS query for the name, then for each parent in turn,
+//! until one has NS records: the zone cut, RFC 1034 §4.2.1), the servers' addresses from
+//! the system resolver, then each server asked directly without recursion (RD clear,
+//! RFC 1035 §4.1.1) for A or AAAA.
 //!
 //! Pure: [`nameservers`] (resolv.conf), [`ns_names`]. The shell, [`ask`], sends through
-//! `client` and reads answers with `lookup::check_answer` and `rfc2136::zone_from_answer`:
-//! no second DNS code path.
+//! `client::exchange` and asks the servers with `lookup::lookup_rd`: no second DNS code
+//! path.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -15,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::client::{self, DNS_PORT, Timeouts};
 use super::wire::{self, Name, RData, class, rtype};
-use super::{DnsError, lookup, random_id, rfc2136};
+use super::{DnsError, lookup, random_id};
 use crate::config::AddrFamily;
 use crate::types::{Host, HostPort, Hostname};
 
@@ -60,23 +59,20 @@ fn query(server: SocketAddr, name: &Name, qtype: u16, t: Timeouts) -> Result<(Ve
     client::exchange(server, &lookup::query(id, name, qtype), t).map(|(a, _)| (a, id))
 }
 
-/// The zone enclosing `name`, asking `resolver` for the SOA of `name`, then of each
-/// parent in turn until one answers with it.
-fn zone(resolver: SocketAddr, name: &Name, t: Timeouts) -> Result<Name, DnsError> {
+/// The zone's name servers: an NS query (recursion desired) to `resolver` for `name`,
+/// then for each parent in turn, until one has an NS set, the zone cut (RFC 1034 §4.2.1:
+/// the NS records sit at the top node of a zone; below it the answer has none).
+fn servers(resolver: SocketAddr, name: &Name, t: Timeouts) -> Result<Vec<String>, DnsError> {
     let mut at = Some(name.clone());
-    let mut last = DnsError::Mismatch("no SOA record for the name or a parent");
     while let Some(n) = at.filter(|n| !n.is_root()) {
-        match query(resolver, &n, rtype::SOA, t) {
-            Ok((answer, id)) => {
-                if let Some(z) = rfc2136::zone_from_answer(&answer, id, &n) {
-                    return Ok(z);
-                }
-            }
-            Err(e) => last = e,
+        let (answer, id) = query(resolver, &n, rtype::NS, t)?;
+        let found = ns_names(&answer, id, &n);
+        if !found.is_empty() {
+            return Ok(found);
         }
         at = n.parent();
     }
-    Err(last)
+    Err(DnsError::Mismatch("no NS records for the name or a parent"))
 }
 
 /// Asks `name`'s authoritative servers for its addresses of `family` (A or AAAA, see
@@ -84,17 +80,14 @@ fn zone(resolver: SocketAddr, name: &Name, t: Timeouts) -> Result<Name, DnsError
 /// library asks first); each server by name, through the system resolver, with
 /// `lookup::lookup_rd` (recursion not desired).
 pub fn ask(name: &Hostname, family: AddrFamily, resolver: SocketAddr, t: Timeouts) -> Result<Vec<Answer>, DnsError> {
-    let qname = Name::from_hostname(name);
-    let zone = zone(resolver, &qname, t)?;
-    let (answer, id) = query(resolver, &zone, rtype::NS, t)?;
     let mut out = Vec::new();
-    for server in ns_names(&answer, id, &zone).into_iter().take(MAX_SERVERS) {
+    for server in servers(resolver, &Name::from_hostname(name), t)?.into_iter().take(MAX_SERVERS) {
         let Ok(host) = Hostname::parse(&server) else { continue };
         let addrs = lookup::lookup_rd(name, &HostPort { host: Host::Name(host), port: None }, family, t, false);
         out.push(Answer { server, addrs });
     }
     if out.is_empty() {
-        return Err(DnsError::Mismatch("no NS records for the zone"));
+        return Err(DnsError::Mismatch("no name server of the zone has a usable name"));
     }
     Ok(out)
 }
