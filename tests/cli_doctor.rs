@@ -573,7 +573,7 @@ fn authoritative_differs_from_the_resolver_on_bind() {
     assert_eq!(code, Some(1), "{out}");
     for want in [
         "problem myhome.example.test: resolves to 198.51.100.23, but the provider already has 203.0.113.7",
-        "note    myhome.example.test: the authoritative server ns.example.test has 203.0.113.7 (A) \
+        "note    myhome.example.test: the authoritative server ns.example.test has 203.0.113.7 (A), \
          while the system resolver still gives 198.51.100.23: a cache keeps the old answer until its time to live \
          runs out; wait, nothing to change",
     ] {

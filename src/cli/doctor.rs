@@ -189,7 +189,7 @@ fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<(String, Result<V
     use crate::dns::{authority, client::Timeouts};
     let t = Timeouts { udp: Duration::from_secs(2), udp_attempts: 1, tcp: Duration::from_secs(3) };
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let resolver = authority::nameservers(&resolv).into_iter().next();
+    let resolver = authority::nameserver(&resolv);
     let (mut out, mut auth) = (Vec::new(), Vec::new());
     for h in cfg.ddns.iter().filter(|h| h.enabled) {
         let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));

@@ -390,36 +390,33 @@ fn authoritative(domain: &str, rtype: &str, auth: &Authoritative, resolved: &[Ip
             return out.push(Level::Note, domain, text);
         }
     };
-    let list = |a: &[IpAddr]| if a.is_empty() { "nothing".to_string() } else { a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ") };
+    let list = |a: &[IpAddr]| {
+        if a.is_empty() { "nothing".to_string() } else { a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ") }
+    };
     for a in answers {
-        let who = format!("the authoritative server {}", a.server);
         let got = match &a.addrs {
             Ok(got) => got,
             Err(e) => {
-                out.push(Level::Note, domain, format!("{who} gave no answer ({e})"));
+                out.push(Level::Note, domain, format!("the authoritative server {} gave no answer ({e})", a.server));
                 continue;
             }
         };
         let same_as_resolver = got.len() == resolved.len() && got.iter().all(|x| resolved.contains(x));
-        let (level, text) = match want {
+        let (level, tail) = match want {
             Some(w) if !got.contains(&w) => (
                 Level::Problem,
-                format!(
-                    "{who} has {} ({rtype}), not this router's address {w}: the record there is old (or this server has not caught up with the zone yet); see the last result, or run homeport update",
-                    list(got)
-                ),
+                format!("not this router's address {w}: the record there is old (or this server has not caught up with the zone yet); see the last result, or run homeport update"),
             ),
             _ if !same_as_resolver => (
                 Level::Note,
                 format!(
-                    "{who} has {} ({rtype}) while the system resolver still gives {}: a cache keeps the old answer until its time to live runs out; wait, nothing to change",
-                    list(got),
+                    "while the system resolver still gives {}: a cache keeps the old answer until its time to live runs out; wait, nothing to change",
                     list(resolved)
                 ),
             ),
-            _ => (Level::Ok, format!("{who} gives the same answer ({rtype} {})", list(got))),
+            _ => (Level::Ok, "the same as the system resolver".to_string()),
         };
-        out.push(level, domain, text);
+        out.push(level, domain, format!("the authoritative server {} has {} ({rtype}), {tail}", a.server, list(got)));
     }
 }
 
