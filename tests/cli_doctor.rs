@@ -403,9 +403,12 @@ impl Internet {
         r.ns.ip(&format!("link set wan0p netns {}", ns.name));
         ns.ip("addr add 203.0.113.1/24 dev wan0p");
         ns.ip("link set wan0p up");
-        nft_in(&ns, "add table inet capture\n\
+        nft_in(
+            &ns,
+            "add table inet capture\n\
                      add chain inet capture input { type filter hook input priority 0; }\n\
-                     add rule inet capture input tcp dport 443 counter\n");
+                     add rule inet capture input tcp dport 443 counter\n",
+        );
         match support::echoip::start(&ns.name, "203.0.113.1:443".parse().expect("addr")) {
             Ok(echoip) => Some(Internet { ns, echoip }),
             Err(why) => {
@@ -472,9 +475,12 @@ fn outside_probe_reachable_and_blocked() {
     }
     assert_eq!(accepted, 2, "the router's connect and the probe's");
 
-    nft_in(&net.ns, "add table inet isp\n\
+    nft_in(
+        &net.ns,
+        "add table inet isp\n\
                      add chain inet isp output { type filter hook output priority 0; }\n\
-                     add rule inet isp output tcp dport 50443 drop\n");
+                     add rule inet isp output tcp dport 50443 drop\n",
+    );
     let started = Instant::now();
     let (code, out) = r.doctor(&["nas"]);
     eprintln!("doctor with the probe (blocked): {:?}", started.elapsed());

@@ -17,13 +17,13 @@ use argh::FromArgs;
 
 use super::{Failure, Outcome};
 use crate::compose;
-use crate::daemon::status_file;
-use crate::diag::Diagnostic;
 use crate::config::Probe;
+use crate::daemon::status_file;
 use crate::ddns::http::{HttpClient, Transport};
 use crate::ddns::request::HttpRequest;
-use crate::doctor::outside::{self, Outside};
+use crate::diag::Diagnostic;
 use crate::dns::DnsError;
+use crate::doctor::outside::{self, Outside};
 use crate::doctor::{self, Authoritative, CONNECT_TIMEOUT_SECS, Connect, Facts, Probed, Wan};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
@@ -180,11 +180,14 @@ fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
     (!hosts.is_empty()).then(|| crate::status::Status { hosts, ..Default::default() })
 }
 
+/// A domain and the system resolver's answer.
+type Answered = (String, Result<Vec<IpAddr>, String>);
+
 /// The system resolver's answers for each domain of the selected, enabled ddns sections;
 /// and, for the sections that ask for them (every one with `authoritative '1'` in the main
 /// section, else the rfc2136 ones: docs/doctor.md, "Authoritative answers"), what the
 /// domain's authoritative servers answer, per wanted family.
-fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<(String, Result<Vec<IpAddr>, String>)>, Vec<Authoritative>) {
+fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<Answered>, Vec<Authoritative>) {
     use crate::config::AddrFamily::{Ipv4, Ipv6};
     use crate::dns::{authority, client::Timeouts};
     let t = Timeouts { udp: Duration::from_secs(2), udp_attempts: 1, tcp: Duration::from_secs(3) };

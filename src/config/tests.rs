@@ -132,7 +132,9 @@ fn probe_url_https_unless_use_https_0() {
     assert_eq!(p.map(|p| p.url), Some("https://echo.example.net".to_string()));
     assert_eq!(
         d,
-        ["warning: section @homeport[0] ('main'): option 'probe_url': is plain http://; using https:// because use_https is on"]
+        [
+            "warning: section @homeport[0] ('main'): option 'probe_url': is plain http://; using https:// because use_https is on"
+        ]
     );
     let (p, d) = probe(&[("probe_url", "http://echo.example.net"), ("use_https", "0")]);
     assert_eq!(p.map(|p| (p.url, p.plain_http)), Some(("http://echo.example.net".to_string(), true)));

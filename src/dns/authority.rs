@@ -112,7 +112,9 @@ mod tests {
         let zone = Name::parse("example.test").unwrap();
         let mut b = MessageBuilder::new(9, opcode::QUERY, flag::QR | flag::RD);
         b.question(&zone, rtype::NS, class::IN);
-        for (owner, target) in [("example.test", "ns1.example.test"), ("other.test", "ns.other.test"), ("example.test", "ns2.example.net")] {
+        for (owner, target) in
+            [("example.test", "ns1.example.test"), ("other.test", "ns.other.test"), ("example.test", "ns2.example.net")]
+        {
             let mut data = Vec::new();
             Name::parse(target).unwrap().write(&mut data);
             b.record(Section::Answer, &Name::parse(owner).unwrap(), rtype::NS, class::IN, 300, &data);

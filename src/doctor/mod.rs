@@ -16,9 +16,9 @@ use crate::addr::reach::{self, Observation};
 use crate::addr::{V4Class, classify_v4};
 use crate::config::{Config, DdnsHost, Forward};
 use crate::device::resolve::Devices;
+use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::dns::DnsError;
 use crate::dns::authority::Answer;
-use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::nft::counters;
 use crate::status::{HostStatus, Status};
 
@@ -348,26 +348,40 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
             let (rtype, fam) = if v6 { ("AAAA", "IPv6") } else { ("A", "IPv4") };
             let same: Vec<String> = found.iter().filter(|a| a.is_ipv6() == v6).map(|a| a.to_string()).collect();
             let (level, text) = match want {
-                Some(a) if found.contains(&a) => (Level::Ok, format!("resolves to {a}, this router's address ({rtype})")),
+                Some(a) if found.contains(&a) => {
+                    (Level::Ok, format!("resolves to {a}, this router's address ({rtype})"))
+                }
                 None if same.is_empty() => (
                     Level::Note,
                     format!("has no {rtype} record, and this router has no public {fam} address to publish"),
                 ),
                 None => (
                     Level::Note,
-                    format!("resolves to {}, but this router has no public {fam} address to compare with", same.join(", ")),
+                    format!(
+                        "resolves to {}, but this router has no public {fam} address to compare with",
+                        same.join(", ")
+                    ),
                 ),
-                Some(a) if same.is_empty() => (Level::Problem, format!(
-                    "has no {rtype} record, but this router's address is {a}: the update has not reached the provider; see the last result, or run homeport update"
-                )),
-                Some(a) if registered(a) => (Level::Problem, format!(
-                    "resolves to {}, but the provider already has {a}: resolvers keep the old answer until its time to live runs out; wait a few minutes",
-                    same.join(", ")
-                )),
-                Some(a) => (Level::Problem, format!(
-                    "resolves to {}, but this router's address is {a}: the record is old; homeport updates it at the next check, or run homeport update now",
-                    same.join(", ")
-                )),
+                Some(a) if same.is_empty() => (
+                    Level::Problem,
+                    format!(
+                        "has no {rtype} record, but this router's address is {a}: the update has not reached the provider; see the last result, or run homeport update"
+                    ),
+                ),
+                Some(a) if registered(a) => (
+                    Level::Problem,
+                    format!(
+                        "resolves to {}, but the provider already has {a}: resolvers keep the old answer until its time to live runs out; wait a few minutes",
+                        same.join(", ")
+                    ),
+                ),
+                Some(a) => (
+                    Level::Problem,
+                    format!(
+                        "resolves to {}, but this router's address is {a}: the record is old; homeport updates it at the next check, or run homeport update now",
+                        same.join(", ")
+                    ),
+                ),
             };
             out.push(level, domain.as_str(), text);
             let auth = facts.authoritative.iter().find(|x| x.domain == domain.as_str() && x.v6 == v6);
@@ -382,16 +396,28 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
 /// What each authoritative server answers, against the resolver's answer (a difference
 /// is a cache still holding the old record: RFC 1035 §3.2.1's TTL) and against the
 /// address to publish (a difference there is the provider's own record being old).
-fn authoritative(domain: &str, rtype: &str, auth: &Authoritative, resolved: &[IpAddr], want: Option<IpAddr>, out: &mut Out) {
+fn authoritative(
+    domain: &str,
+    rtype: &str,
+    auth: &Authoritative,
+    resolved: &[IpAddr],
+    want: Option<IpAddr>,
+    out: &mut Out,
+) {
     let answers = match &auth.answers {
         Ok(a) => a,
         Err(e) => {
-            let text = format!("its authoritative servers could not be asked ({e}): only the resolver's answer is known");
+            let text =
+                format!("its authoritative servers could not be asked ({e}): only the resolver's answer is known");
             return out.push(Level::Note, domain, text);
         }
     };
     let list = |a: &[IpAddr]| {
-        if a.is_empty() { "nothing".to_string() } else { a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ") }
+        if a.is_empty() {
+            "nothing".to_string()
+        } else {
+            a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+        }
     };
     for a in answers {
         let got = match &a.addrs {
@@ -405,7 +431,9 @@ fn authoritative(domain: &str, rtype: &str, auth: &Authoritative, resolved: &[Ip
         let (level, tail) = match want {
             Some(w) if !got.contains(&w) => (
                 Level::Problem,
-                format!("not this router's address {w}: the record there is old (or this server has not caught up with the zone yet); see the last result, or run homeport update"),
+                format!(
+                    "not this router's address {w}: the record there is old (or this server has not caught up with the zone yet); see the last result, or run homeport update"
+                ),
             ),
             _ if !same_as_resolver => (
                 Level::Note,
@@ -577,7 +605,8 @@ fn from_outside(f: &Forward, probed: &Probed, connect: Option<&Connect>, facts: 
         return out.push(Level::Ok, subject, format!("reachable from the internet: {probe} connected to {at}"));
     }
     let wan = facts.wan.as_ref().and_then(|w| w.as_ref().ok());
-    let wan_addr = if o.ip.is_ipv4() { wan.and_then(|w| w.v4).map(IpAddr::V4) } else { wan.and_then(|w| w.v6).map(IpAddr::V6) };
+    let wan_addr =
+        if o.ip.is_ipv4() { wan.and_then(|w| w.v4).map(IpAddr::V4) } else { wan.and_then(|w| w.v6).map(IpAddr::V6) };
     let cause = if connect.is_some_and(|c| *c != Connect::Open) {
         "the service does not answer on the LAN either (see above)".to_string()
     } else if let Some(w) = wan_addr.filter(|w| *w != o.ip) {
@@ -590,7 +619,11 @@ fn from_outside(f: &Forward, probed: &Probed, connect: Option<&Connect>, facts: 
             "the ISP blocks incoming connections to port {port}, or a firewall in front of the router drops them; ask the ISP, or try another src_dport"
         )
     };
-    out.push(Level::Problem, subject, format!("not reachable from outside: {probe} could not connect to {at}; likely cause: {cause}"));
+    out.push(
+        Level::Problem,
+        subject,
+        format!("not reachable from outside: {probe} could not connect to {at}; likely cause: {cause}"),
+    );
 }
 
 /// The forward's lint warnings, and a UPnP mapping on its ports.

@@ -62,15 +62,33 @@ fn pki(tag: &str, ip: &str) -> Option<PathBuf> {
     for key in ["ca.key", "srv.key"] {
         openssl(&dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]);
     }
-    openssl(&dir, &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=echoip test CA", "-days", "2", "-out", "ca.pem"]);
+    openssl(
+        &dir,
+        &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=echoip test CA", "-days", "2", "-out", "ca.pem"],
+    );
     openssl(&dir, &["req", "-new", "-key", "srv.key", "-subj", &format!("/CN={ip}"), "-out", "srv.csr"]);
-    let ext = format!("basicConstraints=CA:FALSE\nsubjectAltName=IP:{ip}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n");
+    let ext = format!(
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:{ip}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n"
+    );
     std::fs::write(dir.join("ext.cnf"), ext).expect("ext.cnf");
     openssl(
         &dir,
         &[
-            "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-            "-extfile", "ext.cnf", "-out", "srv.pem",
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "srv.pem",
         ],
     );
     Some(dir)
@@ -131,7 +149,10 @@ fn serve(s: TcpStream, peer: SocketAddr, config: Arc<rustls::ServerConfig>, coun
         Some(port) if path.starts_with("/port/") => {
             let back = SocketAddr::new(peer.ip(), port);
             let reachable = TcpStream::connect_timeout(&back, Duration::from_secs(2)).is_ok();
-            ("200 OK", format!("{{\n  \"ip\": \"{}\",\n  \"port\": {port},\n  \"reachable\": {reachable}\n}}", peer.ip()))
+            (
+                "200 OK",
+                format!("{{\n  \"ip\": \"{}\",\n  \"port\": {port},\n  \"reachable\": {reachable}\n}}", peer.ip()),
+            )
         }
         _ => ("400 Bad Request", "{\n  \"status\": 400,\n  \"error\": \"invalid port\"\n}".to_string()),
     };
