@@ -109,7 +109,7 @@ fn seen(ip: &str, reachable: bool) -> Result<Outside, String> {
 fn authorities(first: &str, second: &str) -> Vec<Authoritative> {
     let at = |server: &str, has: &str| Answer { server: server.into(), addrs: Ok(vec![ip(has)]) };
     let answers = Ok(vec![at("ns1.duckdns.org", first), at("ns2.duckdns.org", second)]);
-    vec![Authoritative { domain: "myhome.duckdns.org".into(), v6: false, answers }]
+    vec![Authoritative { domain: "myhome.duckdns.org".into(), answers }]
 }
 
 /// Cases with nothing to act on (the rest must find a problem).
@@ -248,7 +248,7 @@ fn cases() -> Vec<(&'static str, Vec<String>, Facts)> {
 
     let mut f = good();
     let answers = Err(DnsError::Timeout { server: "127.0.0.1:53".parse().expect("addr"), transport: Transport::Udp });
-    f.authoritative = vec![Authoritative { domain: "myhome.duckdns.org".into(), v6: false, answers }];
+    f.authoritative = vec![Authoritative { domain: "myhome.duckdns.org".into(), answers }];
     out.push(("authoritative_unknown", vec!["home".into()], f));
     out
 }

@@ -186,9 +186,8 @@ type Answered = (String, Result<Vec<IpAddr>, String>);
 /// The system resolver's answers for each domain of the selected, enabled ddns sections;
 /// and, for the sections that ask for them (every one with `authoritative '1'` in the main
 /// section, else the rfc2136 ones: docs/doctor.md, "Authoritative answers"), what the
-/// domain's authoritative servers answer, per wanted family.
+/// domain's authoritative servers answer (A and/or AAAA, as the section's `family`).
 fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<Answered>, Vec<Authoritative>) {
-    use crate::config::AddrFamily::{Ipv4, Ipv6};
     use crate::dns::{authority, client::Timeouts};
     let t = Timeouts { udp: Duration::from_secs(2), udp_attempts: 1, tcp: Duration::from_secs(3) };
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
@@ -199,14 +198,11 @@ fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<Answered>, Vec<Au
         let asked = cfg.main.authoritative || h.service == crate::config::Service::Rfc2136;
         for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
             out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
-            for (v6, family, wanted) in [(false, Ipv4, h.family.wants_v4()), (true, Ipv6, h.family.wants_v6())] {
-                if !asked || !wanted {
-                    continue;
-                }
+            if asked {
                 let answers = resolver
                     .ok_or(DnsError::Mismatch("no nameserver in /etc/resolv.conf"))
-                    .and_then(|r| authority::ask(d, family, r, t));
-                auth.push(Authoritative { domain: d.to_string(), v6, answers });
+                    .and_then(|r| authority::ask(d, h.family, r, t));
+                auth.push(Authoritative { domain: d.to_string(), answers });
             }
         }
     }

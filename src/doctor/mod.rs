@@ -59,12 +59,10 @@ pub struct Facts {
     pub authoritative: Vec<Authoritative>,
 }
 
-/// A domain's authoritative servers' answers for one record type (`dns::authority`).
+/// A domain's authoritative servers' answers, A and/or AAAA (`dns::authority`).
 #[derive(Clone, Debug)]
 pub struct Authoritative {
     pub domain: String,
-    /// AAAA; else A.
-    pub v6: bool,
     pub answers: Result<Vec<Answer>, DnsError>,
 }
 
@@ -384,10 +382,9 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
                 ),
             };
             out.push(level, domain.as_str(), text);
-            let auth = facts.authoritative.iter().find(|x| x.domain == domain.as_str() && x.v6 == v6);
-            if let Some(auth) = auth {
-                let resolved: Vec<IpAddr> = found.iter().copied().filter(|a| a.is_ipv6() == v6).collect();
-                authoritative(domain.as_str(), rtype, auth, &resolved, want, out);
+            if let Some(auth) = facts.authoritative.iter().find(|x| x.domain == domain.as_str()) {
+                let of_family = |a: &[IpAddr]| a.iter().copied().filter(|a| a.is_ipv6() == v6).collect::<Vec<_>>();
+                authoritative(domain.as_str(), rtype, auth, &of_family(found), want, of_family, out);
             }
         }
     }
@@ -402,6 +399,7 @@ fn authoritative(
     auth: &Authoritative,
     resolved: &[IpAddr],
     want: Option<IpAddr>,
+    of_family: impl Fn(&[IpAddr]) -> Vec<IpAddr>,
     out: &mut Out,
 ) {
     let answers = match &auth.answers {
@@ -421,7 +419,7 @@ fn authoritative(
     };
     for a in answers {
         let got = match &a.addrs {
-            Ok(got) => got,
+            Ok(got) => &of_family(got),
             Err(e) => {
                 out.push(Level::Note, domain, format!("the authoritative server {} gave no answer ({e})", a.server));
                 continue;
