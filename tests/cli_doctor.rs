@@ -387,3 +387,202 @@ fn device_target_at_its_current_address_or_not_on_the_network() {
     assert!(out.contains("problem forward 'nas': aa:bb:cc:00:11:33 is not on the network"), "{out}");
     assert!(!out.contains("127.0.0.1") && !out.contains("answers on"), "probed something in its place:\n{out}");
 }
+
+/// The router's `wan0p` (the far end of its WAN) moved into a namespace of its own, the
+/// "internet" at 203.0.113.1/24, where the stand-in echoip answers on port 443 and an nft
+/// counter counts every packet to that port (`tcp dport 443 counter`).
+struct Internet {
+    ns: Netns,
+    echoip: support::echoip::Echoip,
+}
+
+impl Internet {
+    /// `None` (with the reason printed) when there is no openssl CLI for the certificate.
+    fn new(r: &Router, tag: &str) -> Option<Internet> {
+        let ns = Netns::new(tag);
+        r.ns.ip(&format!("link set wan0p netns {}", ns.name));
+        ns.ip("addr add 203.0.113.1/24 dev wan0p");
+        ns.ip("link set wan0p up");
+        nft_in(
+            &ns,
+            "add table inet capture\n\
+                     add chain inet capture input { type filter hook input priority 0; }\n\
+                     add rule inet capture input tcp dport 443 counter\n",
+        );
+        match support::echoip::start(&ns.name, "203.0.113.1:443".parse().expect("addr")) {
+            Ok(echoip) => Some(Internet { ns, echoip }),
+            Err(why) => {
+                eprintln!("SKIPPED: {why}");
+                None
+            }
+        }
+    }
+
+    /// Packets to port 443 the counter saw.
+    fn packets_to_443(&self) -> u64 {
+        let out = self.ns.exec("nft").args(["list", "table", "inet", "capture"]).output().expect("nft list");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let n = text.split("counter packets ").nth(1).and_then(|t| t.split_whitespace().next());
+        n.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no counter in:\n{text}"))
+    }
+}
+
+fn nft_in(ns: &Netns, script: &str) {
+    use std::io::Write as _;
+    let mut c = ns.exec("nft").args(["-f", "-"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("nft");
+    c.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("write nft script");
+    let out = c.wait_with_output().expect("nft");
+    assert!(out.status.success(), "nft -f: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The configuration with the outside probe: the stand-in, its CA as `cacert`.
+fn with_probe(r: &Router, net: &Internet) {
+    let main = format!(
+        "config homeport 'main'\n\toption device 'wan0'\n\toption probe_url 'https://203.0.113.1/'\n\toption cacert '{}'\n",
+        net.echoip.ca().display()
+    );
+    let text = config("192.168.1.10").replacen("config homeport 'main'\n\toption device 'wan0'\n", &main, 1);
+    fs::write(r.dir.join("homeport"), text).expect("write config");
+}
+
+/// `probe_url` set: the stand-in connects back to the router's WAN address at the
+/// forward's port, through the live table to the service: reachable. Then the "ISP"
+/// (an nft rule in the internet namespace) drops connections to that port: not
+/// reachable, and since the service answers on the LAN, the sentence names the block.
+#[test]
+fn outside_probe_reachable_and_blocked() {
+    require_netns!();
+    let r = Router::new("dr-probe", "203.0.113.7/24", HOSTS_NOW);
+    let Some(net) = Internet::new(&r, "dr-probe-inet") else { return };
+    with_probe(&r, &net);
+    r.apply();
+    r.status_ok("203.0.113.7");
+    let service = r.listen("192.168.1.10:28443");
+    let started = Instant::now();
+    let (code, out) = r.doctor(&["nas"]);
+    eprintln!("doctor with the probe (reachable): {:?}", started.elapsed());
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("ok      forward 'nas': reachable from the internet: 203.0.113.1 connected to 203.0.113.7:50443"),
+        "{out}"
+    );
+    assert_eq!(net.echoip.requests(), 1, "one forward, one question:\n{out}");
+    // The stand-in's connect back arrived at the service (the router's own connect too).
+    service.set_nonblocking(true).expect("nonblocking");
+    let mut accepted = 0;
+    while service.accept().is_ok() {
+        accepted += 1;
+    }
+    assert_eq!(accepted, 2, "the router's connect and the probe's");
+
+    nft_in(
+        &net.ns,
+        "add table inet isp\n\
+                     add chain inet isp output { type filter hook output priority 0; }\n\
+                     add rule inet isp output tcp dport 50443 drop\n",
+    );
+    let started = Instant::now();
+    let (code, out) = r.doctor(&["nas"]);
+    eprintln!("doctor with the probe (blocked): {:?}", started.elapsed());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "problem forward 'nas': not reachable from outside: 203.0.113.1 could not connect to 203.0.113.7:50443; \
+             likely cause: the ISP blocks incoming connections to port 50443, or a firewall in front of the router \
+             drops them; ask the ISP, or try another src_dport"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("ok      forward 'nas': a service answers on 192.168.1.10:28443 (TCP)"), "{out}");
+}
+
+/// Without `probe_url` nothing is sent to the probe, and with it `--offline` sends
+/// nothing either: the stand-in counts no request and the internet namespace's nft
+/// counter no packet to port 443.
+#[test]
+fn no_probe_url_contacts_nothing() {
+    require_netns!();
+    let r = Router::new("dr-noprobe", "203.0.113.7/24", HOSTS_NOW);
+    let Some(net) = Internet::new(&r, "dr-noprobe-inet") else { return };
+    r.apply();
+    let _service = r.listen("192.168.1.10:28443");
+    let (_, out) = r.doctor(&[]);
+    assert!(!out.contains("reachable from"), "{out}");
+    with_probe(&r, &net);
+    let (_, out) = r.doctor(&["--offline"]);
+    assert!(!out.contains("reachable from"), "{out}");
+    assert_eq!((net.echoip.requests(), net.packets_to_443()), (0, 0), "the probe was contacted:\n{out}");
+    // The capture works: one run with the probe is counted.
+    let (_, out) = r.doctor(&["nas"]);
+    assert!(out.contains("reachable from the internet"), "{out}");
+    assert_eq!(net.echoip.requests(), 1, "{out}");
+    assert!(net.packets_to_443() > 0);
+}
+
+/// A ddns section for myhome.example.test at the namespace's BIND (rfc2136: doctor asks
+/// the zone's authoritative servers by default).
+fn rfc2136_config() -> String {
+    let (key, alg, secret) = support::named::KEYS[0];
+    config("192.168.1.10").replace(
+        "config ddns 'home'\n\toption service 'duckdns'\n\tlist domain 'myhome.duckdns.org'\n\
+         \toption password 'token-s3cr3t'\n",
+        &format!(
+            "config ddns 'home'\n\toption service 'rfc2136'\n\tlist domain 'myhome.example.test'\n\
+             \toption server '127.0.0.1'\n\toption zone 'example.test'\n\toption key_name '{key}'\n\
+             \toption key_algorithm '{alg}'\n\toption key_secret '{secret}'\n"
+        ),
+    )
+}
+
+/// Issue 15's "name pointing at an old address" on a real authoritative server: BIND in
+/// the namespace holds myhome.example.test at 198.51.100.23 and is the system resolver
+/// too; the router's address is 203.0.113.7. Both the resolver's answer and the
+/// authoritative server's (found through SOA and NS) are said to be old.
+#[test]
+fn name_at_an_old_address_on_bind() {
+    require_netns!();
+    let r = Router::new("dr-bind-old", "203.0.113.7/24", "127.0.0.1 localhost\n");
+    let named = match support::named::start_named_in(&r.ns.name, "myhome IN A 198.51.100.23\n") {
+        Ok(n) => n,
+        Err(why) => return eprintln!("SKIPPED: {why}"),
+    };
+    fs::write(r.dir.join("homeport"), rfc2136_config()).expect("write config");
+    let started = Instant::now();
+    let (code, out) = r.doctor(&["home"]);
+    eprintln!("doctor against BIND (old address): {:?}", started.elapsed());
+    assert_eq!(code, Some(1), "{out}\n{}", named.log());
+    for want in [
+        "problem myhome.example.test: resolves to 198.51.100.23, but this router's address is 203.0.113.7: the record is old",
+        "problem myhome.example.test: the authoritative server ns.example.test has 198.51.100.23 (A), \
+         not this router's address 203.0.113.7: the record there is old",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
+
+/// The authoritative server already has the new address while the resolver still gives
+/// the old one (here the namespace's /etc/hosts plays the cache that holds it): the
+/// difference is said as propagation, nothing to change.
+#[test]
+fn authoritative_differs_from_the_resolver_on_bind() {
+    require_netns!();
+    let r = Router::new("dr-bind-ttl", "203.0.113.7/24", "198.51.100.23 myhome.example.test\n");
+    let _named = match support::named::start_named_in(&r.ns.name, "myhome IN A 203.0.113.7\n") {
+        Ok(n) => n,
+        Err(why) => return eprintln!("SKIPPED: {why}"),
+    };
+    fs::write(r.dir.join("homeport"), rfc2136_config()).expect("write config");
+    r.status_ok("203.0.113.7");
+    let started = Instant::now();
+    let (code, out) = r.doctor(&["home"]);
+    eprintln!("doctor against BIND (propagating): {:?}", started.elapsed());
+    assert_eq!(code, Some(1), "{out}");
+    for want in [
+        "problem myhome.example.test: resolves to 198.51.100.23, but the provider already has 203.0.113.7",
+        "note    myhome.example.test: the authoritative server ns.example.test has 203.0.113.7 (A), \
+         while the system resolver still gives 198.51.100.23: a cache keeps the old answer until its time to live \
+         runs out; wait, nothing to change",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}

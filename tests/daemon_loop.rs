@@ -164,6 +164,8 @@ impl Configure for FakeConfig {
                 zone: UciName::parse("wan").unwrap(),
                 debounce: Interval::from_secs(self.debounce),
                 log_level: LogLevel::Info,
+                probe: None,
+                authoritative: false,
             },
             ddns: Box::new(FakeDdns { tx: self.tx.clone(), hang: Arc::clone(&self.hang), hosts: self.hosts }),
             forwards: Box::new(FakeForwards { tx: self.tx.clone(), fail: Arc::clone(&self.fail_applies) }),

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use homeport::compose;
 use homeport::config::Config;
 use homeport::diag::Diagnostic;
-use homeport::doctor::{self, Connect, Facts, Wan};
+use homeport::dns::authority::Answer;
+use homeport::dns::{DnsError, Transport};
+use homeport::doctor::outside::Outside;
+use homeport::doctor::{self, Authoritative, Connect, Facts, Probed, Wan};
 use homeport::lint::Paths;
 use homeport::status::{HostStatus, Status};
 
@@ -88,8 +91,29 @@ fn good() -> Facts {
         upnp: None,
         diagnostics,
         devices: Default::default(),
+        outside: None,
+        authoritative: Vec::new(),
     }
 }
+
+/// The outside probe's answer for the NAS's port 50443.
+fn probed(answer: Result<Outside, String>) -> Option<Probed> {
+    Some(Probed { host: "echoip.example.net".into(), answers: vec![(50443, answer)] })
+}
+
+fn seen(ip: &str, reachable: bool) -> Result<Outside, String> {
+    Ok(Outside { ip: ip.parse().expect("address"), port: 50443, reachable })
+}
+
+/// myhome.duckdns.org's A record at its two authoritative servers.
+fn authorities(first: &str, second: &str) -> Vec<Authoritative> {
+    let at = |server: &str, has: &str| Answer { server: server.into(), addrs: Ok(vec![ip(has)]) };
+    let answers = Ok(vec![at("ns1.duckdns.org", first), at("ns2.duckdns.org", second)]);
+    vec![Authoritative { domain: "myhome.duckdns.org".into(), answers }]
+}
+
+/// Cases with nothing to act on (the rest must find a problem).
+const FINE: [&str; 4] = ["all_good", "outside_reachable", "outside_no_answer", "authoritative_unknown"];
 
 fn host(f: &mut Facts) -> &mut HostStatus {
     &mut f.status.as_mut().expect("status").hosts[0]
@@ -179,6 +203,53 @@ fn cases() -> Vec<(&'static str, Vec<String>, Facts)> {
     let mut f = good();
     f.wan = Some(Err("interface 'wan' is down (netifd)".into()));
     out.push(("wan_unknown", vec!["game".into(), "old".into()], f));
+
+    let mut f = good();
+    f.outside = probed(seen("203.0.113.7", true));
+    out.push(("outside_reachable", vec!["nas".into(), "game".into()], f));
+
+    let mut f = good();
+    f.outside = probed(seen("203.0.113.7", false));
+    out.push(("outside_blocked", vec!["nas".into()], f));
+
+    let mut f = good();
+    f.outside = probed(seen("203.0.113.7", false));
+    f.connects = vec![(nas(), Connect::Refused)];
+    out.push(("outside_not_listening", vec!["nas".into()], f));
+
+    let mut f = good();
+    f.wan = Some(Ok(Wan { device: "eth1".into(), v4: Some("192.168.0.2".parse().expect("v4")), v6: None }));
+    f.outside = probed(seen("198.51.100.99", false));
+    out.push(("outside_double_nat", vec!["nas".into()], f));
+
+    let mut f = good();
+    f.outside = probed(Err("HTTP status 502".into()));
+    out.push(("outside_no_answer", vec!["nas".into()], f));
+
+    // The name's record is old at its authoritative servers too: the provider has not
+    // got the update.
+    let mut f = good();
+    f.names = vec![("myhome.duckdns.org".into(), Ok(vec![ip("198.51.100.23")]))];
+    f.authoritative = authorities("198.51.100.23", "198.51.100.23");
+    host(&mut f).state = "pending".into();
+    host(&mut f).registered_ipv4 = Some("198.51.100.23".parse().expect("v4"));
+    out.push(("authoritative_old", vec!["home".into()], f));
+
+    // The authoritative servers have the new address, the resolver's cache the old one.
+    let mut f = good();
+    f.names = vec![("myhome.duckdns.org".into(), Ok(vec![ip("198.51.100.23")]))];
+    f.authoritative = authorities("203.0.113.7", "203.0.113.7");
+    out.push(("authoritative_propagating", vec!["home".into()], f));
+
+    // One server has it, the other (a secondary behind on its zone transfer) does not.
+    let mut f = good();
+    f.authoritative = authorities("203.0.113.7", "198.51.100.23");
+    out.push(("authoritative_secondary_behind", vec!["home".into()], f));
+
+    let mut f = good();
+    let answers = Err(DnsError::Timeout { server: "127.0.0.1:53".parse().expect("addr"), transport: Transport::Udp });
+    f.authoritative = vec![Authoritative { domain: "myhome.duckdns.org".into(), answers }];
+    out.push(("authoritative_unknown", vec!["home".into()], f));
     out
 }
 
@@ -215,7 +286,7 @@ fn all_good_has_no_problem_and_each_bad_case_has_one() {
     let (cfg, _) = setup("router.firewall");
     for (name, only, facts) in cases() {
         let n = doctor::problems(&doctor::diagnose(&cfg, &facts, &only));
-        if name == "all_good" {
+        if FINE.contains(&name) {
             assert_eq!(n, 0, "{name}");
         } else {
             assert!(n > 0, "{name}: no problem found");

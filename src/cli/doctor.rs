@@ -4,20 +4,27 @@
 //! files `homeport update` left, the system
 //! resolver, `nft list`, `/proc/net/arp`, TCP connects, fw4's include directory) and
 //! hands them to the pure checks in [`crate::doctor`]. Contacts nothing outside the
-//! router but the configured resolver. Exit status: 0 when no check found a problem,
+//! router but the configured resolver, unless asked to: the zone's authoritative servers
+//! (`authoritative`, rfc2136 sections) and the outside probe (`probe_url`). Exit status: 0 when no check found a problem,
 //! 1 otherwise, 2 when the configuration is unreadable.
 
 use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use argh::FromArgs;
 
 use super::{Failure, Outcome};
 use crate::compose;
+use crate::config::Probe;
 use crate::daemon::status_file;
+use crate::ddns::http::{HttpClient, Transport};
+use crate::ddns::request::HttpRequest;
 use crate::diag::Diagnostic;
-use crate::doctor::{self, CONNECT_TIMEOUT_SECS, Connect, Facts, Wan};
+use crate::dns::DnsError;
+use crate::doctor::outside::{self, Outside};
+use crate::doctor::{self, Authoritative, CONNECT_TIMEOUT_SECS, Connect, Facts, Probed, Wan};
 use crate::lint::Paths;
 use crate::nft::apply::Nft;
 use crate::nft::fw4;
@@ -56,7 +63,7 @@ pub struct DoctorArgs {
     /// the IPv4 neighbour table (default /proc/net/arp)
     #[argh(option, default = "PathBuf::from(\"/proc/net/arp\")")]
     pub neighbours: PathBuf,
-    /// send nothing: no name lookups, no connects to forward targets (for a config that
+    /// send nothing: no name lookups, no connects to forward targets, no outside probe (for a config that
     /// is not this machine's, as `make run`'s demo)
     #[argh(switch)]
     pub offline: bool,
@@ -96,25 +103,40 @@ pub fn run(args: DoctorArgs) -> Outcome {
     let any_forward = cfg.forwards.iter().any(|f| f.enabled);
     // Connect first: the attempts make the kernel ask ARP, so the neighbour table read
     // afterwards is fresh.
-    // One thread per connect, each adding its result (in any order: the checks look
-    // results up by address); threads returning nothing share the scope code `nft`'s
-    // apply instantiates, instead of a join per result type.
+    // One thread per connect and per question to the outside probe (only when probe_url
+    // is set), each adding its result (in any order: the checks look results up by
+    // address or port); one closure type for both, and threads returning nothing share
+    // the scope code `nft`'s apply instantiates: each spawned type costs flash.
+    let probe = cfg.main.probe.as_ref().filter(|_| !args.offline);
     let results = std::sync::Mutex::new(Vec::new());
+    let answers = std::sync::Mutex::new(Vec::new());
+    // Ok: a connect; Err: a question to the probe about that port.
+    let mut jobs: Vec<Result<SocketAddr, u16>> = Vec::new();
+    if !args.offline {
+        jobs.extend(doctor::probes(cfg, &ctx.devices, only).into_iter().map(Ok));
+    }
+    if probe.is_some() {
+        jobs.extend(outside::ports(cfg, only).into_iter().map(Err));
+    }
     std::thread::scope(|s| {
-        let probes = if args.offline { Vec::new() } else { doctor::probes(cfg, &ctx.devices, only) };
-        for a in probes {
-            let results = &results;
-            s.spawn(move || {
-                let c = connect(a);
-                results.lock().unwrap_or_else(|e| e.into_inner()).push((a, c));
+        for job in jobs {
+            let (results, answers) = (&results, &answers);
+            s.spawn(move || match (job, probe) {
+                (Ok(a), _) => results.lock().unwrap_or_else(|e| e.into_inner()).push((a, connect(a))),
+                (Err(port), Some(p)) => {
+                    answers.lock().unwrap_or_else(|e| e.into_inner()).push((port, ask_outside(p, port)))
+                }
+                (Err(_), None) => {}
             });
         }
     });
     let connects = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (names, authoritative) = if args.offline { Default::default() } else { names(cfg, only) };
     let facts = Facts {
         wan: Some(wan(cfg, &args.network)),
         status: status_file::read(&args.state_dir).ok().or_else(|| from_state_files(&args.state_dir)),
-        names: if args.offline { Vec::new() } else { names(cfg, only) },
+        names,
         live: any_forward.then(|| nft.listing().map_err(|e| e.to_string())),
         neighbours: std::fs::read_to_string(&args.neighbours).ok().map(|t| doctor::parse_arp(&t)),
         connects,
@@ -123,6 +145,8 @@ pub fn run(args: DoctorArgs) -> Outcome {
         upnp: if any_forward { nft.list_chain("inet", "fw4", "upnp_prerouting").ok().flatten() } else { None },
         diagnostics,
         devices: ctx.devices,
+        outside: probe.map(|p| Probed { host: outside::host(&p.url).to_string(), answers }),
+        authoritative,
     };
     let findings = doctor::diagnose(cfg, &facts, only);
     let text = if args.json {
@@ -156,16 +180,42 @@ fn from_state_files(dir: &std::path::Path) -> Option<crate::status::Status> {
     (!hosts.is_empty()).then(|| crate::status::Status { hosts, ..Default::default() })
 }
 
-/// The system resolver's answers for each domain of the selected, enabled ddns sections.
-fn names(cfg: &crate::config::Config, only: &[String]) -> Vec<(String, Result<Vec<std::net::IpAddr>, String>)> {
-    let mut out = Vec::new();
+/// A domain and the system resolver's answer.
+type Answered = (String, Result<Vec<IpAddr>, String>);
+
+/// The system resolver's answers for each domain of the selected, enabled ddns sections;
+/// and, for the sections that ask for them (every one with `authoritative '1'` in the main
+/// section, else the rfc2136 ones: docs/doctor.md, "Authoritative answers"), what the
+/// domain's authoritative servers answer (A and/or AAAA, as the section's `family`).
+fn names(cfg: &crate::config::Config, only: &[String]) -> (Vec<Answered>, Vec<Authoritative>) {
+    use crate::dns::{authority, client::Timeouts};
+    let t = Timeouts { udp: Duration::from_secs(2), udp_attempts: 1, tcp: Duration::from_secs(3) };
+    let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let resolver = authority::nameserver(&resolv);
+    let (mut out, mut auth) = (Vec::new(), Vec::new());
     for h in cfg.ddns.iter().filter(|h| h.enabled) {
         let all = only.is_empty() || h.section.name.as_ref().is_some_and(|n| only.contains(n));
+        let asked = cfg.main.authoritative || h.service == crate::config::Service::Rfc2136;
         for d in h.domains.iter().filter(|d| all || only.iter().any(|n| n == d.as_str())) {
             out.push((d.to_string(), crate::ddns::run::resolve(d.as_str())));
+            if asked {
+                let answers = resolver
+                    .ok_or(DnsError::Mismatch("no nameserver in /etc/resolv.conf"))
+                    .and_then(|r| authority::ask(d, h.family, r, t));
+                auth.push(Authoritative { domain: d.to_string(), answers });
+            }
         }
     }
-    out
+    (out, auth)
+}
+
+/// Asks the outside probe about `port` (docs/doctor.md, "From outside"): the certificate
+/// verified against `cacert` or the system's bundle, plain http only with `use_https '0'`.
+/// echoip waits 2 s for the connect back; 15 s bounds the whole exchange.
+fn ask_outside(p: &Probe, port: u16) -> Result<Outside, String> {
+    let mut client = HttpClient::new(p.cacert.as_deref(), p.plain_http).with_total_timeout(Duration::from_secs(15));
+    let resp = client.send(&HttpRequest::get(outside::request_url(&p.url, port))).map_err(|e| e.to_string())?;
+    outside::parse(resp.status, &resp.body, port)
 }
 
 /// A blocking connect bounded by SO_SNDTIMEO, which Linux applies to connect(2)

@@ -282,7 +282,7 @@ fn parse_key_secret(v: &str) -> Result<Secret, String> {
     }
 }
 
-fn parse_cacert(v: &str) -> Result<PathBuf, String> {
+pub(super) fn parse_cacert(v: &str) -> Result<PathBuf, String> {
     if v.eq_ignore_ascii_case("ignore") {
         return Err("would turn certificate checks off, which homeport never does; name a CA bundle file, \
                     or remove the option to use the system's"
@@ -324,7 +324,7 @@ impl TsigAlgorithm {
 
 /// A URL option: checked, and upgraded from `http` to `https` (with a warning) while
 /// `use_https` is on, as ddns-scripts' `use_https` does.
-fn read_url(
+pub(super) fn read_url(
     r: &mut Reader<'_>,
     name: &str,
     shown: Shown,

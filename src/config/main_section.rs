@@ -1,18 +1,30 @@
 //! `config homeport 'main'`: where the WAN is and how the daemon behaves.
 //!
 //! Pure. Reads one section into [`MainSettings`]. A bad option costs that option only:
-//! it is reported as a warning naming the section, the option and the value, and its
+//! it is reported as a warning naming the section, the option and the value (an error
+//! for the outside probe's options, read as a ddns section reads them), and its
 //! default applies; the other options keep the values they were given (issue 12 item 4:
 //! a debounce of `15m` must not drop the chosen log level, interface, device and zone).
 
 use super::read::{Choices, Reader, Shown, choose};
-use super::{LogLevel, MainSettings};
+use super::{LogLevel, MainSettings, Probe};
 use crate::types::{IfName, Interval, UciName};
 
 /// Longest useful debounce: beyond it every update after a reconnect is late.
 pub const MAX_DEBOUNCE_SECS: u64 = 600;
 
-pub const KNOWN: &[&str] = &["enabled", "interface", "device", "zone", "debounce", "log_level"];
+pub const KNOWN: &[&str] = &[
+    "enabled",
+    "interface",
+    "device",
+    "zone",
+    "debounce",
+    "log_level",
+    "probe_url",
+    "use_https",
+    "cacert",
+    "authoritative",
+];
 
 /// The default of `interface` and `zone`.
 pub const DEFAULT_WAN: &str = "wan";
@@ -26,6 +38,8 @@ impl Default for MainSettings {
             zone: default_name(DEFAULT_WAN),
             debounce: Interval::from_secs(2),
             log_level: LogLevel::Info,
+            probe: None,
+            authoritative: false,
         }
     }
 }
@@ -43,6 +57,19 @@ pub fn read(r: &mut Reader<'_>) -> MainSettings {
     let zone = contained(r, "zone", UciName::parse, d.zone.as_str());
     let debounce = contained(r, "debounce", parse_debounce, &d.debounce.to_string());
     let log_level = contained(r, "log_level", LogLevel::parse, d.log_level.name());
+    // The probe's options are a ddns section's own (`use_https`, `cacert`, a URL), read by
+    // the same code, so a bad value is an error there as here; it costs that option only.
+    let authoritative = r.bool("authoritative", false);
+    let use_https = r.opt_bool("use_https").unwrap_or(true);
+    let cacert = r.parse("cacert", Shown::Value, super::ddns::parse_cacert);
+    let probe = super::ddns::read_url(r, "probe_url", Shown::Value, use_https, false).and_then(|(url, _)| {
+        // doctor appends `/port/<n>` to it (docs/doctor.md, "From outside").
+        if url.contains('?') {
+            r.error_option("probe_url", "has a query; give the service's base URL (https://host or https://host/path)");
+            return None;
+        }
+        Some(Probe { url: url.trim_end_matches('/').to_string(), plain_http: !use_https, cacert })
+    });
     MainSettings {
         enabled: enabled.unwrap_or(d.enabled),
         interface: interface.unwrap_or(d.interface),
@@ -50,6 +77,8 @@ pub fn read(r: &mut Reader<'_>) -> MainSettings {
         zone: zone.unwrap_or(d.zone),
         debounce: debounce.unwrap_or(d.debounce),
         log_level: log_level.unwrap_or(d.log_level),
+        probe,
+        authoritative,
     }
 }
 

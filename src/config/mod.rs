@@ -46,6 +46,23 @@ pub struct MainSettings {
     /// Wait after an address change before acting (default 2s).
     pub debounce: Interval,
     pub log_level: LogLevel,
+    /// `probe_url` (with `use_https`, `cacert`): the outside probe `homeport doctor`
+    /// asks, opt-in (docs/doctor.md, "From outside"); `None`: nothing is contacted.
+    pub probe: Option<Probe>,
+    /// `authoritative '1'`: doctor asks each name's authoritative servers too.
+    pub authoritative: bool,
+}
+
+/// An echoip-style port checker (`GET <url>/port/<n>`, docs/doctor.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    /// The service's base URL, without a trailing `/`: checked, `https://` unless
+    /// `use_https '0'`.
+    pub url: String,
+    /// `use_https '0'`: a plain `http://` URL is allowed.
+    pub plain_http: bool,
+    /// A CA bundle to verify the service's certificate with, else the system's.
+    pub cacert: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -216,6 +216,10 @@ pub fn schema() -> Schema {
             with_max(with_default(opt("zone", Kind::Name), &m.zone), UciName::MAX_LEN),
             debounce,
             choices("log_level", main_section::LOG_LEVELS, Some(m.log_level)),
+            opt("probe_url", Kind::Url),
+            flag("use_https", true),
+            with_max(opt("cacert", Kind::Path), ddns::MAX_PATH),
+            flag("authoritative", m.authoritative),
         ],
     };
 

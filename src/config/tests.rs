@@ -108,6 +108,46 @@ fn every_bad_main_option_falls_back_alone() {
     );
 }
 
+/// `probe_url` (docs/doctor.md, "From outside"): https unless `use_https '0'`, as a
+/// ddns section's URLs, read by the same code (a bad value is an error, costing that
+/// option only); unset, there is no probe.
+#[test]
+fn probe_url_https_unless_use_https_0() {
+    let probe = |opts: &[(&str, &str)]| {
+        let (c, d) = run(vec![sec("homeport", Some("main"), opts)]);
+        (c.main.probe, d)
+    };
+    assert_eq!(probe(&[]), (None, vec![]));
+    let (p, d) = probe(&[("probe_url", "https://echo.example.net/echoip/"), ("cacert", "/etc/ssl/my-ca.pem")]);
+    assert_eq!(
+        p,
+        Some(Probe {
+            url: "https://echo.example.net/echoip".into(),
+            plain_http: false,
+            cacert: Some("/etc/ssl/my-ca.pem".into())
+        })
+    );
+    assert!(d.is_empty(), "{d:?}");
+    let (p, d) = probe(&[("probe_url", "http://echo.example.net")]);
+    assert_eq!(p.map(|p| p.url), Some("https://echo.example.net".to_string()));
+    assert_eq!(
+        d,
+        [
+            "warning: section @homeport[0] ('main'): option 'probe_url': is plain http://; using https:// because use_https is on"
+        ]
+    );
+    let (p, d) = probe(&[("probe_url", "http://echo.example.net"), ("use_https", "0")]);
+    assert_eq!(p.map(|p| (p.url, p.plain_http)), Some(("http://echo.example.net".to_string(), true)));
+    assert!(d.is_empty(), "{d:?}");
+    for (opt, bad) in [("probe_url", "https://echo.example.net/?x=1"), ("probe_url", "ftp://x"), ("cacert", "ignore")] {
+        let good = ("probe_url", "https://echo.example.net");
+        let (p, d) = if opt == "probe_url" { probe(&[(opt, bad)]) } else { probe(&[good, (opt, bad)]) };
+        assert_eq!(p.is_some(), opt == "cacert", "{opt} {bad}");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].starts_with(&format!("error: section @homeport[0] ('main'): option '{opt}'")), "{d:?}");
+    }
+}
+
 #[test]
 fn second_main_section_is_an_error() {
     let (_, d) = run(vec![sec("homeport", Some("main"), &[]), sec("homeport", None, &[])]);

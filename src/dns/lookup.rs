@@ -15,7 +15,13 @@ use crate::types::{HostPort, Hostname};
 
 /// A recursive query (RD set, so a resolver such as dnsmasq answers too) for `qtype`.
 pub fn query(id: u16, name: &Name, qtype: u16) -> Vec<u8> {
-    MessageBuilder::new(id, opcode::QUERY, flag::RD).question(name, qtype, class::IN).finish()
+    query_rd(id, name, qtype, true)
+}
+
+/// A query with recursion desired or not (RFC 1035 §4.1.1's RD bit): without it, a
+/// server answers from its own data only, as `authority` wants of a zone's servers.
+pub fn query_rd(id: u16, name: &Name, qtype: u16, rd: bool) -> Vec<u8> {
+    MessageBuilder::new(id, opcode::QUERY, if rd { flag::RD } else { 0 }).question(name, qtype, class::IN).finish()
 }
 
 /// The addresses of type `qtype` in a parsed answer. CNAME chains are followed the way
@@ -64,6 +70,17 @@ pub fn lookup_with(
     family: AddrFamily,
     t: Timeouts,
 ) -> Result<Vec<IpAddr>, DnsError> {
+    lookup_rd(name, server, family, t, true)
+}
+
+/// [`lookup_with`], recursion desired (`rd`) or not.
+pub fn lookup_rd(
+    name: &Hostname,
+    server: &HostPort,
+    family: AddrFamily,
+    t: Timeouts,
+    rd: bool,
+) -> Result<Vec<IpAddr>, DnsError> {
     let qname = Name::from_hostname(name);
     let mut types = Vec::new();
     if family.wants_v4() {
@@ -81,7 +98,7 @@ pub fn lookup_with(
         // failure is transport trouble.
         for &addr in &addrs {
             let id = random_id();
-            let result = client::exchange(addr, &query(id, &qname, qtype), t)
+            let result = client::exchange(addr, &query_rd(id, &qname, qtype, rd), t)
                 .and_then(|(answer, _)| check_answer(&answer, id, &qname, qtype));
             match result {
                 Ok(Ok(list)) => {

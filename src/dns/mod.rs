@@ -4,9 +4,11 @@
 //! (RFC 8945 signing and verification), `rfc2136` (UPDATE messages and what their answers
 //! mean, plus the `update` entry point), `lookup` (A/AAAA queries), `client` (the only
 //! module with sockets: UDP and TCP, one deadline per exchange; lookups start with UDP,
-//! updates with TCP). Everything but `client` and the two entry points `rfc2136::update`
-//! and `lookup::lookup` is pure.
+//! updates with TCP), `authority` (a name's authoritative servers, for `homeport
+//! doctor`). Everything but `client` and the entry points `rfc2136::update`,
+//! `lookup::lookup` and `authority::ask` is pure.
 
+pub mod authority;
 pub mod base64;
 pub mod client;
 pub mod lookup;

@@ -343,6 +343,8 @@ pub enum RData {
     A(Ipv4Addr),
     Aaaa(Ipv6Addr),
     Soa(Soa),
+    /// A name server's name (RFC 1035 §3.3.11), decompressed.
+    Ns(Name),
     Tsig(TsigData),
     /// Any other type, or an empty RDATA (RFC 2136 deletions), as the bytes on the wire.
     /// Names inside may be compressed and are therefore not meaningful alone.
@@ -498,11 +500,15 @@ impl<'a> Reader<'a> {
                 let b: [u8; 16] = raw.try_into().map_err(|_| WireError::BadRdata { rtype, len: rdlen })?;
                 RData::Aaaa(Ipv6Addr::from(b))
             }
-            rtype::SOA | rtype::TSIG => {
+            rtype::SOA | rtype::TSIG | rtype::NS => {
                 // Names inside may point anywhere earlier in the message, so read with a
                 // cursor over the whole message, then insist the fields filled the RDATA.
                 let mut sub = Reader { buf: self.buf.get(..end).unwrap_or(&[]), pos: start };
-                let data = if rtype == rtype::SOA { sub.soa()? } else { sub.tsig()? };
+                let data = match rtype {
+                    rtype::SOA => sub.soa()?,
+                    rtype::NS => RData::Ns(sub.name()?),
+                    _ => sub.tsig()?,
+                };
                 if sub.pos != end {
                     return Err(WireError::RdataTrailing { rtype });
                 }
@@ -718,7 +724,7 @@ mod tests {
             other => panic!("not SOA: {other:?}"),
         }
         assert_eq!(m.authority[0].rtype, rtype::NS);
-        assert_eq!(m.authority[0].data, RData::Opaque(vec![0xc0, 0x2a]));
+        assert_eq!(m.authority[0].data, RData::Ns(name("ns.example.test")));
         assert_eq!(m.additional[0].name, name("ns.example.test"));
         assert_eq!(m.additional[0].data, RData::A(Ipv4Addr::LOCALHOST));
 

@@ -17,9 +17,12 @@ use crate::addr::{V4Class, classify_v4};
 use crate::config::{Config, DdnsHost, Forward};
 use crate::device::resolve::Devices;
 use crate::diag::{Diagnostic, SectionRef, quote_value};
+use crate::dns::DnsError;
+use crate::dns::authority::Answer;
 use crate::nft::counters;
 use crate::status::{HostStatus, Status};
 
+pub mod outside;
 #[cfg(test)]
 mod tests;
 
@@ -50,6 +53,25 @@ pub struct Facts {
     pub diagnostics: Vec<Diagnostic>,
     /// Leases and neighbours, for forwards to a device (`compose::context`'s).
     pub devices: Devices,
+    /// The outside probe's answers, when `probe_url` is set (and not `--offline`).
+    pub outside: Option<Probed>,
+    /// What the domains' authoritative servers answer, where asked (docs/doctor.md).
+    pub authoritative: Vec<Authoritative>,
+}
+
+/// A domain's authoritative servers' answers, A and/or AAAA (`dns::authority`).
+#[derive(Clone, Debug)]
+pub struct Authoritative {
+    pub domain: String,
+    pub answers: Result<Vec<Answer>, DnsError>,
+}
+
+/// What the outside probe ([`outside`]) said, per external port asked.
+#[derive(Clone, Debug, Default)]
+pub struct Probed {
+    /// The probe's host, as the sentences name it.
+    pub host: String,
+    pub answers: Vec<(u16, Result<outside::Outside, String>)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -323,41 +345,104 @@ fn host(h: &DdnsHost, facts: &Facts, out: &mut Out) {
             }
             let (rtype, fam) = if v6 { ("AAAA", "IPv6") } else { ("A", "IPv4") };
             let same: Vec<String> = found.iter().filter(|a| a.is_ipv6() == v6).map(|a| a.to_string()).collect();
-            let text = match want {
+            let (level, text) = match want {
                 Some(a) if found.contains(&a) => {
-                    out.push(Level::Ok, domain.as_str(), format!("resolves to {a}, this router's address ({rtype})"));
-                    continue;
+                    (Level::Ok, format!("resolves to {a}, this router's address ({rtype})"))
                 }
-                None if same.is_empty() => {
-                    out.push(
-                        Level::Note,
-                        domain.as_str(),
-                        format!("has no {rtype} record, and this router has no public {fam} address to publish"),
-                    );
-                    continue;
-                }
-                None => {
-                    let text = format!(
+                None if same.is_empty() => (
+                    Level::Note,
+                    format!("has no {rtype} record, and this router has no public {fam} address to publish"),
+                ),
+                None => (
+                    Level::Note,
+                    format!(
                         "resolves to {}, but this router has no public {fam} address to compare with",
                         same.join(", ")
-                    );
-                    out.push(Level::Note, domain.as_str(), text);
-                    continue;
-                }
-                Some(a) if same.is_empty() => format!(
-                    "has no {rtype} record, but this router's address is {a}: the update has not reached the provider; see the last result, or run homeport update"
+                    ),
                 ),
-                Some(a) if registered(a) => format!(
-                    "resolves to {}, but the provider already has {a}: resolvers keep the old answer until its time to live runs out; wait a few minutes",
-                    same.join(", ")
+                Some(a) if same.is_empty() => (
+                    Level::Problem,
+                    format!(
+                        "has no {rtype} record, but this router's address is {a}: the update has not reached the provider; see the last result, or run homeport update"
+                    ),
                 ),
-                Some(a) => format!(
-                    "resolves to {}, but this router's address is {a}: the record is old; homeport updates it at the next check, or run homeport update now",
-                    same.join(", ")
+                Some(a) if registered(a) => (
+                    Level::Problem,
+                    format!(
+                        "resolves to {}, but the provider already has {a}: resolvers keep the old answer until its time to live runs out; wait a few minutes",
+                        same.join(", ")
+                    ),
+                ),
+                Some(a) => (
+                    Level::Problem,
+                    format!(
+                        "resolves to {}, but this router's address is {a}: the record is old; homeport updates it at the next check, or run homeport update now",
+                        same.join(", ")
+                    ),
                 ),
             };
-            out.push(Level::Problem, domain.as_str(), text);
+            out.push(level, domain.as_str(), text);
+            if let Some(auth) = facts.authoritative.iter().find(|x| x.domain == domain.as_str()) {
+                let of_family = |a: &[IpAddr]| a.iter().copied().filter(|a| a.is_ipv6() == v6).collect::<Vec<_>>();
+                authoritative(domain.as_str(), rtype, auth, &of_family(found), want, of_family, out);
+            }
         }
+    }
+}
+
+/// What each authoritative server answers, against the resolver's answer (a difference
+/// is a cache still holding the old record: RFC 1035 §3.2.1's TTL) and against the
+/// address to publish (a difference there is the provider's own record being old).
+fn authoritative(
+    domain: &str,
+    rtype: &str,
+    auth: &Authoritative,
+    resolved: &[IpAddr],
+    want: Option<IpAddr>,
+    of_family: impl Fn(&[IpAddr]) -> Vec<IpAddr>,
+    out: &mut Out,
+) {
+    let answers = match &auth.answers {
+        Ok(a) => a,
+        Err(e) => {
+            let text =
+                format!("its authoritative servers could not be asked ({e}): only the resolver's answer is known");
+            return out.push(Level::Note, domain, text);
+        }
+    };
+    let list = |a: &[IpAddr]| {
+        if a.is_empty() {
+            "nothing".to_string()
+        } else {
+            a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+        }
+    };
+    for a in answers {
+        let got = match &a.addrs {
+            Ok(got) => &of_family(got),
+            Err(e) => {
+                out.push(Level::Note, domain, format!("the authoritative server {} gave no answer ({e})", a.server));
+                continue;
+            }
+        };
+        let same_as_resolver = got.len() == resolved.len() && got.iter().all(|x| resolved.contains(x));
+        let (level, tail) = match want {
+            Some(w) if !got.contains(&w) => (
+                Level::Problem,
+                format!(
+                    "not this router's address {w}: the record there is old (or this server has not caught up with the zone yet); see the last result, or run homeport update"
+                ),
+            ),
+            _ if !same_as_resolver => (
+                Level::Note,
+                format!(
+                    "while the system resolver still gives {}: a cache keeps the old answer until its time to live runs out; wait, nothing to change",
+                    list(resolved)
+                ),
+            ),
+            _ => (Level::Ok, "the same as the system resolver".to_string()),
+        };
+        out.push(level, domain, format!("the authoritative server {} has {} ({rtype}), {tail}", a.server, list(got)));
     }
 }
 
@@ -478,6 +563,9 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
         );
         out.push(Level::Note, &subject, text);
     }
+    if let Some(probed) = &facts.outside {
+        from_outside(f, probed, connect, facts, &subject, out);
+    }
     lint_findings(f, &mine, facts, &subject, out);
     if dest.is_some() {
         if f.reflection {
@@ -490,6 +578,50 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
             );
         }
     }
+}
+
+/// The outside probe's answer for the forward's external port (TCP only: echoip tests
+/// nothing else), with the likeliest cause when it did not get in.
+fn from_outside(f: &Forward, probed: &Probed, connect: Option<&Connect>, facts: &Facts, subject: &str, out: &mut Out) {
+    let (port, probe) = (outside::port(f), &probed.host);
+    if !f.proto.has_tcp() {
+        let text = format!("the outside probe {probe} tests TCP only: UDP port {port} is not checkable from outside");
+        return out.push(Level::Note, subject, text);
+    }
+    let Some((_, answer)) = probed.answers.iter().find(|(p, _)| *p == port) else { return };
+    let o = match answer {
+        Ok(o) => o,
+        Err(e) => {
+            let text = format!(
+                "the outside probe {probe} gave no answer for port {port} ({e}): whether the internet reaches it is not known"
+            );
+            return out.push(Level::Note, subject, text);
+        }
+    };
+    let at = SocketAddr::new(o.ip, o.port);
+    if o.reachable {
+        return out.push(Level::Ok, subject, format!("reachable from the internet: {probe} connected to {at}"));
+    }
+    let wan = facts.wan.as_ref().and_then(|w| w.as_ref().ok());
+    let wan_addr =
+        if o.ip.is_ipv4() { wan.and_then(|w| w.v4).map(IpAddr::V4) } else { wan.and_then(|w| w.v6).map(IpAddr::V6) };
+    let cause = if connect.is_some_and(|c| *c != Connect::Open) {
+        "the service does not answer on the LAN either (see above)".to_string()
+    } else if let Some(w) = wan_addr.filter(|w| *w != o.ip) {
+        format!(
+            "the internet sees this router as {}, not as its WAN address {w}: a router or the ISP's NAT in front of it (double NAT, CGNAT) does not pass the port on",
+            o.ip
+        )
+    } else {
+        format!(
+            "the ISP blocks incoming connections to port {port}, or a firewall in front of the router drops them; ask the ISP, or try another src_dport"
+        )
+    };
+    out.push(
+        Level::Problem,
+        subject,
+        format!("not reachable from outside: {probe} could not connect to {at}; likely cause: {cause}"),
+    );
 }
 
 /// The forward's lint warnings, and a UPnP mapping on its ports.

@@ -78,6 +78,8 @@ fn context() -> Context {
         zone: UciName::parse("wan").unwrap(),
         debounce: crate::types::Interval::parse("2s").unwrap(),
         log_level: crate::config::LogLevel::Info,
+        probe: None,
+        authoritative: false,
     };
     let load = |p: &Path| -> Result<Option<Package>, String> {
         Ok(Some(match p.to_str() {

@@ -235,6 +235,8 @@ mod tests {
             zone: UciName::parse("wan").unwrap(),
             debounce: Interval::from_secs(2),
             log_level: LogLevel::Info,
+            probe: None,
+            authoritative: false,
         }
     }
 

@@ -71,7 +71,7 @@ pub fn free_port() -> u16 {
     }
 }
 
-fn write_config(dir: &Path, port: u16) {
+fn write_config(dir: &Path, port: u16, extra: &str) {
     let mut conf = format!(
         "options {{\n  directory \"{d}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  \
          pid-file none;\n  session-keyfile none;\n  recursion no;\n  dnssec-validation no;\n  notify no;\n}};\n\
@@ -96,6 +96,7 @@ fn write_config(dir: &Path, port: u16) {
     for i in 1..=60 {
         zone.push_str(&format!("big IN A 203.0.113.{i}\n"));
     }
+    zone.push_str(extra);
     std::fs::write(dir.join("example.test.zone"), zone).unwrap();
 }
 
@@ -109,7 +110,7 @@ pub fn start_named(tag: &str) -> Result<Named, String> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let port = free_port();
-        write_config(&dir, port);
+        write_config(&dir, port, "");
         // -g: foreground, log to stderr; -n 1: one worker is plenty; no -u: run as the
         // current user (root in CI, which named allows; an unprivileged user works too
         // because the port is high and the directory is ours).
@@ -143,4 +144,49 @@ pub fn start_named(tag: &str) -> Result<Named, String> {
         drop(named);
     }
     panic!("named did not come up in three attempts");
+}
+
+/// Starts named inside network namespace `ns` on its 127.0.0.1 port 53 (the namespace's
+/// resolv.conf points there: it is the system resolver and the zone's authoritative
+/// server in one), the zone holding `extra` records too. `Err` only when named is not
+/// installed.
+pub fn start_named_in(ns: &str, extra: &str) -> Result<Named, String> {
+    if !Path::new(NAMED).exists() {
+        return Err(format!("{NAMED} is not installed (Debian package bind9; make test installs it)"));
+    }
+    let dir = std::env::temp_dir().join(format!("homeport-named-{ns}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_config(&dir, 53, extra);
+    // `ip netns exec` execs named: the child is named itself.
+    let child = Command::new("ip")
+        .args(["netns", "exec", ns, NAMED, "-g", "-n", "1", "-c"])
+        .arg(dir.join("named.conf"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {NAMED}: {e}"));
+    let mut named = Named { child, dir, port: 53 };
+    let name = ns.to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = named.child.try_wait() {
+            let err = std::fs::read_to_string(named.dir.join("stderr.log")).unwrap_or_default();
+            panic!("named exited ({status}):\n{err}");
+        }
+        let (n, server) = (name.clone(), named.server());
+        let up = std::thread::spawn(move || {
+            super::netns::enter_thread(&n);
+            let t = Timeouts { udp: Duration::from_millis(200), udp_attempts: 1, tcp: Duration::from_millis(500) };
+            lookup::lookup_with(&Hostname::parse("ns.example.test").unwrap(), &server, AddrFamily::Ipv4, t)
+        })
+        .join()
+        .unwrap();
+        if up.is_ok_and(|a| a == vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]) {
+            return Ok(named);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("named did not come up in namespace {ns}:\n{}", named.log());
 }
