@@ -2,7 +2,11 @@
 //! the section's options, the request homeport must send (method, URL, credentials, body),
 //! the provider's documented answer, and the reaction homeport must have. The exchange is
 //! driven through `ddns::run::update_names` with a transport that checks every request
-//! against the table and answers from it; no network is used.
+//! against the table and answers from it; no network is used. Each case's variants (one
+//! documented answer each) run as cases of their own (`support::table::expand`).
+//! tests/ddns_e2e.rs runs the same table through the binary over HTTPS.
+
+mod support;
 
 use std::collections::VecDeque;
 
@@ -85,12 +89,11 @@ fn host(c: &Value) -> DdnsHost {
 
 #[test]
 fn every_provider_as_documented() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/providers.json")).unwrap();
-    let table: Value = serde_json::from_str(&text).unwrap();
-    let cases = table["cases"].as_array().unwrap();
-    assert!(cases.len() >= 15, "the table lost cases");
+    let table = support::table::load();
+    let cases: Vec<Value> = table["cases"].as_array().unwrap().iter().flat_map(support::table::expand).collect();
+    assert!(cases.len() >= 60, "the table lost cases");
     let mut failures = Vec::new();
-    for c in cases {
+    for c in &cases {
         let name = c["case"].as_str().unwrap().to_string();
         assert!(c["source"].as_str().is_some_and(|s| !s.is_empty()), "{name}: every case cites its source");
         let h = host(c);

@@ -6,6 +6,7 @@ pub mod named;
 pub mod netns;
 pub mod provider;
 pub mod rng;
+pub mod table;
 
 use std::path::PathBuf;
 use std::process::Command;
