@@ -2,6 +2,7 @@
 //! under qemu-user for cross targets) and whether root-only network tests can run.
 #![allow(dead_code)]
 
+pub mod mock_provider;
 pub mod named;
 pub mod netns;
 pub mod provider;
