@@ -141,3 +141,26 @@ fn every_provider_as_documented() {
     }
     assert!(failures.is_empty(), "{} conformance failure(s):\n{}", failures.len(), failures.join("\n"));
 }
+
+/// docs/providers.md shows the table as `support::table::render_markdown` renders it from
+/// the JSON, so the documentation and the tests cannot drift apart.
+/// `UPDATE_GOLDEN=1 cargo test --test ddns_conformance` rewrites the doc's copy.
+#[test]
+fn docs_show_the_table() {
+    use support::table::{DOC_BEGIN, DOC_END, render_markdown};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/providers.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let (Some(a), Some(b)) = (doc.find(DOC_BEGIN), doc.find(DOC_END)) else {
+        panic!("docs/providers.md lacks the markers:\n{DOC_BEGIN}\n{DOC_END}");
+    };
+    let start = a + DOC_BEGIN.len();
+    let want = format!("\n\n{}\n", render_markdown(&support::table::load()));
+    if &doc[start..b] == want {
+        return;
+    }
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(path, format!("{}{want}{}", &doc[..start], &doc[b..])).unwrap();
+        return;
+    }
+    panic!("docs/providers.md's conformance table differs from tests/data/providers.json (run with UPDATE_GOLDEN=1)");
+}

@@ -59,7 +59,8 @@ pub fn expand(case: &Value) -> Vec<Value> {
 pub fn answer_words(step: &Value) -> String {
     let status = step.get("status").and_then(Value::as_u64);
     let body = s(step, "body").unwrap_or("");
-    let first = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let lines: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let first = lines.join("\\n");
     let mut w = match status {
         Some(st) if st != 200 => format!("HTTP {st}"),
         _ => String::new(),
@@ -73,7 +74,127 @@ pub fn answer_words(step: &Value) -> String {
         if !w.is_empty() {
             w.push(' ');
         }
-        w.push_str(&first.chars().take(60).collect::<String>());
+        let mut short: String = first.chars().take(100).collect();
+        if short.len() < first.len() {
+            short.push('…');
+        }
+        w.push_str(&short);
     }
     if w.is_empty() { "HTTP 200, empty body".into() } else { w.trim().to_string() }
+}
+
+/// The markers around the rendered table in docs/providers.md.
+pub const DOC_BEGIN: &str = "<!-- BEGIN conformance table: generated from tests/data/providers.json; \
+UPDATE_GOLDEN=1 cargo test --test ddns_conformance rewrites it -->";
+pub const DOC_END: &str = "<!-- END conformance table -->";
+
+/// A request in one line: method, URL, credentials, body.
+fn request_words(step: &Value) -> String {
+    let mut w = format!("`{} {}`", s(step, "method").unwrap_or("GET"), s(step, "url").unwrap_or(""));
+    if let Some(b) = s(step, "basic") {
+        w.push_str(&format!(", Basic `{b}`"));
+    }
+    if let Some(b) = s(step, "bearer") {
+        w.push_str(&format!(", Bearer `{b}`"));
+    }
+    if let Some(b) = s(step, "request_body") {
+        w.push_str(&format!(", body `{b}`"));
+    }
+    w
+}
+
+/// The reaction a case expects, in words.
+fn reaction_words(c: &Value) -> String {
+    let mut w = s(c, "outcome").unwrap_or("").to_string();
+    if let Some(n) = c.get("retry_after").and_then(Value::as_u64) {
+        w.push_str(&format!(", not before {n} s"));
+    }
+    if let Some(r) = s(c, "reason_has") {
+        w.push_str(&format!(" (\"{r}\")"));
+    }
+    if let Some(names) = c.get("confirmed").and_then(Value::as_array) {
+        let n: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
+        w.push_str(&format!("; {} recorded as updated", n.join(", ")));
+    }
+    w
+}
+
+/// Markdown cell text: no pipes or line breaks of its own.
+fn cell(t: &str) -> String {
+    t.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The table as docs/providers.md shows it (between [`DOC_BEGIN`] and [`DOC_END`]): per
+/// provider, its sources and the limits the mock enforces, then one row per case and
+/// variant: the requests homeport must send, the answers, and the reaction.
+pub fn render_markdown(table: &Value) -> String {
+    let cases: Vec<Value> = table["cases"].as_array().into_iter().flatten().flat_map(expand).collect();
+    let mut services: Vec<&str> = Vec::new();
+    for c in &cases {
+        let sv = s(c, "service").unwrap_or("");
+        if !services.contains(&sv) {
+            services.push(sv);
+        }
+    }
+    let mut out = String::new();
+    for sv in services {
+        let mine: Vec<&Value> = cases.iter().filter(|c| s(c, "service") == Some(sv)).collect();
+        out.push_str(&format!("#### `{sv}`\n\n"));
+        let mut sources: Vec<&str> = Vec::new();
+        for src in mine.iter().filter_map(|c| s(c, "source")) {
+            if !sources.contains(&src) {
+                sources.push(src);
+            }
+        }
+        out.push_str(&format!("Sources: {}.\n\n", sources.join("; ")));
+        let hosts: Vec<String> = mine
+            .iter()
+            .flat_map(|c| ["lookup", "exchange"].map(|k| c.get(k).and_then(Value::as_array).cloned().unwrap_or_default()))
+            .flatten()
+            .filter_map(|st| s(&st, "url").and_then(|u| u.strip_prefix("https://")).and_then(|u| u.split('/').next()).map(String::from))
+            .collect();
+        let limits: Vec<String> = table["limits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|l| s(l, "host").is_some_and(|h| h != "*" && hosts.iter().any(|x| x == h)))
+            .map(|l| format!("{} ({})", s(l, "limit").unwrap_or(""), s(l, "source").unwrap_or("")))
+            .collect();
+        if !limits.is_empty() {
+            out.push_str(&format!("Limits the mock enforces: {}.\n\n", limits.join("; ")));
+        }
+        out.push_str("| Case | Requests homeport must send | Answers | Reaction |\n|---|---|---|---|\n");
+        for c in mine {
+            let mut reqs = Vec::new();
+            let mut answers = Vec::new();
+            for (k, steps) in ["lookup", "exchange"].map(|k| (k, c.get(k).and_then(Value::as_array).cloned().unwrap_or_default())) {
+                for st in steps {
+                    let pre = if k == "lookup" { "read-back: " } else { "" };
+                    reqs.push(format!("{pre}{}", request_words(&st)));
+                    answers.push(format!("`{}`", answer_words(&st)));
+                }
+            }
+            let name = s(c, "case").unwrap_or("");
+            let name = name.split_once(": ").map(|(_, r)| r).unwrap_or(name);
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(name),
+                cell(&reqs.join("<br>")),
+                cell(&answers.join("<br>")),
+                cell(&reaction_words(c))
+            ));
+        }
+        out.push('\n');
+    }
+    let general: Vec<String> = table["limits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| s(l, "host") == Some("*"))
+        .map(|l| format!("{} ({})", s(l, "limit").unwrap_or(""), s(l, "source").unwrap_or("")))
+        .collect();
+    if !general.is_empty() {
+        out.push_str(&format!("For every provider the mock also enforces: {}.\n", general.join("; ")));
+    }
+    out
 }
