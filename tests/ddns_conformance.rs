@@ -96,6 +96,10 @@ fn every_provider_as_documented() {
     for c in &cases {
         let name = c["case"].as_str().unwrap().to_string();
         assert!(c["source"].as_str().is_some_and(|s| !s.is_empty()), "{name}: every case cites its source");
+        if c["exchange"].as_array().is_some_and(|e| e.is_empty()) {
+            // Only a read-back before any update (end to end in tests/ddns_e2e.rs).
+            continue;
+        }
         let h = host(c);
         let addrs = Addrs {
             v4: c.get("v4").and_then(Value::as_str).map(|a| a.parse().unwrap()),
