@@ -30,21 +30,16 @@ pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
         let url = format!("{base}/nic/update?hostname={}&myip={v4}&myipv6={v6}", domain_list(t.host)?);
         return Ok(vec![dyndns2::get_with_basic(t, &url)?]);
     };
-    let z = zone.as_str();
-    t.host
-        .domains
-        .iter()
-        .map(|d| {
-            // `check` refuses a name outside the zone; here it is refused again, not guessed.
-            let alias = match d.as_str().strip_suffix(z).map(|rest| (rest, rest.strip_suffix('.'))) {
-                Some(("", _)) => String::new(),
-                Some((_, Some(sub))) if !sub.is_empty() => format!("&alias={}", encode(sub)),
-                _ => return Err(format!("domain '{d}' is not inside zone '{z}'")),
-            };
-            let url = format!("{base}/nic/update?hostname={}{alias}&myip={v4}&myipv6={v6}", encode(z));
-            dyndns2::get_with_basic(t, &url)
-        })
-        .collect()
+    let mut out = Vec::new();
+    for d in &t.host.domains {
+        // The same cut as Namecheap's record/domain: `@` for the zone itself.
+        let (sub, z) = super::namecheap::split(Some(zone.as_str()), None, d.as_str())
+            .map_err(|why| format!("domain '{d}' {why}"))?;
+        let alias = if sub == "@" { String::new() } else { format!("&alias={}", encode(sub)) };
+        let url = format!("{base}/nic/update?hostname={}{alias}&myip={v4}&myipv6={v6}", encode(z));
+        out.push(dyndns2::get_with_basic(t, &url)?);
+    }
+    Ok(out)
 }
 
 pub fn classify(resp: &HttpResponse) -> Outcome {
