@@ -189,7 +189,10 @@ fn homeport_update_against_every_provider_over_https() {
             failures.push(format!("{name}: exit {:?}: {stdout}{stderr}", out.status.code()));
         }
         if w.mock.pending() > 0 {
-            failures.push(format!("{name}: {} request(s) the table expects were not sent: {stdout}{stderr}", w.mock.pending()));
+            failures.push(format!(
+                "{name}: {} request(s) the table expects were not sent: {stdout}{stderr}",
+                w.mock.pending()
+            ));
         }
         if let Some(words) = s(c, "reason_has") {
             if !stdout.contains(words) {
@@ -238,7 +241,8 @@ fn the_mock_enforces_desec_rate_limit() {
         "basic": "home.dedyn.io:tok", "status": 200, "body": "good"});
     w.mock.expect("desec limit", &[step.clone(), step.clone(), step]);
     for _ in 0..2 {
-        let out = in_ns(&w.ns).args(["update", "--force", "-c"]).arg(&cfg).arg("--state-dir").arg(&state).output().unwrap();
+        let out =
+            in_ns(&w.ns).args(["update", "--force", "-c"]).arg(&cfg).arg("--state-dir").arg(&state).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     }
     assert_eq!(w.mock.take_failures(), (vec![], vec![]));
@@ -304,7 +308,9 @@ fn homeport_run_against_the_providers_over_https() {
     let mut steps = Vec::new();
     for (i, c) in cases.iter().enumerate() {
         cfg_text.push_str(&section(&format!("p{i}"), c, &w.mock.ca));
-        steps.extend(["lookup", "exchange"].iter().filter_map(|k| c.get(*k).and_then(Value::as_array)).flatten().cloned());
+        steps.extend(
+            ["lookup", "exchange"].iter().filter_map(|k| c.get(*k).and_then(Value::as_array)).flatten().cloned(),
+        );
     }
     let cfg = w.dir.join("homeport");
     std::fs::write(&cfg, cfg_text).unwrap();

@@ -71,9 +71,10 @@ pub struct Mock {
 /// Every host name the table's requests go to.
 pub fn table_hosts(table: &Value) -> Vec<String> {
     let mut hosts = Vec::new();
-    let steps = table["cases"].as_array().into_iter().flatten().flat_map(|c| {
-        ["lookup", "exchange"].into_iter().filter_map(|k| c.get(k).and_then(Value::as_array)).flatten()
-    });
+    let steps =
+        table["cases"].as_array().into_iter().flatten().flat_map(|c| {
+            ["lookup", "exchange"].into_iter().filter_map(|k| c.get(k).and_then(Value::as_array)).flatten()
+        });
     for st in steps {
         if let Some(h) = s(st, "url").and_then(|u| u.strip_prefix("https://")).and_then(|u| u.split('/').next()) {
             if !hosts.iter().any(|x| x == h) {
@@ -99,7 +100,10 @@ pub fn openssl_available() -> bool {
 fn make_pki(dir: &Path, hosts: &[String]) {
     std::fs::create_dir_all(dir).unwrap();
     openssl(dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
-    openssl(dir, &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=homeport mock CA", "-days", "2", "-out", "ca.pem"]);
+    openssl(
+        dir,
+        &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=homeport mock CA", "-days", "2", "-out", "ca.pem"],
+    );
     openssl(dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "srv.key"]);
     openssl(dir, &["pkcs8", "-topk8", "-nocrypt", "-in", "srv.key", "-outform", "DER", "-out", "srv.pk8"]);
     openssl(dir, &["req", "-new", "-key", "srv.key", "-subj", "/CN=homeport mock provider", "-out", "srv.csr"]);
@@ -115,8 +119,23 @@ fn make_pki(dir: &Path, hosts: &[String]) {
     openssl(
         dir,
         &[
-            "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-            "-extfile", "ext.cnf", "-outform", "DER", "-out", "srv.der",
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-outform",
+            "DER",
+            "-out",
+            "srv.der",
         ],
     );
 }
@@ -319,10 +338,13 @@ fn answer(seen: &Seen, inner: &Mutex<Inner>, limits: &[Value]) -> (u16, Vec<(Str
     if let Some(until) = g.quiet.get(&(seen.host.clone(), account.clone())) {
         let left = until.map(|u| u.saturating_duration_since(now).as_secs());
         if left != Some(0) {
-            g.violations.push(format!("{what}: sent while the provider asked for quiet ({})", match left {
-                Some(n) => format!("{n} s left"),
-                None => "after a failed update; nothing more is allowed".into(),
-            }));
+            g.violations.push(format!(
+                "{what}: sent while the provider asked for quiet ({})",
+                match left {
+                    Some(n) => format!("{n} s left"),
+                    None => "after a failed update; nothing more is allowed".into(),
+                }
+            ));
             return (429, vec![("Retry-After".into(), left.unwrap_or(3600).max(1).to_string())], String::new());
         }
     }

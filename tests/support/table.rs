@@ -149,9 +149,16 @@ pub fn render_markdown(table: &Value) -> String {
         out.push_str(&format!("Sources: {}.\n\n", sources.join("; ")));
         let hosts: Vec<String> = mine
             .iter()
-            .flat_map(|c| ["lookup", "exchange"].map(|k| c.get(k).and_then(Value::as_array).cloned().unwrap_or_default()))
+            .flat_map(|c| {
+                ["lookup", "exchange"].map(|k| c.get(k).and_then(Value::as_array).cloned().unwrap_or_default())
+            })
             .flatten()
-            .filter_map(|st| s(&st, "url").and_then(|u| u.strip_prefix("https://")).and_then(|u| u.split('/').next()).map(String::from))
+            .filter_map(|st| {
+                s(&st, "url")
+                    .and_then(|u| u.strip_prefix("https://"))
+                    .and_then(|u| u.split('/').next())
+                    .map(String::from)
+            })
             .collect();
         let limits: Vec<String> = table["limits"]
             .as_array()
@@ -167,7 +174,9 @@ pub fn render_markdown(table: &Value) -> String {
         for c in mine {
             let mut reqs = Vec::new();
             let mut answers = Vec::new();
-            for (k, steps) in ["lookup", "exchange"].map(|k| (k, c.get(k).and_then(Value::as_array).cloned().unwrap_or_default())) {
+            for (k, steps) in
+                ["lookup", "exchange"].map(|k| (k, c.get(k).and_then(Value::as_array).cloned().unwrap_or_default()))
+            {
                 for st in steps {
                     let pre = if k == "lookup" { "read-back: " } else { "" };
                     reqs.push(format!("{pre}{}", request_words(&st)));
