@@ -159,7 +159,7 @@ fn docs_show_the_table() {
     };
     let start = a + DOC_BEGIN.len();
     let want = format!("\n\n{}\n", render_markdown(&support::table::load()));
-    if &doc[start..b] == want {
+    if doc[start..b] == want {
         return;
     }
     if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
