@@ -14,7 +14,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use support::mock_provider::{Mock, openssl_available, table_hosts};
+use support::mock_provider::{Mock, Seen, openssl_available, table_hosts};
 use support::netns::Netns;
 use support::table::{self, s};
 
@@ -345,4 +345,62 @@ fn homeport_run_against_the_providers_over_https() {
     std::thread::sleep(emulated(Duration::from_secs(3)));
     d.stop(&log);
     assert_eq!(w.mock.count(), 0, "sent after a restart: {:?}\nlog:\n{}", w.mock.seen(), log_text());
+}
+
+/// Issue 11 items 2 and 10 in the daemon, in real time: deSEC answers one domain's request
+/// with 429 and `Retry-After: 35` (longer than the 30 s the section's `retry_interval`
+/// allows); the other domain is updated at once; the daemon asks again for the failed
+/// names only, and not before the wait is over (the mock counts an earlier request as a
+/// broken limit, and a request for the other domain as one the table does not expect).
+#[test]
+fn daemon_waits_out_retry_after_and_retries_only_what_failed() {
+    require_netns!();
+    let Some(w) = world("e2eretry") else { return };
+    let c = serde_json::json!({
+        "service": "desec", "domains": ["home.dedyn.io", "www.home.dedyn.io", "other.dedyn.io"], "password": "tok"
+    });
+    let cfg = w.dir.join("homeport");
+    let text = main_section() + &section("d", &c, &w.mock.ca).replace("\n\n", "\n\toption retry_interval '30s'\n\n");
+    std::fs::write(&cfg, text).unwrap();
+    let home = format!("https://update.dedyn.io/?hostname=home.dedyn.io,www.home.dedyn.io&myipv4={V4}&myipv6=preserve");
+    let step = |url: &str, user: &str, status: u16, after: Option<&str>| {
+        let mut s = serde_json::json!({"method": "GET", "url": url, "basic": format!("{user}:tok"), "status": status,
+            "body": if status == 200 { "good" } else { "" }});
+        if let Some(a) = after {
+            s["headers"] = serde_json::json!({ "Retry-After": a });
+        }
+        s
+    };
+    let other = format!("https://update.dedyn.io/?hostname=other.dedyn.io&myipv4={V4}&myipv6=preserve");
+    w.mock.expect(
+        "daemon retry",
+        &[
+            step(&home, "home.dedyn.io", 429, Some("35")),
+            step(&other, "other.dedyn.io", 200, None),
+            step(&home, "home.dedyn.io", 200, None),
+        ],
+    );
+    let (state, log) = (w.dir.join("state"), w.dir.join("daemon.log"));
+    let started = Instant::now();
+    let mut d = Daemon::start(&w, &cfg, &state, &log);
+    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    let done = w.mock.wait_done(Duration::from_secs(35) + emulated(Duration::from_secs(30)));
+    let (diff, broken) = w.mock.take_failures();
+    assert!(diff.is_empty() && broken.is_empty(), "{diff:#?}\n{broken:#?}\nlog:\n{}", log_text());
+    assert!(
+        done,
+        "{} request(s) never came; seen {:?}; log:\n{}",
+        w.mock.pending(),
+        w.mock.seen().iter().map(Seen::url).collect::<Vec<_>>(),
+        log_text()
+    );
+    assert!(started.elapsed() >= Duration::from_secs(35), "retried after {:?}", started.elapsed());
+    let sent = w.mock.count();
+    std::thread::sleep(emulated(Duration::from_secs(2)));
+    assert_eq!(w.mock.count(), sent, "more requests than the table's");
+    d.stop(&log);
+    let (diff, broken) = w.mock.take_failures();
+    assert!(diff.is_empty() && broken.is_empty(), "{diff:#?}\n{broken:#?}\nlog:\n{}", log_text());
+    let st = status(&state);
+    assert_eq!(st["hosts"][0]["state"], "ok", "{st}");
 }

@@ -336,16 +336,18 @@ fn answer(seen: &Seen, inner: &Mutex<Inner>, limits: &[Value]) -> (u16, Vec<(Str
         String::new()
     };
     if let Some(until) = g.quiet.get(&(seen.host.clone(), account.clone())) {
-        let left = until.map(|u| u.saturating_duration_since(now).as_secs());
-        if left != Some(0) {
+        // To the millisecond: Retry-After counts from the answer (RFC 9110 §10.2.3).
+        let left = until.map(|u| u.saturating_duration_since(now));
+        if left != Some(Duration::ZERO) {
             g.violations.push(format!(
                 "{what}: sent while the provider asked for quiet ({})",
                 match left {
-                    Some(n) => format!("{n} s left"),
+                    Some(d) => format!("{:.3} s left", d.as_secs_f64()),
                     None => "after a failed update; nothing more is allowed".into(),
                 }
             ));
-            return (429, vec![("Retry-After".into(), left.unwrap_or(3600).max(1).to_string())], String::new());
+            let secs = left.map_or(3600, |d| d.as_secs() + 1);
+            return (429, vec![("Retry-After".into(), secs.to_string())], String::new());
         }
     }
     for l in limit(limits, &seen.host, "max") {
