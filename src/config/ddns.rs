@@ -416,8 +416,8 @@ fn check_service(
         }
     }
     // `zone`: the zone to update (rfc2136), the registered domain (namecheap), the deSEC
-    // domain (desec); every name must be inside it.
-    if !matches!(service, Service::Rfc2136 | Service::Namecheap | Service::Desec) {
+    // domain (desec), the user's own domain at Dynu (dynu); every name must be inside it.
+    if !matches!(service, Service::Rfc2136 | Service::Namecheap | Service::Desec | Service::Dynu) {
         ignored(r, "zone");
     } else if service != Service::Rfc2136 {
         check_zone(r, host);

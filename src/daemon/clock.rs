@@ -45,6 +45,15 @@ impl EngineClock {
         self.at(mono).as_secs()
     }
 
+    /// Engine time rounded up: the time to stamp a provider's answer with. A wait it asks
+    /// for (Retry-After, No-IP's 30 minutes after `911`) counts from the answer (RFC 9110
+    /// §10.2.3); counted from the truncated second, the retry could come up to a second
+    /// early.
+    pub fn now_ceil(&self, mono: Instant) -> u64 {
+        let d = self.at(mono);
+        d.as_secs() + u64::from(d.subsec_nanos() > 0)
+    }
+
     /// How far the wall clock has been stepped since the start, in whole seconds
     /// (negative: back): add it to an engine time to get the wall time it stands for.
     pub fn step(&self, wall: SystemTime, mono: Instant) -> i64 {
@@ -80,6 +89,15 @@ mod tests {
 
     fn updates(actions: &[Action]) -> usize {
         actions.iter().filter(|a| matches!(a, Action::Update { .. })).count()
+    }
+
+    #[test]
+    fn answers_are_stamped_with_the_next_whole_second() {
+        let (wall0, mono0) = (UNIX_EPOCH + Duration::from_millis(1_000_700), Instant::now());
+        let c = EngineClock::new(wall0, mono0);
+        assert_eq!((c.now(mono0), c.now_ceil(mono0)), (1000, 1001));
+        let whole = mono0 + Duration::from_millis(300);
+        assert_eq!((c.now(whole), c.now_ceil(whole)), (1001, 1001));
     }
 
     fn persisted(actions: &[Action]) -> Option<Persisted> {

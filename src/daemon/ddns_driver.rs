@@ -314,7 +314,8 @@ impl Ddns for EngineDriver {
     }
 
     fn finished(&mut self, host: usize, output: JobOutput, _wall: SystemTime) -> Vec<UpdateJob> {
-        let now = self.now();
+        // Rounded up: a wait the answer asks for must not end before it is over.
+        let now = self.clock.now_ceil(Instant::now());
         let Ok(done) = output.downcast::<Done>() else { return Vec::new() };
         match *done {
             Done::Update { sent, outcome, confirmed } => {

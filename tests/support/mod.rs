@@ -3,10 +3,12 @@
 #![allow(dead_code)]
 
 pub mod echoip;
+pub mod mock_provider;
 pub mod named;
 pub mod netns;
 pub mod provider;
 pub mod rng;
+pub mod table;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -3,6 +3,12 @@
 //! `no`, so that an IPv6-only update does not register the router's (perhaps CGNAT) IPv4
 //! from the connection (openwrt/packages PR #26025).
 //!
+//! Names under a user's own domain: with `zone` set, each name is its own request,
+//! `hostname=<zone>&alias=<name less the zone>` (the zone itself: `hostname=<zone>`), the
+//! form Dynu's IP update protocol gives for them (dynu.com/DynamicDNS/IP-Update-Protocol,
+//! as ddclient's `nic_dynu_update` sends it; docs/providers.md, "Points settled"). Without
+//! `zone`, every name goes in `hostname`, comma-listed.
+//!
 //! Pure. Dynu asks for at least 10 minutes after `911`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
 
@@ -19,12 +25,21 @@ pub const WAIT_AFTER_911: Duration = Duration::from_secs(10 * 60);
 pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
     let v4 = t.ipv4.map(|a| encode(&a.to_string())).unwrap_or_else(|| "no".into());
     let v6 = t.ipv6.map(|a| encode(&a.to_string())).unwrap_or_else(|| "no".into());
-    let url = format!(
-        "{}/nic/update?hostname={}&myip={v4}&myipv6={v6}",
-        base_url(t.host, DEFAULT_SERVER),
-        domain_list(t.host)?
-    );
-    Ok(vec![dyndns2::get_with_basic(t, &url)?])
+    let base = base_url(t.host, DEFAULT_SERVER);
+    let Some(zone) = &t.host.zone else {
+        let url = format!("{base}/nic/update?hostname={}&myip={v4}&myipv6={v6}", domain_list(t.host)?);
+        return Ok(vec![dyndns2::get_with_basic(t, &url)?]);
+    };
+    let mut out = Vec::new();
+    for d in &t.host.domains {
+        // The same cut as Namecheap's record/domain: `@` for the zone itself.
+        let (sub, z) = super::namecheap::split(Some(zone.as_str()), None, d.as_str())
+            .map_err(|why| format!("domain '{d}' {why}"))?;
+        let alias = if sub == "@" { String::new() } else { format!("&alias={}", encode(sub)) };
+        let url = format!("{base}/nic/update?hostname={}{alias}&myip={v4}&myipv6={v6}", encode(z));
+        out.push(dyndns2::get_with_basic(t, &url)?);
+    }
+    Ok(out)
 }
 
 pub fn classify(resp: &HttpResponse) -> Outcome {
@@ -45,6 +60,25 @@ mod tests {
         let r = &requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap()[0];
         assert_eq!(r.url, "https://api.dynu.com/nic/update?hostname=home.dynu.net&myip=198.51.100.7&myipv6=no");
         assert_eq!(r.header_value("Authorization"), Some("Basic dXNlcjpwQHNzIHcvcmQ="));
+    }
+
+    #[test]
+    fn zone_sends_each_name_as_an_alias_of_it() {
+        let mut h = host(Service::Dynu, &["example.org", "home.example.org", "vpn.home.example.org"]);
+        h.zone = Some(crate::types::Hostname::parse("example.org").unwrap());
+        let urls: Vec<String> =
+            requests(&Target { host: &h, ipv4: v4(), ipv6: None }).unwrap().into_iter().map(|r| r.url).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://api.dynu.com/nic/update?hostname=example.org&myip=198.51.100.7&myipv6=no",
+                "https://api.dynu.com/nic/update?hostname=example.org&alias=home&myip=198.51.100.7&myipv6=no",
+                "https://api.dynu.com/nic/update?hostname=example.org&alias=vpn.home&myip=198.51.100.7&myipv6=no",
+            ]
+        );
+        // "notexample.org" ends with "example.org" but is not inside it.
+        h.domains = vec![crate::types::Hostname::parse("notexample.org").unwrap()];
+        assert!(requests(&Target { host: &h, ipv4: v4(), ipv6: None }).is_err());
     }
 
     #[test]
