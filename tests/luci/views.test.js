@@ -407,11 +407,11 @@ test('issue 11: password_ipv6 only for FreeDNS with both families, a password fi
 	assert.strictEqual(JSON.stringify(other.H.uci.changes), '[]', 'an untouched Save changed something');
 });
 
-test('issue 11: answer only for custom, zone for rfc2136, Namecheap and deSEC', async () => {
+test('issue 11: answer only for custom, zone for rfc2136, Namecheap, deSEC and Dynu', async () => {
 	const page = await open('ddns', fixture('base'));
 	await page.type(page.$('.cbi-section-create-name'), 'own');
 	await page.click(page.button('Add host'));
-	const where = { answer: ['custom'], zone: ['rfc2136', 'namecheap', 'desec'] };
+	const where = { answer: ['custom'], zone: ['rfc2136', 'namecheap', 'desec', 'dynu'] };
 	for (const svc of ['cloudflare', 'duckdns', 'desec', 'dynu', 'dyn', 'freedns', 'he', 'namecheap', 'noip', 'dyndns2', 'rfc2136', 'custom']) {
 		await choose(page, 'service', svc);
 		for (const [opt, svcs] of Object.entries(where))

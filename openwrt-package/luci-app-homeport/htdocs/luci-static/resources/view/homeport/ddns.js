@@ -209,10 +209,10 @@ return view.extend({
 
 		// docs/config.md `zone`: what it means depends on the service.
 		o = s.taboption('general', form.Value, 'zone', _('Zone'),
-			_('Every name must lie inside it. RFC 2136: the zone to update (default: found by an SOA query, else the parent of the first name). Namecheap: the domain registered there, such as example.com or example.co.uk. deSEC: your deSEC domain, for names under a two-label suffix.'));
+			_('Every name must lie inside it. RFC 2136: the zone to update (default: found by an SOA query, else the parent of the first name). Namecheap: the domain registered there, such as example.com or example.co.uk. deSEC: your deSEC domain, for names under a two-label suffix. Dynu: your own domain added to Dynu; each name is sent as an alias under it.'));
 		o.datatype = 'hostname';
 		o.modalonly = true;
-		dependsOn(o, [ 'rfc2136', 'namecheap', 'desec' ]);
+		dependsOn(o, [ 'rfc2136', 'namecheap', 'desec', 'dynu' ]);
 
 		o = s.taboption('general', form.Value, 'key_name', _('TSIG key name'));
 		o.datatype = 'hostname';
