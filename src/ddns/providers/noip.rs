@@ -1,5 +1,9 @@
-//! No-IP (noip.com/integrate/request): dyndns2 at `dynupdate.no-ip.com`, IPv4 in `myip`,
-//! IPv6 in `myipv6`; Basic credentials (a DDNS key, or the account's).
+//! No-IP (noip.com/integrate/request): dyndns2 at `dynupdate.no-ip.com`, both families in
+//! `myip`, comma-separated (`myip=<v4>,<v6>`; the IPv6 address alone for an IPv6-only
+//! section), as No-IP's update reference (developer.noip.com/reference/nic_update, in
+//! ../shared/reference/ddns.md) gives it and ddclient 4's `nic_noip_update` sends it;
+//! No-IP's answers list both addresses the same way (noip.com/integrate/response).
+//! Basic credentials (a DDNS key, or the account's).
 //!
 //! Pure. No-IP asks clients to wait at least 30 minutes after `911`
 //! (noip.com/integrate/response), so that answer carries that minimum.
@@ -9,20 +13,18 @@ use std::time::Duration;
 
 use super::{Target, base_url, domain_list, dyndns2};
 use crate::ddns::Outcome;
-use crate::ddns::percent::encode;
 use crate::ddns::request::{HttpRequest, HttpResponse};
 
 pub const DEFAULT_SERVER: &str = "dynupdate.no-ip.com";
 pub const WAIT_AFTER_911: Duration = Duration::from_secs(30 * 60);
 
 pub fn requests(t: &Target) -> Result<Vec<HttpRequest>, String> {
-    let mut url = format!("{}/nic/update?hostname={}", base_url(t.host, DEFAULT_SERVER), domain_list(t.host)?);
-    if let Some(a) = t.ipv4 {
-        url.push_str(&format!("&myip={}", encode(&a.to_string())));
-    }
-    if let Some(a) = t.ipv6 {
-        url.push_str(&format!("&myipv6={}", encode(&a.to_string())));
-    }
+    let url = format!(
+        "{}/nic/update?hostname={}&myip={}",
+        base_url(t.host, DEFAULT_SERVER),
+        domain_list(t.host)?,
+        dyndns2::join_addrs(t)
+    );
     Ok(vec![dyndns2::get_with_basic(t, &url)?])
 }
 
@@ -43,12 +45,12 @@ mod tests {
         let r = &requests(&Target { host: &h, ipv4: v4(), ipv6: v6() }).unwrap()[0];
         assert_eq!(
             r.url,
-            "https://dynupdate.no-ip.com/nic/update?hostname=home.ddns.net&myip=198.51.100.7&myipv6=2001%3Adb8%3A%3A7"
+            "https://dynupdate.no-ip.com/nic/update?hostname=home.ddns.net&myip=198.51.100.7,2001%3Adb8%3A%3A7"
         );
         assert_eq!(r.header_value("Authorization"), Some("Basic dXNlcjpwQHNzIHcvcmQ="));
         assert!(r.header_value("User-Agent").unwrap().starts_with("homeport/"));
         let r = &requests(&Target { host: &h, ipv4: None, ipv6: v6() }).unwrap()[0];
-        assert_eq!(r.url, "https://dynupdate.no-ip.com/nic/update?hostname=home.ddns.net&myipv6=2001%3Adb8%3A%3A7");
+        assert_eq!(r.url, "https://dynupdate.no-ip.com/nic/update?hostname=home.ddns.net&myip=2001%3Adb8%3A%3A7");
     }
 
     #[test]
