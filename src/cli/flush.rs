@@ -1,5 +1,8 @@
-//! `homeport flush`: remove `table inet homeport` (a no-op when it is absent). firewall4's
-//! table and everyone else's are untouched.
+//! `homeport flush`: remove `table inet homeport` (a no-op when it is absent) and empty
+//! the IPv6 pinhole sets homeport fills in firewall4's table (`homeport_pinholes6`,
+//! `homeport_deny6`; nothing when fw4 has not loaded them). The init script runs it after
+//! the daemon stopped, so a daemon that died leaves no port open. Nothing else in fw4's
+//! table, or anyone else's, is touched.
 
 use crate::compose;
 use std::path::PathBuf;
@@ -24,7 +27,10 @@ pub struct FlushArgs {
 
 pub fn run(args: FlushArgs) -> Outcome {
     let _ = args.config;
-    Nft { program: args.nft, ..Nft::default() }.flush().map_err(ApplyError::Nft)?;
+    let nft = Nft { program: args.nft, ..Nft::default() };
+    // Pinholes first: they open ports without our table.
+    nft.close_pinholes().map_err(ApplyError::Nft)?;
+    nft.flush().map_err(ApplyError::Nft)?;
     println!("port-forward table removed");
     Ok(0)
 }

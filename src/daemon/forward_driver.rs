@@ -251,17 +251,19 @@ impl Forwards for NftDriver {
         Nft { children: None, ..self.nft.clone() }.update(script).map_err(|e| e.to_string())
     }
 
+    fn close_pinholes(&self) -> Result<(), String> {
+        Nft { children: None, ..self.nft.clone() }
+            .close_pinholes()
+            .map_err(|e| format!("emptying the IPv6 pinhole sets: {e}"))
+    }
+
     fn remove(&self) -> Result<(), String> {
         // Not through `children`: at stop it refuses new children, and the loop calls
         // this only after the apply's child was reaped, so this is still the only one.
         let nft = Nft { children: None, ..self.nft.clone() };
-        // No pinhole stays open either (they live in fw4's table, not in ours).
-        let holes =
-            self.forwards.iter().any(|f| f.enabled && f.dest_device.is_some() && f.family != ForwardFamily::Ipv4);
-        let closed = match holes {
-            true => nft.update(&fw4::pinholes_closed()).map_err(|e| format!("emptying the IPv6 pinhole sets: {e}")),
-            false => Ok(()),
-        };
+        // No pinhole stays open either (they live in fw4's table, not in ours), whatever
+        // the configuration says now: a reload may have dropped the forward that set one.
+        let closed = self.close_pinholes();
         nft.flush().map_err(|e| e.to_string()).and(closed)
     }
 

@@ -143,6 +143,9 @@ struct Daemon<'a> {
     pinholes: Option<String>,
     /// Why setting the pinholes last failed (logged once per different error).
     pinhole_error: Option<String>,
+    /// False until the first look at the pinholes: a daemon that died before us may have
+    /// left elements in fw4's sets that no forward wants now.
+    pinholes_swept: bool,
     /// The lease files' directories, watched while forwards follow a device.
     leases: Option<LeaseWatch>,
     /// A lease file changed: read the leases then.
@@ -219,6 +222,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         reload_error: None,
         pinholes: None,
         pinhole_error: None,
+        pinholes_swept: false,
         leases: None,
         lease_read_at: None,
         status_written: None,
@@ -566,10 +570,20 @@ impl Daemon<'_> {
     /// are not there: no firewall4, or it was not reloaded since the install) is logged
     /// once; a SIGHUP, which fw4's script include sends after each reload, tries again.
     fn set_pinholes(&mut self) {
+        let swept = std::mem::replace(&mut self.pinholes_swept, true);
         let want = match (&self.rules.pinholes, &self.pinholes) {
             (Some(s), _) => s.clone(),
             (None, Some(_)) => crate::nft::fw4::pinholes_closed(),
-            (None, None) => return,
+            (None, None) => {
+                // Nothing wanted; at start, close what a daemon that died left open (a
+                // pinhole script always begins by emptying the sets, so it needs no sweep).
+                if !swept && !self.opts.dry_run {
+                    if let Err(e) = self.setup.forwards.close_pinholes() {
+                        log::error!("{e}");
+                    }
+                }
+                return;
+            }
         };
         if self.pinholes.as_ref() == Some(&want) {
             return;

@@ -133,6 +133,11 @@ pub trait Forwards {
     fn set_pinholes(&self, _script: &str) -> Result<(), String> {
         Ok(())
     }
+    /// Empties fw4's pinhole sets where they exist (`Nft::close_pinholes`): at start,
+    /// when no forward wants a pinhole but a daemon that died may have left some.
+    fn close_pinholes(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// Removes `table inet homeport`, synchronously (at exit, after [`Self::end_applying`]
     /// and once the apply job has reported back).
     fn remove(&self) -> Result<(), String>;

@@ -158,6 +158,20 @@ impl Nft {
         })
     }
 
+    /// Empties fw4's pinhole sets, the allow set first, one set per transaction. A set
+    /// that is not there (no `inet fw4`, or fw4 has not loaded our includes) holds nothing
+    /// open, so that is success. For `homeport flush` after a daemon that died, and for
+    /// the daemon's start and stop, when stale elements may be left.
+    pub fn close_pinholes(&self) -> Result<(), NftError> {
+        for set in [super::fw4::PINHOLES, super::fw4::PINHOLES_DENY] {
+            match self.update(&format!("flush set inet fw4 {set}\n")) {
+                Err(NftError::Rejected { message, .. }) if message.contains("No such file or directory") => {}
+                r => r?,
+            }
+        }
+        Ok(())
+    }
+
     /// The digest in the live table's comment; `None` when there is no table of ours.
     pub fn live_digest(&self) -> Result<Option<String>, NftError> {
         Ok(self.list(&["-t"])?.as_deref().and_then(parse_digest))
