@@ -1097,6 +1097,8 @@ def shell_scripts():
         os.path.join(STANDIN, "rc.common"),
         os.path.join(STANDIN, "functions.sh"),
         os.path.join(STANDIN, "procd.sh"),
+        os.path.join(STANDIN, "bin", "nft"),
+        os.path.join(STANDIN, "bin", "fw4"),
     ]
     tmp = tempfile.mkdtemp(prefix="hp-ctl-")
     # the apk (v3) maintainer scripts, as build-apk.py writes them
@@ -1142,8 +1144,17 @@ def sh_n():
 # The init script under stand-in procd functions.
 
 
-def run_init(action, config, *args):
+def run_init(action, config, *args, fw4="stopped", fw4_state=None):
+    """Runs the init script's action under the stand-in rc.common, with the stand-in nft
+    and fw4 (standin/bin) first on PATH: fw4 is their state (stopped, stale or current,
+    see standin/bin/nft), or fw4_state names a state file kept across calls. Returns the
+    calls in order (procd_*, nft, fw4 and the homeport recorder), homeport's arguments
+    and the recorder's path."""
     with tempfile.TemporaryDirectory() as d:
+        if fw4_state is None:
+            fw4_state = os.path.join(d, "fw4.state")
+            with open(fw4_state, "w") as f:
+                f.write(fw4 + "\n")
         os.makedirs(os.path.join(d, "config"))
         with open(os.path.join(d, "config", "homeport"), "w") as f:
             f.write(config)
@@ -1155,7 +1166,8 @@ def run_init(action, config, *args):
             f.write(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {proglog}\nprintf "homeport\\t%s\\n" "$*" >> {log}\n')
         os.chmod(prog, 0o755)
         open(log, "w").close()
-        env = dict(os.environ, PROCD_LOG=log, UCI_CONFIG_DIR=os.path.join(d, "config"), HOMEPORT_PROG=prog)
+        env = dict(os.environ, PROCD_LOG=log, UCI_CONFIG_DIR=os.path.join(d, "config"), HOMEPORT_PROG=prog,
+                   FW4_STANDIN_STATE=fw4_state, PATH=os.path.join(STANDIN, "bin") + ":" + os.environ["PATH"])
         r = run(["sh", os.path.join(STANDIN, "rc.common"), INIT, action, *args], env=env)
         eq(r.returncode, 0, f"init {action}: {r.stderr}")
         calls = [line.split("\t") for line in open(log).read().splitlines()]
@@ -1169,6 +1181,7 @@ ENABLED = "config homeport 'main'\n\toption enabled '1'\n\toption interface 'wan
 @test
 def init_start_declares_instance():
     calls, progcalls, prog = run_init("start", ENABLED)
+    calls = [c for c in calls if c[0].startswith("procd_")]
     eq(calls[0], ["procd_open_service", "homeport", INIT], "service opened")
     eq(calls[1], ["procd_open_instance", "main"], "instance name")
     params = {c[1]: c[2:] for c in calls if c[0] == "procd_set_param"}
