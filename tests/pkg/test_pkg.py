@@ -1097,6 +1097,8 @@ def shell_scripts():
         os.path.join(STANDIN, "rc.common"),
         os.path.join(STANDIN, "functions.sh"),
         os.path.join(STANDIN, "procd.sh"),
+        os.path.join(STANDIN, "bin", "nft"),
+        os.path.join(STANDIN, "bin", "fw4"),
     ]
     tmp = tempfile.mkdtemp(prefix="hp-ctl-")
     # the apk (v3) maintainer scripts, as build-apk.py writes them
@@ -1142,8 +1144,17 @@ def sh_n():
 # The init script under stand-in procd functions.
 
 
-def run_init(action, config, *args):
+def run_init(action, config, *args, fw4="stopped", fw4_state=None):
+    """Runs the init script's action under the stand-in rc.common, with the stand-in nft
+    and fw4 (standin/bin) first on PATH: fw4 is their state (stopped, stale or current,
+    see standin/bin/nft), or fw4_state names a state file kept across calls. Returns the
+    calls in order (procd_*, nft, fw4 and the homeport recorder), homeport's arguments
+    and the recorder's path."""
     with tempfile.TemporaryDirectory() as d:
+        if fw4_state is None:
+            fw4_state = os.path.join(d, "fw4.state")
+            with open(fw4_state, "w") as f:
+                f.write(fw4 + "\n")
         os.makedirs(os.path.join(d, "config"))
         with open(os.path.join(d, "config", "homeport"), "w") as f:
             f.write(config)
@@ -1155,7 +1166,8 @@ def run_init(action, config, *args):
             f.write(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {proglog}\nprintf "homeport\\t%s\\n" "$*" >> {log}\n')
         os.chmod(prog, 0o755)
         open(log, "w").close()
-        env = dict(os.environ, PROCD_LOG=log, UCI_CONFIG_DIR=os.path.join(d, "config"), HOMEPORT_PROG=prog)
+        env = dict(os.environ, PROCD_LOG=log, UCI_CONFIG_DIR=os.path.join(d, "config"), HOMEPORT_PROG=prog,
+                   FW4_STANDIN_STATE=fw4_state, PATH=os.path.join(STANDIN, "bin") + ":" + os.environ["PATH"])
         r = run(["sh", os.path.join(STANDIN, "rc.common"), INIT, action, *args], env=env)
         eq(r.returncode, 0, f"init {action}: {r.stderr}")
         calls = [line.split("\t") for line in open(log).read().splitlines()]
@@ -1169,6 +1181,7 @@ ENABLED = "config homeport 'main'\n\toption enabled '1'\n\toption interface 'wan
 @test
 def init_start_declares_instance():
     calls, progcalls, prog = run_init("start", ENABLED)
+    calls = [c for c in calls if c[0].startswith("procd_")]
     eq(calls[0], ["procd_open_service", "homeport", INIT], "service opened")
     eq(calls[1], ["procd_open_instance", "main"], "instance name")
     params = {c[1]: c[2:] for c in calls if c[0] == "procd_set_param"}
@@ -1197,6 +1210,67 @@ def init_disabled_starts_nothing_and_flushes():
     calls, progcalls, _ = run_init("start", "config homeport 'main'\n\toption enabled '0'\n")
     check(not [c for c in calls if c[0] == "procd_open_instance"], f"instance opened while disabled: {calls}")
     eq(progcalls, ["flush -c /etc/config/homeport"], "disabled start flushes the table")
+
+
+FW4_RELOAD = ["fw4", "-q", "reload"]
+
+
+def fw4_calls(calls):
+    return [c for c in calls if c[0] in ("nft", "fw4")]
+
+
+def asked(calls, *words):
+    """Whether an nft call's arguments, options left out, are these words."""
+    return any(c[0] == "nft" and [a for a in c[1:] if not a.startswith("-")] == list(words) for c in calls)
+
+
+@test
+def init_reloads_fw4_once_when_includes_missing():
+    """Fresh install: fw4 is loaded but from before homeport's automatic includes were on
+    disk, so fw4's forward chain has no accept for them and the pinhole sets are missing.
+    start_service reloads fw4 once, before the instance opens (as miniupnpd's init does
+    when its fw4 chain is missing); the next start finds the includes and leaves fw4 be."""
+    with tempfile.TemporaryDirectory() as d:
+        state = os.path.join(d, "fw4.state")
+        with open(state, "w") as f:
+            f.write("stale\n")
+        calls, _, _ = run_init("start", ENABLED, fw4_state=state)
+        reloads = [i for i, c in enumerate(calls) if c[0] == "fw4"]
+        eq([calls[i] for i in reloads], [FW4_RELOAD], f"fw4 calls: {fw4_calls(calls)}")
+        opened = calls.index(["procd_open_instance", "main"])
+        check(reloads[0] < opened, f"fw4 reloaded after the instance opened: {calls}")
+        eq(open(state).read().strip(), "current", "fw4 state after the reload (stand-in)")
+        again, _, _ = run_init("start", ENABLED, fw4_state=state)
+        eq([c for c in again if c[0] == "fw4"], [], "second start: includes present, no reload")
+        check(["procd_open_instance", "main"] in again, "instance on the second start")
+
+
+@test
+def init_no_fw4_reload_when_includes_present():
+    calls, _, _ = run_init("start", ENABLED, fw4="current")
+    check(asked(calls, "list", "table", "inet", "fw4"), f"fw4's table not looked for: {fw4_calls(calls)}")
+    check(asked(calls, "list", "set", "inet", "fw4", "homeport_pinholes6"),
+          f"homeport's set not looked for: {fw4_calls(calls)}")
+    eq([c for c in calls if c[0] == "fw4"], [], "fw4 calls with the includes loaded")
+    check(["procd_open_instance", "main"] in calls, "instance opened")
+
+
+@test
+def init_no_fw4_reload_when_firewall_stopped():
+    """`service firewall stop`: no table inet fw4. The init script leaves the firewall
+    alone (starting it is the user's call) and starts the daemon anyway."""
+    calls, _, _ = run_init("start", ENABLED, fw4="stopped")
+    check(asked(calls, "list", "table", "inet", "fw4"), f"fw4's table not looked for: {fw4_calls(calls)}")
+    eq([c for c in fw4_calls(calls) if not asked([c], "list", "table", "inet", "fw4")], [],
+       "nothing but the table look-up with fw4 stopped")
+    check(["procd_open_instance", "main"] in calls, "instance opened")
+
+
+@test
+def init_disabled_leaves_fw4_alone():
+    calls, progcalls, _ = run_init("start", "config homeport 'main'\n\toption enabled '0'\n", fw4="stale")
+    eq(fw4_calls(calls), [], "nft/fw4 calls while disabled")
+    eq(progcalls, ["flush -c /etc/config/homeport"], "disabled start still flushes")
 
 
 @test
