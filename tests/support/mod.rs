@@ -9,6 +9,7 @@ pub mod netns;
 pub mod provider;
 pub mod rng;
 pub mod table;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::process::Command;
