@@ -31,7 +31,7 @@ struct Seen {
 
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        support::http::header(&self.headers, name)
     }
 }
 
@@ -47,23 +47,8 @@ fn serve(responses: Vec<Vec<u8>>) -> (u16, mpsc::Receiver<Seen>, thread::JoinHan
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut request_line = String::new();
             reader.read_line(&mut request_line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut l = String::new();
-                reader.read_line(&mut l).unwrap();
-                let l = l.trim_end().to_string();
-                if l.is_empty() {
-                    break;
-                }
-                if let Some((n, v)) = l.split_once(':') {
-                    headers.push((n.trim().to_string(), v.trim().to_string()));
-                }
-            }
-            let len: usize = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                .map(|(_, v)| v.parse().unwrap())
-                .unwrap_or(0);
+            let headers = support::http::read_headers(&mut reader).unwrap();
+            let len: usize = support::http::header(&headers, "content-length").map(|v| v.parse().unwrap()).unwrap_or(0);
             let mut body = vec![0; len];
             reader.read_exact(&mut body).unwrap();
             let _ = tx.send(Seen {

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::http;
 use super::table::s;
 
 /// One request as the mock saw it.
@@ -36,7 +37,7 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        http::header(&self.headers, name)
     }
 
     pub fn url(&self) -> String {
@@ -184,29 +185,12 @@ fn read_request(tls: &mut impl Read) -> Option<Seen> {
     r.read_line(&mut line).ok()?;
     let mut words = line.split_whitespace();
     let (method, target) = (words.next()?.to_string(), words.next()?.to_string());
-    let mut headers = Vec::new();
-    loop {
-        let mut l = String::new();
-        if r.read_line(&mut l).ok()? == 0 {
-            break;
-        }
-        let l = l.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((n, v)) = l.split_once(':') {
-            headers.push((n.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let headers = http::read_headers(&mut r).ok()?;
+    let len: usize = http::header(&headers, "content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0; len.min(1 << 16)];
     r.read_exact(&mut body).ok()?;
-    let host = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map(|(_, v)| v.clone()).unwrap_or_default();
-    let host = host.strip_suffix(":443").unwrap_or(&host).to_string();
+    let host = http::header(&headers, "host").unwrap_or_default();
+    let host = host.strip_suffix(":443").unwrap_or(host).to_string();
     Some(Seen { host, method, target, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 

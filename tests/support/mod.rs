@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod echoip;
+pub mod http;
 pub mod mock_provider;
 pub mod named;
 pub mod netns;
