@@ -9,6 +9,7 @@ pub mod named;
 pub mod netns;
 pub mod provider;
 pub mod rng;
+pub mod router;
 pub mod table;
 pub mod tls;
 
@@ -81,4 +82,12 @@ macro_rules! require_netns {
             return;
         }
     };
+}
+
+/// An empty directory `<temp>/<name>-<pid>` (emptied if a previous run left it).
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the test's directory");
+    dir
 }
