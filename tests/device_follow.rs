@@ -8,12 +8,12 @@ mod support;
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::netns::Netns;
-use support::router::{Daemon, emulated, serve, wait_for};
+use support::router::{Daemon, emulated, router_host_internet, serve, wait_for};
 
 /// Under an emulator without neighbour messages (see `Netns::neighbours_unavailable`): the
 /// daemon says once that it cannot watch the neighbour table, leaves the neighbour group,
@@ -58,8 +58,13 @@ fn wire_alone(router: &Netns) {
     router.ip("addr add 192.168.1.1/24 dev lan0");
 }
 
-/// The configuration with one forward, 'nas': TCP 8443 to port 8443 of the device `mac`.
-fn write_nas_forward(dir: &Path, mac: &str) {
+/// A fresh directory `<name>-<pid>` with the configuration of one forward, 'nas' (TCP
+/// 8443 to the device `mac`, same port), and the lease file (`mac` at `lease`, or none
+/// when empty); returns the directory and the lease file.
+fn nas_files(name: &str, mac: &str, lease: &str) -> (PathBuf, PathBuf) {
+    let dir = support::fresh_dir(name);
+    let leases = dir.join("dhcp.leases");
+    write_lease(&leases, mac, lease);
     std::fs::write(
         dir.join("homeport"),
         format!(
@@ -68,6 +73,7 @@ fn write_nas_forward(dir: &Path, mac: &str) {
         ),
     )
     .unwrap();
+    (dir, leases)
 }
 
 /// The packets counted by the element of `port` in `map` (`nft list map`).
@@ -81,19 +87,15 @@ fn packets(listing: &str, key: &str) -> Option<u64> {
 #[test]
 fn a_forward_follows_the_device_to_its_new_address() {
     require_netns!();
-    let router = Netns::new("dv-r");
-    let lan = Netns::new("dv-h");
-    let net = Netns::new("dv-i");
-    router.ip(&format!("link add wan0 type veth peer name wan1 netns {}", net.name));
-    router.ip(&format!("link add lan0 type veth peer name lan1 netns {}", lan.name));
-    for (ns, dev, addr) in
-        [(&router, "wan0", "198.51.100.1/24"), (&router, "lan0", "192.168.1.1/24"), (&net, "wan1", "198.51.100.2/24")]
-    {
+    let (router, lan, net) = router_host_internet("dv");
+    for (ns, dev, addr) in [
+        (&router, "wan0", "198.51.100.1/24"),
+        (&router, "lan0", "192.168.1.1/24"),
+        (&net, "wan1", "198.51.100.2/24"),
+        (&lan, "lan1", "192.168.1.140/24"),
+    ] {
         ns.ip(&format!("addr add {addr} dev {dev}"));
-        ns.ip(&format!("link set {dev} up"));
     }
-    lan.ip("addr add 192.168.1.140/24 dev lan1");
-    lan.ip("link set lan1 up");
     lan.ip("route add default via 192.168.1.1");
     let fwd = router.exec("sysctl").args(["-qw", "net.ipv4.ip_forward=1"]).status().unwrap();
     assert!(fwd.success());
@@ -184,10 +186,7 @@ fn a_neighbour_storm_ends_in_one_consistent_table() {
     let router = Netns::new("dv-s");
     wire_alone(&router);
     let mac = "02:00:00:00:00:0a";
-    let dir = support::fresh_dir("hp-dv-storm");
-    let leases = dir.join("dhcp.leases");
-    write_lease(&leases, mac, "");
-    write_nas_forward(&dir, mac);
+    let (dir, leases) = nas_files("hp-dv-storm", mac, "");
     router.ip(&format!("neigh replace 192.168.1.60 lladdr {mac} dev lan0 nud permanent"));
     if let Some(why) = router.neighbours_unavailable() {
         eprintln!("SKIPPED: {why}");
@@ -259,10 +258,7 @@ fn a_lease_file_change_alone_moves_the_forward() {
     assert!(router.exec("sysctl").args(v6off).status().unwrap().success());
     wire_alone(&router);
     let mac = "02:00:00:00:00:0b";
-    let dir = support::fresh_dir("hp-dv-lease");
-    let leases = dir.join("dhcp.leases");
-    write_lease(&leases, mac, "192.168.1.70");
-    write_nas_forward(&dir, mac);
+    let (dir, leases) = nas_files("hp-dv-lease", mac, "192.168.1.70");
     let d = Daemon::start(&router, &dir, &leases);
     let log = || d.log();
     let map = "list map inet homeport dnat4";

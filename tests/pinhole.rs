@@ -13,8 +13,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::netns::Netns;
-use support::router::{Daemon, emulated, serve, wait_for};
+use support::router::{Daemon, emulated, router_host_internet, serve, wait_for};
 
 /// firewall4's table as `fw4 restart` loads it (delete, declare), with the shipped
 /// includes at fw4's places: `table-pre` before the chains, `chain-post/forward_wan` at
@@ -56,14 +55,7 @@ fn fetch(ns: &str, to: &str) -> Result<String, String> {
 #[test]
 fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
     require_netns!();
-    let router = Netns::new("ph-r");
-    let host = Netns::new("ph-h");
-    let net = Netns::new("ph-i");
-    router.ip(&format!("link add wan0 type veth peer name wan1 netns {}", net.name));
-    router.ip(&format!("link add lan0 type veth peer name lan1 netns {}", host.name));
-    for (ns, dev) in [(&router, "wan0"), (&router, "lan0"), (&net, "wan1"), (&host, "lan1")] {
-        ns.ip(&format!("link set {dev} up"));
-    }
+    let (router, host, net) = router_host_internet("ph");
     router.ip("addr add 2001:db8:ff::1/64 dev wan0 nodad");
     net.ip("addr add 2001:db8:ff::2/64 dev wan1 nodad");
     net.ip("route add default via 2001:db8:ff::1");

@@ -15,6 +15,21 @@ pub fn emulated(d: Duration) -> Duration {
     if super::runner_words().is_empty() { d } else { d * 5 }
 }
 
+/// The namespaces `<tag>-r` (the router), `<tag>-h` (a LAN host) and `<tag>-i` (the
+/// internet), wired: the router's `wan0` to the internet's `wan1`, its `lan0` to the
+/// host's `lan1` (veth pairs), all four ends up; no addresses yet.
+pub fn router_host_internet(tag: &str) -> (Netns, Netns, Netns) {
+    let router = Netns::new(&format!("{tag}-r"));
+    let host = Netns::new(&format!("{tag}-h"));
+    let net = Netns::new(&format!("{tag}-i"));
+    router.ip(&format!("link add wan0 type veth peer name wan1 netns {}", net.name));
+    router.ip(&format!("link add lan0 type veth peer name lan1 netns {}", host.name));
+    for (ns, dev) in [(&router, "wan0"), (&router, "lan0"), (&net, "wan1"), (&host, "lan1")] {
+        ns.ip(&format!("link set {dev} up"));
+    }
+    (router, host, net)
+}
+
 /// `homeport run` in the router namespace; killed when dropped.
 pub struct Daemon {
     pub child: Child,
