@@ -403,8 +403,7 @@ impl Internet {
         r.ns.ip(&format!("link set wan0p netns {}", ns.name));
         ns.ip("addr add 203.0.113.1/24 dev wan0p");
         ns.ip("link set wan0p up");
-        nft_in(
-            &ns,
+        ns.nft_load(
             "add table inet capture\n\
                      add chain inet capture input { type filter hook input priority 0; }\n\
                      add rule inet capture input tcp dport 443 counter\n",
@@ -425,14 +424,6 @@ impl Internet {
         let n = text.split("counter packets ").nth(1).and_then(|t| t.split_whitespace().next());
         n.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no counter in:\n{text}"))
     }
-}
-
-fn nft_in(ns: &Netns, script: &str) {
-    use std::io::Write as _;
-    let mut c = ns.exec("nft").args(["-f", "-"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("nft");
-    c.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("write nft script");
-    let out = c.wait_with_output().expect("nft");
-    assert!(out.status.success(), "nft -f: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// The configuration with the outside probe: the stand-in, its CA as `cacert`.
@@ -475,8 +466,7 @@ fn outside_probe_reachable_and_blocked() {
     }
     assert_eq!(accepted, 2, "the router's connect and the probe's");
 
-    nft_in(
-        &net.ns,
+    net.ns.nft_load(
         "add table inet isp\n\
                      add chain inet isp output { type filter hook output priority 0; }\n\
                      add rule inet isp output tcp dport 50443 drop\n",

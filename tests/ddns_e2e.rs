@@ -14,9 +14,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
-use support::mock_provider::{Mock, Seen, openssl_available, table_hosts};
+use support::mock_provider::{Mock, Seen, table_hosts};
 use support::netns::Netns;
 use support::table::{self, s};
+use support::tls::openssl_available;
 
 /// The addresses every case of the table publishes.
 const V4: &str = "198.51.100.7";

@@ -1,6 +1,6 @@
 //! The HTTP path end to end: provider request → ureq → a server this test runs on
 //! 127.0.0.1 → classification. Plain HTTP (`use_https 0`) against a tiny std::net
-//! server; HTTPS against `openssl s_server` with a CA this test generates.
+//! server; HTTPS against `openssl s_server` with a CA this test generates (support::tls).
 
 mod support;
 
@@ -19,6 +19,7 @@ use homeport::ddns::http::{BODY_CAP, HttpClient, Transport};
 use homeport::ddns::request::HttpRequest;
 use homeport::ddns::run;
 use homeport::types::{HostPort, Hostname, Secret};
+use support::tls::{self, Key};
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -30,7 +31,7 @@ struct Seen {
 
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        support::http::header(&self.headers, name)
     }
 }
 
@@ -46,23 +47,8 @@ fn serve(responses: Vec<Vec<u8>>) -> (u16, mpsc::Receiver<Seen>, thread::JoinHan
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut request_line = String::new();
             reader.read_line(&mut request_line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut l = String::new();
-                reader.read_line(&mut l).unwrap();
-                let l = l.trim_end().to_string();
-                if l.is_empty() {
-                    break;
-                }
-                if let Some((n, v)) = l.split_once(':') {
-                    headers.push((n.trim().to_string(), v.trim().to_string()));
-                }
-            }
-            let len: usize = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-                .map(|(_, v)| v.parse().unwrap())
-                .unwrap_or(0);
+            let headers = support::http::read_headers(&mut reader).unwrap();
+            let len: usize = support::http::header(&headers, "content-length").map(|v| v.parse().unwrap()).unwrap_or(0);
             let mut body = vec![0; len];
             reader.read_exact(&mut body).unwrap();
             let _ = tx.send(Seen {
@@ -226,57 +212,10 @@ impl Drop for Killer {
     }
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// A CA and a server certificate for 127.0.0.1 signed by it, in a fresh directory; both
-/// with P-256 keys.
-fn make_pki(tag: &str) -> Option<PathBuf> {
-    make_pki_with(tag, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "srv.key"])
-}
-
-/// As [`make_pki`], the server's key made by `openssl` with `server_key` (writing srv.key).
-fn make_pki_with(tag: &str, server_key: &[&str]) -> Option<PathBuf> {
-    if Command::new("openssl").arg("version").output().map(|o| !o.status.success()).unwrap_or(true) {
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("homeport-tls-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    openssl(&dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
-    openssl(
-        &dir,
-        &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=homeport test CA", "-days", "2", "-out", "ca.pem"],
-    );
-    openssl(&dir, server_key);
-    openssl(&dir, &["req", "-new", "-key", "srv.key", "-subj", "/CN=127.0.0.1", "-out", "srv.csr"]);
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n",
-    )
-    .unwrap();
-    openssl(
-        &dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "srv.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-            "-out",
-            "srv.pem",
-        ],
-    );
+/// A CA and a server certificate for 127.0.0.1 signed by it (support::tls), with the
+/// file `ok.txt` that `openssl s_server -WWW` serves, in a fresh directory.
+fn make_pki(tag: &str, key: Key) -> Option<PathBuf> {
+    let dir = tls::temp_pki(tag, &["127.0.0.1"], key)?;
     std::fs::write(dir.join("ok.txt"), "good 81.2.69.160\n").unwrap();
     Some(dir)
 }
@@ -316,7 +255,7 @@ fn s_server(dir: &Path) -> (Killer, u16) {
 /// `VERIFY_ALGS`). Refused in the handshake: no request reaches the server.
 #[test]
 fn https_ed25519_server_certificate_is_refused() {
-    let Some(dir) = make_pki_with("ed25519", &["genpkey", "-algorithm", "ed25519", "-out", "srv.key"]) else {
+    let Some(dir) = make_pki("ed25519", Key::Ed25519) else {
         eprintln!("SKIPPED: no openssl CLI");
         return;
     };
@@ -335,7 +274,7 @@ fn https_ed25519_server_certificate_is_refused() {
 
 #[test]
 fn https_verified_against_cacert() {
-    let Some(dir) = make_pki("ok") else {
+    let Some(dir) = make_pki("ok", Key::P256) else {
         eprintln!("SKIPPED: no openssl CLI");
         return;
     };

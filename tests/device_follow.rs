@@ -6,36 +6,14 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::netns::{Netns, enter_thread};
-
-/// Stretched under qemu-user (HOMEPORT_TEST_RUNNER set), where the daemon runs slower.
-fn emulated(d: Duration) -> Duration {
-    if support::runner_words().is_empty() { d } else { d * 5 }
-}
-
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Daemon {
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::netns::Netns;
+use support::router::{Daemon, emulated, router_host_internet, serve, wait_for};
 
 /// Under an emulator without neighbour messages (see `Netns::neighbours_unavailable`): the
 /// daemon says once that it cannot watch the neighbour table, leaves the neighbour group,
@@ -55,48 +33,9 @@ fn degrades_without_neighbours(router: &Netns, d: &Daemon, mac: &str) {
     assert!(!log.contains("reading netlink events"), "a neighbour message disturbed the address watch:\n{log}");
 }
 
-fn nft_list(ns: &Netns, what: &str) -> String {
-    let out = ns.exec("nft").args(what.split_whitespace()).output().expect("nft");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Polls `f` every 20 ms until it holds or `limit` passes; returns the time it took.
-fn wait_for(limit: Duration, what: &str, log: impl Fn() -> String, mut f: impl FnMut() -> bool) -> Duration {
-    let t = Instant::now();
-    while !f() {
-        assert!(t.elapsed() < limit, "{what} did not happen within {limit:?}; log:\n{}", log());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    t.elapsed()
-}
-
-/// The LAN host's service: answers each connection with the address it was reached at.
-fn serve(ns: String) {
-    std::thread::spawn(move || {
-        enter_thread(&ns);
-        let l = TcpListener::bind("0.0.0.0:443").expect("listen on the LAN host");
-        for s in l.incoming().flatten() {
-            let mut s = s;
-            let me = s.local_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-            let _ = s.write_all(me.as_bytes());
-        }
-    });
-}
-
 /// From the internet namespace: connect to the router's WAN address and read the reply.
 fn fetch(ns: &str, port: u16) -> Result<String, String> {
-    let ns = ns.to_string();
-    std::thread::spawn(move || {
-        enter_thread(&ns);
-        let to: SocketAddr = format!("198.51.100.1:{port}").parse().unwrap();
-        let mut s = TcpStream::connect_timeout(&to, Duration::from_secs(2)).map_err(|e| e.to_string())?;
-        s.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
-        let mut out = String::new();
-        s.read_to_string(&mut out).map_err(|e| e.to_string())?;
-        Ok(out)
-    })
-    .join()
-    .unwrap()
+    support::router::fetch(ns, SocketAddr::from(([198, 51, 100, 1], port)))
 }
 
 fn write_lease(path: &Path, mac: &str, ip: &str) {
@@ -107,10 +46,34 @@ fn write_lease(path: &Path, mac: &str, ip: &str) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
-fn mac_of(ns: &Netns, dev: &str) -> String {
-    let out = ns.ip(&format!("-o link show {dev}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.split("link/ether ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string()
+/// The router alone, no hosts: both veth pairs' ends stay in it, all up; `wan0`
+/// 198.51.100.1/24, `lan0` 192.168.1.1/24.
+fn wire_alone(router: &Netns) {
+    router.ip("link add wan0 type veth peer name wan1");
+    router.ip("link add lan0 type veth peer name lan1");
+    for dev in ["wan0", "wan1", "lan0", "lan1"] {
+        router.ip(&format!("link set {dev} up"));
+    }
+    router.ip("addr add 198.51.100.1/24 dev wan0");
+    router.ip("addr add 192.168.1.1/24 dev lan0");
+}
+
+/// A fresh directory `<name>-<pid>` with the configuration of one forward, 'nas' (TCP
+/// 8443 to the device `mac`, same port), and the lease file (`mac` at `lease`, or none
+/// when empty); returns the directory and the lease file.
+fn nas_files(name: &str, mac: &str, lease: &str) -> (PathBuf, PathBuf) {
+    let dir = support::fresh_dir(name);
+    let leases = dir.join("dhcp.leases");
+    write_lease(&leases, mac, lease);
+    std::fs::write(
+        dir.join("homeport"),
+        format!(
+            "config homeport 'main'\n\toption device 'wan0'\n\n\
+             config forward 'nas'\n\toption proto 'tcp'\n\toption src_dport '8443'\n\toption dest_mac '{mac}'\n"
+        ),
+    )
+    .unwrap();
+    (dir, leases)
 }
 
 /// The packets counted by the element of `port` in `map` (`nft list map`).
@@ -124,27 +87,21 @@ fn packets(listing: &str, key: &str) -> Option<u64> {
 #[test]
 fn a_forward_follows_the_device_to_its_new_address() {
     require_netns!();
-    let router = Netns::new("dv-r");
-    let lan = Netns::new("dv-h");
-    let net = Netns::new("dv-i");
-    router.ip(&format!("link add wan0 type veth peer name wan1 netns {}", net.name));
-    router.ip(&format!("link add lan0 type veth peer name lan1 netns {}", lan.name));
-    for (ns, dev, addr) in
-        [(&router, "wan0", "198.51.100.1/24"), (&router, "lan0", "192.168.1.1/24"), (&net, "wan1", "198.51.100.2/24")]
-    {
+    let (router, lan, net) = router_host_internet("dv");
+    for (ns, dev, addr) in [
+        (&router, "wan0", "198.51.100.1/24"),
+        (&router, "lan0", "192.168.1.1/24"),
+        (&net, "wan1", "198.51.100.2/24"),
+        (&lan, "lan1", "192.168.1.140/24"),
+    ] {
         ns.ip(&format!("addr add {addr} dev {dev}"));
-        ns.ip(&format!("link set {dev} up"));
     }
-    lan.ip("addr add 192.168.1.140/24 dev lan1");
-    lan.ip("link set lan1 up");
     lan.ip("route add default via 192.168.1.1");
     let fwd = router.exec("sysctl").args(["-qw", "net.ipv4.ip_forward=1"]).status().unwrap();
     assert!(fwd.success());
-    let mac = mac_of(&lan, "lan1");
+    let mac = lan.mac("lan1");
 
-    let dir = std::env::temp_dir().join(format!("hp-dv-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::fresh_dir("hp-dv");
     let leases = dir.join("dhcp.leases");
     write_lease(&leases, &mac, "192.168.1.140");
     std::fs::write(
@@ -157,24 +114,19 @@ fn a_forward_follows_the_device_to_its_new_address() {
         ),
     )
     .unwrap();
-    let mut c = Command::new("ip");
-    c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
-    c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
-    c.arg("--leases").arg(&leases);
-    c.stdout(Stdio::null()).stderr(Stdio::from(std::fs::File::create(dir.join("daemon.log")).unwrap()));
-    let d = Daemon { child: c.spawn().expect("start homeport run"), dir: dir.clone() };
+    let d = Daemon::start(&router, &dir, &leases);
     let log = || d.log();
 
-    serve(lan.name.clone());
+    serve(lan.name.clone(), "0.0.0.0:443".parse().unwrap());
     let map = "list map inet homeport dnat4";
     wait_for(emulated(Duration::from_secs(10)), "the forward to the lease's address", log, || {
-        nft_list(&router, map).contains("192.168.1.140 . 443")
+        router.nft_list(map).contains("192.168.1.140 . 443")
     });
     assert_eq!(fetch(&net.name, 8443), Ok("192.168.1.140".to_string()), "log:\n{}", d.log());
     // One connection attempt through the untouched forward: its counter must survive.
     let _ = fetch(&net.name, 9000);
-    assert_eq!(packets(&nft_list(&router, map), "tcp . 9000"), Some(1), "{}", nft_list(&router, map));
-    let digest = nft_list(&router, "-t list table inet homeport");
+    assert_eq!(packets(&router.nft_list(map), "tcp . 9000"), Some(1), "{}", router.nft_list(map));
+    let digest = router.nft_list("-t list table inet homeport");
     if let Some(why) = router.neighbours_unavailable() {
         // The forward to the lease's address works (above); following a move needs
         // neighbour events.
@@ -191,14 +143,14 @@ fn a_forward_follows_the_device_to_its_new_address() {
     write_lease(&leases, &mac, "192.168.1.141");
     router.ip(&format!("neigh replace 192.168.1.141 lladdr {mac} dev lan0 nud reachable"));
     let took = wait_for(emulated(Duration::from_secs(5)), "the forward to follow", log, || {
-        let l = nft_list(&router, map);
+        let l = router.nft_list(map);
         l.contains("192.168.1.141 . 443") && !l.contains("192.168.1.140")
     });
     eprintln!("the forward followed in {took:?}");
     assert_eq!(fetch(&net.name, 8443), Ok("192.168.1.141".to_string()), "log:\n{}", d.log());
-    let listing = nft_list(&router, map);
+    let listing = router.nft_list(map);
     assert_eq!(packets(&listing, "tcp . 9000"), Some(1), "an element update, not a reload:\n{listing}");
-    assert_eq!(nft_list(&router, "-t list table inet homeport"), digest, "the table itself was not rewritten");
+    assert_eq!(router.nft_list("-t list table inet homeport"), digest, "the table itself was not rewritten");
     assert!(d.log().contains("forward table follows the devices"), "{}", d.log());
     // The live table's comment is older than its elements now; `status` still knows it
     // is the daemon's table, and shows where the forward points.
@@ -213,7 +165,7 @@ fn a_forward_follows_the_device_to_its_new_address() {
     write_lease(&leases, &mac, "");
     router.ip("neigh flush dev lan0");
     wait_for(emulated(Duration::from_secs(5)), "the forward to stop", log, || {
-        !nft_list(&router, map).contains("192.168.1.14")
+        !router.nft_list(map).contains("192.168.1.14")
     });
     let status = dir.join("state/status.json");
     wait_for(emulated(Duration::from_secs(5)), "the status to say why", log, || {
@@ -232,43 +184,20 @@ fn a_forward_follows_the_device_to_its_new_address() {
 fn a_neighbour_storm_ends_in_one_consistent_table() {
     require_netns!();
     let router = Netns::new("dv-s");
-    router.ip("link add wan0 type veth peer name wan1");
-    router.ip("link add lan0 type veth peer name lan1");
-    for dev in ["wan0", "wan1", "lan0", "lan1"] {
-        router.ip(&format!("link set {dev} up"));
-    }
-    router.ip("addr add 198.51.100.1/24 dev wan0");
-    router.ip("addr add 192.168.1.1/24 dev lan0");
+    wire_alone(&router);
     let mac = "02:00:00:00:00:0a";
-    let dir = std::env::temp_dir().join(format!("hp-dv-storm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let leases = dir.join("dhcp.leases");
-    write_lease(&leases, mac, "");
-    std::fs::write(
-        dir.join("homeport"),
-        format!(
-            "config homeport 'main'\n\toption device 'wan0'\n\n\
-             config forward 'nas'\n\toption proto 'tcp'\n\toption src_dport '8443'\n\toption dest_mac '{mac}'\n"
-        ),
-    )
-    .unwrap();
+    let (dir, leases) = nas_files("hp-dv-storm", mac, "");
     router.ip(&format!("neigh replace 192.168.1.60 lladdr {mac} dev lan0 nud permanent"));
     if let Some(why) = router.neighbours_unavailable() {
         eprintln!("SKIPPED: {why}");
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
-    let mut c = Command::new("ip");
-    c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
-    c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
-    c.arg("--leases").arg(&leases);
-    c.stdout(Stdio::null()).stderr(Stdio::from(std::fs::File::create(dir.join("daemon.log")).unwrap()));
-    let d = Daemon { child: c.spawn().expect("start homeport run"), dir: dir.clone() };
+    let d = Daemon::start(&router, &dir, &leases);
     let log = || d.log();
     let map = "list map inet homeport dnat4";
     wait_for(emulated(Duration::from_secs(10)), "the forward to the neighbour's address", log, || {
-        nft_list(&router, map).contains("192.168.1.60 . 8443")
+        router.nft_list(map).contains("192.168.1.60 . 8443")
     });
 
     // 1,000 changes in one batch: the device's lowest address flips between .50 and .60,
@@ -297,7 +226,7 @@ fn a_neighbour_storm_ends_in_one_consistent_table() {
     // so a loaded machine does not fail the test, the figure is printed below.
     assert!(storm < emulated(Duration::from_secs(5)), "the storm took {storm:?}");
     let took = wait_for(emulated(Duration::from_secs(10)), "the table to settle on .50", log, || {
-        nft_list(&router, map).contains("192.168.1.50 . 8443")
+        router.nft_list(map).contains("192.168.1.50 . 8443")
     });
     let updates = d.log().matches("forward table follows the devices").count();
     eprintln!(
@@ -305,13 +234,13 @@ fn a_neighbour_storm_ends_in_one_consistent_table() {
     );
     // Settled: one element for the forward, at the final address, and it stays there.
     std::thread::sleep(emulated(Duration::from_millis(500)));
-    let listing = nft_list(&router, map);
+    let listing = router.nft_list(map);
     assert_eq!(listing.matches("comment \"nas\"").count(), 1, "{listing}");
     assert!(listing.contains("192.168.1.50 . 8443"), "{listing}");
     // The daemon is alive and still follows: .50 goes, .60 is the address again.
     router.ip("neigh del 192.168.1.50 dev lan0");
     wait_for(emulated(Duration::from_secs(5)), "the forward back to .60", log, || {
-        nft_list(&router, map).contains("192.168.1.60 . 8443")
+        router.nft_list(map).contains("192.168.1.60 . 8443")
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -327,43 +256,20 @@ fn a_lease_file_change_alone_moves_the_forward() {
     // leases anyway; the lease file is the only news.
     let v6off = ["-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"];
     assert!(router.exec("sysctl").args(v6off).status().unwrap().success());
-    router.ip("link add wan0 type veth peer name wan1");
-    router.ip("link add lan0 type veth peer name lan1");
-    for dev in ["wan0", "wan1", "lan0", "lan1"] {
-        router.ip(&format!("link set {dev} up"));
-    }
-    router.ip("addr add 198.51.100.1/24 dev wan0");
-    router.ip("addr add 192.168.1.1/24 dev lan0");
+    wire_alone(&router);
     let mac = "02:00:00:00:00:0b";
-    let dir = std::env::temp_dir().join(format!("hp-dv-lease-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let leases = dir.join("dhcp.leases");
-    write_lease(&leases, mac, "192.168.1.70");
-    std::fs::write(
-        dir.join("homeport"),
-        format!(
-            "config homeport 'main'\n\toption device 'wan0'\n\n\
-             config forward 'nas'\n\toption proto 'tcp'\n\toption src_dport '8443'\n\toption dest_mac '{mac}'\n"
-        ),
-    )
-    .unwrap();
-    let mut c = Command::new("ip");
-    c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
-    c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
-    c.arg("--leases").arg(&leases);
-    c.stdout(Stdio::null()).stderr(Stdio::from(std::fs::File::create(dir.join("daemon.log")).unwrap()));
-    let d = Daemon { child: c.spawn().expect("start homeport run"), dir: dir.clone() };
+    let (dir, leases) = nas_files("hp-dv-lease", mac, "192.168.1.70");
+    let d = Daemon::start(&router, &dir, &leases);
     let log = || d.log();
     let map = "list map inet homeport dnat4";
     wait_for(emulated(Duration::from_secs(10)), "the forward to the lease's address", log, || {
-        nft_list(&router, map).contains("192.168.1.70 . 8443")
+        router.nft_list(map).contains("192.168.1.70 . 8443")
     });
     // Whatever the links' coming up still sends is over before the lease changes.
     std::thread::sleep(Duration::from_secs(2));
     write_lease(&leases, mac, "192.168.1.71");
     let took = wait_for(emulated(Duration::from_secs(5)), "the forward to follow the renamed lease file", log, || {
-        nft_list(&router, map).contains("192.168.1.71 . 8443")
+        router.nft_list(map).contains("192.168.1.71 . 8443")
     });
     eprintln!("followed a renamed lease file in {took:?}");
     // In place, as dnsmasq's lease_update_file does.
@@ -373,7 +279,7 @@ fn a_lease_file_change_alone_moves_the_forward() {
     f.flush().unwrap();
     let took =
         wait_for(emulated(Duration::from_secs(5)), "the forward to follow the rewritten lease file", log, || {
-            nft_list(&router, map).contains("192.168.1.72 . 8443")
+            router.nft_list(map).contains("192.168.1.72 . 8443")
         });
     eprintln!("followed a lease file rewritten in place in {took:?}");
     drop(f);

@@ -9,56 +9,11 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::netns::{Netns, enter_thread};
-
-fn emulated(d: Duration) -> Duration {
-    if support::runner_words().is_empty() { d } else { d * 5 }
-}
-
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Daemon {
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait_for(limit: Duration, what: &str, log: impl Fn() -> String, mut f: impl FnMut() -> bool) -> Duration {
-    let t = Instant::now();
-    while !f() {
-        assert!(t.elapsed() < limit, "{what} did not happen within {limit:?}; log:\n{}", log());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    t.elapsed()
-}
-
-fn nft(ns: &Netns, args: &str) -> String {
-    let out = ns.exec("nft").args(args.split_whitespace()).output().expect("nft");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn load(ns: &Netns, script: &str) {
-    let mut c = ns.exec("nft").args(["-f", "-"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    c.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    let out = c.wait_with_output().unwrap();
-    assert!(out.status.success(), "nft -f: {}\n{script}", String::from_utf8_lossy(&out.stderr));
-}
+use support::router::{Daemon, emulated, router_host_internet, serve, wait_for};
 
 /// firewall4's table as `fw4 restart` loads it (delete, declare), with the shipped
 /// includes at fw4's places: `table-pre` before the chains, `chain-post/forward_wan` at
@@ -82,12 +37,6 @@ fn fw4(header: &str) -> String {
     )
 }
 
-fn mac_of(ns: &Netns, dev: &str) -> String {
-    let out = ns.ip(&format!("-o link show {dev}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.split("link/ether ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string()
-}
-
 /// `prefix::` + the MAC's modified EUI-64 (RFC 4291 Appendix A), as `ip` and nft print it.
 fn eui64(prefix: &str, mac: &str) -> String {
     let b: Vec<u8> = mac.split(':').map(|x| u8::from_str_radix(x, 16).unwrap()).collect();
@@ -98,52 +47,22 @@ fn eui64(prefix: &str, mac: &str) -> String {
     a.to_string()
 }
 
-/// The host's service: answers each connection with the address it was reached at.
-fn serve(ns: String) {
-    std::thread::spawn(move || {
-        enter_thread(&ns);
-        let l = TcpListener::bind("[::]:443").expect("listen on the LAN host");
-        for mut s in l.incoming().flatten() {
-            let me = s.local_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-            let _ = s.write_all(me.as_bytes());
-        }
-    });
-}
-
-/// From the internet namespace, straight to the host's address (no NAT).
+/// From the internet namespace, straight to port 443 of the host's address (no NAT).
 fn fetch(ns: &str, to: &str) -> Result<String, String> {
-    let (ns, to) = (ns.to_string(), format!("[{to}]:443"));
-    std::thread::spawn(move || {
-        enter_thread(&ns);
-        let to: SocketAddr = to.parse().unwrap();
-        let mut s = TcpStream::connect_timeout(&to, Duration::from_secs(2)).map_err(|e| e.to_string())?;
-        s.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
-        let mut out = String::new();
-        s.read_to_string(&mut out).map_err(|e| e.to_string())?;
-        Ok(out)
-    })
-    .join()
-    .unwrap()
+    support::router::fetch(ns, SocketAddr::new(to.parse().unwrap(), 443))
 }
 
 #[test]
 fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
     require_netns!();
-    let router = Netns::new("ph-r");
-    let host = Netns::new("ph-h");
-    let net = Netns::new("ph-i");
-    router.ip(&format!("link add wan0 type veth peer name wan1 netns {}", net.name));
-    router.ip(&format!("link add lan0 type veth peer name lan1 netns {}", host.name));
-    for (ns, dev) in [(&router, "wan0"), (&router, "lan0"), (&net, "wan1"), (&host, "lan1")] {
-        ns.ip(&format!("link set {dev} up"));
-    }
+    let (router, host, net) = router_host_internet("ph");
     router.ip("addr add 2001:db8:ff::1/64 dev wan0 nodad");
     net.ip("addr add 2001:db8:ff::2/64 dev wan1 nodad");
     net.ip("route add default via 2001:db8:ff::1");
     router.ip("addr add 2001:db8:1::1/64 dev lan0 nodad");
     let ok = router.exec("sysctl").args(["-qw", "net.ipv6.conf.all.forwarding=1"]).status().unwrap();
     assert!(ok.success());
-    let mac = mac_of(&host, "lan1");
+    let mac = host.mac("lan1");
     let (old, new) = (eui64("2001:db8:1:0", &mac), eui64("2001:db8:2:0", &mac));
     // Temporary addresses (RFC 8981): random interface identifiers.
     let (temp1, temp2) = ("2001:db8:1:0:5d1e:7a3b:91c2:4f0d", "2001:db8:2:0:3c4d:9e2f:a1b7:66e1");
@@ -153,9 +72,7 @@ fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
     }
     host.ip("route add default via 2001:db8:1::1");
 
-    let dir = std::env::temp_dir().join(format!("hp-ph-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::fresh_dir("hp-ph");
     std::fs::write(
         dir.join("homeport"),
         format!(
@@ -173,14 +90,9 @@ fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
-    let mut c = Command::new("ip");
-    c.args(["netns", "exec", &router.name]).args(support::runner_words()).arg(support::homeport_bin());
-    c.args(["run", "--foreground", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
-    c.arg("--leases").arg(&leases);
-    c.stdout(Stdio::null()).stderr(Stdio::from(std::fs::File::create(dir.join("daemon.log")).unwrap()));
-    let mut d = Daemon { child: c.spawn().expect("start homeport run"), dir: dir.clone() };
+    let mut d = Daemon::start(&router, &dir, &leases);
     let log = || std::fs::read_to_string(dir.join("daemon.log")).unwrap_or_default();
-    serve(host.name.clone());
+    serve(host.name.clone(), "[::]:443".parse().unwrap());
 
     // Installed before fw4 loaded the includes: the sets are not there yet. Status says
     // so; fw4's reload (and the SIGHUP of its script include) brings the pinhole.
@@ -188,15 +100,15 @@ fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
     wait_for(emulated(Duration::from_secs(10)), "the status to say the pinholes are not set", log, || {
         std::fs::read_to_string(&status).unwrap_or_default().contains("the IPv6 pinholes could not be set")
     });
-    load(&router, &fw4(""));
+    router.nft_load(&fw4(""));
     let pid = d.child.id().to_string();
     assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
     let set = "list set inet fw4 homeport_pinholes6";
     wait_for(emulated(Duration::from_secs(10)), "the pinhole to the EUI-64 address", log, || {
-        nft(&router, set).contains(&format!("::/0 . {old} . tcp . 443"))
+        router.nft_list(set).contains(&format!("::/0 . {old} . tcp . 443"))
     });
     assert_eq!(fetch(&net.name, &old), Ok(old.clone()), "log:\n{}", d.log());
-    assert!(!nft(&router, set).contains(temp1), "a temporary address was opened:\n{}", nft(&router, set));
+    assert!(!router.nft_list(set).contains(temp1), "a temporary address was opened:\n{}", router.nft_list(set));
     assert!(fetch(&net.name, temp1).is_err(), "the temporary address is reachable");
 
     // The prefix changes: the old one deprecated on the router, the new one added on
@@ -212,11 +124,11 @@ fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
     }
     host.ip("route replace default via 2001:db8:2::1");
     wait_for(emulated(Duration::from_secs(5)), "the pinhole to follow the prefix", log, || {
-        let l = nft(&router, set);
+        let l = router.nft_list(set);
         l.contains(&format!(". {new} . tcp . 443")) && !l.contains(&old)
     });
     eprintln!("the pinhole followed the prefix change in {:?}", t.elapsed());
-    let l = nft(&router, set);
+    let l = router.nft_list(set);
     assert!(!l.contains(temp1) && !l.contains(temp2), "a temporary address was opened:\n{l}");
     assert_eq!(fetch(&net.name, &new), Ok(new.clone()), "log:\n{}", d.log());
     assert!(fetch(&net.name, &old).is_err(), "the deprecated address is still open");
@@ -225,13 +137,13 @@ fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
     // `fw4 reload` flushes its table: the set keeps its elements (nft's `flush table`
     // leaves sets alone). `fw4 restart` deletes it: empty until the script include's
     // SIGHUP makes the daemon put the pinholes back.
-    load(&router, &fw4("flush table inet fw4"));
-    assert!(nft(&router, set).contains(&new), "fw4 reload emptied the set:\n{}", nft(&router, set));
-    load(&router, &fw4("delete table inet fw4"));
-    assert!(!nft(&router, set).contains(&new));
+    router.nft_load(&fw4("flush table inet fw4"));
+    assert!(router.nft_list(set).contains(&new), "fw4 reload emptied the set:\n{}", router.nft_list(set));
+    router.nft_load(&fw4("delete table inet fw4"));
+    assert!(!router.nft_list(set).contains(&new));
     assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
     wait_for(emulated(Duration::from_secs(5)), "the pinhole back after fw4 restart", log, || {
-        nft(&router, set).contains(&new)
+        router.nft_list(set).contains(&new)
     });
     assert_eq!(fetch(&net.name, &new), Ok(new.clone()), "log:\n{}", d.log());
 
@@ -242,7 +154,7 @@ fn an_ipv6_pinhole_follows_the_device_across_a_prefix_change() {
         assert!(t.elapsed() < emulated(Duration::from_secs(10)), "the daemon did not stop:\n{}", d.log());
         std::thread::sleep(Duration::from_millis(20));
     }
-    let l = nft(&router, set);
+    let l = router.nft_list(set);
     assert!(!l.contains("2001:db8"), "a pinhole survived the stop:\n{l}");
     assert!(fetch(&net.name, &new).is_err(), "the device is reachable after the stop");
     assert_eq!(d.log().matches("setting the IPv6 pinholes in table inet fw4 failed").count(), 1, "{}", d.log());

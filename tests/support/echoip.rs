@@ -1,5 +1,5 @@
 //! A stand-in for echoip's port check (github.com/mpolden/echoip, http/http.go
-//! `PortHandler`): HTTPS with a certificate from a CA this helper makes, in a network
+//! `PortHandler`): HTTPS with a certificate from a CA this helper makes (support::tls), in a network
 //! namespace the test created. `GET /port/<n>` connects back to the asking address's
 //! port `n` with echoip's 2 s timeout (iputil.LookupPort) and answers as echoip does
 //! (`{"ip", "port", "reachable"}`, indented as Go's json.MarshalIndent writes it).
@@ -7,15 +7,11 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 pub struct Echoip {
     /// Where the CA certificate is (`ca.pem`), for the probe's `cacert`.
@@ -45,68 +41,13 @@ impl Drop for Echoip {
     }
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// A CA, and a certificate for `ip` signed by it (P-256 keys), in a fresh directory.
-/// `None` when there is no openssl CLI.
-fn pki(tag: &str, ip: &str) -> Option<PathBuf> {
-    if Command::new("openssl").arg("version").output().map(|o| !o.status.success()).unwrap_or(true) {
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("homeport-echoip-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("pki dir");
-    for key in ["ca.key", "srv.key"] {
-        openssl(&dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]);
-    }
-    openssl(
-        &dir,
-        &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=echoip test CA", "-days", "2", "-out", "ca.pem"],
-    );
-    openssl(&dir, &["req", "-new", "-key", "srv.key", "-subj", &format!("/CN={ip}"), "-out", "srv.csr"]);
-    let ext = format!(
-        "basicConstraints=CA:FALSE\nsubjectAltName=IP:{ip}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n"
-    );
-    std::fs::write(dir.join("ext.cnf"), ext).expect("ext.cnf");
-    openssl(
-        &dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "srv.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-            "-out",
-            "srv.pem",
-        ],
-    );
-    Some(dir)
-}
-
 /// Starts the stand-in on `addr` (an address of namespace `ns`, port 443), or says why
 /// it cannot (no openssl CLI).
 pub fn start(ns: &str, addr: SocketAddr) -> Result<Echoip, String> {
-    let dir = pki(&ns.replace('/', "_"), &addr.ip().to_string()).ok_or("no openssl CLI to make certificates")?;
-    let certs = vec![CertificateDer::from_pem_file(dir.join("srv.pem")).expect("srv.pem")];
-    let key = PrivateKeyDer::from_pem_file(dir.join("srv.key")).expect("srv.key");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server certificate");
-    let config = Arc::new(config);
+    let ip = addr.ip().to_string();
+    let tag = format!("echoip-{}", ns.replace('/', "_"));
+    let dir = super::tls::temp_pki(&tag, &[&ip], super::tls::Key::P256).ok_or("no openssl CLI to make certificates")?;
+    let config = super::tls::server_config(&dir);
     let (requests, stop) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (count, halt, name) = (requests.clone(), stop.clone(), ns.to_string());

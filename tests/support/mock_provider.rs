@@ -2,7 +2,7 @@
 //! namespace's loopback answers for every provider host name the conformance table
 //! (`tests/data/providers.json`) uses. The names resolve there through the namespace's
 //! own hosts file (`ip netns exec` mounts /etc/netns/NS/hosts over /etc/hosts); the
-//! certificate is issued by a CA this module makes with the `openssl` CLI, which
+//! certificate is issued by a CA made with the `openssl` CLI (support::tls), which
 //! homeport trusts through the section's `cacert`.
 //!
 //! The mock checks each request against the next step the table expects from that host
@@ -17,12 +17,12 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::http;
 use super::table::s;
 
 /// One request as the mock saw it.
@@ -37,7 +37,7 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        http::header(&self.headers, name)
     }
 
     pub fn url(&self) -> String {
@@ -85,79 +85,16 @@ pub fn table_hosts(table: &Value) -> Vec<String> {
     hosts
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// Whether the `openssl` CLI is there (the tests skip with a reason when it is not).
-pub fn openssl_available() -> bool {
-    Command::new("openssl").arg("version").output().map(|o| o.status.success()).unwrap_or(false)
-}
-
-/// A CA (`ca.pem`) and a server certificate for `hosts` signed by it (`srv.der`, key
-/// `srv.pk8`, DER), P-256 keys, in `dir`.
-fn make_pki(dir: &Path, hosts: &[String]) {
-    std::fs::create_dir_all(dir).unwrap();
-    openssl(dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
-    openssl(
-        dir,
-        &["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=homeport mock CA", "-days", "2", "-out", "ca.pem"],
-    );
-    openssl(dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "srv.key"]);
-    openssl(dir, &["pkcs8", "-topk8", "-nocrypt", "-in", "srv.key", "-outform", "DER", "-out", "srv.pk8"]);
-    openssl(dir, &["req", "-new", "-key", "srv.key", "-subj", "/CN=homeport mock provider", "-out", "srv.csr"]);
-    let san: Vec<String> = hosts.iter().map(|h| format!("DNS:{h}")).collect();
-    std::fs::write(
-        dir.join("ext.cnf"),
-        format!(
-            "basicConstraints=CA:FALSE\nsubjectAltName={}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n",
-            san.join(",")
-        ),
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "srv.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-            "-outform",
-            "DER",
-            "-out",
-            "srv.der",
-        ],
-    );
-}
-
 impl Mock {
     /// Makes the PKI in `dir`, points `hosts` at 127.0.0.1 in namespace `ns`, and serves
     /// port 443 there.
     pub fn start(ns: &str, dir: &Path, hosts: &[String], limits: Vec<Value>) -> Mock {
-        make_pki(dir, hosts);
+        let names: Vec<&str> = hosts.iter().map(String::as_str).collect();
+        super::tls::make_pki(dir, &names, super::tls::Key::P256);
         let etc = Path::new("/etc/netns").join(ns);
         std::fs::create_dir_all(&etc).unwrap();
         std::fs::write(etc.join("hosts"), format!("127.0.0.1 localhost {}\n", hosts.join(" "))).unwrap();
-        let cert = rustls::pki_types::CertificateDer::from(std::fs::read(dir.join("srv.der")).unwrap());
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(std::fs::read(dir.join("srv.pk8")).unwrap().into());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .expect("server certificate");
-        let config = Arc::new(config);
+        let config = super::tls::server_config(dir);
         let inner = Arc::new(Mutex::new(Inner::default()));
         let limits = Arc::new(limits);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -248,29 +185,12 @@ fn read_request(tls: &mut impl Read) -> Option<Seen> {
     r.read_line(&mut line).ok()?;
     let mut words = line.split_whitespace();
     let (method, target) = (words.next()?.to_string(), words.next()?.to_string());
-    let mut headers = Vec::new();
-    loop {
-        let mut l = String::new();
-        if r.read_line(&mut l).ok()? == 0 {
-            break;
-        }
-        let l = l.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((n, v)) = l.split_once(':') {
-            headers.push((n.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let len: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let headers = http::read_headers(&mut r).ok()?;
+    let len: usize = http::header(&headers, "content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut body = vec![0; len.min(1 << 16)];
     r.read_exact(&mut body).ok()?;
-    let host = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("host")).map(|(_, v)| v.clone()).unwrap_or_default();
-    let host = host.strip_suffix(":443").unwrap_or(&host).to_string();
+    let host = http::header(&headers, "host").unwrap_or_default();
+    let host = host.strip_suffix(":443").unwrap_or(host).to_string();
     Some(Seen { host, method, target, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 

@@ -3,12 +3,15 @@
 #![allow(dead_code)]
 
 pub mod echoip;
+pub mod http;
 pub mod mock_provider;
 pub mod named;
 pub mod netns;
 pub mod provider;
 pub mod rng;
+pub mod router;
 pub mod table;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -79,4 +82,12 @@ macro_rules! require_netns {
             return;
         }
     };
+}
+
+/// An empty directory `<temp>/<name>-<pid>` (emptied if a previous run left it).
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the test's directory");
+    dir
 }

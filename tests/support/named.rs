@@ -100,28 +100,49 @@ fn write_config(dir: &Path, port: u16, extra: &str) {
     std::fs::write(dir.join("example.test.zone"), zone).unwrap();
 }
 
+/// `Err` with the reason when named is not installed.
+fn installed() -> Result<(), String> {
+    if Path::new(NAMED).exists() {
+        Ok(())
+    } else {
+        Err(format!("{NAMED} is not installed (Debian package bind9; make test installs it)"))
+    }
+}
+
+/// Runs `<command> -g -n 1 -c dir/named.conf`, where `command` is named itself or
+/// `ip netns exec NS named`, its stderr to `dir/stderr.log`.
+fn spawn(mut command: Command, dir: &Path) -> Child {
+    // -g: foreground, log to stderr; -n 1: one worker is plenty; no -u: run as the
+    // current user (root in CI, which named allows; for `start_named` an unprivileged
+    // user works too because the port is high and the directory is ours).
+    command
+        .args(["-g", "-n", "1", "-c"])
+        .arg(dir.join("named.conf"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {NAMED}: {e}"))
+}
+
+/// Whether the server at `server` answers for the zone (`ns.example.test` is 127.0.0.1),
+/// asked from the calling thread's namespace.
+fn serves_zone(server: &HostPort) -> bool {
+    let t = Timeouts { udp: Duration::from_millis(200), udp_attempts: 1, tcp: Duration::from_millis(500) };
+    let probe = lookup::lookup_with(&Hostname::parse("ns.example.test").unwrap(), server, AddrFamily::Ipv4, t);
+    probe.is_ok_and(|a| a == vec![IpAddr::V4(Ipv4Addr::LOCALHOST)])
+}
+
 /// Starts named, or says why it cannot (`Err` only when named is not installed).
 pub fn start_named(tag: &str) -> Result<Named, String> {
-    if !Path::new(NAMED).exists() {
-        return Err(format!("{NAMED} is not installed (Debian package bind9; make test installs it)"));
-    }
+    installed()?;
     for attempt in 0..3 {
         let dir = std::env::temp_dir().join(format!("homeport-named-{tag}-{}-{attempt}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let port = free_port();
         write_config(&dir, port, "");
-        // -g: foreground, log to stderr; -n 1: one worker is plenty; no -u: run as the
-        // current user (root in CI, which named allows; an unprivileged user works too
-        // because the port is high and the directory is ours).
-        let child = Command::new(NAMED)
-            .args(["-g", "-n", "1", "-c"])
-            .arg(dir.join("named.conf"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {NAMED}: {e}"));
+        let child = spawn(Command::new(NAMED), &dir);
         let mut named = Named { child, dir, port };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -130,13 +151,7 @@ pub fn start_named(tag: &str) -> Result<Named, String> {
                 eprintln!("named exited ({status}) on attempt {attempt}:\n{err}");
                 break;
             }
-            let probe = lookup::lookup_with(
-                &Hostname::parse("ns.example.test").unwrap(),
-                &named.server(),
-                AddrFamily::Ipv4,
-                Timeouts { udp: Duration::from_millis(200), udp_attempts: 1, tcp: Duration::from_millis(500) },
-            );
-            if probe.is_ok_and(|a| a == vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]) {
+            if serves_zone(&named.server()) {
                 return Ok(named);
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -151,22 +166,15 @@ pub fn start_named(tag: &str) -> Result<Named, String> {
 /// server in one), the zone holding `extra` records too. `Err` only when named is not
 /// installed.
 pub fn start_named_in(ns: &str, extra: &str) -> Result<Named, String> {
-    if !Path::new(NAMED).exists() {
-        return Err(format!("{NAMED} is not installed (Debian package bind9; make test installs it)"));
-    }
+    installed()?;
     let dir = std::env::temp_dir().join(format!("homeport-named-{ns}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     write_config(&dir, 53, extra);
     // `ip netns exec` execs named: the child is named itself.
-    let child = Command::new("ip")
-        .args(["netns", "exec", ns, NAMED, "-g", "-n", "1", "-c"])
-        .arg(dir.join("named.conf"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {NAMED}: {e}"));
+    let mut command = Command::new("ip");
+    command.args(["netns", "exec", ns, NAMED]);
+    let child = spawn(command, &dir);
     let mut named = Named { child, dir, port: 53 };
     let name = ns.to_string();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -178,12 +186,11 @@ pub fn start_named_in(ns: &str, extra: &str) -> Result<Named, String> {
         let (n, server) = (name.clone(), named.server());
         let up = std::thread::spawn(move || {
             super::netns::enter_thread(&n);
-            let t = Timeouts { udp: Duration::from_millis(200), udp_attempts: 1, tcp: Duration::from_millis(500) };
-            lookup::lookup_with(&Hostname::parse("ns.example.test").unwrap(), &server, AddrFamily::Ipv4, t)
+            serves_zone(&server)
         })
         .join()
         .unwrap();
-        if up.is_ok_and(|a| a == vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]) {
+        if up {
             return Ok(named);
         }
         std::thread::sleep(Duration::from_millis(100));

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub struct Netns {
     pub name: String,
@@ -52,6 +52,29 @@ impl Netns {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &self.name, program]);
         c
+    }
+
+    /// The MAC address of device `dev` (`ip -o link show`).
+    pub fn mac(&self, dev: &str) -> String {
+        let out = self.ip(&format!("-o link show {dev}"));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.split("link/ether ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string()
+    }
+
+    /// What `nft <args>` prints in the namespace (its stdout; empty when it fails).
+    pub fn nft_list(&self, args: &str) -> String {
+        let out = self.exec("nft").args(args.split_whitespace()).output().expect("nft");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Loads `script` with `nft -f -` in the namespace; panics with nft's stderr if it fails.
+    pub fn nft_load(&self, script: &str) {
+        use std::io::Write as _;
+        let mut c =
+            self.exec("nft").args(["-f", "-"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("nft");
+        c.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("write nft script");
+        let out = c.wait_with_output().expect("nft");
+        assert!(out.status.success(), "nft -f: {}\n{script}", String::from_utf8_lossy(&out.stderr));
     }
 
     /// Why neighbour messages cannot reach this process, when they cannot: probed, not

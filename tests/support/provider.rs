@@ -30,7 +30,7 @@ impl Request {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        super::http::header(&self.headers, name)
     }
 }
 
@@ -93,20 +93,7 @@ fn serve(stream: std::net::TcpStream, tx: Sender<Request>, hang: Arc<Mutex<HashS
     }
     let at = Instant::now();
     let wall = SystemTime::now();
-    let mut headers = Vec::new();
-    loop {
-        let mut l = String::new();
-        if reader.read_line(&mut l).unwrap_or(0) == 0 {
-            break;
-        }
-        let l = l.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((n, v)) = l.split_once(':') {
-            headers.push((n.trim().to_string(), v.trim().to_string()));
-        }
-    }
+    let headers = super::http::read_headers(&mut reader).unwrap_or_default();
     let req = Request { at, wall, line: line.trim_end().to_string(), headers };
     let host = req.param("hostname").unwrap_or_default();
     let myip = req.param("myip").unwrap_or_default();
