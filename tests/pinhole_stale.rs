@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,11 +13,6 @@ use support::netns::Netns;
 
 const SET: &str = "list set inet fw4 homeport_pinholes6";
 const STALE: &str = "2001:db8:1::5";
-
-fn nft(ns: &Netns, args: &str) -> String {
-    let out = ns.exec("nft").args(args.split_whitespace()).output().expect("nft");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// firewall4's table with only what the shipped `table-pre` include declares in it, and
 /// one element in the allow set and one in the deny set, as a dead daemon leaves them.
@@ -33,11 +27,8 @@ fn fw4_with_a_stale_pinhole(ns: &Netns) {
          add element inet fw4 homeport_pinholes6 {{ ::/0 . {STALE} . tcp . 443 }}\n\
          add element inet fw4 homeport_deny6 {{ 2001:db8:99::/48 . {STALE} . tcp . 443 }}\n"
     );
-    let mut c = ns.exec("nft").args(["-f", "-"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    c.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    let out = c.wait_with_output().unwrap();
-    assert!(out.status.success(), "nft -f: {}\n{script}", String::from_utf8_lossy(&out.stderr));
-    assert!(nft(ns, SET).contains(STALE), "the stale pinhole was not set up");
+    ns.nft_load(&script);
+    assert!(ns.nft_list(SET).contains(STALE), "the stale pinhole was not set up");
 }
 
 fn homeport_in(ns: &Netns) -> Command {
@@ -57,8 +48,8 @@ fn flush_closes_the_pinholes_a_dead_daemon_left() {
     fw4_with_a_stale_pinhole(&ns);
     let out = homeport_in(&ns).arg("flush").output().unwrap();
     assert!(out.status.success(), "flush: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(!nft(&ns, SET).contains(STALE), "a pinhole survived homeport flush:\n{}", nft(&ns, SET));
-    let deny = nft(&ns, "list set inet fw4 homeport_deny6");
+    assert!(!ns.nft_list(SET).contains(STALE), "a pinhole survived homeport flush:\n{}", ns.nft_list(SET));
+    let deny = ns.nft_list("list set inet fw4 homeport_deny6");
     assert!(!deny.contains(STALE), "the deny set was not emptied:\n{deny}");
 }
 
@@ -70,9 +61,7 @@ fn a_starting_daemon_closes_pinholes_no_forward_wants() {
     ns.ip("link set wan0 up");
     fw4_with_a_stale_pinhole(&ns);
 
-    let dir = std::env::temp_dir().join(format!("hp-ps-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::fresh_dir("hp-ps");
     // The forward that opened it is gone from the configuration (removed while the
     // daemon was dead); an IPv4 forward stays.
     std::fs::write(
@@ -93,7 +82,7 @@ fn a_starting_daemon_closes_pinholes_no_forward_wants() {
     let limit = if support::runner_words().is_empty() { Duration::from_secs(10) } else { Duration::from_secs(50) };
     let t = Instant::now();
     let closed = loop {
-        let l = nft(&ns, SET);
+        let l = ns.nft_list(SET);
         if !l.contains(STALE) {
             break true;
         }
@@ -106,6 +95,6 @@ fn a_starting_daemon_closes_pinholes_no_forward_wants() {
     let _ = child.wait();
     let text = log();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(closed, "the stale pinhole is still open after {limit:?}:\n{}\nlog:\n{text}", nft(&ns, SET));
+    assert!(closed, "the stale pinhole is still open after {limit:?}:\n{}\nlog:\n{text}", ns.nft_list(SET));
     assert!(!text.contains("pinhole"), "the sweep logged an error:\n{text}");
 }
