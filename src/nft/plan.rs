@@ -233,14 +233,15 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
 /// Sorted, without prefixes covered by another one in the list (nft rejects overlapping
 /// interval elements).
 pub(crate) fn minimal(cidrs: impl Iterator<Item = Cidr>) -> Vec<Cidr> {
-    let mut v: Vec<Cidr> = cidrs.collect();
-    v.sort_by_key(|c| (c.prefix(), c.addr()));
-    v.dedup();
+    // In any order: a prefix inside a kept one is dropped, and one that covers kept ones
+    // takes their place (no sort by prefix length: one sort instance for `Cidr` only).
     let mut keep: Vec<Cidr> = Vec::new();
-    for c in v {
-        if !keep.iter().any(|k| k.contains(c.addr())) {
-            keep.push(c);
+    for c in cidrs {
+        if keep.iter().any(|k| k.prefix() <= c.prefix() && k.contains(c.addr())) {
+            continue;
         }
+        keep.retain(|k| !(c.prefix() <= k.prefix() && c.contains(k.addr())));
+        keep.push(c);
     }
     keep.sort();
     keep
@@ -309,6 +310,43 @@ pub(crate) mod tests {
             assert_eq!(p.forwards.len(), 2);
             let named = if ranges[lo] == "8100" { "x" } else { "y" };
             assert!(d[0].to_string().contains(&format!("('{named}'); this forward is skipped")), "{}", d[0]);
+        }
+    }
+
+    /// `minimal` keeps exactly the prefixes no other one covers, sorted, in whatever
+    /// order they come (brute force over a pool with nesting, repeats and both families).
+    #[test]
+    fn minimal_is_the_uncovered_prefixes_in_any_order() {
+        let pool: Vec<Cidr> = [
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "10.1.0.0/16",
+            "10.1.2.0/24",
+            "192.0.2.7/32",
+            "192.0.2.0/24",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+            "0.0.0.0/0",
+            "::/0",
+            "192.0.2.8/29",
+        ]
+        .iter()
+        .map(|s| Cidr::parse(s).unwrap())
+        .collect();
+        let mut x: u32 = 7;
+        for _ in 0..200 {
+            let mut pick: Vec<Cidr> = Vec::new();
+            for c in &pool {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                if x >> 16 & 1 == 1 {
+                    pick.insert((x >> 20) as usize % (pick.len() + 1), *c);
+                }
+            }
+            let covered = |c: &Cidr| pick.iter().any(|k| k != c && k.prefix() <= c.prefix() && k.contains(c.addr()));
+            let mut want: Vec<Cidr> = pick.iter().copied().filter(|c| !covered(c)).collect();
+            want.sort();
+            want.dedup();
+            assert_eq!(minimal(pick.iter().copied()), want, "{pick:?}");
         }
     }
 
