@@ -89,9 +89,15 @@ impl Tables {
             put_link(&mut fresh, l);
         }
         let links = fresh;
-        let mut addrs = addrs;
-        addrs.sort_by_key(key);
-        addrs.dedup_by(|a, b| key(a) == key(b));
+        // Sorted by key, the first of a repeated key kept: inserted one by one with the
+        // search `apply` uses (no sort instance for `AddrInfo`; a dump has tens).
+        let mut sorted: Vec<AddrInfo> = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            if let Err(i) = sorted.binary_search_by(|x| key(x).cmp(&key(&a))) {
+                sorted.insert(i, a);
+            }
+        }
+        let addrs = sorted;
         let change = Change { links: links != self.links, addrs: addrs != self.addrs, neighbours: false };
         self.links = links;
         self.addrs = addrs;
@@ -322,6 +328,32 @@ mod tests {
 
     fn link(ifindex: u32, name: &str) -> LinkInfo {
         LinkInfo { ifindex, name: Some(name.into()), flags: 0x41, oper_state: Some(6) }
+    }
+
+    /// A dump in any order gives the links by index and the addresses by key, the last
+    /// of a repeated link index and the first of a repeated address key kept (what the
+    /// map and the stable sort + dedup did).
+    #[test]
+    fn a_dump_is_sorted_and_without_repeats() {
+        let a = |ifindex: u32, addr: &str, valid_lft: u32| AddrInfo {
+            ifindex,
+            addr: addr.parse().unwrap(),
+            prefix_len: 24,
+            flags: 0,
+            preferred_lft: valid_lft,
+            valid_lft,
+        };
+        let mut renamed = link(3, "hpv1");
+        renamed.flags = 0x1043;
+        let links = vec![link(3, "hpv0"), link(1, "lo"), renamed.clone(), link(2, "eth0")];
+        let addrs =
+            vec![a(3, "198.51.100.7", 10), a(1, "127.0.0.1", 1), a(3, "198.51.100.7", 20), a(2, "192.0.2.1", 5)];
+        let t = Tables::from_dump(links, addrs);
+        assert_eq!(t.links().cloned().collect::<Vec<_>>(), [link(1, "lo"), link(2, "eth0"), renamed]);
+        assert_eq!(
+            t.addresses().cloned().collect::<Vec<_>>(),
+            [a(1, "127.0.0.1", 1), a(2, "192.0.2.1", 5), a(3, "198.51.100.7", 10)]
+        );
     }
 
     #[test]
