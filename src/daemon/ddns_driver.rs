@@ -407,7 +407,7 @@ impl Ddns for EngineDriver {
             let mut s = HostStatus {
                 section: h.section.name.clone().unwrap_or_else(|| format!("@ddns[{}]", h.section.index)),
                 domains: h.domains.iter().map(|d| d.to_string()).collect(),
-                service: format!("{:?}", h.service).to_lowercase(),
+                service: h.service.name().to_string(),
                 enabled: h.enabled,
                 state: "disabled".into(),
                 ..HostStatus::default()

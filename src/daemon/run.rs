@@ -3,7 +3,7 @@
 //! Shell: it polls, reads, routes and writes; each decision is made by a pure piece it
 //! calls (debounce, engine, renderer, nft event classifier).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::os::fd::AsFd;
@@ -112,8 +112,9 @@ struct Daemon<'a> {
     /// The snapshot the engine was last told about.
     told: Option<WanSnapshot>,
     links_changed: bool,
-    /// Hosts with an update on a worker; later jobs for them wait here.
-    in_flight: BTreeMap<usize, ()>,
+    /// Hosts with an update on a worker; later jobs for them wait here. A plain vector:
+    /// one entry per ddns section at most, and a map type of its own costs flash.
+    in_flight: Vec<usize>,
     queued: VecDeque<UpdateJob>,
     rules: Rules,
     /// Digest of what nft last accepted (None: nothing applied, or it was removed).
@@ -199,7 +200,7 @@ pub fn run(opts: &Options, configure: &mut dyn Configure) -> Result<(), DaemonEr
         wan_error: None,
         told: None,
         links_changed: false,
-        in_flight: BTreeMap::new(),
+        in_flight: Vec::new(),
         queued: VecDeque::new(),
         rules: Rules {
             text: None,
@@ -458,7 +459,7 @@ impl Daemon<'_> {
         self.queued.extend(jobs);
         let mut waiting = VecDeque::new();
         while let Some(job) = self.queued.pop_front() {
-            if self.in_flight.contains_key(&job.host) {
+            if self.in_flight.contains(&job.host) {
                 // The newest job for a busy host replaces any older waiting one.
                 waiting.retain(|j: &UpdateJob| j.host != job.host);
                 waiting.push_back(job);
@@ -480,7 +481,7 @@ impl Daemon<'_> {
         let key = JobKey::Update { generation: self.generation, host };
         match self.workers.spawn(key, "hp-update", move || JobResult::Update(run())) {
             Ok(()) => {
-                self.in_flight.insert(host, ());
+                self.in_flight.push(host);
             }
             Err(e) => log::error!("cannot start an update thread: {e}"),
         }
@@ -494,7 +495,7 @@ impl Daemon<'_> {
                     log::debug!("dropping the result of an update started before the configuration was re-read");
                     return;
                 }
-                self.in_flight.remove(&host);
+                self.in_flight.retain(|&h| h != host);
                 let more = self.setup.ddns.finished(host, output, SystemTime::now());
                 self.start_jobs(more);
             }

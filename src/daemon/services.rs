@@ -26,15 +26,15 @@ impl WanSnapshot {
     /// What matters for "did the WAN change": device, presence and the addresses with their
     /// flags — not the lifetimes, which tick down with every router advertisement.
     pub fn same_as(&self, other: &WanSnapshot) -> bool {
-        let essentials = |s: &WanSnapshot| -> Vec<(IpAddr, u8, u32)> {
-            let mut v: Vec<_> = s.addrs.iter().map(|a| (a.addr, a.prefix_len, a.flags)).collect();
-            v.sort();
-            v
-        };
+        // The same addresses in any order, repeats counted (what comparing sorted lists
+        // says, without a sort instance for the tuple).
+        let essentials = |a: &AddrInfo| (a.addr, a.prefix_len, a.flags);
+        let count = |s: &WanSnapshot, e: (IpAddr, u8, u32)| s.addrs.iter().filter(|a| essentials(a) == e).count();
         self.device == other.device
             && self.present == other.present
             && self.running == other.running
-            && essentials(self) == essentials(other)
+            && self.addrs.len() == other.addrs.len()
+            && self.addrs.iter().all(|a| count(self, essentials(a)) == count(other, essentials(a)))
     }
 }
 
@@ -144,4 +144,37 @@ pub trait Forwards {
     /// At stop: ends the apply's running child, if any, and refuses to start another, so
     /// nothing can commit after [`Self::remove`]. True when a child was running.
     fn end_applying(&self) -> bool;
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn addr(a: &str, flags: u32, preferred_lft: u32) -> AddrInfo {
+        let addr: IpAddr = a.parse().unwrap();
+        let prefix_len = if addr.is_ipv4() { 24 } else { 64 };
+        AddrInfo { ifindex: 2, addr, prefix_len, flags, preferred_lft, valid_lft: preferred_lft }
+    }
+
+    fn snap(addrs: Vec<AddrInfo>) -> WanSnapshot {
+        WanSnapshot { device: Some(IfName::parse("wan").unwrap()), present: true, running: true, addrs }
+    }
+
+    /// The same addresses in another order with other lifetimes are the same WAN; another
+    /// flag, another address or a repeat more is not.
+    #[test]
+    fn same_as_ignores_order_and_lifetimes_only() {
+        let a = snap(vec![addr("198.51.100.7", 0x80, 100), addr("2001:db8::7", 0, 3600), addr("2001:db8::7", 0, 3600)]);
+        let b = snap(vec![addr("2001:db8::7", 0, 60), addr("198.51.100.7", 0x80, 7), addr("2001:db8::7", 0, 1)]);
+        assert!(a.same_as(&b) && b.same_as(&a));
+        let flag =
+            snap(vec![addr("198.51.100.7", 0x20, 100), addr("2001:db8::7", 0, 3600), addr("2001:db8::7", 0, 3600)]);
+        assert!(!a.same_as(&flag));
+        let repeat =
+            snap(vec![addr("198.51.100.7", 0x80, 100), addr("198.51.100.7", 0x80, 100), addr("2001:db8::7", 0, 1)]);
+        assert!(!a.same_as(&repeat) && !repeat.same_as(&a));
+        assert!(!a.same_as(&snap(vec![addr("198.51.100.7", 0x80, 100), addr("2001:db8::7", 0, 3600)])));
+        assert!(!a.same_as(&WanSnapshot { running: false, ..a.clone() }));
+    }
 }

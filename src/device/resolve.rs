@@ -129,16 +129,23 @@ impl Devices {
         let held = |a: Ipv6Addr, at: Option<u32>| {
             self.prefixes.iter().any(|(i, c)| at.is_none_or(|x| x == *i) && c.contains(IpAddr::V6(a)))
         };
-        let mut out: Vec<Ipv6Addr> = leased.iter().copied().filter(|a| held(*a, None)).collect();
+        // Kept sorted and without repeats as they come (no sort instance for `Ipv6Addr`).
+        let mut out: Vec<Ipv6Addr> = Vec::new();
+        let mut add = |a: Ipv6Addr| {
+            if let Err(i) = out.binary_search(&a) {
+                out.insert(i, a);
+            }
+        };
+        for a in leased.iter().copied().filter(|a| held(*a, None)) {
+            add(a);
+        }
         for n in self.neighbours.iter().filter(|n| n.names_device()) {
             let (Some(a), Some(m)) = (v6(n.addr), n.mac) else { continue };
             let stable = iid(a) == eui64(m) || leased.iter().any(|l| iid(*l) == iid(a));
             if macs.contains(&m) && stable && global6(n.addr) && held(a, Some(n.ifindex)) {
-                out.push(a);
+                add(a);
             }
         }
-        out.sort_unstable();
-        out.dedup();
         out
     }
 

@@ -100,7 +100,8 @@ pub fn lan_subnets(network: &Package, exclude: &[String]) -> Vec<Cidr> {
 }
 
 /// Addresses given out by `config host` sections (static leases), IPv4 only: DHCPv6
-/// `hostid` is a suffix, not an address.
+/// `hostid` is a suffix, not an address. In file order (only asked with `contains`: no
+/// sort instance for `IpAddr`).
 pub fn static_leases(dhcp: &Package) -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = dhcp
         .sections_of("host")
@@ -108,7 +109,6 @@ pub fn static_leases(dhcp: &Package) -> Vec<IpAddr> {
         .flat_map(|(_, s)| items(s, "ip"))
         .filter_map(|ip| ip.parse::<Ipv4Addr>().ok().map(IpAddr::V4))
         .collect();
-    out.sort();
     out.dedup();
     out
 }

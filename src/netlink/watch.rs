@@ -9,7 +9,6 @@
 //! [`Watcher`] is the shell: one subscribed non-blocking socket for events, a short-lived
 //! one for dumps.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::net::IpAddr;
 use std::os::fd::{AsFd, BorrowedFd};
@@ -23,7 +22,9 @@ use crate::daemon::logging as log;
 /// The kernel's links (by index) and addresses, as far as messages told us.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tables {
-    links: BTreeMap<u32, LinkInfo>,
+    /// Sorted by index, one entry per index. A plain vector: a router has tens of links,
+    /// and a map type of its own would cost flash for nothing.
+    links: Vec<LinkInfo>,
     addrs: Vec<AddrInfo>,
     /// Neighbour entries that name a device (`NeighInfo::names_device`), by device and
     /// address (unique per pair); only kept once [`Watcher::watch_neighbours`] was
@@ -56,6 +57,24 @@ impl Change {
     }
 }
 
+/// Puts `l` into `links` (sorted by index) in place of the entry with its index, if any;
+/// says whether that changed anything.
+fn put_link(links: &mut Vec<LinkInfo>, l: LinkInfo) -> bool {
+    match links.binary_search_by_key(&l.ifindex, |x| x.ifindex) {
+        Ok(i) => match links.get_mut(i) {
+            Some(old) if *old != l => {
+                *old = l;
+                true
+            }
+            _ => false,
+        },
+        Err(i) => {
+            links.insert(i, l);
+            true
+        }
+    }
+}
+
 impl Tables {
     pub fn from_dump(links: Vec<LinkInfo>, addrs: Vec<AddrInfo>) -> Tables {
         let mut t = Tables::default();
@@ -65,10 +84,20 @@ impl Tables {
 
     /// Replaces everything with a fresh dump; says what differs from before.
     pub fn replace(&mut self, links: Vec<LinkInfo>, addrs: Vec<AddrInfo>) -> Change {
-        let links: BTreeMap<u32, LinkInfo> = links.into_iter().map(|l| (l.ifindex, l)).collect();
-        let mut addrs = addrs;
-        addrs.sort_by_key(key);
-        addrs.dedup_by(|a, b| key(a) == key(b));
+        let mut fresh = Vec::with_capacity(links.len());
+        for l in links {
+            put_link(&mut fresh, l);
+        }
+        let links = fresh;
+        // Sorted by key, the first of a repeated key kept: inserted one by one with the
+        // search `apply` uses (no sort instance for `AddrInfo`; a dump has tens).
+        let mut sorted: Vec<AddrInfo> = Vec::with_capacity(addrs.len());
+        for a in addrs {
+            if let Err(i) = sorted.binary_search_by(|x| key(x).cmp(&key(&a))) {
+                sorted.insert(i, a);
+            }
+        }
+        let addrs = sorted;
         let change = Change { links: links != self.links, addrs: addrs != self.addrs, neighbours: false };
         self.links = links;
         self.addrs = addrs;
@@ -78,12 +107,13 @@ impl Tables {
     pub fn apply(&mut self, m: &Message) -> Change {
         match m {
             Message::NewLink(l) => {
-                let changed = self.links.get(&l.ifindex) != Some(l);
-                self.links.insert(l.ifindex, l.clone());
+                let changed = put_link(&mut self.links, l.clone());
                 Change { links: changed, ..Change::default() }
             }
             Message::DelLink(l) => {
-                let links = self.links.remove(&l.ifindex).is_some();
+                let before_links = self.links.len();
+                self.links.retain(|x| x.ifindex != l.ifindex);
+                let links = self.links.len() != before_links;
                 let before = (self.addrs.len(), self.neighbours.len());
                 self.addrs.retain(|a| a.ifindex != l.ifindex);
                 self.neighbours.retain(|n| n.ifindex != l.ifindex);
@@ -142,11 +172,11 @@ impl Tables {
     }
 
     pub fn link_by_name(&self, name: &str) -> Option<&LinkInfo> {
-        self.links.values().find(|l| l.name.as_deref() == Some(name))
+        self.links.iter().find(|l| l.name.as_deref() == Some(name))
     }
 
     pub fn links(&self) -> impl Iterator<Item = &LinkInfo> {
-        self.links.values()
+        self.links.iter()
     }
 
     pub fn addresses(&self) -> impl Iterator<Item = &AddrInfo> {
@@ -298,6 +328,32 @@ mod tests {
 
     fn link(ifindex: u32, name: &str) -> LinkInfo {
         LinkInfo { ifindex, name: Some(name.into()), flags: 0x41, oper_state: Some(6) }
+    }
+
+    /// A dump in any order gives the links by index and the addresses by key, the last
+    /// of a repeated link index and the first of a repeated address key kept (what the
+    /// map and the stable sort + dedup did).
+    #[test]
+    fn a_dump_is_sorted_and_without_repeats() {
+        let a = |ifindex: u32, addr: &str, valid_lft: u32| AddrInfo {
+            ifindex,
+            addr: addr.parse().unwrap(),
+            prefix_len: 24,
+            flags: 0,
+            preferred_lft: valid_lft,
+            valid_lft,
+        };
+        let mut renamed = link(3, "hpv1");
+        renamed.flags = 0x1043;
+        let links = vec![link(3, "hpv0"), link(1, "lo"), renamed.clone(), link(2, "eth0")];
+        let addrs =
+            vec![a(3, "198.51.100.7", 10), a(1, "127.0.0.1", 1), a(3, "198.51.100.7", 20), a(2, "192.0.2.1", 5)];
+        let t = Tables::from_dump(links, addrs);
+        assert_eq!(t.links().cloned().collect::<Vec<_>>(), [link(1, "lo"), link(2, "eth0"), renamed]);
+        assert_eq!(
+            t.addresses().cloned().collect::<Vec<_>>(),
+            [a(1, "127.0.0.1", 1), a(2, "192.0.2.1", 5), a(3, "198.51.100.7", 10)]
+        );
     }
 
     #[test]

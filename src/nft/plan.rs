@@ -6,7 +6,6 @@
 //! whole, so nft never sees overlapping interval elements); an entry's internal range is
 //! either one port or as wide as its external range; source lists are non-redundant.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::config::{Forward, ForwardFamily};
@@ -102,8 +101,9 @@ impl Plan {
 pub fn plan(forwards: &[Forward]) -> (Plan, Vec<Diagnostic>) {
     let mut out = Plan::default();
     let mut diags = Vec::new();
-    // (family, proto, start) -> (end, forward index in `out.forwards`): the taken ranges.
-    let mut taken: BTreeMap<(Family, L4, u16), (u16, usize)> = BTreeMap::new();
+    // (family, proto, start, end, forward index in `out.forwards`): the taken ranges. A
+    // plain vector: a router has tens of forwards, and a map type costs flash.
+    let mut taken: Vec<Taken> = Vec::new();
     for f in forwards.iter().filter(|f| f.enabled) {
         let entries = match entries_for(f, out.forwards.len()) {
             Ok(e) => e,
@@ -128,7 +128,7 @@ pub fn plan(forwards: &[Forward]) -> (Plan, Vec<Diagnostic>) {
             continue;
         }
         for e in &entries {
-            taken.insert((e.family, e.proto, e.ext.start().get()), (e.ext.end().get(), e.forward));
+            taken.push((e.family, e.proto, e.ext.start().get(), e.ext.end().get(), e.forward));
         }
         out.forwards.push(Planned { section: f.section.clone(), name: f.name.clone() });
         out.entries.extend(entries);
@@ -137,12 +137,21 @@ pub fn plan(forwards: &[Forward]) -> (Plan, Vec<Diagnostic>) {
 }
 
 /// The forward already holding a range that overlaps `e`'s external range, if any.
-fn clash(taken: &BTreeMap<(Family, L4, u16), (u16, usize)>, e: &Entry) -> Option<usize> {
+fn clash(taken: &[Taken], e: &Entry) -> Option<usize> {
     // Taken ranges are disjoint, so only the one starting last at or before our end can
     // overlap us.
-    let (&(fam, proto, _start), &(end, owner)) = taken.range(..=(e.family, e.proto, e.ext.end().get())).next_back()?;
-    (fam == e.family && proto == e.proto && end >= e.ext.start().get()).then_some(owner)
+    let mut last: Option<&Taken> = None;
+    for t in taken.iter().filter(|t| t.0 == e.family && t.1 == e.proto && t.2 <= e.ext.end().get()) {
+        if last.is_none_or(|l| l.2 < t.2) {
+            last = Some(t);
+        }
+    }
+    let &(_, _, _, end, owner) = last?;
+    (end >= e.ext.start().get()).then_some(owner)
 }
+
+/// A taken external range: family, protocol, first and last port, forward index.
+type Taken = (Family, L4, u16, u16, usize);
 
 fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>> {
     let err = |msg: String, opt: &str, val: String| {
@@ -224,14 +233,15 @@ fn entries_for(f: &Forward, index: usize) -> Result<Vec<Entry>, Box<Diagnostic>>
 /// Sorted, without prefixes covered by another one in the list (nft rejects overlapping
 /// interval elements).
 pub(crate) fn minimal(cidrs: impl Iterator<Item = Cidr>) -> Vec<Cidr> {
-    let mut v: Vec<Cidr> = cidrs.collect();
-    v.sort_by_key(|c| (c.prefix(), c.addr()));
-    v.dedup();
+    // In any order: a prefix inside a kept one is dropped, and one that covers kept ones
+    // takes their place (no sort by prefix length: one sort instance for `Cidr` only).
     let mut keep: Vec<Cidr> = Vec::new();
-    for c in v {
-        if !keep.iter().any(|k| k.contains(c.addr())) {
-            keep.push(c);
+    for c in cidrs {
+        if keep.iter().any(|k| k.prefix() <= c.prefix() && k.contains(c.addr())) {
+            continue;
         }
+        keep.retain(|k| !(c.prefix() <= k.prefix() && c.contains(k.addr())));
+        keep.push(c);
     }
     keep.sort();
     keep
@@ -285,6 +295,59 @@ pub(crate) mod tests {
             "error: section @forward[1] ('b'): option 'src_dport': '8010' external port 8010/tcp (IPv4) is already \
              forwarded by section @forward[0] ('a'); this forward is skipped"
         );
+    }
+
+    /// A range over two taken ones names the one starting last (the only one the
+    /// ordered search finds), whatever order the two were configured in.
+    #[test]
+    fn a_range_over_two_taken_ones_names_the_later_starting_one() {
+        for (lo, hi) in [(0, 1), (1, 0)] {
+            let ranges = ["8000", "8100"];
+            let x = fwd(lo, "x", Proto::Tcp, ranges[lo], Some("192.168.1.2"), ranges[lo]);
+            let y = fwd(hi, "y", Proto::Tcp, ranges[hi], Some("192.168.1.3"), ranges[hi]);
+            let z = fwd(2, "z", Proto::Tcp, "7000-9000", Some("192.168.1.4"), "7000-9000");
+            let (p, d) = plan(&[x, y, z]);
+            assert_eq!(p.forwards.len(), 2);
+            let named = if ranges[lo] == "8100" { "x" } else { "y" };
+            assert!(d[0].to_string().contains(&format!("('{named}'); this forward is skipped")), "{}", d[0]);
+        }
+    }
+
+    /// `minimal` keeps exactly the prefixes no other one covers, sorted, in whatever
+    /// order they come (brute force over a pool with nesting, repeats and both families).
+    #[test]
+    fn minimal_is_the_uncovered_prefixes_in_any_order() {
+        let pool: Vec<Cidr> = [
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "10.1.0.0/16",
+            "10.1.2.0/24",
+            "192.0.2.7/32",
+            "192.0.2.0/24",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+            "0.0.0.0/0",
+            "::/0",
+            "192.0.2.8/29",
+        ]
+        .iter()
+        .map(|s| Cidr::parse(s).unwrap())
+        .collect();
+        let mut x: u32 = 7;
+        for _ in 0..200 {
+            let mut pick: Vec<Cidr> = Vec::new();
+            for c in &pool {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                if x >> 16 & 1 == 1 {
+                    pick.insert((x >> 20) as usize % (pick.len() + 1), *c);
+                }
+            }
+            let covered = |c: &Cidr| pick.iter().any(|k| k != c && k.prefix() <= c.prefix() && k.contains(c.addr()));
+            let mut want: Vec<Cidr> = pick.iter().copied().filter(|c| !covered(c)).collect();
+            want.sort();
+            want.dedup();
+            assert_eq!(minimal(pick.iter().copied()), want, "{pick:?}");
+        }
     }
 
     #[test]

@@ -323,14 +323,11 @@ fn maps(out: &mut Out, dynamic: &mut Vec<Element>, plan: &Plan, fam: Family, net
     out.line(1, format!("set hairpin{sfx} {{"));
     out.line(2, format!("type {at} . {at}"));
     out.line(2, "flags interval");
-    let subnets: Vec<&Cidr> = net
-        .lan_subnets
-        .iter()
-        .flatten()
-        .filter(|c| Family::of(c.addr()) == fam)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Sorted and without repeats (one sort instance with `plan::minimal`'s; no set type).
+    let mut subnets: Vec<Cidr> =
+        net.lan_subnets.iter().flatten().filter(|c| Family::of(c.addr()) == fam).copied().collect();
+    subnets.sort();
+    subnets.dedup();
     if !subnets.is_empty() {
         let list = subnets.iter().map(|c| format!("{c} . {c}")).collect::<Vec<_>>();
         out.line(2, format!("elements = {{ {} }}", list.join(", ")));
