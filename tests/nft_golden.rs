@@ -71,7 +71,12 @@ fn golden_rulesets_load_in_nft() {
     let mut failures = Vec::new();
     for case in cases() {
         let path = dir().join(format!("{case}.nft"));
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("table inet fw4") {
+            // The pinhole script after the table fills firewall4's sets: declare them
+            // first, as fw4 does from our table-pre include.
+            text = format!("table inet fw4 {{\n{}}}\n{text}", fw4_sets());
+        }
         let out = Command::new("ip")
             .args(["netns", "exec", &ns, "nft", "-c", "-f", "-"])
             .stdin(Stdio::piped())
@@ -88,6 +93,13 @@ fn golden_rulesets_load_in_nft() {
     }
     let _ = Command::new("ip").args(["netns", "del", &ns]).status();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Our table-pre include: the pinhole set declarations fw4 puts in its table.
+fn fw4_sets() -> String {
+    let zone = homeport::types::UciName::parse("wan").expect("zone");
+    let incs = homeport::nft::fw4::includes(&zone);
+    incs.into_iter().find(|i| i.path.starts_with("table-pre")).map(|i| i.text).expect("table-pre include")
 }
 
 /// The shipped firewall4 includes are exactly what `nft::fw4::includes("wan")` renders.

@@ -59,11 +59,26 @@ pub fn run(args: RulesArgs) -> Outcome {
         }
     };
     let prepared = compose::prepare(&loaded.config.forwards, &net, &ctx);
+    let (pinholes, holes) = crate::nft::fw4::pinholes(&loaded.config.forwards, &ctx.devices);
     let mut all = loaded.diagnostics;
     all.extend(diags);
     all.extend(prepared.diagnostics);
+    all.extend(holes);
     common::print_diagnostics(&all);
+    let mut text = prepared.ruleset.text;
+    if let Some(p) = pinholes {
+        text.push_str(&pinhole_preview(&p));
+    }
     let mut out = io::stdout().lock();
-    out.write_all(prepared.ruleset.text.as_bytes()).and_then(|()| out.flush()).map_err(StdoutError)?;
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(StdoutError)?;
     Ok(u8::from(config::has_errors(&all)))
+}
+
+/// The pinhole script (`nft::fw4::pinholes`) after the table, introduced by an nft
+/// comment: it goes into firewall4's table, not ours (docs/forwarding.md).
+fn pinhole_preview(script: &str) -> String {
+    format!(
+        "\n# IPv6 pinholes, set by 'homeport run' and 'homeport apply' in table inet fw4\n\
+         # (its sets come from homeport's include table-pre/30-homeport.nft):\n{script}"
+    )
 }
