@@ -3,6 +3,8 @@
 //! On any failure the previous table stays exactly as it was, and the error names the
 //! forward nft complained about where it can. An identical live table is left alone
 //! (`--force` rebuilds it). With `enabled 0` in the main section, our table is removed.
+//! Then fw4's IPv6 pinhole sets are set (`nft::fw4::pinholes`), or emptied when no forward
+//! has an IPv6 device side; sets fw4 has not declared are a warning, like a missing include.
 //! Exit status: 0 applied (or unchanged), 1 applied but the configuration has errors
 //! (their sections were left out) or nft refused, 2 unreadable configuration.
 
@@ -69,6 +71,7 @@ pub fn run(args: ApplyArgs) -> Outcome {
     if !loaded.config.main.enabled {
         common::print_diagnostics(&loaded.diagnostics);
         nft.flush().map_err(ApplyError::Nft)?;
+        nft.close_pinholes().map_err(ApplyError::Nft)?;
         println!("homeport is disabled (option enabled '0'): port-forward table removed");
         return Ok(0);
     }
@@ -82,15 +85,31 @@ pub fn run(args: ApplyArgs) -> Outcome {
     let net = compose::network(&loaded.config, &ctx, &args.network).map_err(ApplyError::Wan)?;
     let prepared = compose::prepare(&loaded.config.forwards, &net, &ctx);
     diags.extend(compose::missing_includes(&args.includes, &loaded.config.main.zone));
+    let (pinholes, holes) = fw4::pinholes(&loaded.config.forwards, &ctx.devices);
     let mut all = loaded.diagnostics;
     all.extend(diags);
     all.extend(prepared.diagnostics.iter().cloned());
+    all.extend(holes);
     common::print_diagnostics(&all);
     let outcome = nft.apply(&prepared.ruleset, &prepared.names(), args.force).map_err(ApplyError::Nft)?;
     let n = prepared.plan.forwards.len();
     match outcome {
         Applied::Replaced => println!("port-forward table applied: {n} forward(s)"),
         Applied::Unchanged => println!("port-forward table unchanged: {n} forward(s)"),
+    }
+    // After the table, as the daemon does (docs/forwarding.md "IPv6 pinholes to a device").
+    match pinholes.map(|p| nft.update(&p)) {
+        None => nft.close_pinholes().map_err(ApplyError::Nft)?,
+        Some(Ok(())) => println!("IPv6 pinholes set in table inet fw4 ('homeport rules' lists them)"),
+        // Sets not declared: like a missing include file, a warning (exit status unchanged).
+        Some(Err(NftError::Rejected { message, .. })) if message.contains("No such file or directory") => {
+            common::print_diagnostics(&[crate::diag::Diagnostic::warning(
+                "the IPv6 pinholes were not set: table inet fw4 has no homeport_pinholes6 set (firewall4 \
+                 declares it from homeport's include table-pre/30-homeport.nft at its next reload); \
+                 run 'service firewall reload', then 'homeport apply' again",
+            )]);
+        }
+        Some(Err(e)) => return Err(ApplyError::Nft(e).into()),
     }
     Ok(u8::from(config::has_errors(&all)))
 }
