@@ -84,10 +84,8 @@ impl NftDriver {
                 let mine = |d: &&Diagnostic| d.section.as_ref() == Some(&f.section);
                 let planned = p.plan.forwards.iter().any(|x| x.section == f.section);
                 // A device's IPv6 side: its stable addresses now (the pinholes).
-                let v6 = match &f.dest_device {
-                    Some(d) if f.family != ForwardFamily::Ipv4 => self.ctx.devices.ipv6(d),
-                    _ => Vec::new(),
-                };
+                let side = f.dest_device.as_ref().filter(|_| f.enabled && f.family != ForwardFamily::Ipv4);
+                let v6 = side.map(|d| self.ctx.devices.ipv6(d)).unwrap_or_default();
                 let away = f.dest_device.as_ref().filter(|_| planned && device_dest(p, f).is_none() && v6.is_empty());
                 let reason = if !f.enabled {
                     Some("disabled".to_string())
@@ -124,6 +122,10 @@ impl NftDriver {
                     } else {
                         Vec::new()
                     },
+                    pinholes: side.map(|_| v6.iter().map(ToString::to_string).collect()),
+                    pinholes_reason: side
+                        .filter(|_| v6.is_empty())
+                        .map(|d| format!("{} has no stable global IPv6 address", self.ctx.devices.describe(d))),
                 }
             })
             .collect()

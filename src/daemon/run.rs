@@ -784,7 +784,18 @@ impl Daemon<'_> {
         for d in &self.setup.diagnostics {
             warnings.push(Warning { code: "config".into(), message: d.to_string() });
         }
-        let forwards = self.forwards_in_force(&mut warnings);
+        let mut forwards = self.forwards_in_force(&mut warnings);
+        if let Some(e) = &self.pinhole_error {
+            let why = if e.contains("No such file") {
+                "table inet fw4 has no pinhole sets: service firewall reload declares them"
+            } else {
+                "table inet fw4 refused them (see the warnings)"
+            };
+            for f in forwards.iter_mut().filter(|f| f.pinholes.is_some()) {
+                f.pinholes = Some(Vec::new());
+                f.pinholes_reason = Some(why.into());
+            }
+        }
         Status {
             version: crate::VERSION.to_string(),
             written_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
