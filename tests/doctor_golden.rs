@@ -89,6 +89,7 @@ fn good() -> Facts {
         connects: vec![(nas(), Connect::Open)],
         fw4_missing: Some(vec![]),
         upnp: None,
+        pinholes: None,
         diagnostics,
         devices: Default::default(),
         outside: None,
@@ -308,4 +309,59 @@ fn json_is_valid_and_carries_every_finding() {
             assert_eq!(j["level"], f.level.word(), "{name}");
         }
     }
+}
+
+/// A device forward's IPv6 side (tests/golden/doctor/pinhole.uci: forward 'cam' to a MAC,
+/// `family 'ipv6'`): the live pinhole set against the device's stable addresses.
+#[test]
+fn golden_doctor_pinholes() {
+    use homeport::device::resolve::Devices;
+    use homeport::netlink::NeighInfo;
+    use homeport::types::{Cidr, Mac};
+    let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
+    let loaded = compose::load_config(&dir().join("pinhole.uci")).expect("read pinhole.uci");
+    // 2001:db8:1::/64 + the MAC's modified EUI-64 (RFC 4291 Appendix A): a stable address.
+    let stable = "2001:db8:1:0:5054:ff:fe12:3456";
+    let devices = Devices {
+        neighbours: vec![NeighInfo {
+            ifindex: 3,
+            addr: ip(stable),
+            mac: Some(Mac::parse("52:54:00:12:34:56").expect("mac")),
+            state: 2,
+        }],
+        prefixes: vec![(3, Cidr::parse("2001:db8:1::/64").expect("prefix"))],
+        ..Devices::default()
+    };
+    let set = |elements: &str| {
+        Some(Ok(Some(format!(
+            "table inet fw4 {{\n\tset homeport_pinholes6 {{\n\t\ttype ipv6_addr . ipv6_addr . inet_proto . inet_service\n\
+             \t\tflags interval\n\t\tcomment \"homeport: IPv6 pinholes to LAN devices\"\n{elements}\t}}\n}}\n"
+        ))))
+    };
+    let facts = |pinholes, devices: &Devices| Facts { pinholes, devices: devices.clone(), ..Facts::default() };
+    let away = Devices { neighbours: vec![], ..devices.clone() };
+    let cases = [
+        (
+            "pinhole_open",
+            facts(set(&format!("\t\telements = {{ ::/0 . {stable} . tcp . 443 comment \"cam\" }}\n")), &devices),
+        ),
+        // Another port of the same address (4430 is not 443), as after a dest_port change.
+        (
+            "pinhole_missing",
+            facts(set(&format!("\t\telements = {{ ::/0 . {stable} . tcp . 4430 comment \"cam\" }}\n")), &devices),
+        ),
+        ("pinhole_no_set", facts(Some(Ok(None)), &devices)),
+        ("pinhole_no_address", facts(set(""), &away)),
+    ];
+    let mut failures = Vec::new();
+    for (name, f) in cases {
+        let text = doctor::render_text(&doctor::diagnose(&loaded.config, &f, &[]));
+        let path = dir().join(format!("{name}.txt"));
+        if update {
+            fs::write(&path, &text).expect("write golden file");
+        } else if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            failures.push(format!("{name}.txt differs (UPDATE_GOLDEN=1 rewrites):\n{text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

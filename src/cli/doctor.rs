@@ -17,7 +17,7 @@ use argh::FromArgs;
 
 use super::{Failure, Outcome};
 use crate::compose;
-use crate::config::Probe;
+use crate::config::{ForwardFamily, Probe};
 use crate::daemon::status_file;
 use crate::ddns::http::{HttpClient, Transport};
 use crate::ddns::request::HttpRequest;
@@ -143,6 +143,11 @@ pub fn run(args: DoctorArgs) -> Outcome {
         fw4_missing: (any_forward && args.includes.is_dir())
             .then(|| compose::missing_includes(&args.includes, &cfg.main.zone)),
         upnp: if any_forward { nft.list_chain("inet", "fw4", "upnp_prerouting").ok().flatten() } else { None },
+        pinholes: cfg
+            .forwards
+            .iter()
+            .any(|f| f.enabled && f.dest_device.is_some() && f.family != ForwardFamily::Ipv4)
+            .then(|| nft.list_set("inet", "fw4", fw4::PINHOLES).map_err(|e| e.to_string())),
         diagnostics,
         devices: ctx.devices,
         outside: probe.map(|p| Probed { host: outside::host(&p.url).to_string(), answers }),

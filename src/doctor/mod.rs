@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::addr::reach::{self, Observation};
 use crate::addr::{V4Class, classify_v4};
-use crate::config::{Config, DdnsHost, Forward};
+use crate::config::{Config, DdnsHost, Forward, ForwardFamily};
 use crate::device::resolve::Devices;
 use crate::diag::{Diagnostic, SectionRef, quote_value};
 use crate::dns::DnsError;
@@ -49,6 +49,9 @@ pub struct Facts {
     pub fw4_missing: Option<Vec<Diagnostic>>,
     /// `nft list chain inet fw4 upnp_prerouting` (miniupnpd's DNAT rules), when present.
     pub upnp: Option<String>,
+    /// `nft list set inet fw4 homeport_pinholes6` (`Ok(None)`: no such set), gathered
+    /// when a forward has an IPv6 device side.
+    pub pinholes: Option<Result<Option<String>, String>>,
     /// The configuration's diagnostics, then the forward lint (`compose::check`).
     pub diagnostics: Vec<Diagnostic>,
     /// Leases and neighbours, for forwards to a device (`compose::context`'s).
@@ -446,6 +449,66 @@ fn authoritative(
     }
 }
 
+/// A device forward's IPv6 side: the live allow set holds an element for each of the
+/// device's stable addresses, protocol and `dest_port`, as `nft::fw4::pinholes` writes
+/// them (docs/forwarding.md "IPv6 pinholes to a device").
+fn pinholes(f: &Forward, facts: &Facts, subject: &str, out: &mut Out) {
+    let Some(d) = f.dest_device.as_ref().filter(|_| f.family != ForwardFamily::Ipv4) else { return };
+    // `src_ip` with IPv4 entries only: no IPv6 source may come, no pinhole is opened.
+    let positive = f.src_ip.iter().filter(|m| !m.negate);
+    if positive.clone().next().is_some() && positive.clone().all(|m| m.cidr.is_ipv4()) {
+        return;
+    }
+    let Some(listing) = &facts.pinholes else { return };
+    let who = facts.devices.describe(d);
+    let addrs = facts.devices.ipv6(d);
+    let port = f.dest_port.to_string();
+    let (level, text) = match listing {
+        _ if addrs.is_empty() => (
+            Level::Note,
+            format!(
+                "{who} has no stable global IPv6 address: no IPv6 pinhole is open to it (give it a DHCPv6 address or EUI-64 SLAAC, docs/config.md)"
+            ),
+        ),
+        Err(e) => (Level::Note, format!("firewall4's pinhole set could not be read ({e})")),
+        Ok(None) => (
+            Level::Problem,
+            format!(
+                "its IPv6 pinholes to {who} are not open: table inet fw4 has no set homeport_pinholes6; run service firewall reload (it declares the set from homeport's include, and homeport then fills it)"
+            ),
+        ),
+        Ok(Some(l)) => {
+            let protos = [("tcp", f.proto.has_tcp()), ("udp", f.proto.has_udp())];
+            let missing: Vec<String> = addrs
+                .iter()
+                .flat_map(|a| protos.iter().filter(|(_, on)| *on).map(move |(p, _)| (a, p)))
+                .filter(|(a, p)| !has_element(l, &format!(" . {a} . {p} . {port}")))
+                .map(|(a, p)| format!("{a} {p}"))
+                .collect();
+            let all = addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            if missing.is_empty() {
+                (Level::Ok, format!("its IPv6 pinholes are open to {all} (port {port})"))
+            } else {
+                (
+                    Level::Problem,
+                    format!(
+                        "table inet fw4's set homeport_pinholes6 has no pinhole to {} port {port}: reload homeport (/etc/init.d/homeport reload) or run homeport apply",
+                        missing.join(", ")
+                    ),
+                )
+            }
+        }
+    };
+    out.push(level, subject, text);
+}
+
+/// `key` in an `nft list set` listing as a whole element key (a port `443` is not `4430`).
+fn has_element(listing: &str, key: &str) -> bool {
+    listing
+        .match_indices(key)
+        .any(|(i, _)| !listing[i + key.len()..].starts_with(|c: char| c.is_ascii_digit() || c == '-'))
+}
+
 /// The daemon's last word on a host (status.json `state`, docs/status.md).
 fn updater(st: &HostStatus, subject: &str, out: &mut Out) {
     let result = st.last_result.as_deref().unwrap_or("none yet");
@@ -478,6 +541,11 @@ fn forward(f: &Forward, facts: &Facts, out: &mut Out) {
     let mine: Vec<&Diagnostic> = facts.diagnostics.iter().filter(|d| d.section.as_ref() == Some(&f.section)).collect();
     for d in mine.iter().filter(|d| d.is_error()) {
         out.push(Level::Problem, &subject, format!("{}; this forward is left out of the table", d.message));
+    }
+    pinholes(f, facts, &subject, out);
+    if f.dest_device.is_some() && f.family == ForwardFamily::Ipv6 {
+        // No IPv4 side (device::resolve::targets): nothing in our table to look for.
+        return lint_findings(f, &mine, facts, &subject, out);
     }
     let proto = f.proto.as_str();
     let who = f.dest_device.as_ref().map(|d| facts.devices.describe(d));

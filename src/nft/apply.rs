@@ -195,6 +195,12 @@ impl Nft {
         self.list_args(&["list", "chain", family, table, chain])
     }
 
+    /// Another table's set (`nft list set inet fw4 homeport_pinholes6`, for `doctor`);
+    /// `None` when the table or set does not exist.
+    pub fn list_set(&self, family: &str, table: &str, set: &str) -> Result<Option<String>, NftError> {
+        self.list_args(&["list", "set", family, table, set])
+    }
+
     fn list_args(&self, args: &[&str]) -> Result<Option<String>, NftError> {
         match self.run(args, "")? {
             Ok(out) => Ok(Some(out)),
