@@ -4,7 +4,8 @@
 //! side after the table, as the daemon does; without such a forward it empties the sets;
 //! sets fw4 has not declared yet are a warning naming `service firewall reload`, the
 //! table is applied all the same. `homeport status` shows the addresses a forward's
-//! pinholes are open to, or why there are none.
+//! pinholes are open to, or why there are none; `homeport doctor` checks the live set
+//! holds them.
 
 mod support;
 
@@ -79,6 +80,19 @@ fn apply(ns: &Netns, dir: &Path, family: &str) -> Output {
     c.output().expect("run homeport apply")
 }
 
+/// `homeport doctor --offline nas` on the configuration [`apply`] last wrote.
+fn doctor(ns: &Netns, dir: &Path) -> String {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &ns.name]).args(support::runner_words()).arg(support::homeport_bin());
+    c.args(["doctor", "--offline", "-c"]).arg(dir.join("homeport")).arg("--state-dir").arg(dir.join("state"));
+    for (opt, file) in
+        [("--network", "network"), ("--dhcp", "dhcp"), ("--firewall", "firewall"), ("--includes", "nftables.d")]
+    {
+        c.arg(opt).arg(dir.join(file));
+    }
+    text(&c.arg("nas").output().expect("run homeport doctor"))
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{:?}\nstdout:\n{}\nstderr:\n{}",
@@ -108,9 +122,26 @@ fn apply_sets_and_empties_the_ipv6_pinholes() {
     let set = ns.nft_list(SET);
     assert!(set.contains(&format!("::/0 . {STABLE} . tcp . 443")), "{set}\n{}", text(&out));
     assert!(!set.contains(STALE), "a pinhole no forward wants stayed:\n{set}");
+    // doctor reads the live set: the pinhole is there; then gone (a flushed set); then
+    // the set itself is gone (fw4 restarted without our include).
+    let d = doctor(&ns, &dir);
+    assert!(d.contains(&format!("ok      forward 'nas': its IPv6 pinholes are open to {STABLE} (port 443)")), "{d}");
+    ns.nft_load("flush set inet fw4 homeport_pinholes6\n");
+    let d = doctor(&ns, &dir);
+    assert!(
+        d.contains(&format!(
+            "problem forward 'nas': table inet fw4's set homeport_pinholes6 has no pinhole to {STABLE} tcp port 443"
+        )),
+        "{d}"
+    );
+    ns.nft_load("delete table inet fw4\n");
+    let d = doctor(&ns, &dir);
+    assert!(d.contains("problem forward 'nas': its IPv6 pinholes to 52:54:00:12:34:56 are not open: table inet fw4 has no set homeport_pinholes6; run service firewall reload"), "{d}");
+    fw4_sets(&ns, "");
 
     // IPv4 only now: no forward wants a pinhole, the sets are emptied.
     let out = apply(&ns, &dir, "ipv4");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("IPv6 pinholes set"), "{}", text(&out));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let set = ns.nft_list(SET);
     assert!(!set.contains("2001:db8"), "a pinhole survived apply without IPv6 forwards:\n{set}");
