@@ -91,10 +91,10 @@ pub struct ForwardStatus {
     /// Safety lint for this forward, in words.
     pub warnings: Vec<String>,
     /// A device forward's IPv6 side (`family ipv6`/`any`): the device addresses its
-    /// pinholes in table inet fw4 are open to now; absent for other forwards.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pinholes: Option<Vec<String>>,
-    /// Why `pinholes` is empty (no stable global address, the sets are missing).
+    /// pinholes in table inet fw4 are open to now; absent when none (or no such side).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pinholes: Vec<String>,
+    /// Why such a side has no pinhole open (no stable global address, the sets missing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinholes_reason: Option<String>,
 }
@@ -182,7 +182,7 @@ impl FromJson for ForwardStatus {
             packets: f.opt("packets")?,
             bytes: f.opt("bytes")?,
             warnings: f.req("warnings")?,
-            pinholes: f.opt("pinholes")?,
+            pinholes: f.or_default("pinholes")?,
             pinholes_reason: f.opt("pinholes_reason")?,
         })
     }
@@ -243,7 +243,7 @@ mod tests {
                 packets: Some(3),
                 bytes: Some(4),
                 warnings: vec!["w".into()],
-                pinholes: Some(vec!["2001:db8:1::5".into()]),
+                pinholes: vec!["2001:db8:1::5".into()],
                 pinholes_reason: Some("r".into()),
             }],
             warnings: vec![Warning { code: "cgnat".into(), message: "m".into() }],

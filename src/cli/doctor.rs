@@ -142,12 +142,12 @@ pub fn run(args: DoctorArgs) -> Outcome {
         connects,
         fw4_missing: (any_forward && args.includes.is_dir())
             .then(|| compose::missing_includes(&args.includes, &cfg.main.zone)),
-        upnp: if any_forward { nft.list_chain("inet", "fw4", "upnp_prerouting").ok().flatten() } else { None },
+        upnp: if any_forward { nft.list_in("chain", "inet", "fw4", "upnp_prerouting").ok().flatten() } else { None },
         pinholes: cfg
             .forwards
             .iter()
             .any(|f| f.enabled && f.dest_device.is_some() && f.family != ForwardFamily::Ipv4)
-            .then(|| nft.list_set("inet", "fw4", fw4::PINHOLES).map_err(|e| e.to_string())),
+            .then(|| nft.list_in("set", "inet", "fw4", fw4::PINHOLES).map_err(|e| e.to_string())),
         diagnostics,
         devices: ctx.devices,
         outside: probe.map(|p| Probed { host: outside::host(&p.url).to_string(), answers }),

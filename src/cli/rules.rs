@@ -67,18 +67,15 @@ pub fn run(args: RulesArgs) -> Outcome {
     common::print_diagnostics(&all);
     let mut text = prepared.ruleset.text;
     if let Some(p) = pinholes {
-        text.push_str(&pinhole_preview(&p));
+        text.push_str(PINHOLES_HEAD);
+        text.push_str(&p);
     }
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(StdoutError)?;
     Ok(u8::from(config::has_errors(&all)))
 }
 
-/// The pinhole script (`nft::fw4::pinholes`) after the table, introduced by an nft
+/// Introduces the pinhole script (`nft::fw4::pinholes`) after the table, as an nft
 /// comment: it goes into firewall4's table, not ours (docs/forwarding.md).
-fn pinhole_preview(script: &str) -> String {
-    format!(
-        "\n# IPv6 pinholes, set by 'homeport run' and 'homeport apply' in table inet fw4\n\
-         # (its sets come from homeport's include table-pre/30-homeport.nft):\n{script}"
-    )
-}
+const PINHOLES_HEAD: &str = "\n# IPv6 pinholes, set by 'homeport run' and 'homeport apply' in table inet fw4\n\
+                             # (its sets come from homeport's include table-pre/30-homeport.nft):\n";

@@ -122,7 +122,7 @@ impl NftDriver {
                     } else {
                         Vec::new()
                     },
-                    pinholes: side.map(|_| v6.iter().map(ToString::to_string).collect()),
+                    pinholes: v6.iter().map(ToString::to_string).collect(),
                     pinholes_reason: side
                         .filter(|_| v6.is_empty())
                         .map(|d| format!("{} has no stable global IPv6 address", self.ctx.devices.describe(d))),

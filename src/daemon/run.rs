@@ -791,8 +791,8 @@ impl Daemon<'_> {
             } else {
                 "table inet fw4 refused them (see the warnings)"
             };
-            for f in forwards.iter_mut().filter(|f| f.pinholes.is_some()) {
-                f.pinholes = Some(Vec::new());
+            for f in forwards.iter_mut().filter(|f| !f.pinholes.is_empty()) {
+                f.pinholes.clear();
                 f.pinholes_reason = Some(why.into());
             }
         }

@@ -71,14 +71,11 @@ pub fn render_text(s: &Status, now: u64) -> String {
         for warn in &f.warnings {
             let _ = writeln!(out, "    warning: {warn}");
         }
-        match (&f.pinholes, &f.pinholes_reason) {
-            (Some(a), _) if !a.is_empty() => {
-                let _ = writeln!(out, "    IPv6 pinholes open to {}", a.join(", "));
-            }
-            (Some(_), Some(why)) => {
-                let _ = writeln!(out, "    no IPv6 pinhole: {why}");
-            }
-            _ => {}
+        if !f.pinholes.is_empty() {
+            let _ = writeln!(out, "    IPv6 pinholes open to {}", f.pinholes.join(", "));
+        }
+        if let Some(why) = &f.pinholes_reason {
+            let _ = writeln!(out, "    no IPv6 pinhole: {why}");
         }
     }
     if !s.warnings.is_empty() {
@@ -187,11 +184,9 @@ mod tests {
     #[test]
     fn text_names_where_pinholes_are_open() {
         let mut s = sample();
-        let f = ForwardStatus {
-            pinholes: Some(vec!["2001:db8:1::5".into(), "2001:db8:1::6".into()]),
-            ..s.forwards[0].clone()
-        };
-        let none = ForwardStatus { pinholes: Some(vec![]), pinholes_reason: Some("why".into()), ..f.clone() };
+        let f =
+            ForwardStatus { pinholes: vec!["2001:db8:1::5".into(), "2001:db8:1::6".into()], ..s.forwards[0].clone() };
+        let none = ForwardStatus { pinholes: vec![], pinholes_reason: Some("why".into()), ..f.clone() };
         s.forwards = vec![f, none];
         let text = render_text(&s, 1000);
         assert!(

@@ -478,22 +478,22 @@ fn pinholes(f: &Forward, facts: &Facts, subject: &str, out: &mut Out) {
             ),
         ),
         Ok(Some(l)) => {
-            let protos = [("tcp", f.proto.has_tcp()), ("udp", f.proto.has_udp())];
-            let missing: Vec<String> = addrs
-                .iter()
-                .flat_map(|a| protos.iter().filter(|(_, on)| *on).map(move |(p, _)| (a, p)))
-                .filter(|(a, p)| !has_element(l, &format!(" . {a} . {p} . {port}")))
-                .map(|(a, p)| format!("{a} {p}"))
-                .collect();
-            let all = addrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            let (mut missing, mut all) = (String::new(), String::new());
+            for a in &addrs {
+                let _ = write!(all, "{}{a}", if all.is_empty() { "" } else { ", " });
+                for (p, on) in [("tcp", f.proto.has_tcp()), ("udp", f.proto.has_udp())] {
+                    if on && !has_element(l, &format!(" . {a} . {p} . {port}")) {
+                        let _ = write!(missing, "{}{a} {p}", if missing.is_empty() { "" } else { ", " });
+                    }
+                }
+            }
             if missing.is_empty() {
                 (Level::Ok, format!("its IPv6 pinholes are open to {all} (port {port})"))
             } else {
                 (
                     Level::Problem,
                     format!(
-                        "table inet fw4's set homeport_pinholes6 has no pinhole to {} port {port}: reload homeport (/etc/init.d/homeport reload) or run homeport apply",
-                        missing.join(", ")
+                        "table inet fw4's set homeport_pinholes6 has no pinhole to {missing} port {port}: reload homeport (/etc/init.d/homeport reload) or run homeport apply"
                     ),
                 )
             }

@@ -189,16 +189,10 @@ impl Nft {
         self.list_args(&args)
     }
 
-    /// Another table's chain (`nft list chain inet fw4 upnp_prerouting`, for `doctor`);
-    /// `None` when the table or chain does not exist.
-    pub fn list_chain(&self, family: &str, table: &str, chain: &str) -> Result<Option<String>, NftError> {
-        self.list_args(&["list", "chain", family, table, chain])
-    }
-
-    /// Another table's set (`nft list set inet fw4 homeport_pinholes6`, for `doctor`);
-    /// `None` when the table or set does not exist.
-    pub fn list_set(&self, family: &str, table: &str, set: &str) -> Result<Option<String>, NftError> {
-        self.list_args(&["list", "set", family, table, set])
+    /// Another table's chain or set (`nft list chain inet fw4 upnp_prerouting`, `nft list
+    /// set inet fw4 homeport_pinholes6`, for `doctor`); `None` when it does not exist.
+    pub fn list_in(&self, kind: &str, family: &str, table: &str, name: &str) -> Result<Option<String>, NftError> {
+        self.list_args(&["list", kind, family, table, name])
     }
 
     fn list_args(&self, args: &[&str]) -> Result<Option<String>, NftError> {
