@@ -17,7 +17,7 @@ use argh::FromArgs;
 
 use super::{Failure, Outcome};
 use crate::compose;
-use crate::config::{ForwardFamily, Probe};
+use crate::config::Probe;
 use crate::daemon::status_file;
 use crate::ddns::http::{HttpClient, Transport};
 use crate::ddns::request::HttpRequest;
@@ -146,7 +146,7 @@ pub fn run(args: DoctorArgs) -> Outcome {
         pinholes: cfg
             .forwards
             .iter()
-            .any(|f| f.enabled && f.dest_device.is_some() && f.family != ForwardFamily::Ipv4)
+            .any(|f| fw4::pinhole_device(f).is_some())
             .then(|| nft.list_in("set", "inet", "fw4", fw4::PINHOLES).map_err(|e| e.to_string())),
         diagnostics,
         devices: ctx.devices,

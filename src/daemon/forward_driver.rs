@@ -84,7 +84,7 @@ impl NftDriver {
                 let mine = |d: &&Diagnostic| d.section.as_ref() == Some(&f.section);
                 let planned = p.plan.forwards.iter().any(|x| x.section == f.section);
                 // A device's IPv6 side: its stable addresses now (the pinholes).
-                let side = f.dest_device.as_ref().filter(|_| f.enabled && f.family != ForwardFamily::Ipv4);
+                let side = fw4::pinhole_device(f);
                 let v6 = side.map(|d| self.ctx.devices.ipv6(d)).unwrap_or_default();
                 let away = f.dest_device.as_ref().filter(|_| planned && device_dest(p, f).is_none() && v6.is_empty());
                 let reason = if !f.enabled {

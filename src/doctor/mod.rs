@@ -453,12 +453,7 @@ fn authoritative(
 /// device's stable addresses, protocol and `dest_port`, as `nft::fw4::pinholes` writes
 /// them (docs/forwarding.md "IPv6 pinholes to a device").
 fn pinholes(f: &Forward, facts: &Facts, subject: &str, out: &mut Out) {
-    let Some(d) = f.dest_device.as_ref().filter(|_| f.family != ForwardFamily::Ipv4) else { return };
-    // `src_ip` with IPv4 entries only: no IPv6 source may come, no pinhole is opened.
-    let positive = f.src_ip.iter().filter(|m| !m.negate);
-    if positive.clone().next().is_some() && positive.clone().all(|m| m.cidr.is_ipv4()) {
-        return;
-    }
+    let Some(d) = crate::nft::fw4::pinhole_device(f) else { return };
     let Some(listing) = &facts.pinholes else { return };
     let who = facts.devices.describe(d);
     let addrs = facts.devices.ipv6(d);

@@ -124,6 +124,15 @@ pub fn pinholes(forwards: &[Forward], devices: &Devices) -> (Option<String>, Vec
     (Some(out), diags)
 }
 
+/// The device a forward opens IPv6 pinholes to (for status and doctor): enabled, with an
+/// IPv6 side (`family ipv6`/`any`), and a `src_ip` that lets some IPv6 source in (not
+/// IPv4 entries only, see [`pinholes`]).
+pub fn pinhole_device(f: &Forward) -> Option<&crate::device::Device> {
+    let mut positive = f.src_ip.iter().filter(|m| !m.negate).peekable();
+    let v4_only = positive.peek().is_some() && positive.all(|m| m.cidr.is_ipv4());
+    f.dest_device.as_ref().filter(|_| f.enabled && f.family != ForwardFamily::Ipv4 && !v4_only)
+}
+
 /// Empties the pinhole sets (at stop, or when no forward has an IPv6 device side).
 pub fn pinholes_closed() -> String {
     format!("flush set inet fw4 {PINHOLES}\nflush set inet fw4 {PINHOLES_DENY}\n")
@@ -192,6 +201,13 @@ mod tests {
         );
         assert_eq!(diags.len(), 1);
         assert!(diags[0].to_string().contains("overlaps the one of forward 'ssh'"), "{}", diags[0]);
+        // Which forwards open pinholes at all (status, doctor): not IPv4 only, not one
+        // whose sources are all IPv4, not a disabled one.
+        assert!(pinhole_device(&dev(1, "nas", ForwardFamily::Any, &["2001:db8:5::/48", "192.0.2.0/24"])).is_some());
+        assert!(pinhole_device(&dev(1, "nas", ForwardFamily::Any, &["!2001:db8:5::/48"])).is_some());
+        assert!(pinhole_device(&dev(1, "nas", ForwardFamily::Any, &["192.0.2.0/24"])).is_none());
+        assert!(pinhole_device(&dev(1, "nas", ForwardFamily::Ipv4, &[])).is_none());
+        assert!(pinhole_device(&Forward { enabled: false, ..dev(1, "nas", ForwardFamily::Ipv6, &[]) }).is_none());
         // The device is away: the sets are emptied.
         let away = Devices { neighbours: vec![], ..devices };
         let (script, _) = pinholes(&[dev(1, "nas", ForwardFamily::Ipv6, &[])], &away);
