@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::services::{Forwards, Rules};
 use crate::compose::{Prepared, prepare};
-use crate::config::{Forward, ForwardFamily};
+use crate::config::Forward;
 use crate::daemon::logging as log;
 use crate::device::resolve::{ABSENT, lan_prefixes};
 use crate::device::{Device, read};
