@@ -145,6 +145,18 @@ fn apply_sets_and_empties_the_ipv6_pinholes() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let set = ns.nft_list(SET);
     assert!(!set.contains("2001:db8"), "a pinhole survived apply without IPv6 forwards:\n{set}");
+
+    // `enabled '0'`: apply removes our table and closes the pinholes too.
+    let out = apply(&ns, &dir, "ipv6");
+    assert!(ns.nft_list(SET).contains(STABLE), "{}", text(&out));
+    let cfg = std::fs::read_to_string(dir.join("homeport")).unwrap();
+    std::fs::write(dir.join("homeport"), cfg.replacen("'wan0'\n", "'wan0'\n\toption enabled '0'\n", 1)).unwrap();
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", &ns.name]).args(support::runner_words()).arg(support::homeport_bin());
+    let out = c.args(["apply", "-c"]).arg(dir.join("homeport")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let set = ns.nft_list(SET);
+    assert!(!set.contains("2001:db8"), "a pinhole survived apply with enabled '0':\n{set}\n{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
