@@ -24,7 +24,13 @@ use crate::status::{HostStatus, Warning};
 pub struct Pass<'a> {
     pub state_dir: &'a Path,
     pub force: bool,
+    /// Unix seconds at the start, rounded down: a wait is over only once its second has come.
     pub now: u64,
+    /// Unix seconds when an answer came, rounded up: the time to stamp it with. A wait it
+    /// asks for (Retry-After) counts from the answer (RFC 9110 §10.2.3); counted from the
+    /// start of the pass, the next run could send before it is over. As the daemon's
+    /// `EngineClock::now_ceil`.
+    pub answered: &'a dyn Fn() -> u64,
     /// The LAN devices as the router knows them now, for `ip_source 'device'`.
     pub devices: Option<&'a crate::device::resolve::Devices>,
 }
@@ -97,7 +103,7 @@ fn one_host(
     transport: &mut dyn Transport,
     log: &mut dyn FnMut(Level, &str),
 ) -> (HostReport, Seen) {
-    let now = pass.now;
+    let mut now = pass.now;
     let mut notes = Vec::new();
     let persisted = state::load(pass.state_dir, &host.section).unwrap_or_else(|e| {
         notes.push(e.to_string());
@@ -140,18 +146,24 @@ fn one_host(
         budget -= 1;
         let action = queue.remove(0);
         let next = match action {
-            Action::Lookup { how, .. } => match run::lookup_registered(host, how, choice.addrs, transport) {
-                Ok(names) => engine.handle(Event::Registered { host: 0, names }, now),
-                Err(e) => {
-                    if e.after.is_some() {
-                        // The provider asked for quiet: nothing more in this pass.
-                        last = Some((choice.addrs, Outcome::Retry { after: None, reason: e.reason.clone() }));
+            Action::Lookup { how, .. } => {
+                let r = run::lookup_registered(host, how, choice.addrs, transport);
+                // Everything after an exchange happens at the (rounded-up) time its answer came.
+                now = now.max((pass.answered)());
+                match r {
+                    Ok(names) => engine.handle(Event::Registered { host: 0, names }, now),
+                    Err(e) => {
+                        if e.after.is_some() {
+                            // The provider asked for quiet: nothing more in this pass.
+                            last = Some((choice.addrs, Outcome::Retry { after: None, reason: e.reason.clone() }));
+                        }
+                        engine.handle(Event::LookupFailed { host: 0, reason: e.reason, after: e.after }, now)
                     }
-                    engine.handle(Event::LookupFailed { host: 0, reason: e.reason, after: e.after }, now)
                 }
-            },
+            }
             Action::Update { addrs, names, .. } => {
                 let (outcome, confirmed) = run::update_names(host, addrs, &names, transport, now);
+                now = now.max((pass.answered)());
                 last = Some((addrs, outcome.clone()));
                 let mut next = Vec::new();
                 if !confirmed.is_empty() {
@@ -270,7 +282,13 @@ mod tests {
         let (a2, s2) = (answers.clone(), sent.clone());
         let mut tf = move |_: &DdnsHost| Box::new(Fake { answers: a2.clone(), sent: s2.clone() }) as Box<dyn Transport>;
         let d = dev();
-        let r = run_pass(&[h], Ok(&d), &Pass { state_dir: dir, force, now, devices: None }, &mut tf, &mut |_, _| {});
+        let r = run_pass(
+            &[h],
+            Ok(&d),
+            &Pass { state_dir: dir, force, now, answered: &|| now, devices: None },
+            &mut tf,
+            &mut |_, _| {},
+        );
         let sent = sent.borrow().clone();
         (r, sent)
     }
@@ -353,7 +371,7 @@ mod tests {
         let r = run_pass(
             &[&h],
             Ok(&d),
-            &Pass { state_dir: &dir, force: false, now: 5, devices: None },
+            &Pass { state_dir: &dir, force: false, now: 5, answered: &|| 5, devices: None },
             &mut tf,
             &mut |_, _| {},
         );
