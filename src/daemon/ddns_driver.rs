@@ -27,7 +27,7 @@ use crate::status::{HostStatus, Warning};
 /// What a job hands back (opaque to the loop).
 enum Done {
     Update { sent: Addrs, outcome: Outcome, confirmed: Vec<String> },
-    Lookup(Result<(Vec<(String, Addrs)>, Option<run::Known>), run::LookupError>),
+    Lookup(Result<run::ReadBack, run::LookupError>),
     Echo { v4: Option<IpAddr>, v6: Option<IpAddr>, notes: Vec<String> },
 }
 

@@ -136,6 +136,9 @@ impl From<String> for LookupError {
 /// What a read-back found beyond the addresses: Cloudflare's zone and record ids.
 pub type Known = cloudflare::Records;
 
+/// A read-back's findings: what each name holds, and what an update can start from.
+pub type ReadBack = (Vec<(String, Addrs)>, Option<Known>);
+
 /// What the provider holds for each of the host's names (a name that could not be looked
 /// up is left out; an error when none could), and what an update right after can start
 /// from. `prefer`: when a name has several addresses
@@ -146,7 +149,7 @@ pub fn lookup_registered(
     how: Lookup,
     prefer: Addrs,
     transport: &mut dyn Transport,
-) -> Result<(Vec<(String, Addrs)>, Option<Known>), LookupError> {
+) -> Result<ReadBack, LookupError> {
     match how {
         Lookup::Api => {
             let mut ex = Exchange::Cloudflare(cloudflare::Flow::read(host)?);
