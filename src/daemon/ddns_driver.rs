@@ -171,11 +171,11 @@ impl EngineDriver {
         jobs
     }
 
-    fn update_job(&self, host: usize, addrs: Addrs, names: Vec<String>) -> Option<UpdateJob> {
+    fn update_job(&mut self, host: usize, addrs: Addrs, names: Vec<String>) -> Option<UpdateJob> {
         let h = self.host(host)?.clone();
         let summary = describe(&h, addrs);
         let dry = self.dry_run;
-        let known = self.known.as_ref().filter(|(h, _)| *h == host).map(|(_, k)| k.clone());
+        let known = self.known.take().filter(|(h, _)| *h == host).map(|(_, k)| k);
         Some(UpdateJob {
             host,
             summary,

@@ -155,7 +155,7 @@ pub fn lookup_registered(
             let mut ex = Exchange::Cloudflare(cloudflare::Flow::read(host)?);
             match drive(&mut ex, transport) {
                 Outcome::Updated { .. } | Outcome::Unchanged { .. } => match ex {
-                    Exchange::Cloudflare(f) => Ok((f.registered(), f.records())),
+                    Exchange::Cloudflare(f) => Ok((f.registered(), f.into_records())),
                     _ => Err(LookupError::from("unexpected exchange".to_string())),
                 },
                 Outcome::Retry { reason, after } => {

@@ -55,12 +55,12 @@ enum Waiting {
     Nothing,
 }
 
-/// One name and family's records as a list answered them: (id, content) each.
-type Found = (String, bool, Vec<(String, String)>);
+/// One name and family's records: the list's `result` as Cloudflare answered it.
+type Found = (String, bool, Value);
 
 /// What a read found: the zone id and each name and family's records, for the update that
 /// follows it at once.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Records {
     zone: String,
     found: Vec<Found>,
@@ -133,9 +133,9 @@ impl Flow {
     }
 
     /// What read mode found (after `Done`), for [`Flow::knowing`].
-    pub fn records(&self) -> Option<Records> {
-        let zone = self.zone_id.clone().filter(|_| self.mode == Mode::Read)?;
-        Some(Records { zone, found: self.found.clone() })
+    pub fn into_records(self) -> Option<Records> {
+        let zone = self.zone_id.filter(|_| self.mode == Mode::Read)?;
+        Some(Records { zone, found: self.found })
     }
 
     /// An update that starts from what a read just found: the zone and the records it
@@ -177,7 +177,7 @@ impl Flow {
                 }
                 Err(reason) => self.finish(Outcome::Fatal { reason }),
             },
-            Waiting::List(job) => self.on_list(job, &result),
+            Waiting::List(job) => self.on_list(job, result),
             Waiting::Write(_) => {
                 self.changed = true;
                 self.next_job()
@@ -212,22 +212,11 @@ impl Flow {
         }
     }
 
-    fn on_list(&mut self, job: Job, result: &Value) -> Step {
-        let records: Vec<(String, String)> = result
+    fn on_list(&mut self, job: Job, result: Value) -> Step {
+        let records: Vec<(&str, &str)> = result
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|r| Some((r.get("id")?.as_str()?.into(), r.get("content")?.as_str()?.into())))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|r| Some((r.get("id")?.as_str()?, r.get("content")?.as_str()?))).collect())
             .unwrap_or_default();
-        if self.mode == Mode::Read {
-            self.found.push((job.name.clone(), job.v6, records.clone()));
-        }
-        self.on_records(job, &records)
-    }
-
-    fn on_records(&mut self, job: Job, records: &[(String, String)]) -> Step {
         let rtype = if job.v6 { "AAAA" } else { "A" };
         if self.mode == Mode::Read {
             let i = match self.seen.iter().position(|(n, _, _)| *n == job.name) {
@@ -244,11 +233,12 @@ impl Flow {
                     _ => {}
                 }
             }
+            self.found.push((job.name, job.v6, result));
             return self.next_job();
         }
         let Some(addr) = job.addr else { return self.next_job() };
         let zone = self.zone_id.clone().unwrap_or_default();
-        match records {
+        match records.as_slice() {
             [] => {
                 let body = serde_json::json!({
                     "type": rtype, "name": job.name, "content": addr.to_string(), "ttl": 1, "proxied": false
@@ -286,8 +276,8 @@ impl Flow {
         };
         if self.mode == Mode::Update {
             if let Some(i) = self.found.iter().position(|(n, v6, _)| *n == job.name && *v6 == job.v6) {
-                let (_, _, records) = self.found.swap_remove(i);
-                return self.on_records(job, &records);
+                let (_, _, result) = self.found.swap_remove(i);
+                return self.on_list(job, result);
             }
         }
         let zone = self.zone_id.clone().unwrap_or_default();
