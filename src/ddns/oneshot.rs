@@ -298,6 +298,30 @@ mod tests {
         (r, sent)
     }
 
+    /// The wait a provider asks for counts from its answer, rounded up (RFC 9110 §10.2.3):
+    /// a pass that began at 1000 and had its 429 answered in the second after (stamped
+    /// 1001) may not try again before 1001 + Retry-After.
+    #[test]
+    fn retry_after_counts_from_the_answer_rounded_up() {
+        let dir = tempdir("answered");
+        let mut h = host(Service::Dyndns2, &["home.invalid"]);
+        h.server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        h.lookup_host = Some(crate::types::Hostname::parse("localhost").unwrap());
+        let r429 = HttpResponse::new(429, "").with_header("Retry-After", "7200");
+        let answers = Rc::new(RefCell::new(VecDeque::from([r429])));
+        let sent: Log = Rc::default();
+        let mut tf =
+            |_: &DdnsHost| Box::new(Fake { answers: answers.clone(), sent: sent.clone() }) as Box<dyn Transport>;
+        let d = dev();
+        let pass = Pass { state_dir: &dir, force: false, now: 1000, answered: &|| 1001, devices: None };
+        let r = run_pass(&[&h], Ok(&d), &pass, &mut tf, &mut |_, _| {});
+        assert_eq!(sent.borrow().len(), 1);
+        assert!(!r.all_ok(), "{r:?}");
+        let st = state::load(&dir, &h.section).unwrap().unwrap();
+        assert_eq!(st.retry_at, Some(8201));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn second_pass_sends_nothing_and_force_does() {
         let dir = tempdir("second");
