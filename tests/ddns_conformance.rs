@@ -1,7 +1,8 @@
 //! The provider conformance table (`tests/data/providers.json`, issue 11): for each case,
 //! the section's options, the request homeport must send (method, URL, credentials, body),
 //! the provider's documented answer, and the reaction homeport must have. The exchange is
-//! driven through `ddns::run::update_names` with a transport that checks every request
+//! driven through `ddns::run::update_names` (after `ddns::run::lookup_registered` when the
+//! case has a read-back) with a transport that checks every request
 //! against the table and answers from it; no network is used. Each case's variants (one
 //! documented answer each) run as cases of their own (`support::table::expand`).
 //! tests/ddns_e2e.rs runs the same table through the binary over HTTPS.
@@ -12,7 +13,7 @@ use std::collections::VecDeque;
 
 use homeport::config::{AddrFamily, DdnsHost, Service};
 use homeport::ddns::Outcome;
-use homeport::ddns::engine::Addrs;
+use homeport::ddns::engine::{Addrs, Lookup};
 use homeport::ddns::http::{Transport, TransportError};
 use homeport::ddns::request::{HttpRequest, HttpResponse, Method};
 use homeport::types::{HostPort, Hostname, Secret};
@@ -105,9 +106,19 @@ fn every_provider_as_documented() {
             v4: c.get("v4").and_then(Value::as_str).map(|a| a.parse().unwrap()),
             v6: c.get("v6").and_then(Value::as_str).map(|a| a.parse().unwrap()),
         };
-        let mut t =
-            Table { case: name.clone(), expected: c["exchange"].as_array().unwrap().clone().into(), failures: vec![] };
-        let (outcome, confirmed) = homeport::ddns::run::update_names(&h, addrs, &[], &mut t, 0);
+        // A read-back first when the case has one (homeport with no state): the update
+        // starts from what it found.
+        let lookup = c.get("lookup").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut t = Table { case: name.clone(), expected: lookup.clone().into(), failures: vec![] };
+        let mut known = None;
+        if !lookup.is_empty() {
+            match homeport::ddns::run::lookup_registered(&h, Lookup::Api, addrs, &mut t) {
+                Ok((_, k)) => known = k,
+                Err(e) => failures.push(format!("{name}: the read-back failed: {}", e.reason)),
+            }
+        }
+        t.expected.extend(c["exchange"].as_array().unwrap().iter().cloned());
+        let (outcome, confirmed) = homeport::ddns::run::update_names(&h, addrs, &[], known, &mut t, 0);
         failures.append(&mut t.failures);
         if !t.expected.is_empty() {
             failures.push(format!("{name}: {} request(s) the table expects were not sent", t.expected.len()));

@@ -405,3 +405,48 @@ fn daemon_waits_out_retry_after_and_retries_only_what_failed() {
     let st = status(&state);
     assert_eq!(st["hosts"][0]["state"], "ok", "{st}");
 }
+
+/// Retry-After across runs of `homeport update`: deSEC answers 429 with `Retry-After: 30`
+/// (the shortest wait homeport keeps anyway, so the provider's wait decides); a second run
+/// started the moment the status's `next_at` has come must not send before the wait is over
+/// (the mock holds the wait to the millisecond from its answer, RFC 9110 §10.2.3). The
+/// first run starts late in its second, so an answer stamped with the start of the run,
+/// rounded down, would make the second run send more than half a second early.
+#[test]
+fn update_again_right_when_retry_after_ends() {
+    require_netns!();
+    let Some(w) = world("e2eagain") else { return };
+    let c = serde_json::json!({ "service": "desec", "domains": ["home.dedyn.io"], "password": "tok" });
+    let cfg = w.dir.join("homeport");
+    let text = main_section() + &section("d", &c, &w.mock.ca).replace("\n\n", "\n\toption retry_interval '30s'\n\n");
+    std::fs::write(&cfg, text).unwrap();
+    let state = w.dir.join("state");
+    let url = format!("https://update.dedyn.io/?hostname=home.dedyn.io&myipv4={V4}&myipv6=preserve");
+    let step = |status: u16| {
+        let mut s = serde_json::json!({"method": "GET", "url": url, "basic": "home.dedyn.io:tok", "status": status,
+            "body": if status == 200 { "good" } else { "" }});
+        if status == 429 {
+            s["headers"] = serde_json::json!({ "Retry-After": "30" });
+        }
+        s
+    };
+    w.mock.expect("update again", &[step(429), step(200)]);
+    let subsec = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_millis();
+    while !(500..600).contains(&subsec()) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = update(&w, &cfg, &state);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(w.mock.count(), 1);
+    let next = status(&state)["hosts"][0]["next_at"].as_u64().expect("a next try in the status");
+    while now() < next {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let again = update(&w, &cfg, &state);
+    let text = String::from_utf8_lossy(&again.stdout);
+    let (diff, broken) = w.mock.take_failures();
+    assert!(broken.is_empty(), "sent before the provider's wait was over: {broken:?}\n{text}");
+    assert!(diff.is_empty(), "{diff:?}\n{text}");
+    assert_eq!(again.status.code(), Some(0), "{text}");
+    assert_eq!(w.mock.pending(), 0);
+}

@@ -313,7 +313,7 @@ fn desec_per_domain_and_redirects_over_http() {
     h.username = None;
     h.domains = ["a.dedyn.io", "www.a.dedyn.io", "b.dedyn.io"].iter().map(|d| Hostname::parse(d).unwrap()).collect();
     let mut c = client(&h);
-    let (outcome, confirmed) = run::update_names(&h, v4(), &[], &mut c, 0);
+    let (outcome, confirmed) = run::update_names(&h, v4(), &[], None, &mut c, 0);
     assert!(matches!(outcome, Outcome::Retry { after: Some(d), .. } if d == Duration::from_secs(90)), "{outcome:?}");
     assert_eq!(confirmed, vec!["b.dedyn.io".to_string()]);
     let seen: Vec<Seen> = rx.iter().take(2).collect();

@@ -113,8 +113,15 @@ pub fn run(args: UpdateArgs) -> Outcome {
         Err(e) if needs_device => Err(e.clone()),
         Err(_) => Err(String::new()),
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let pass = Pass { state_dir: &args.state_dir, force: args.force, now, devices: Some(&devices) };
+    let unix = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = unix().as_secs();
+    // Rounded up: a wait an answer asks for must not end before it is over (as the daemon).
+    let answered = || {
+        let d = unix();
+        d.as_secs() + u64::from(d.subsec_nanos() > 0)
+    };
+    let pass =
+        Pass { state_dir: &args.state_dir, force: args.force, now, answered: &answered, devices: Some(&devices) };
     let mut transport_for =
         |h: &DdnsHost| Box::new(HttpClient::new(h.cacert.as_deref(), !h.use_https)) as Box<dyn Transport>;
     let report = run_pass(&chosen, device_ref, &pass, &mut transport_for, &mut |_, _| {});

@@ -27,7 +27,7 @@ use crate::status::{HostStatus, Warning};
 /// What a job hands back (opaque to the loop).
 enum Done {
     Update { sent: Addrs, outcome: Outcome, confirmed: Vec<String> },
-    Lookup(Result<Vec<(String, Addrs)>, run::LookupError>),
+    Lookup(Result<run::ReadBack, run::LookupError>),
     Echo { v4: Option<IpAddr>, v6: Option<IpAddr>, notes: Vec<String> },
 }
 
@@ -52,6 +52,8 @@ pub struct EngineDriver {
     wan_known: bool,
     warnings: Vec<Warning>,
     started: bool,
+    /// While a read-back's answer is handled: what it found, for the update it leads to.
+    known: Option<(usize, run::Known)>,
 }
 
 fn unix(t: SystemTime) -> u64 {
@@ -89,6 +91,7 @@ impl EngineDriver {
             wan_known: false,
             warnings: Vec::new(),
             started: false,
+            known: None,
         }
     }
 
@@ -168,10 +171,11 @@ impl EngineDriver {
         jobs
     }
 
-    fn update_job(&self, host: usize, addrs: Addrs, names: Vec<String>) -> Option<UpdateJob> {
+    fn update_job(&mut self, host: usize, addrs: Addrs, names: Vec<String>) -> Option<UpdateJob> {
         let h = self.host(host)?.clone();
         let summary = describe(&h, addrs);
         let dry = self.dry_run;
+        let known = self.known.take().filter(|(h, _)| *h == host).map(|(_, k)| k);
         Some(UpdateJob {
             host,
             summary,
@@ -183,7 +187,7 @@ impl EngineDriver {
                         confirmed: Vec::new(),
                     });
                 }
-                let (outcome, confirmed) = send_update(&h, addrs, &names);
+                let (outcome, confirmed) = send_update(&h, addrs, &names, known);
                 Box::new(Done::Update { sent: addrs, outcome, confirmed })
             }),
         })
@@ -278,9 +282,9 @@ fn transport(h: &DdnsHost) -> Box<dyn Transport> {
 }
 
 /// One provider exchange for `names` (`ddns::run::update_names` dispatches RFC 2136 too).
-fn send_update(h: &DdnsHost, addrs: Addrs, names: &[String]) -> (Outcome, Vec<String>) {
+fn send_update(h: &DdnsHost, addrs: Addrs, names: &[String], known: Option<run::Known>) -> (Outcome, Vec<String>) {
     let mut t = transport(h);
-    run::update_names(h, addrs, names, t.as_mut(), unix(SystemTime::now()))
+    run::update_names(h, addrs, names, known, t.as_mut(), unix(SystemTime::now()))
 }
 
 /// The first request of the exchange, secrets redacted: what `--dry-run` prints.
@@ -326,9 +330,13 @@ impl Ddns for EngineDriver {
                 actions.extend(self.engine.handle(Event::Finished { host, sent, outcome }, now));
                 self.carry_out(actions, now)
             }
-            Done::Lookup(Ok(names)) => {
+            Done::Lookup(Ok((names, known))) => {
                 let actions = self.engine.handle(Event::Registered { host, names }, now);
-                self.carry_out(actions, now)
+                // Only the update this answer leads to right away starts from it.
+                self.known = known.map(|k| (host, k));
+                let jobs = self.carry_out(actions, now);
+                self.known = None;
+                jobs
             }
             Done::Lookup(Err(e)) => {
                 let actions = self.engine.handle(Event::LookupFailed { host, reason: e.reason, after: e.after }, now);

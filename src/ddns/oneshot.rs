@@ -24,7 +24,13 @@ use crate::status::{HostStatus, Warning};
 pub struct Pass<'a> {
     pub state_dir: &'a Path,
     pub force: bool,
+    /// Unix seconds at the start, rounded down: a wait is over only once its second has come.
     pub now: u64,
+    /// Unix seconds when an answer came, rounded up: the time to stamp it with. A wait it
+    /// asks for (Retry-After) counts from the answer (RFC 9110 §10.2.3); counted from the
+    /// start of the pass, the next run could send before it is over. As the daemon's
+    /// `EngineClock::now_ceil`.
+    pub answered: &'a dyn Fn() -> u64,
     /// The LAN devices as the router knows them now, for `ip_source 'device'`.
     pub devices: Option<&'a crate::device::resolve::Devices>,
 }
@@ -97,7 +103,7 @@ fn one_host(
     transport: &mut dyn Transport,
     log: &mut dyn FnMut(Level, &str),
 ) -> (HostReport, Seen) {
-    let now = pass.now;
+    let mut now = pass.now;
     let mut notes = Vec::new();
     let persisted = state::load(pass.state_dir, &host.section).unwrap_or_else(|e| {
         notes.push(e.to_string());
@@ -133,6 +139,8 @@ fn one_host(
         queue.extend(engine.handle(Event::Force { host: 0 }, now));
     }
     let mut last: Option<(Addrs, Outcome)> = None;
+    // What the read-back found, for the update right after it (nothing asked twice).
+    let mut known = None;
     // Each action is answered at once; the engine allows one exchange at a time, so this
     // ends after a lookup and at most a couple of updates.
     let mut budget = 16;
@@ -140,18 +148,27 @@ fn one_host(
         budget -= 1;
         let action = queue.remove(0);
         let next = match action {
-            Action::Lookup { how, .. } => match run::lookup_registered(host, how, choice.addrs, transport) {
-                Ok(names) => engine.handle(Event::Registered { host: 0, names }, now),
-                Err(e) => {
-                    if e.after.is_some() {
-                        // The provider asked for quiet: nothing more in this pass.
-                        last = Some((choice.addrs, Outcome::Retry { after: None, reason: e.reason.clone() }));
+            Action::Lookup { how, .. } => {
+                let r = run::lookup_registered(host, how, choice.addrs, transport);
+                // Everything after an exchange happens at the (rounded-up) time its answer came.
+                now = now.max((pass.answered)());
+                match r {
+                    Ok((names, k)) => {
+                        known = k;
+                        engine.handle(Event::Registered { host: 0, names }, now)
                     }
-                    engine.handle(Event::LookupFailed { host: 0, reason: e.reason, after: e.after }, now)
+                    Err(e) => {
+                        if e.after.is_some() {
+                            // The provider asked for quiet: nothing more in this pass.
+                            last = Some((choice.addrs, Outcome::Retry { after: None, reason: e.reason.clone() }));
+                        }
+                        engine.handle(Event::LookupFailed { host: 0, reason: e.reason, after: e.after }, now)
+                    }
                 }
-            },
+            }
             Action::Update { addrs, names, .. } => {
-                let (outcome, confirmed) = run::update_names(host, addrs, &names, transport, now);
+                let (outcome, confirmed) = run::update_names(host, addrs, &names, known.take(), transport, now);
+                now = now.max((pass.answered)());
                 last = Some((addrs, outcome.clone()));
                 let mut next = Vec::new();
                 if !confirmed.is_empty() {
@@ -270,9 +287,39 @@ mod tests {
         let (a2, s2) = (answers.clone(), sent.clone());
         let mut tf = move |_: &DdnsHost| Box::new(Fake { answers: a2.clone(), sent: s2.clone() }) as Box<dyn Transport>;
         let d = dev();
-        let r = run_pass(&[h], Ok(&d), &Pass { state_dir: dir, force, now, devices: None }, &mut tf, &mut |_, _| {});
+        let r = run_pass(
+            &[h],
+            Ok(&d),
+            &Pass { state_dir: dir, force, now, answered: &|| now, devices: None },
+            &mut tf,
+            &mut |_, _| {},
+        );
         let sent = sent.borrow().clone();
         (r, sent)
+    }
+
+    /// The wait a provider asks for counts from its answer, rounded up (RFC 9110 §10.2.3):
+    /// a pass that began at 1000 and had its 429 answered in the second after (stamped
+    /// 1001) may not try again before 1001 + Retry-After.
+    #[test]
+    fn retry_after_counts_from_the_answer_rounded_up() {
+        let dir = tempdir("answered");
+        let mut h = host(Service::Dyndns2, &["home.invalid"]);
+        h.server = Some(HostPort::parse("127.0.0.1:1").unwrap());
+        h.lookup_host = Some(crate::types::Hostname::parse("localhost").unwrap());
+        let r429 = HttpResponse::new(429, "").with_header("Retry-After", "7200");
+        let answers = Rc::new(RefCell::new(VecDeque::from([r429])));
+        let sent: Log = Rc::default();
+        let mut tf =
+            |_: &DdnsHost| Box::new(Fake { answers: answers.clone(), sent: sent.clone() }) as Box<dyn Transport>;
+        let d = dev();
+        let pass = Pass { state_dir: &dir, force: false, now: 1000, answered: &|| 1001, devices: None };
+        let r = run_pass(&[&h], Ok(&d), &pass, &mut tf, &mut |_, _| {});
+        assert_eq!(sent.borrow().len(), 1);
+        assert!(!r.all_ok(), "{r:?}");
+        let st = state::load(&dir, &h.section).unwrap().unwrap();
+        assert_eq!(st.retry_at, Some(8201));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -353,7 +400,7 @@ mod tests {
         let r = run_pass(
             &[&h],
             Ok(&d),
-            &Pass { state_dir: &dir, force: false, now: 5, devices: None },
+            &Pass { state_dir: &dir, force: false, now: 5, answered: &|| 5, devices: None },
             &mut tf,
             &mut |_, _| {},
         );
@@ -388,12 +435,12 @@ mod tests {
         let dir = tempdir("names");
         let h = cloudflare(&["a.example.com", "b.example.com"]);
         let ok = HttpResponse::new(200, r#"{"success":true,"errors":[],"result":{"id":"r1"}}"#);
-        let answers = [cf_list("81.2.69.160"), cf_list("81.2.69.1"), cf_list("81.2.69.1"), ok];
+        let answers = [cf_list("81.2.69.160"), cf_list("81.2.69.1"), ok];
         let (r, sent) = pass_with(&h, &dir, false, &answers, 1000);
         assert!(r.all_ok(), "{r:?}");
-        assert_eq!(sent.len(), 4, "{sent:?}");
-        assert!(sent[2].ends_with("name=b.example.com"), "only the stale name is sent: {sent:?}");
-        assert!(sent[3].contains("/dns_records/r1"), "{sent:?}");
+        // Only the stale name is sent, and its record is not listed again.
+        assert_eq!(sent.len(), 3, "{sent:?}");
+        assert!(sent[2].ends_with("/dns_records/r1"), "{sent:?}");
         let (r, sent) = pass_with(&h, &dir, false, &[], 2000);
         assert!(sent.is_empty(), "{sent:?}");
         assert_eq!(r.hosts[0].line, "up to date (81.2.69.160)");

@@ -59,16 +59,18 @@ pub fn label(host: &DdnsHost) -> String {
 /// Publishes `addrs` for `host`. `now` (Unix seconds) is for protocols that sign the
 /// time (TSIG).
 pub fn run_update(host: &DdnsHost, addrs: Addrs, transport: &mut dyn Transport, now: u64) -> Outcome {
-    update_names(host, addrs, &[], transport, now).0
+    update_names(host, addrs, &[], None, transport, now).0
 }
 
 /// Publishes `addrs` for those of `host`'s names in `names` (all of them when `names`
 /// is empty or names none of them). Also returns the names a failed exchange did update
-/// (see [`Exchange::confirmed`]).
+/// (see [`Exchange::confirmed`]). `known`: what a read-back ([`lookup_registered`]) found
+/// just before, so that the update does not ask for it again.
 pub fn update_names(
     host: &DdnsHost,
     addrs: Addrs,
     names: &[String],
+    known: Option<Known>,
     transport: &mut dyn Transport,
     now: u64,
 ) -> (Outcome, Vec<String>) {
@@ -79,7 +81,10 @@ pub fn update_names(
         return (crate::dns::rfc2136::update(host, addrs.v4, addrs.v6, now), Vec::new());
     }
     let t = Target { host, ipv4: addrs.v4, ipv6: addrs.v6 };
-    let mut ex = Exchange::update(&t);
+    let mut ex = match (Exchange::update(&t), known) {
+        (Exchange::Cloudflare(f), Some(k)) => Exchange::Cloudflare(f.knowing(k)),
+        (ex, _) => ex,
+    };
     let outcome = drive(&mut ex, transport);
     (outcome, ex.confirmed())
 }
@@ -128,8 +133,15 @@ impl From<String> for LookupError {
     }
 }
 
+/// What a read-back found beyond the addresses: Cloudflare's zone and record ids.
+pub type Known = cloudflare::Records;
+
+/// A read-back's findings: what each name holds, and what an update can start from.
+pub type ReadBack = (Vec<(String, Addrs)>, Option<Known>);
+
 /// What the provider holds for each of the host's names (a name that could not be looked
-/// up is left out; an error when none could). `prefer`: when a name has several addresses
+/// up is left out; an error when none could), and what an update right after can start
+/// from. `prefer`: when a name has several addresses
 /// of a family, the one to report if it is among them (the address we would publish).
 /// The DNS lookup asks for every name; `lookup_host` stands in for the first one.
 pub fn lookup_registered(
@@ -137,13 +149,13 @@ pub fn lookup_registered(
     how: Lookup,
     prefer: Addrs,
     transport: &mut dyn Transport,
-) -> Result<Vec<(String, Addrs)>, LookupError> {
+) -> Result<ReadBack, LookupError> {
     match how {
         Lookup::Api => {
             let mut ex = Exchange::Cloudflare(cloudflare::Flow::read(host)?);
             match drive(&mut ex, transport) {
                 Outcome::Updated { .. } | Outcome::Unchanged { .. } => match ex {
-                    Exchange::Cloudflare(f) => Ok(f.registered()),
+                    Exchange::Cloudflare(f) => Ok((f.registered(), f.into_records())),
                     _ => Err(LookupError::from("unexpected exchange".to_string())),
                 },
                 Outcome::Retry { reason, after } => {
@@ -172,7 +184,7 @@ pub fn lookup_registered(
             match first_err {
                 Some(e) if found.is_empty() => Err(e.into()),
                 _ if host.domains.is_empty() => Err(LookupError::from("no name to look up".to_string())),
-                _ => Ok(found),
+                _ => Ok((found, None)),
             }
         }
         Lookup::None => Err(LookupError::from("no way to learn the registered address".to_string())),
@@ -269,11 +281,32 @@ mod tests {
             200,
             r#"{"success":true,"result":[{"id":"r","content":"81.2.69.160","proxied":true}]}"#,
         ))]);
-        let got = lookup_registered(&h, Lookup::Api, Addrs::default(), &mut s).unwrap();
+        let got = lookup_registered(&h, Lookup::Api, Addrs::default(), &mut s).unwrap().0;
         assert_eq!(
             got,
             vec![("home.example.com".into(), Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None })]
         );
+    }
+
+    /// Issue 11 follow-up: the update right after a read-back PATCHes the record the read
+    /// found; it asks for neither the zone nor the record list again.
+    #[test]
+    fn cloudflare_update_after_a_read_back_sends_only_the_patch() {
+        let mut h = host(Service::Cloudflare, &["home.example.com"]);
+        h.cloudflare_zone = Some("example.com".into());
+        let mut s = script(vec![
+            Ok(HttpResponse::new(200, r#"{"success":true,"result":[{"id":"z1","name":"example.com"}]}"#)),
+            Ok(HttpResponse::new(200, r#"{"success":true,"result":[{"id":"r1","content":"81.2.69.1"}]}"#)),
+        ]);
+        let (_, known) = lookup_registered(&h, Lookup::Api, Addrs::default(), &mut s).unwrap();
+        assert_eq!(s.sent.len(), 2);
+        let mut s = script(vec![Ok(HttpResponse::new(200, r#"{"success":true,"result":{"id":"r1"}}"#))]);
+        let addrs = Addrs { v4: Some("81.2.69.160".parse().unwrap()), v6: None };
+        let (outcome, _) = update_names(&h, addrs, &[], known, &mut s, 0);
+        assert!(matches!(outcome, Outcome::Updated { .. }), "{outcome:?}");
+        let sent: Vec<String> = s.sent.iter().map(|r| format!("{:?} {}", r.method, r.redacted_url())).collect();
+        assert_eq!(sent, ["Patch https://api.cloudflare.com/client/v4/zones/z1/dns_records/r1"]);
+        assert_eq!(s.sent[0].body.as_deref(), Some(r#"{"content":"81.2.69.160"}"#));
     }
 
     #[test]

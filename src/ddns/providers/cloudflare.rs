@@ -14,7 +14,10 @@
 //!
 //! Every answer's envelope must say `"success": true`. The same machine in read mode
 //! (steps 1 and 2 only) tells what is registered, which matters because a DNS lookup of a
-//! proxied name returns Cloudflare's edge addresses, not the record.
+//! proxied name returns Cloudflare's edge addresses, not the record. An update right after
+//! a read starts from what it found ([`Flow::knowing`]): the zone id and each record's id
+//! are all the PATCH needs (path `zones/{zone_id}/dns_records/{dns_record_id}`,
+//! ../shared/reference/ddns.md 7.2), so steps 1 and 2 are not asked again.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
 
 use std::collections::VecDeque;
@@ -52,6 +55,17 @@ enum Waiting {
     Nothing,
 }
 
+/// One name and family's records: the list's `result` as Cloudflare answered it.
+type Found = (String, bool, Value);
+
+/// What a read found: the zone id and each name and family's records, for the update that
+/// follows it at once.
+#[derive(Debug)]
+pub struct Records {
+    zone: String,
+    found: Vec<Found>,
+}
+
 #[derive(Debug)]
 pub struct Flow {
     mode: Mode,
@@ -64,6 +78,8 @@ pub struct Flow {
     changed: bool,
     /// Read mode: what each name's records hold.
     seen: Vec<(String, Option<Ipv4Addr>, Option<Ipv6Addr>)>,
+    /// Read mode: the records found; update mode: those known from a read, not to list again.
+    found: Vec<Found>,
 }
 
 impl Flow {
@@ -112,7 +128,23 @@ impl Flow {
             waiting: Waiting::Nothing,
             changed: false,
             seen: Vec::new(),
+            found: Vec::new(),
         })
+    }
+
+    /// What read mode found (after `Done`), for [`Flow::knowing`].
+    pub fn into_records(self) -> Option<Records> {
+        let zone = self.zone_id.filter(|_| self.mode == Mode::Read)?;
+        Some(Records { zone, found: self.found })
+    }
+
+    /// An update that starts from what a read just found: the zone and the records it
+    /// listed are not asked for again.
+    pub fn knowing(mut self, r: Records) -> Flow {
+        self.zone_id = Some(r.zone);
+        self.zone_hint = None;
+        self.found = r.found;
+        self
     }
 
     /// What read mode found (after `Done`), per name.
@@ -145,7 +177,7 @@ impl Flow {
                 }
                 Err(reason) => self.finish(Outcome::Fatal { reason }),
             },
-            Waiting::List(job) => self.on_list(job, &result),
+            Waiting::List(job) => self.on_list(job, result),
             Waiting::Write(_) => {
                 self.changed = true;
                 self.next_job()
@@ -180,7 +212,7 @@ impl Flow {
         }
     }
 
-    fn on_list(&mut self, job: Job, result: &Value) -> Step {
+    fn on_list(&mut self, job: Job, result: Value) -> Step {
         let records: Vec<(&str, &str)> = result
             .as_array()
             .map(|a| a.iter().filter_map(|r| Some((r.get("id")?.as_str()?, r.get("content")?.as_str()?))).collect())
@@ -201,6 +233,7 @@ impl Flow {
                     _ => {}
                 }
             }
+            self.found.push((job.name, job.v6, result));
             return self.next_job();
         }
         let Some(addr) = job.addr else { return self.next_job() };
@@ -241,6 +274,12 @@ impl Flow {
                 Outcome::Unchanged { detail: "records already hold the address".into() }
             });
         };
+        if self.mode == Mode::Update {
+            if let Some(i) = self.found.iter().position(|(n, v6, _)| *n == job.name && *v6 == job.v6) {
+                let (_, _, result) = self.found.swap_remove(i);
+                return self.on_list(job, result);
+            }
+        }
         let zone = self.zone_id.clone().unwrap_or_default();
         let url = format!(
             "{}/zones/{}/dns_records?type={}&name={}",
