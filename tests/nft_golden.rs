@@ -37,7 +37,17 @@ fn run_case(case: &str) -> (String, String) {
         .output()
         .expect("run homeport rules");
     assert!(out.status.code().is_some_and(|c| c <= 1), "{case}: {out:?}");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    // A case with a device target makes `rules` dump this machine's neighbour table.
+    // Where that cannot be read (qemu-user before 10.x refuses RTM_GETNEIGH with
+    // EOPNOTSUPP) `rules` says so: a fact of the machine, not of the case, so the line is
+    // left out of the comparison. The cases' devices have locally administered MACs
+    // (02:00:5e:…) that no machine running the tests has as a neighbour.
+    let diag: String = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("warning: cannot read the neighbour table:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), diag)
 }
 
 #[test]
