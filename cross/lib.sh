@@ -77,7 +77,10 @@ target_cargo() {
         fi
     fi
     if [[ $T_RUNNER != native ]]; then
-        env+=("${T_ENV}_RUNNER=$T_RUNNER" "HOMEPORT_TEST_RUNNER=$T_RUNNER")
+        # Test binaries run through cross/qemu-test-runner.sh (a bound per binary, and one
+        # more run after an emulator hang); the homeport binary the integration tests
+        # spawn runs under the plain qemu command (HOMEPORT_TEST_RUNNER).
+        env+=("${T_ENV}_RUNNER=$REPO_DIR/cross/qemu-test-runner.sh" "HOMEPORT_TEST_RUNNER=$T_RUNNER")
     else
         env+=("HOMEPORT_TEST_RUNNER=")
     fi
