@@ -342,6 +342,18 @@ test('issue 14: a forward to a device shows the device, never "this router", as 
 	assert.strictEqual(fwd.window.__pwned, 0);
 });
 
+test('issue 14: the status page says where a forward\'s IPv6 pinholes are open, or why none, as text', async () => {
+	const fx = fixture('base');
+	const st = fx.rpc['homeport.status'];
+	st.forwards[0].pinholes = ['2001:db8:1:0:a8bb:ccff:fe00:1122', PAYLOAD];
+	st.forwards[1].pinholes_reason = PAYLOAD;
+	const page = await open('status', fx);
+	const text = page.text(page.document.body);
+	assert.ok(text.includes('IPv6 pinholes open to 2001:db8:1:0:a8bb:ccff:fe00:1122, ' + PAYLOAD), text);
+	assert.ok(text.includes('no IPv6 pinhole: ' + PAYLOAD), text);
+	assert.strictEqual(page.window.__pwned, 0);
+});
+
 // Issues 11, 14 and 15 in the dialogs: the new options appear only where they apply, the
 // right option is written and the others cleared.
 

@@ -28,7 +28,8 @@ var warningTitles = {
 	lint: _('A port forward has a safety problem'),
 	config: _('The configuration has a problem'),
 	apply: _('The port forward table is being changed'),
-	reload: _('The changed configuration was refused: the running one is kept')
+	reload: _('The changed configuration was refused: the running one is kept'),
+	pinholes: _('IPv6 pinholes to LAN devices are not open')
 };
 
 // The provider names of the Dynamic DNS page (ddns.js), for `HostStatus.service`.
@@ -226,6 +227,18 @@ function forwardState(f, running) {
 	return f.active ? _('active') : (f.reason || _('inactive'));
 }
 
+// A forward to a device with an IPv6 side (issue 14): where its pinholes are open, or
+// why there is none (status.json `pinholes`, `pinholes_reason`).
+function pinholeLines(f, running) {
+	if (!running)
+		return [];
+	if (f.pinholes && f.pinholes.length)
+		return [ E('br'), _('IPv6 pinholes open to %s').format(f.pinholes.join(', ')) ];
+	if (f.pinholes_reason)
+		return [ E('br'), _('no IPv6 pinhole: %s').format(f.pinholes_reason) ];
+	return [];
+}
+
 function renderForwards(st, running) {
 	var entries = configEntries(st, 'forward');
 	var seen = {};
@@ -240,7 +253,7 @@ function renderForwards(st, running) {
 			E('td', { 'class': 'td left' }, [ forwardTitle(entry, f) ]),
 			E('td', { 'class': 'td left' }, [ '%s %s'.format(protoNames[f.proto] || f.proto, f.src_dport) ]),
 			E('td', { 'class': 'td left' }, [ '%s:%s'.format(f.dest_ip || _('this router'), f.dest_port) ]),
-			E('td', { 'class': 'td left' }, [ forwardState(f, running) ]),
+			E('td', { 'class': 'td left' }, [ forwardState(f, running) ].concat(pinholeLines(f, running))),
 			E('td', { 'class': 'td left' }, [ (running && f.packets != null) ? _('%d packets').format(f.packets) : '-' ]),
 			E('td', { 'class': 'td left' }, lines)
 		]);
